@@ -1,0 +1,81 @@
+-- Herald's core schema: portable across SQLite and PostgreSQL (run through sqlx's Any
+-- driver), so only TEXT, BIGINT and BOOLEAN columns, ids made by Herald, and times as
+-- unix milliseconds. Never edit a landed migration: add a new one.
+
+-- Workspaces Herald posts to. Single-workspace mode registers the token's team at start.
+CREATE TABLE workspaces (
+    team_id     TEXT PRIMARY KEY,
+    team_name   TEXT NOT NULL,
+    bot_user_id TEXT NOT NULL,
+    created_at  BIGINT NOT NULL,
+    updated_at  BIGINT NOT NULL
+);
+
+-- The inbox: every accepted platform event, once per (connection, webhook-id).
+CREATE TABLE events (
+    id            TEXT PRIMARY KEY,
+    team_id       TEXT NOT NULL,
+    connection_id TEXT NOT NULL,
+    webhook_id    TEXT NOT NULL,
+    event_type    TEXT NOT NULL,
+    body          TEXT NOT NULL,
+    route_count   BIGINT NOT NULL,
+    received_at   BIGINT NOT NULL,
+    UNIQUE (connection_id, webhook_id)
+);
+CREATE INDEX events_team_received ON events (team_id, received_at);
+
+-- Notification rules. `kind` is 'event' (event_type, meeting_type NULL = any) or 'error'
+-- (categories as a JSON array). `mentions` is a JSON array of at most 3 ids.
+CREATE TABLE rules (
+    id           TEXT PRIMARY KEY,
+    team_id      TEXT NOT NULL,
+    kind         TEXT NOT NULL,
+    event_type   TEXT,
+    meeting_type TEXT,
+    categories   TEXT,
+    channel      TEXT NOT NULL,
+    mentions     TEXT NOT NULL,
+    enabled      BOOLEAN NOT NULL,
+    position     BIGINT NOT NULL,
+    version      BIGINT NOT NULL,
+    created_at   BIGINT NOT NULL,
+    updated_at   BIGINT NOT NULL
+);
+CREATE INDEX rules_team ON rules (team_id, position);
+
+-- The outbox: everything that leaves Herald. `dedupe_key` makes "one event, one post per
+-- channel" a constraint, not a hope. `internal` marks Herald's own error reports, whose
+-- failure is never reported again (no recursion).
+CREATE TABLE jobs (
+    id          TEXT PRIMARY KEY,
+    team_id     TEXT NOT NULL,
+    kind        TEXT NOT NULL,
+    event_id    TEXT NOT NULL,
+    dedupe_key  TEXT NOT NULL UNIQUE,
+    channel     TEXT,
+    payload     TEXT NOT NULL,
+    internal    BIGINT NOT NULL,
+    status      TEXT NOT NULL,
+    attempts    BIGINT NOT NULL,
+    run_at      BIGINT NOT NULL,
+    lease_owner TEXT,
+    lease_until BIGINT,
+    recovered   BIGINT NOT NULL,
+    last_error  TEXT,
+    result_ts   TEXT,
+    created_at  BIGINT NOT NULL,
+    updated_at  BIGINT NOT NULL
+);
+CREATE INDEX jobs_due ON jobs (status, run_at);
+CREATE INDEX jobs_team_event ON jobs (team_id, event_id);
+
+-- Slack Events API deliveries already handled: Slack retries (X-Slack-Retry-Num) and
+-- Socket Mode redeliveries carry the same event_id.
+CREATE TABLE slack_event_receipts (
+    team_id     TEXT NOT NULL,
+    event_id    TEXT NOT NULL,
+    event_type  TEXT NOT NULL,
+    received_at BIGINT NOT NULL,
+    PRIMARY KEY (team_id, event_id)
+);

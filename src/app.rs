@@ -1,0 +1,196 @@
+//! The application: one entry that builds every part from settings and runs it on a
+//! given listener until a shutdown token fires. `main` and the tests both use it, so
+//! what is tested is what runs.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use tokio::net::TcpListener;
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::config::{Settings, Transport};
+use crate::delivery::Delivery;
+use crate::ingest::{Ingest, RuleCache};
+use crate::slack::{SlackApi, SlackError};
+use crate::store::{Store, StoreError};
+use crate::workspace::{Connection, Registry, Workspace};
+use crate::{slack, webhook};
+
+/// The connection id of single-workspace mode.
+pub const DEFAULT_CONNECTION: &str = "default";
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(
+        "Slack rejected SLACK_BOT_TOKEN ({0}): check the token on your app's OAuth & Permissions page"
+    )]
+    BadToken(String),
+    #[error("could not reach Slack at {url}: {reason}")]
+    SlackUnreachable { url: String, reason: String },
+    #[error("Socket Mode could not start: {0}")]
+    SocketMode(String),
+    #[error("the HTTP server failed: {0}")]
+    Serve(#[from] std::io::Error),
+}
+
+/// Cheap handles shared by every request handler and task.
+#[derive(Clone)]
+pub struct AppState {
+    pub settings: Arc<Settings>,
+    pub store: Store,
+    pub slack: SlackApi,
+    pub registry: Registry,
+    pub rules: RuleCache,
+    pub ingest: Ingest,
+    pub wake: Arc<Notify>,
+}
+
+pub struct App {
+    state: AppState,
+    delivery: Delivery,
+}
+
+impl App {
+    /// Connects storage (migrating it), identifies the bot's workspace and wires the parts.
+    pub async fn build(settings: Settings) -> Result<Self, AppError> {
+        let store = Store::connect(&settings.database_url).await?;
+        store.migrate().await?;
+        let slack = SlackApi::new(&settings.slack.api_url, settings.delivery.request_timeout)
+            .map_err(|e| AppError::SlackUnreachable {
+                url: settings.slack.api_url.clone(),
+                reason: e.to_string(),
+            })?;
+        let identity = identify(&slack, &settings).await?;
+        store
+            .upsert_workspace(
+                &identity.team_id,
+                &identity.team_name,
+                &identity.bot_user_id,
+            )
+            .await?;
+        tracing::info!(team_id = %identity.team_id, team = %identity.team_name, "serving workspace");
+        let registry = Registry::single(
+            Workspace {
+                team_id: identity.team_id.clone(),
+                team_name: identity.team_name,
+                bot_user_id: identity.bot_user_id,
+                bot_token: settings.slack.bot_token.clone(),
+                lang: settings.lang,
+            },
+            Connection {
+                id: DEFAULT_CONNECTION.into(),
+                team_id: identity.team_id,
+                keys: vec![settings.webhook_secret.key().to_vec()],
+            },
+        );
+        let wake = Arc::new(Notify::new());
+        let rules = RuleCache::new(store.clone());
+        let (ingest, _writer) = Ingest::start(store.clone(), wake.clone());
+        let delivery = Delivery::new(
+            store.clone(),
+            slack.clone(),
+            registry.clone(),
+            rules.clone(),
+            settings.delivery.clone(),
+            wake.clone(),
+        );
+        let state = AppState {
+            settings: Arc::new(settings),
+            store,
+            slack,
+            registry,
+            rules,
+            ingest,
+            wake,
+        };
+        Ok(Self { state, delivery })
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    pub fn router(&self) -> Router {
+        Router::new()
+            .route(
+                "/hooks/{connection}",
+                post(webhook::receive).layer(DefaultBodyLimit::max(webhook::MAX_BODY_BYTES)),
+            )
+            .route(
+                "/slack/events",
+                post(slack::http::events).layer(DefaultBodyLimit::max(slack::http::MAX_BODY_BYTES)),
+            )
+            .route("/healthz", get(healthz))
+            .with_state(self.state.clone())
+    }
+
+    /// Serves until `shutdown` fires; in-flight requests and jobs finish first.
+    pub async fn run(
+        self,
+        listener: TcpListener,
+        shutdown: CancellationToken,
+    ) -> Result<(), AppError> {
+        let tracker = TaskTracker::new();
+        self.delivery.spawn(&tracker, &shutdown);
+        let socket = match &self.state.settings.slack.transport {
+            Transport::SocketMode {
+                app_token,
+                connections,
+            } => Some(
+                slack::socket::start(&self.state, app_token.expose(), *connections)
+                    .await
+                    .map_err(|e| AppError::SocketMode(e.to_string()))?,
+            ),
+            Transport::Http => None,
+        };
+        tracing::info!(addr = %listener.local_addr()?, "Herald is listening");
+        let served = axum::serve(listener, self.router())
+            .with_graceful_shutdown(shutdown.clone().cancelled_owned())
+            .await;
+        if let Some(socket) = socket {
+            socket.shutdown().await;
+        }
+        tracker.close();
+        tracker.wait().await;
+        tracing::info!("Herald stopped");
+        served.map_err(AppError::from)
+    }
+}
+
+async fn healthz(State(state): State<AppState>) -> StatusCode {
+    match sqlx::query("SELECT 1").execute(state.store.pool()).await {
+        Ok(_) => StatusCode::OK,
+        Err(_) => StatusCode::SERVICE_UNAVAILABLE,
+    }
+}
+
+/// Asks Slack whose token this is, retrying briefly if Slack cannot be reached.
+async fn identify(slack: &SlackApi, settings: &Settings) -> Result<slack::BotIdentity, AppError> {
+    let mut delay = Duration::from_millis(200);
+    for attempt in 1.. {
+        match slack.auth_test(settings.slack.bot_token.expose()).await {
+            Ok(identity) => return Ok(identity),
+            Err(SlackError::Api { code }) => return Err(AppError::BadToken(code)),
+            Err(err) if attempt >= 5 => {
+                return Err(AppError::SlackUnreachable {
+                    url: settings.slack.api_url.clone(),
+                    reason: err.to_string(),
+                });
+            }
+            Err(err) => {
+                tracing::warn!(error = %err, attempt, "Slack not reachable yet; retrying");
+                tokio::time::sleep(delay).await;
+                delay *= 2;
+            }
+        }
+    }
+    unreachable!("the loop returns")
+}

@@ -1,0 +1,331 @@
+//! The event catalog: every event type the platform may send, with its ja/en label.
+//!
+//! The type names are the public webhook contract (DESIGN.md); the labels are the seed's
+//! terms. Conversation events are reserved for the threads issue and rejected until then,
+//! so a platform that sends them gets a clear 422 instead of a silent drop.
+
+use std::fmt;
+use std::str::FromStr;
+
+/// Language of the texts Herald shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Lang {
+    Ja,
+    En,
+}
+
+impl Lang {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Lang::Ja => "ja",
+            Lang::En => "en",
+        }
+    }
+
+    /// Picks the text for this language.
+    pub fn pick(self, ja: &'static str, en: &'static str) -> &'static str {
+        match self {
+            Lang::Ja => ja,
+            Lang::En => en,
+        }
+    }
+}
+
+impl FromStr for Lang {
+    type Err = ();
+    fn from_str(s: &str) -> Result<Self, ()> {
+        match s {
+            "ja" => Ok(Lang::Ja),
+            "en" => Ok(Lang::En),
+            _ => Err(()),
+        }
+    }
+}
+
+/// The error categories of error rules. `Delivery` is Herald's own failures to post.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ErrorCategory {
+    Salesforce,
+    Calendar,
+    ExternalApi,
+    Internal,
+    Delivery,
+}
+
+impl ErrorCategory {
+    pub const ALL: [ErrorCategory; 5] = [
+        ErrorCategory::Salesforce,
+        ErrorCategory::Calendar,
+        ErrorCategory::ExternalApi,
+        ErrorCategory::Internal,
+        ErrorCategory::Delivery,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCategory::Salesforce => "salesforce",
+            ErrorCategory::Calendar => "calendar",
+            ErrorCategory::ExternalApi => "external_api",
+            ErrorCategory::Internal => "internal",
+            ErrorCategory::Delivery => "delivery",
+        }
+    }
+
+    pub fn label(self, lang: Lang) -> &'static str {
+        match self {
+            ErrorCategory::Salesforce => lang.pick("Salesforce連携エラー", "Salesforce error"),
+            ErrorCategory::Calendar => lang.pick("カレンダー連携エラー", "Calendar error"),
+            ErrorCategory::ExternalApi => lang.pick("外部API通信エラー", "External API error"),
+            ErrorCategory::Internal => lang.pick("システム内部エラー", "Internal error"),
+            ErrorCategory::Delivery => lang.pick("Slack通知の配信エラー", "Slack delivery failure"),
+        }
+    }
+}
+
+impl FromStr for ErrorCategory {
+    type Err = ();
+    fn from_str(s: &str) -> Result<Self, ()> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s).ok_or(())
+    }
+}
+
+/// Every event type of the contract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EventType {
+    BookingCreated,
+    BookingFailed,
+    PhoneRequested,
+    SurveyPreMeetingAnswered,
+    SurveyExitAnswered,
+    BookingNoPreferredTime,
+    ResearchCompleted,
+    BookingNoCandidates,
+    FollowupEmailSent,
+    BookingCancelled,
+    Error(ErrorCategory),
+}
+
+/// Why a type name is not accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnsupportedType {
+    /// Not in the contract at all.
+    Unknown,
+    /// Part of the contract, handled by a later capability.
+    Reserved,
+}
+
+/// Conversation events of the contract, reserved for the threads capability.
+pub const CONVERSATION_TYPES: [&str; 7] = [
+    "conversation.message.created",
+    "conversation.message.updated",
+    "conversation.message.deleted",
+    "conversation.assigned",
+    "conversation.closed",
+    "conversation.reopened",
+    "conversation.history",
+];
+
+impl EventType {
+    /// The ten meeting events of the seed, in its order.
+    pub const MEETING: [EventType; 10] = [
+        EventType::BookingCreated,
+        EventType::BookingFailed,
+        EventType::PhoneRequested,
+        EventType::SurveyPreMeetingAnswered,
+        EventType::SurveyExitAnswered,
+        EventType::BookingNoPreferredTime,
+        EventType::ResearchCompleted,
+        EventType::BookingNoCandidates,
+        EventType::FollowupEmailSent,
+        EventType::BookingCancelled,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventType::BookingCreated => "booking.created",
+            EventType::BookingFailed => "booking.failed",
+            EventType::PhoneRequested => "phone.requested",
+            EventType::SurveyPreMeetingAnswered => "survey.pre_meeting.answered",
+            EventType::SurveyExitAnswered => "survey.exit.answered",
+            EventType::BookingNoPreferredTime => "booking.no_preferred_time",
+            EventType::ResearchCompleted => "research.completed",
+            EventType::BookingNoCandidates => "booking.no_candidates",
+            EventType::FollowupEmailSent => "followup_email.sent",
+            EventType::BookingCancelled => "booking.cancelled",
+            EventType::Error(ErrorCategory::Salesforce) => "error.salesforce",
+            EventType::Error(ErrorCategory::Calendar) => "error.calendar",
+            EventType::Error(ErrorCategory::ExternalApi) => "error.external_api",
+            EventType::Error(ErrorCategory::Internal) => "error.internal",
+            EventType::Error(ErrorCategory::Delivery) => "error.delivery",
+        }
+    }
+
+    /// Parses a type name from the contract, telling reserved types apart from unknown ones.
+    pub fn parse(name: &str) -> Result<Self, UnsupportedType> {
+        if CONVERSATION_TYPES.contains(&name) {
+            return Err(UnsupportedType::Reserved);
+        }
+        if let Some(category) = name.strip_prefix("error.") {
+            return category
+                .parse()
+                .map(EventType::Error)
+                .map_err(|()| UnsupportedType::Unknown);
+        }
+        Self::MEETING
+            .into_iter()
+            .find(|t| t.as_str() == name)
+            .ok_or(UnsupportedType::Unknown)
+    }
+
+    /// Only Herald itself raises `error.delivery`; a platform sending it would forge
+    /// Herald's own failure reports.
+    pub fn platform_may_send(self) -> bool {
+        self != EventType::Error(ErrorCategory::Delivery)
+    }
+
+    pub fn error_category(self) -> Option<ErrorCategory> {
+        match self {
+            EventType::Error(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// The seed: a booking also notifies the meeting's host. A cancellation concerns the
+    /// host just as much, so it mentions them too.
+    pub fn mentions_host(self) -> bool {
+        matches!(
+            self,
+            EventType::BookingCreated | EventType::BookingCancelled
+        )
+    }
+
+    pub fn label(self, lang: Lang) -> &'static str {
+        match self {
+            EventType::BookingCreated => lang.pick("面談予約", "Meeting booked"),
+            EventType::BookingFailed => lang.pick("面談予約エラー", "Booking failed"),
+            EventType::PhoneRequested => lang.pick("電話リクエスト", "Phone call requested"),
+            EventType::SurveyPreMeetingAnswered => {
+                lang.pick("面談前アンケート", "Pre-meeting survey answered")
+            }
+            EventType::SurveyExitAnswered => lang.pick("離脱前アンケート", "Exit survey answered"),
+            EventType::BookingNoPreferredTime => {
+                lang.pick("希望する時間がない", "No preferred time")
+            }
+            EventType::ResearchCompleted => lang.pick("自動リサーチ", "Automatic research"),
+            EventType::BookingNoCandidates => {
+                lang.pick("面談候補日程が見つからない", "No candidate slots found")
+            }
+            EventType::FollowupEmailSent => {
+                lang.pick("フォローアップメール", "Follow-up email sent")
+            }
+            EventType::BookingCancelled => lang.pick("キャンセル", "Meeting cancelled"),
+            EventType::Error(category) => category.label(lang),
+        }
+    }
+
+    /// A one-line explanation shown under the header.
+    pub fn description(self, lang: Lang) -> &'static str {
+        match self {
+            EventType::BookingCreated => lang.pick(
+                "顧客が面談予約を完了しました",
+                "A customer completed a booking",
+            ),
+            EventType::BookingFailed => lang.pick(
+                "面談予約処理でエラーが発生しました",
+                "The booking process failed",
+            ),
+            EventType::PhoneRequested => lang.pick(
+                "顧客が電話リクエストを送信しました",
+                "A customer asked for a phone call",
+            ),
+            EventType::SurveyPreMeetingAnswered => lang.pick(
+                "顧客が面談前アンケートに回答しました",
+                "A customer answered the pre-meeting survey",
+            ),
+            EventType::SurveyExitAnswered => lang.pick(
+                "顧客が離脱前アンケートに回答しました",
+                "A customer answered the exit survey",
+            ),
+            EventType::BookingNoPreferredTime => lang.pick(
+                "顧客が「希望する時間がない」を選択しました",
+                "A customer chose \"none of these times\"",
+            ),
+            EventType::ResearchCompleted => {
+                lang.pick("自動リサーチが実行されました", "Automatic research ran")
+            }
+            EventType::BookingNoCandidates => lang.pick(
+                "面談候補日程が見つかりませんでした",
+                "No candidate slots were found",
+            ),
+            EventType::FollowupEmailSent => lang.pick(
+                "自動フォローアップメールが送信されました",
+                "An automatic follow-up email was sent",
+            ),
+            EventType::BookingCancelled => lang.pick(
+                "顧客または担当者が面談をキャンセルしました",
+                "The customer or the host cancelled the meeting",
+            ),
+            EventType::Error(ErrorCategory::Delivery) => lang.pick(
+                "HeraldがSlackへの通知を配信できませんでした",
+                "Herald could not deliver a notification to Slack",
+            ),
+            EventType::Error(_) => lang.pick(
+                "プラットフォームでエラーが発生しました",
+                "The platform reported an error",
+            ),
+        }
+    }
+
+    pub fn emoji(self) -> &'static str {
+        match self {
+            EventType::BookingCreated => ":calendar:",
+            EventType::BookingFailed | EventType::BookingNoCandidates => ":warning:",
+            EventType::PhoneRequested => ":telephone_receiver:",
+            EventType::SurveyPreMeetingAnswered | EventType::SurveyExitAnswered => ":memo:",
+            EventType::BookingNoPreferredTime => ":hourglass:",
+            EventType::ResearchCompleted => ":mag:",
+            EventType::FollowupEmailSent => ":email:",
+            EventType::BookingCancelled => ":x:",
+            EventType::Error(_) => ":rotating_light:",
+        }
+    }
+}
+
+impl fmt::Display for EventType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_type_round_trips_through_its_name() {
+        let all = EventType::MEETING
+            .into_iter()
+            .chain(ErrorCategory::ALL.into_iter().map(EventType::Error));
+        for t in all {
+            assert_eq!(EventType::parse(t.as_str()), Ok(t));
+            assert!(!t.label(Lang::Ja).is_empty() && !t.label(Lang::En).is_empty());
+            assert_ne!(t.label(Lang::Ja), t.label(Lang::En));
+        }
+    }
+
+    #[test]
+    fn conversation_types_are_reserved_and_others_unknown() {
+        for t in CONVERSATION_TYPES {
+            assert_eq!(EventType::parse(t), Err(UnsupportedType::Reserved));
+        }
+        for t in ["booking", "error.", "error.unknown", "Booking.Created", ""] {
+            assert_eq!(EventType::parse(t), Err(UnsupportedType::Unknown), "{t}");
+        }
+    }
+
+    #[test]
+    fn only_herald_raises_delivery_errors() {
+        assert!(!EventType::Error(ErrorCategory::Delivery).platform_may_send());
+        assert!(EventType::Error(ErrorCategory::Internal).platform_may_send());
+    }
+}

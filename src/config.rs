@@ -1,0 +1,410 @@
+//! Settings, parsed once at start from flags and the environment, then validated.
+//!
+//! Nothing else in Herald reads the environment: handlers get typed settings through
+//! `AppState`. Secrets are wrapped in [`Secret`] so that `Debug` (and so every log line
+//! that formats settings) prints `***`.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use clap::Args;
+
+use crate::catalog::Lang;
+
+/// Slack's public Web API root; `SLACK_API_URL` overrides it for emulators.
+pub const SLACK_API_URL: &str = "https://slack.com/api/";
+
+/// A value that must never be printed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ConfigError {
+    #[error("{name} is not set: {hint}")]
+    Missing {
+        name: &'static str,
+        hint: &'static str,
+    },
+    #[error("{name} is invalid: {reason}")]
+    Invalid { name: &'static str, reason: String },
+}
+
+/// Raw settings as flags/env; [`Settings::from_args`] turns them into validated settings.
+#[derive(Args, Debug, Clone, Default)]
+pub struct SettingsArgs {
+    /// Bot token (xoxb-…) of the workspace Herald posts to.
+    #[arg(long, env = "SLACK_BOT_TOKEN", hide_env_values = true)]
+    pub slack_bot_token: Option<String>,
+    /// Signing secret of the Slack app; verifies HTTP requests from Slack.
+    #[arg(long, env = "SLACK_SIGNING_SECRET", hide_env_values = true)]
+    pub slack_signing_secret: Option<String>,
+    /// App-level token (xapp-…); when set, Herald talks to Slack over Socket Mode.
+    #[arg(long, env = "SLACK_APP_TOKEN", hide_env_values = true)]
+    pub slack_app_token: Option<String>,
+    /// Slack Web API root (emulators set it; plain http:// works).
+    #[arg(long, env = "SLACK_API_URL")]
+    pub slack_api_url: Option<String>,
+    /// sqlite://herald.db (default) or postgres://…
+    #[arg(long, env = "DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// Address the HTTP server binds to.
+    #[arg(long, env = "HERALD_LISTEN")]
+    pub listen: Option<String>,
+    /// Standard Webhooks secret (whsec_…) of the `default` connection.
+    #[arg(long, env = "HERALD_WEBHOOK_SECRET", hide_env_values = true)]
+    pub webhook_secret: Option<String>,
+    /// Language of notifications: ja or en.
+    #[arg(long, env = "HERALD_LANG")]
+    pub lang: Option<String>,
+    /// Socket Mode connections to keep open (1–10).
+    #[arg(long, env = "HERALD_SOCKET_CONNECTIONS")]
+    pub socket_connections: Option<String>,
+    /// Delivery workers in this process.
+    #[arg(long, env = "HERALD_WORKERS")]
+    pub workers: Option<String>,
+}
+
+/// How Slack reaches Herald.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Transport {
+    /// Socket Mode over the app-level token; no public URL needed.
+    SocketMode { app_token: Secret, connections: u32 },
+    /// Events API over HTTP; requests are checked with the signing secret.
+    Http,
+}
+
+#[derive(Debug, Clone)]
+pub struct SlackSettings {
+    pub bot_token: Secret,
+    pub signing_secret: Option<Secret>,
+    pub transport: Transport,
+    pub api_url: String,
+}
+
+/// Delivery tuning. Production uses [`DeliverySettings::default`]; tests shorten waits.
+#[derive(Debug, Clone)]
+pub struct DeliverySettings {
+    pub workers: usize,
+    /// How long a claimed job is reserved for its worker before another may take it.
+    pub lease: Duration,
+    /// Waits before each retry of a transient failure; its length is the attempt budget.
+    pub retry_schedule: Vec<Duration>,
+    /// Minimum spacing of posts to one channel (Slack allows about one per second).
+    pub channel_interval: Duration,
+    /// How often idle workers look for due jobs they were not woken for (retries,
+    /// jobs written by other processes).
+    pub poll_interval: Duration,
+    /// Longest a single Slack call may take before it counts as a timeout.
+    pub request_timeout: Duration,
+}
+
+impl Default for DeliverySettings {
+    fn default() -> Self {
+        // The webhook industry's schedule: about a day of retries in total.
+        let retry_schedule = [0, 5, 300, 1_800, 7_200, 18_000, 36_000, 36_000]
+            .into_iter()
+            .map(Duration::from_secs)
+            .collect();
+        Self {
+            workers: 4,
+            lease: Duration::from_secs(60),
+            retry_schedule,
+            channel_interval: Duration::from_secs(1),
+            poll_interval: Duration::from_millis(500),
+            request_timeout: Duration::from_secs(20),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub slack: SlackSettings,
+    pub database_url: String,
+    pub listen: SocketAddr,
+    pub webhook_secret: WebhookSecret,
+    pub lang: Lang,
+    pub delivery: DeliverySettings,
+}
+
+/// A Standard Webhooks secret: `whsec_` followed by base64 of the key bytes.
+#[derive(Clone, PartialEq, Eq)]
+pub struct WebhookSecret(Vec<u8>);
+
+impl WebhookSecret {
+    pub fn parse(value: &str) -> Result<Self, String> {
+        use base64::Engine as _;
+        let encoded = value
+            .strip_prefix("whsec_")
+            .ok_or_else(|| "must start with whsec_".to_string())?;
+        let key = base64::engine::general_purpose::STANDARD
+            .decode(encoded)
+            .map_err(|_| "the part after whsec_ must be base64".to_string())?;
+        if key.len() < 16 {
+            return Err("the key must be at least 16 bytes (24 base64 characters)".into());
+        }
+        Ok(Self(key))
+    }
+
+    pub fn key(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl fmt::Debug for WebhookSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("whsec_***")
+    }
+}
+
+impl Settings {
+    /// Validates raw settings; the error names the first bad or missing one.
+    pub fn from_args(args: SettingsArgs) -> Result<Self, ConfigError> {
+        let bot_token = non_empty(args.slack_bot_token).ok_or(ConfigError::Missing {
+            name: "SLACK_BOT_TOKEN",
+            hint: "the bot token (xoxb-…) from your Slack app's OAuth & Permissions page",
+        })?;
+        if !bot_token.starts_with("xoxb-") {
+            return Err(invalid("SLACK_BOT_TOKEN", "a bot token starts with xoxb-"));
+        }
+        let connections = match non_empty(args.socket_connections) {
+            None => 2,
+            Some(raw) => match raw.parse::<u32>() {
+                Ok(n @ 1..=10) => n,
+                _ => {
+                    return Err(invalid(
+                        "HERALD_SOCKET_CONNECTIONS",
+                        "must be a whole number from 1 to 10 (Slack's limit per app)",
+                    ));
+                }
+            },
+        };
+        let transport = match non_empty(args.slack_app_token) {
+            Some(token) if token.starts_with("xapp-") => Transport::SocketMode {
+                app_token: Secret::new(token),
+                connections,
+            },
+            Some(_) => {
+                return Err(invalid(
+                    "SLACK_APP_TOKEN",
+                    "an app-level token starts with xapp-",
+                ));
+            }
+            None => Transport::Http,
+        };
+        let signing_secret = non_empty(args.slack_signing_secret).map(Secret::new);
+        if transport == Transport::Http && signing_secret.is_none() {
+            return Err(ConfigError::Missing {
+                name: "SLACK_SIGNING_SECRET",
+                hint: "needed to verify Slack's HTTP requests (Basic Information → Signing \
+                       Secret), or set SLACK_APP_TOKEN to use Socket Mode instead",
+            });
+        }
+        let api_url = non_empty(args.slack_api_url).unwrap_or_else(|| SLACK_API_URL.into());
+        if !(api_url.starts_with("https://") || api_url.starts_with("http://")) {
+            return Err(invalid(
+                "SLACK_API_URL",
+                "must be an http:// or https:// URL",
+            ));
+        }
+        let api_url = if api_url.ends_with('/') {
+            api_url
+        } else {
+            format!("{api_url}/")
+        };
+
+        let database_url =
+            non_empty(args.database_url).unwrap_or_else(|| "sqlite://herald.db".into());
+        if !["sqlite:", "postgres://", "postgresql://"]
+            .iter()
+            .any(|p| database_url.starts_with(p))
+        {
+            return Err(invalid(
+                "DATABASE_URL",
+                "must start with sqlite: or postgres://",
+            ));
+        }
+        let listen = non_empty(args.listen)
+            .unwrap_or_else(|| "127.0.0.1:3000".into())
+            .parse()
+            .map_err(|_| invalid("HERALD_LISTEN", "must be an address like 127.0.0.1:3000"))?;
+        let webhook_secret = non_empty(args.webhook_secret).ok_or(ConfigError::Missing {
+            name: "HERALD_WEBHOOK_SECRET",
+            hint: "the whsec_… secret your platform signs webhooks with (generate one with \
+                   `herald secret`)",
+        })?;
+        let webhook_secret =
+            WebhookSecret::parse(&webhook_secret).map_err(|reason| ConfigError::Invalid {
+                name: "HERALD_WEBHOOK_SECRET",
+                reason,
+            })?;
+        let lang = match non_empty(args.lang) {
+            None => Lang::Ja,
+            Some(raw) => raw
+                .parse()
+                .map_err(|()| invalid("HERALD_LANG", "must be ja or en"))?,
+        };
+        let mut delivery = DeliverySettings::default();
+        if let Some(raw) = non_empty(args.workers) {
+            delivery.workers = match raw.parse::<usize>() {
+                Ok(n @ 1..=64) => n,
+                _ => {
+                    return Err(invalid(
+                        "HERALD_WORKERS",
+                        "must be a whole number from 1 to 64",
+                    ));
+                }
+            };
+        }
+        Ok(Self {
+            slack: SlackSettings {
+                bot_token: Secret::new(bot_token),
+                signing_secret,
+                transport,
+                api_url,
+            },
+            database_url,
+            listen,
+            webhook_secret,
+            lang,
+            delivery,
+        })
+    }
+}
+
+fn non_empty(value: Option<String>) -> Option<String> {
+    value
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+}
+
+fn invalid(name: &'static str, reason: &str) -> ConfigError {
+    ConfigError::Invalid {
+        name,
+        reason: reason.into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn valid() -> SettingsArgs {
+        SettingsArgs {
+            slack_bot_token: Some("xoxb-1-secret".into()),
+            slack_signing_secret: Some("s1gn1ngs3cr3t".into()),
+            webhook_secret: Some("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw".into()),
+            ..SettingsArgs::default()
+        }
+    }
+
+    #[test]
+    fn defaults_apply_when_only_required_settings_are_given() {
+        let s = Settings::from_args(valid()).unwrap();
+        assert_eq!(s.database_url, "sqlite://herald.db");
+        assert_eq!(s.listen.to_string(), "127.0.0.1:3000");
+        assert_eq!(s.lang, Lang::Ja);
+        assert_eq!(s.slack.api_url, SLACK_API_URL);
+        assert_eq!(s.slack.transport, Transport::Http);
+    }
+
+    #[test]
+    fn errors_name_the_bad_or_missing_setting() {
+        let cases: Vec<(fn(&mut SettingsArgs), &str)> = vec![
+            (|a| a.slack_bot_token = None, "SLACK_BOT_TOKEN is not set"),
+            (
+                |a| a.slack_bot_token = Some("xoxp-user".into()),
+                "SLACK_BOT_TOKEN is invalid",
+            ),
+            (
+                |a| a.slack_signing_secret = None,
+                "SLACK_SIGNING_SECRET is not set",
+            ),
+            (
+                |a| a.webhook_secret = None,
+                "HERALD_WEBHOOK_SECRET is not set",
+            ),
+            (
+                |a| a.webhook_secret = Some("abc".into()),
+                "HERALD_WEBHOOK_SECRET is invalid",
+            ),
+            (|a| a.lang = Some("fr".into()), "HERALD_LANG is invalid"),
+            (
+                |a| a.listen = Some("nowhere".into()),
+                "HERALD_LISTEN is invalid",
+            ),
+            (
+                |a| a.database_url = Some("mysql://x".into()),
+                "DATABASE_URL is invalid",
+            ),
+            (
+                |a| a.slack_api_url = Some("ftp://x".into()),
+                "SLACK_API_URL is invalid",
+            ),
+            (
+                |a| a.slack_app_token = Some("xoxb-no".into()),
+                "SLACK_APP_TOKEN is invalid",
+            ),
+            (
+                |a| {
+                    a.slack_app_token = Some("xapp-1".into());
+                    a.socket_connections = Some("11".into());
+                },
+                "HERALD_SOCKET_CONNECTIONS is invalid",
+            ),
+        ];
+        for (mutate, expected) in cases {
+            let mut args = valid();
+            mutate(&mut args);
+            let err = Settings::from_args(args).unwrap_err().to_string();
+            assert!(
+                err.starts_with(expected),
+                "{err:?} should start with {expected:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn socket_mode_needs_no_signing_secret() {
+        let mut args = valid();
+        args.slack_signing_secret = None;
+        args.slack_app_token = Some("xapp-1-abc".into());
+        let s = Settings::from_args(args).unwrap();
+        assert!(matches!(
+            s.slack.transport,
+            Transport::SocketMode { connections: 2, .. }
+        ));
+    }
+
+    #[test]
+    fn secrets_never_appear_in_debug_output() {
+        let mut args = valid();
+        args.slack_app_token = Some("xapp-1-appsecret".into());
+        let s = Settings::from_args(args).unwrap();
+        let printed = format!("{s:?}");
+        for secret in [
+            "xoxb-1-secret",
+            "s1gn1ngs3cr3t",
+            "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+            "appsecret",
+        ] {
+            assert!(!printed.contains(secret), "{secret} leaked into {printed}");
+        }
+    }
+}

@@ -1,0 +1,429 @@
+//! Delivery: workers that take due jobs from the queue and post them to Slack.
+//!
+//! Per job: recover (a job whose previous worker died mid-post is first looked for in
+//! the channel, by the job id in the message metadata), resolve the host, render, pace
+//! (one post per channel per second), post, join public channels on `not_in_channel`,
+//! then record the outcome. Rate limits wait for `Retry-After`; transient failures
+//! follow the retry schedule; permanent ones fail at once and are reported through the
+//! error rules, in the same transaction, unless the failing job is itself a report.
+
+mod outcome;
+mod pacing;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use moka::future::Cache;
+use serde_json::json;
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use tracing::Instrument;
+
+pub use outcome::{Decision, Permanent, decide, retry_delay};
+pub use pacing::{Pacer, Slot};
+
+use crate::catalog::{ErrorCategory, EventType};
+use crate::config::DeliverySettings;
+use crate::ingest::{RuleCache, SLACK_POST, Staged, stage};
+use crate::model::{HostRef, Origin, PlatformEvent};
+use crate::render::{self, Audience, Host};
+use crate::router::{self, Route};
+use crate::slack::{SlackApi, SlackError};
+use crate::store::{ClaimedJob, JobStatus, Store, StoreError, duration_ms, now_ms};
+use crate::workspace::{Registry, Workspace};
+
+/// The connection id of events Herald raises itself.
+pub const HERALD_CONNECTION: &str = "herald";
+
+/// Longest a worker holds a job waiting for its channel's slot.
+const MAX_PACING_WAIT: Duration = Duration::from_secs(2);
+
+#[derive(Clone)]
+pub struct Delivery {
+    pub store: Store,
+    pub slack: SlackApi,
+    pub registry: Registry,
+    pub rules: RuleCache,
+    pub settings: DeliverySettings,
+    pub pacer: Arc<Pacer>,
+    pub wake: Arc<Notify>,
+    hosts: Cache<(String, String), Option<String>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+enum JobError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("job is corrupt: {0}")]
+    Corrupt(String),
+}
+
+impl Delivery {
+    pub fn new(
+        store: Store,
+        slack: SlackApi,
+        registry: Registry,
+        rules: RuleCache,
+        settings: DeliverySettings,
+        wake: Arc<Notify>,
+    ) -> Self {
+        let hosts = Cache::builder()
+            .max_capacity(50_000)
+            .time_to_live(Duration::from_secs(3600))
+            .build();
+        Self {
+            store,
+            slack,
+            registry,
+            rules,
+            settings,
+            pacer: Arc::default(),
+            wake,
+            hosts,
+        }
+    }
+
+    /// Starts the workers; they stop between jobs once `cancel` fires.
+    pub fn spawn(&self, tracker: &TaskTracker, cancel: &CancellationToken) {
+        for n in 0..self.settings.workers {
+            let owner = format!("{}-{n}", crate::store::new_id("wrk"));
+            tracker.spawn(self.clone().worker(owner, cancel.clone()));
+        }
+    }
+
+    async fn worker(self, owner: String, cancel: CancellationToken) {
+        while !cancel.is_cancelled() {
+            let notified = self.wake.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            match self.store.claim_job(&owner, self.settings.lease).await {
+                Ok(Some(job)) => {
+                    let span = tracing::info_span!("job", job_id = %job.id, team_id = %job.team_id,
+                        event_id = %job.event_id, channel = job.channel.as_deref().unwrap_or(""),
+                        attempt = job.attempts);
+                    if let Err(err) = self.run(&owner, &job).instrument(span).await {
+                        // The lease expires and another attempt picks the job up.
+                        tracing::error!(job_id = %job.id, error = %err, "job could not be recorded");
+                    }
+                    continue;
+                }
+                Ok(None) => {}
+                Err(err) => tracing::error!(error = %err, "could not claim a job"),
+            }
+            let idle = self.idle_wait().await;
+            tokio::select! {
+                () = &mut notified => {}
+                () = tokio::time::sleep(idle) => {}
+                () = cancel.cancelled() => {}
+            }
+        }
+    }
+
+    /// Until the next retry falls due, but never longer than the poll interval.
+    async fn idle_wait(&self) -> Duration {
+        let poll = self.settings.poll_interval;
+        match self.store.next_job_due().await {
+            Ok(Some(due)) => {
+                let ms = u64::try_from((due - now_ms()).max(5)).unwrap_or(u64::MAX);
+                poll.min(Duration::from_millis(ms))
+            }
+            _ => poll,
+        }
+    }
+
+    async fn run(&self, owner: &str, job: &ClaimedJob) -> Result<(), JobError> {
+        if job.kind != SLACK_POST {
+            return Err(JobError::Corrupt(format!("unknown job kind {}", job.kind)));
+        }
+        let route: Route = serde_json::from_str(&job.payload)
+            .map_err(|e| JobError::Corrupt(format!("payload: {e}")))?;
+        let channel = route.channel.as_str();
+        let Some(workspace) = self.registry.workspace(&job.team_id).cloned() else {
+            let p = Permanent {
+                code: "workspace_not_connected".into(),
+                channel: channel.into(),
+            };
+            return self
+                .fail(owner, job, &route, JobStatus::Failed, &p, None)
+                .await;
+        };
+        let token = workspace.bot_token.expose();
+
+        if job.recovered == 1 {
+            match self.slack.find_job_message(token, channel, &job.id).await {
+                Ok(Some(ts)) => {
+                    tracing::info!(%ts, "found the post of an interrupted attempt; not posting again");
+                    self.store.complete_job(&job.id, owner, Some(&ts)).await?;
+                    return Ok(());
+                }
+                Ok(None) => {}
+                Err(err) => return self.after_error(owner, job, &route, &workspace, &err).await,
+            }
+        }
+
+        let record = self
+            .store
+            .event(&job.team_id, &job.event_id)
+            .await?
+            .ok_or_else(|| JobError::Corrupt(format!("event {} is missing", job.event_id)))?;
+        let event = PlatformEvent::parse_from(record.body.as_bytes(), Origin::Herald)
+            .map_err(|e| JobError::Corrupt(format!("stored event: {e}")))?;
+        let host = match &route.host {
+            None => None,
+            Some(host) => match self.resolve_host(&workspace, host).await {
+                Ok(h) => Some(h),
+                Err(err) => return self.after_error(owner, job, &route, &workspace, &err).await,
+            },
+        };
+        let message = render::notification(
+            &event,
+            &Audience {
+                mentions: &route.mentions,
+                host,
+                lang: workspace.lang,
+                event_id: &job.event_id,
+            },
+        );
+
+        match self.pacer.reserve(
+            &job.team_id,
+            channel,
+            self.settings.channel_interval,
+            MAX_PACING_WAIT,
+        ) {
+            Slot::After(wait) => tokio::time::sleep(wait).await,
+            Slot::Defer(wait) => {
+                self.store
+                    .reschedule_job(&job.id, owner, now_ms() + duration_ms(wait), None, true)
+                    .await?;
+                return Ok(());
+            }
+        }
+
+        match self.post_joining(token, channel, &message, &job.id).await {
+            Ok(ts) => {
+                if !self.store.complete_job(&job.id, owner, Some(&ts)).await? {
+                    tracing::warn!(
+                        "lease lost before completion; the next attempt will find the post"
+                    );
+                }
+                tracing::info!(%ts, "posted");
+                Ok(())
+            }
+            Err(err) => self.after_error(owner, job, &route, &workspace, &err).await,
+        }
+    }
+
+    /// Posts; on `not_in_channel` joins the (public) channel and posts once more.
+    async fn post_joining(
+        &self,
+        token: &str,
+        channel: &str,
+        message: &render::Message,
+        job_id: &str,
+    ) -> Result<String, SlackError> {
+        match self
+            .slack
+            .post_message(token, channel, message, job_id)
+            .await
+        {
+            Err(SlackError::Api { code }) if code == "not_in_channel" => {
+                match self.slack.join(token, channel).await {
+                    Ok(()) => {
+                        tracing::info!("joined the public channel to post");
+                        self.slack
+                            .post_message(token, channel, message, job_id)
+                            .await
+                    }
+                    Err(SlackError::Api { code })
+                        if code == "method_not_supported_for_channel_type" =>
+                    {
+                        Err(SlackError::Api {
+                            code: "not_invited".into(),
+                        })
+                    }
+                    Err(err) => Err(err),
+                }
+            }
+            other => other,
+        }
+    }
+
+    async fn resolve_host(
+        &self,
+        workspace: &Workspace,
+        host: &HostRef,
+    ) -> Result<Host, SlackError> {
+        let email = match host {
+            HostRef::User(_) => return Ok(Host::from_ref(host)),
+            HostRef::Email(email) => email,
+        };
+        let key = (workspace.team_id.clone(), email.to_lowercase());
+        if let Some(found) = self.hosts.get(&key).await {
+            return Ok(found.map_or_else(|| Host::Unresolved(email.clone()), Host::Mentioned));
+        }
+        let found = self
+            .slack
+            .user_by_email(workspace.bot_token.expose(), email)
+            .await?;
+        self.hosts.insert(key, found.clone()).await;
+        Ok(found.map_or_else(|| Host::Unresolved(email.clone()), Host::Mentioned))
+    }
+
+    async fn after_error(
+        &self,
+        owner: &str,
+        job: &ClaimedJob,
+        route: &Route,
+        workspace: &Workspace,
+        err: &SlackError,
+    ) -> Result<(), JobError> {
+        let channel = route.channel.as_str();
+        match decide(err, channel) {
+            Decision::Wait(wait) => {
+                tracing::warn!(?wait, "rate limited by Slack; waiting as asked");
+                self.pacer.block(&job.team_id, channel, wait);
+                let run_at = now_ms() + duration_ms(wait);
+                self.store
+                    .reschedule_job(&job.id, owner, run_at, Some("ratelimited"), true)
+                    .await?;
+            }
+            Decision::Retry(reason) => {
+                let attempts = u32::try_from(job.attempts).unwrap_or(u32::MAX);
+                match retry_delay(&self.settings.retry_schedule, attempts, fastrand::f64()) {
+                    Some(delay) => {
+                        tracing::warn!(%reason, ?delay, "transient failure; will retry");
+                        let run_at = now_ms() + duration_ms(delay);
+                        self.store
+                            .reschedule_job(&job.id, owner, run_at, Some(&reason), false)
+                            .await?;
+                    }
+                    None => {
+                        let p = Permanent {
+                            code: "retries_exhausted".into(),
+                            channel: channel.into(),
+                        };
+                        let detail = format!("{reason} after {attempts} attempts");
+                        return self
+                            .fail(owner, job, route, JobStatus::Dead, &p, Some(&detail))
+                            .await;
+                    }
+                }
+            }
+            Decision::Fail(p) => {
+                let _ = workspace;
+                return self
+                    .fail(owner, job, route, JobStatus::Failed, &p, None)
+                    .await;
+            }
+        }
+        Ok(())
+    }
+
+    /// Ends the job and, for a notification (not a report), queues the error report in
+    /// the same transaction.
+    async fn fail(
+        &self,
+        owner: &str,
+        job: &ClaimedJob,
+        route: &Route,
+        status: JobStatus,
+        failure: &Permanent,
+        detail: Option<&str>,
+    ) -> Result<(), JobError> {
+        let label = self
+            .channel_label(&job.team_id, route.channel.as_str())
+            .await;
+        let named = Permanent {
+            code: failure.code.clone(),
+            channel: label,
+        };
+        let lang = self
+            .registry
+            .workspace(&job.team_id)
+            .map_or(crate::catalog::Lang::En, |w| w.lang);
+        let reason = format!(
+            "{}: {}{}",
+            failure.code,
+            named.explain(crate::catalog::Lang::En),
+            detail.map(|d| format!(" ({d})")).unwrap_or_default()
+        );
+        tracing::warn!(status = status.as_str(), %reason, "delivery failed");
+
+        let report = if job.internal == 0 {
+            Some(self.report(job, route, &named, lang).await?)
+        } else {
+            None
+        };
+        let mut tx = self.store.begin().await?;
+        let changed = Store::finish_job_failed(&mut tx, &job.id, owner, status, &reason).await?;
+        if changed && let Some(report) = &report {
+            stage(&mut tx, report).await?;
+        }
+        tx.commit().await.map_err(StoreError::from)?;
+        if changed && report.as_ref().is_some_and(|r| !r.routes.is_empty()) {
+            self.wake.notify_waiters();
+        }
+        Ok(())
+    }
+
+    /// An `error.delivery` event about a failed job, routed by the error rules.
+    async fn report(
+        &self,
+        job: &ClaimedJob,
+        route: &Route,
+        failure: &Permanent,
+        lang: crate::catalog::Lang,
+    ) -> Result<Staged, JobError> {
+        let original = self.store.event(&job.team_id, &job.event_id).await?;
+        let original_type = original.map(|e| e.event_type).unwrap_or_default();
+        let occurred_at = time::OffsetDateTime::now_utc()
+            .format(&time::format_description::well_known::Rfc3339)
+            .map_err(|e| JobError::Corrupt(e.to_string()))?;
+        let body = json!({
+            "type": EventType::Error(ErrorCategory::Delivery).as_str(),
+            "occurred_at": occurred_at,
+            "title": failure.explain(lang),
+            "slack_channel": route.channel.as_str(),
+            "fields": {
+                lang.pick("エラー", "Error"): failure.code,
+                lang.pick("元のイベント", "Original event"): format!("{original_type} ({})", job.event_id),
+            },
+        })
+        .to_string();
+        let event = PlatformEvent::parse_from(body.as_bytes(), Origin::Herald)
+            .map_err(|e| JobError::Corrupt(format!("report: {e}")))?;
+        let rules = self
+            .rules
+            .rules(&job.team_id)
+            .await
+            .map_err(|e| JobError::Corrupt(e.to_string()))?;
+        Ok(Staged {
+            team_id: job.team_id.clone(),
+            connection_id: HERALD_CONNECTION.into(),
+            webhook_id: format!("delivery-failure:{}", job.id),
+            event_type: EventType::Error(ErrorCategory::Delivery).as_str().into(),
+            body,
+            routes: router::route(&event, &rules),
+            internal: true,
+        })
+    }
+
+    /// `#name` when Slack tells us the channel's name, else its id.
+    async fn channel_label(&self, team_id: &str, channel: &str) -> String {
+        let Some(workspace) = self.registry.workspace(team_id) else {
+            return channel.into();
+        };
+        match self
+            .slack
+            .channel_info(workspace.bot_token.expose(), channel)
+            .await
+        {
+            Ok(info) => info
+                .name
+                .map_or_else(|| channel.into(), |n| format!("#{n}")),
+            Err(_) => channel.into(),
+        }
+    }
+}

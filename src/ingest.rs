@@ -1,0 +1,202 @@
+//! Ingest: an event and its delivery jobs become durable together, in one transaction.
+//!
+//! Concurrent webhook requests are committed in groups: one writer task takes every
+//! request waiting at that moment, writes them in one transaction and answers each only
+//! after the commit. Under load this turns N fsyncs into one without delaying a lone
+//! request. Herald's own error reports go through [`stage`] too, inside the transaction
+//! that fails the job they report on.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use moka::future::Cache;
+use sqlx::AnyConnection;
+use tokio::sync::{Notify, mpsc, oneshot};
+
+use crate::model::Rule;
+use crate::router::Route;
+use crate::store::{InsertOutcome, NewEvent, NewJob, Store, StoreError, new_id, now_ms};
+
+/// Job kind of a Slack notification.
+pub const SLACK_POST: &str = "slack.post";
+
+/// The most requests one transaction takes.
+const MAX_BATCH: usize = 256;
+
+/// An event ready to store, already routed.
+#[derive(Debug, Clone)]
+pub struct Staged {
+    pub team_id: String,
+    pub connection_id: String,
+    /// The idempotency key: `webhook-id` for platform events.
+    pub webhook_id: String,
+    pub event_type: String,
+    pub body: String,
+    pub routes: Vec<Route>,
+    /// Herald's own report: its delivery failures are not reported again.
+    pub internal: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ingested {
+    pub event_id: String,
+    pub routes: usize,
+    /// The webhook id was seen before; nothing new was stored or sent.
+    pub duplicate: bool,
+}
+
+/// Writes one event and its jobs on the caller's connection (inside its transaction).
+pub async fn stage(conn: &mut AnyConnection, staged: &Staged) -> Result<Ingested, StoreError> {
+    let event_id = new_id("evt");
+    let now = now_ms();
+    let outcome = NewEvent {
+        id: &event_id,
+        team_id: &staged.team_id,
+        connection_id: &staged.connection_id,
+        webhook_id: &staged.webhook_id,
+        event_type: &staged.event_type,
+        body: &staged.body,
+        route_count: i64::try_from(staged.routes.len()).unwrap_or(i64::MAX),
+        received_at: now,
+    }
+    .insert(conn)
+    .await?;
+    if let InsertOutcome::Duplicate { event_id, routes } = outcome {
+        return Ok(Ingested {
+            event_id,
+            routes: usize::try_from(routes).unwrap_or(0),
+            duplicate: true,
+        });
+    }
+    for route in &staged.routes {
+        let payload = serde_json::to_string(route)
+            .map_err(|e| StoreError::Corrupt(format!("route does not serialize: {e}")))?;
+        NewJob {
+            id: &new_id("job"),
+            team_id: &staged.team_id,
+            kind: SLACK_POST,
+            event_id: &event_id,
+            // One post per event and channel, whatever else happens.
+            dedupe_key: &format!("{SLACK_POST}:{event_id}:{}", route.channel),
+            channel: Some(route.channel.as_str()),
+            payload: &payload,
+            internal: staged.internal,
+            run_at: now,
+        }
+        .insert(conn)
+        .await?;
+    }
+    Ok(Ingested {
+        event_id,
+        routes: staged.routes.len(),
+        duplicate: false,
+    })
+}
+
+struct Request {
+    staged: Staged,
+    reply: oneshot::Sender<Result<Ingested, Arc<StoreError>>>,
+}
+
+/// The handle webhook handlers submit to.
+#[derive(Clone)]
+pub struct Ingest {
+    requests: mpsc::Sender<Request>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    #[error("storage failed: {0}")]
+    Store(Arc<StoreError>),
+    #[error("Herald is shutting down")]
+    Closed,
+}
+
+impl Ingest {
+    /// Starts the writer task; it ends when every handle is dropped.
+    pub fn start(store: Store, wake: Arc<Notify>) -> (Self, tokio::task::JoinHandle<()>) {
+        let (requests, rx) = mpsc::channel(4 * MAX_BATCH);
+        let task = tokio::spawn(writer(store, wake, rx));
+        (Self { requests }, task)
+    }
+
+    /// Stores the event and its jobs; returns once they are committed.
+    pub async fn submit(&self, staged: Staged) -> Result<Ingested, IngestError> {
+        let (reply, answer) = oneshot::channel();
+        self.requests
+            .send(Request { staged, reply })
+            .await
+            .map_err(|_| IngestError::Closed)?;
+        answer
+            .await
+            .map_err(|_| IngestError::Closed)?
+            .map_err(IngestError::Store)
+    }
+}
+
+async fn writer(store: Store, wake: Arc<Notify>, mut rx: mpsc::Receiver<Request>) {
+    let mut batch: Vec<Request> = Vec::with_capacity(MAX_BATCH);
+    while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        match write_batch(&store, &batch).await {
+            Ok(results) => {
+                let new_jobs = results.iter().any(|r| !r.duplicate && r.routes > 0);
+                for (request, result) in batch.drain(..).zip(results) {
+                    let _ = request.reply.send(Ok(result));
+                }
+                if new_jobs {
+                    wake.notify_waiters();
+                }
+            }
+            Err(err) => {
+                tracing::error!(error = %err, size = batch.len(), "ingest transaction failed");
+                let err = Arc::new(err);
+                for request in batch.drain(..) {
+                    let _ = request.reply.send(Err(err.clone()));
+                }
+            }
+        }
+    }
+}
+
+async fn write_batch(store: &Store, batch: &[Request]) -> Result<Vec<Ingested>, StoreError> {
+    let mut tx = store.begin().await?;
+    let mut results = Vec::with_capacity(batch.len());
+    for request in batch {
+        results.push(stage(&mut tx, &request.staged).await?);
+    }
+    tx.commit().await?;
+    Ok(results)
+}
+
+/// Rules per workspace, cached briefly: routing runs on every webhook, rules change
+/// rarely. Changes made in this process invalidate at once; other processes (the CLI,
+/// other replicas) are seen within the time to live.
+#[derive(Clone)]
+pub struct RuleCache {
+    store: Store,
+    cache: Cache<String, Arc<Vec<Rule>>>,
+}
+
+impl RuleCache {
+    pub fn new(store: Store) -> Self {
+        let cache = Cache::builder()
+            .max_capacity(10_000)
+            .time_to_live(Duration::from_secs(5))
+            .build();
+        Self { store, cache }
+    }
+
+    pub async fn rules(&self, team_id: &str) -> Result<Arc<Vec<Rule>>, Arc<StoreError>> {
+        let store = self.store.clone();
+        let team = team_id.to_string();
+        self.cache
+            .try_get_with(team_id.to_string(), async move {
+                store.rules(&team).await.map(Arc::new)
+            })
+            .await
+    }
+
+    pub async fn invalidate(&self, team_id: &str) {
+        self.cache.invalidate(team_id).await;
+    }
+}

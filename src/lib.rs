@@ -1,0 +1,29 @@
+//! Herald: platform webhooks become Slack notifications, durably.
+//!
+//! # Layout
+//! - [`config`]: settings from flags and env, validated once; secrets redacted.
+//! - [`catalog`], [`model`]: event types with ja/en labels; rules, mentions, events.
+//! - [`router`], [`render`]: pure routing and Block Kit rendering.
+//! - [`webhook`], [`ingest`]: the signed platform endpoint; events and jobs stored in one
+//!   (group-committed) transaction.
+//! - [`delivery`]: job workers posting to Slack with pacing, retries and error reports.
+//! - [`slack`]: the Web API client and the HTTP / Socket Mode transports.
+//! - [`store`]: SQLite or PostgreSQL through one portable schema.
+//! - [`app`]: the one entry `main` and the tests share.
+
+pub mod app;
+pub mod catalog;
+pub mod config;
+pub mod delivery;
+pub mod ingest;
+pub mod model;
+pub mod render;
+pub mod router;
+pub mod rules_file;
+pub mod signature;
+pub mod slack;
+pub mod store;
+pub mod webhook;
+pub mod workspace;
+
+pub use app::{App, AppState};

@@ -1,0 +1,183 @@
+//! The `herald` command: parses the command line and calls the library.
+
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use base64::Engine as _;
+use clap::{Parser, Subcommand};
+use herald::config::{Settings, SettingsArgs};
+use herald::store::Store;
+use herald::{App, rules_file};
+use tokio_util::sync::CancellationToken;
+
+#[derive(Parser)]
+#[command(
+    name = "herald",
+    version,
+    about = "Platform webhooks become Slack notifications."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the webhook endpoint, the Slack transport and the delivery workers.
+    Serve(SettingsArgs),
+    /// Apply database migrations and exit.
+    Migrate {
+        #[arg(long, env = "DATABASE_URL", default_value = "sqlite://herald.db")]
+        database_url: String,
+    },
+    /// Import or export notification rules as JSON.
+    Rules {
+        #[command(subcommand)]
+        action: RulesAction,
+    },
+    /// Print a new random webhook secret (whsec_…) for HERALD_WEBHOOK_SECRET.
+    Secret,
+}
+
+#[derive(Subcommand)]
+enum RulesAction {
+    /// Replace the workspace's rules with the rules in FILE (all or nothing).
+    Import {
+        file: std::path::PathBuf,
+        #[command(flatten)]
+        target: Target,
+    },
+    /// Write the workspace's rules to FILE ("-" for standard output).
+    Export {
+        file: std::path::PathBuf,
+        #[command(flatten)]
+        target: Target,
+    },
+}
+
+#[derive(clap::Args)]
+struct Target {
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://herald.db")]
+    database_url: String,
+    /// Workspace (T…); defaults to the one workspace `herald serve` registered.
+    #[arg(long)]
+    team: Option<String>,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "herald=info,warn".into()),
+        )
+        .init();
+    match run(Cli::parse()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("herald: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve(args) => {
+            let settings = Settings::from_args(args)?;
+            let listen = settings.listen;
+            let app = App::build(settings).await?;
+            let listener = tokio::net::TcpListener::bind(listen)
+                .await
+                .with_context(|| format!("could not listen on {listen} (HERALD_LISTEN)"))?;
+            let shutdown = CancellationToken::new();
+            let trigger = shutdown.clone();
+            tokio::spawn(async move {
+                wait_for_signal().await;
+                tracing::info!("shutting down");
+                trigger.cancel();
+            });
+            app.run(listener, shutdown).await?;
+        }
+        Command::Migrate { database_url } => {
+            let store = Store::connect(&database_url)
+                .await
+                .context("opening the database")?;
+            store.migrate().await.context("migrating")?;
+            println!("migrations applied to {}", redact_url(&database_url));
+        }
+        Command::Rules { action } => {
+            let (file, target, import) = match action {
+                RulesAction::Import { file, target } => (file, target, true),
+                RulesAction::Export { file, target } => (file, target, false),
+            };
+            let store = Store::connect(&target.database_url)
+                .await
+                .context("opening the database")?;
+            store.migrate().await.context("migrating")?;
+            let team = match target.team {
+                Some(team) => team,
+                None => match store.workspace_ids().await?.as_slice() {
+                    [one] => one.clone(),
+                    [] => anyhow::bail!(
+                        "no workspace registered yet: run `herald serve` once, or pass --team T…"
+                    ),
+                    many => anyhow::bail!("several workspaces ({}): pass --team", many.join(", ")),
+                },
+            };
+            if import {
+                let json = std::fs::read_to_string(&file)
+                    .with_context(|| format!("reading {}", file.display()))?;
+                let rules = rules_file::import(&store, &team, &json).await?;
+                println!(
+                    "imported {} rules into {team} (previous rules replaced)",
+                    rules.len()
+                );
+            } else {
+                let json = rules_file::export(&store, &team).await?;
+                if file.as_os_str() == "-" {
+                    println!("{json}");
+                } else {
+                    std::fs::write(&file, json + "\n")
+                        .with_context(|| format!("writing {}", file.display()))?;
+                    println!("exported rules of {team} to {}", file.display());
+                }
+            }
+        }
+        Command::Secret => {
+            let key: Vec<u8> = (0..32).map(|_| fastrand::u8(..)).collect();
+            println!(
+                "whsec_{}",
+                base64::engine::general_purpose::STANDARD.encode(key)
+            );
+        }
+    }
+    Ok(())
+}
+
+fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            format!("{}://***{}", &url[..scheme], &url[at..])
+        }
+        _ => url.to_string(),
+    }
+}
+
+async fn wait_for_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => return std::future::pending().await,
+            };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}

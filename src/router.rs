@@ -1,0 +1,256 @@
+//! Routing: which channels an event goes to and whom each notification mentions.
+//!
+//! A pure function of the event and the workspace's rules, so it is tested with tables
+//! and runs inside the ingest transaction without I/O. Rules that point at the same
+//! channel merge into one route: one event never posts twice to one channel.
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::{ChannelId, HostRef, Mention, PlatformEvent, Rule, RuleTrigger};
+
+/// One notification to send: a channel, whom to mention, and which rules asked for it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Route {
+    pub channel: ChannelId,
+    /// Rule mentions in rule order, without repeats. More than three is possible when
+    /// several rules share a channel; each rule alone respects the limit.
+    pub mentions: Vec<Mention>,
+    pub rule_ids: Vec<String>,
+    /// The meeting host, mentioned on booking events; resolved at delivery time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<HostRef>,
+}
+
+/// Routes an event through the rules of its workspace.
+pub fn route(event: &PlatformEvent, rules: &[Rule]) -> Vec<Route> {
+    let host = if event.event_type.mentions_host() {
+        event.host.clone()
+    } else {
+        None
+    };
+    let mut routes: Vec<Route> = Vec::new();
+    for rule in rules
+        .iter()
+        .filter(|r| r.enabled && matches(event, &r.trigger))
+    {
+        let at = match routes.iter().position(|r| r.channel == rule.channel) {
+            Some(i) => i,
+            None => {
+                routes.push(Route {
+                    channel: rule.channel.clone(),
+                    mentions: Vec::new(),
+                    rule_ids: Vec::new(),
+                    host: host.clone(),
+                });
+                routes.len() - 1
+            }
+        };
+        let route = &mut routes[at];
+        route.rule_ids.push(rule.id.clone());
+        for m in rule.mentions.iter() {
+            if !route.mentions.contains(m) {
+                route.mentions.push(m.clone());
+            }
+        }
+    }
+    // The host is mentioned once: drop the explicit mention if the rule already has them.
+    for route in &mut routes {
+        if let Some(HostRef::User(id)) = &route.host
+            && route.mentions.contains(&Mention::User(id.clone()))
+        {
+            route.host = None;
+        }
+    }
+    routes
+}
+
+fn matches(event: &PlatformEvent, trigger: &RuleTrigger) -> bool {
+    match (trigger, event.event_type.error_category()) {
+        (
+            RuleTrigger::Event {
+                event_type,
+                meeting_type,
+            },
+            None,
+        ) => {
+            *event_type == event.event_type
+                && match meeting_type {
+                    None => true,
+                    Some(wanted) => event.meeting_type.as_ref().is_some_and(|m| &m.id == wanted),
+                }
+        }
+        (RuleTrigger::Error { categories }, Some(category)) => categories.contains(&category),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::catalog::{ErrorCategory, EventType};
+    use crate::model::{Customer, MeetingType, Mentions};
+
+    fn event(event_type: EventType, meeting_type: Option<&str>) -> PlatformEvent {
+        PlatformEvent {
+            event_type,
+            occurred_at: 0,
+            meeting_type: meeting_type.map(|id| MeetingType {
+                id: id.into(),
+                name: None,
+            }),
+            host: Some(HostRef::User("UHOST".into())),
+            customer: Customer::default(),
+            title: None,
+            url: None,
+            fields: BTreeMap::new(),
+            slack_channel: None,
+        }
+    }
+
+    fn rule(id: &str, trigger: RuleTrigger, channel: &str, mentions: &[&str]) -> Rule {
+        Rule {
+            id: id.into(),
+            team_id: "T1".into(),
+            trigger,
+            channel: ChannelId::parse(channel).unwrap(),
+            mentions: Mentions::parse_all(
+                &mentions
+                    .iter()
+                    .map(|s| (*s).to_string())
+                    .collect::<Vec<_>>(),
+            )
+            .unwrap(),
+            enabled: true,
+        }
+    }
+
+    fn on(event_type: EventType, meeting_type: Option<&str>) -> RuleTrigger {
+        RuleTrigger::Event {
+            event_type,
+            meeting_type: meeting_type.map(Into::into),
+        }
+    }
+
+    fn errors(categories: &[ErrorCategory]) -> RuleTrigger {
+        RuleTrigger::Error {
+            categories: categories.to_vec(),
+        }
+    }
+
+    fn rules() -> Vec<Rule> {
+        use ErrorCategory::*;
+        use EventType::*;
+        let mut disabled = rule("r_off", on(BookingCreated, None), "C0FF", &["UOFF"]);
+        disabled.enabled = false;
+        vec![
+            rule("r_any", on(BookingCreated, None), "C0ALL", &["U0A"]),
+            rule(
+                "r_mt1",
+                on(BookingCreated, Some("mt_1")),
+                "C0MT1",
+                &["U0B", "S0GRP"],
+            ),
+            rule(
+                "r_mt1b",
+                on(BookingCreated, Some("mt_1")),
+                "C0ALL",
+                &["U0A", "U0C"],
+            ),
+            rule("r_cancel", on(BookingCancelled, Some("mt_2")), "C0CAN", &[]),
+            rule("r_phone", on(PhoneRequested, None), "C0PHO", &["UHOST"]),
+            rule("r_err", errors(&[Calendar, Delivery]), "C0ERR", &["UOPS"]),
+            rule("r_err2", errors(&[Internal]), "C0ERR", &["UDEV"]),
+            disabled,
+        ]
+    }
+
+    #[test]
+    fn events_route_by_type_meeting_type_and_category() {
+        use ErrorCategory::*;
+        use EventType::*;
+        // (event type, meeting type, expected [(channel, mentions, rule ids, host?)])
+        let cases: Vec<(
+            EventType,
+            Option<&str>,
+            Vec<(&str, Vec<&str>, Vec<&str>, bool)>,
+        )> = vec![
+            (
+                BookingCreated,
+                Some("mt_1"),
+                vec![
+                    ("C0ALL", vec!["U0A", "U0C"], vec!["r_any", "r_mt1b"], true),
+                    ("C0MT1", vec!["U0B", "S0GRP"], vec!["r_mt1"], true),
+                ],
+            ),
+            (
+                BookingCreated,
+                Some("mt_9"),
+                vec![("C0ALL", vec!["U0A"], vec!["r_any"], true)],
+            ),
+            (
+                BookingCreated,
+                None,
+                vec![("C0ALL", vec!["U0A"], vec!["r_any"], true)],
+            ),
+            (
+                BookingCancelled,
+                Some("mt_2"),
+                vec![("C0CAN", vec![], vec!["r_cancel"], true)],
+            ),
+            (BookingCancelled, Some("mt_1"), vec![]),
+            (
+                PhoneRequested,
+                None,
+                vec![("C0PHO", vec!["UHOST"], vec!["r_phone"], false)],
+            ),
+            (SurveyExitAnswered, Some("mt_1"), vec![]),
+            (
+                Error(Calendar),
+                None,
+                vec![("C0ERR", vec!["UOPS"], vec!["r_err"], false)],
+            ),
+            (
+                Error(Internal),
+                None,
+                vec![("C0ERR", vec!["UDEV"], vec!["r_err2"], false)],
+            ),
+            (Error(Salesforce), None, vec![]),
+        ];
+        let rules = rules();
+        for (event_type, meeting_type, expected) in cases {
+            let routes = route(&event(event_type, meeting_type), &rules);
+            let got: Vec<_> = routes
+                .iter()
+                .map(|r| {
+                    (
+                        r.channel.as_str(),
+                        r.mentions.iter().map(Mention::id).collect::<Vec<_>>(),
+                        r.rule_ids.iter().map(String::as_str).collect::<Vec<_>>(),
+                        r.host.is_some(),
+                    )
+                })
+                .collect();
+            assert_eq!(got, expected, "{event_type} / {meeting_type:?}");
+        }
+    }
+
+    #[test]
+    fn host_already_mentioned_by_the_rule_is_not_mentioned_twice() {
+        let rules = vec![rule(
+            "r",
+            on(EventType::BookingCreated, None),
+            "C0ALL",
+            &["UHOST", "U0A"],
+        )];
+        let routes = route(&event(EventType::BookingCreated, None), &rules);
+        assert_eq!(routes[0].host, None);
+        assert_eq!(routes[0].mentions.len(), 2);
+    }
+
+    #[test]
+    fn no_rules_means_no_routes() {
+        assert!(route(&event(EventType::BookingCreated, None), &[]).is_empty());
+    }
+}

@@ -1,0 +1,253 @@
+//! The Slack Web API as Herald uses it, over slack-morphism's real HTTP client.
+//!
+//! The base URL is a setting (`SLACK_API_URL`) so tests and local emulators work, with
+//! plain `http://` allowed. Errors are reduced to what delivery must decide on: rate
+//! limited (wait), Slack's error code (classify), or transport trouble (retry). Tokens
+//! go only into the `Authorization` header; slack-morphism redacts them in `Debug`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Deserialize;
+use slack_morphism::errors::SlackClientError;
+use slack_morphism::prelude::*;
+
+use crate::render::Message;
+
+pub type Connector = SlackClientHyperHttpsConnector;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SlackError {
+    #[error("rate limited by Slack")]
+    RateLimited { retry_after: Option<Duration> },
+    #[error("Slack answered {code}")]
+    Api { code: String },
+    #[error("Slack could not be reached: {0}")]
+    Transport(String),
+    #[error("Slack's answer could not be read: {0}")]
+    Protocol(String),
+}
+
+impl SlackError {
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            SlackError::Api { code } => Some(code),
+            _ => None,
+        }
+    }
+}
+
+impl From<SlackClientError> for SlackError {
+    fn from(err: SlackClientError) -> Self {
+        match err {
+            SlackClientError::ApiError(e) => SlackError::Api { code: e.code },
+            SlackClientError::RateLimitError(e) => SlackError::RateLimited {
+                retry_after: e.retry_after,
+            },
+            SlackClientError::HttpError(e) => {
+                SlackError::Transport(format!("HTTP {}", e.status_code.as_u16()))
+            }
+            SlackClientError::ProtocolError(e) => SlackError::Protocol(e.to_string()),
+            other => SlackError::Transport(other.to_string()),
+        }
+    }
+}
+
+/// Who a bot token belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BotIdentity {
+    pub team_id: String,
+    pub team_name: String,
+    pub bot_user_id: String,
+}
+
+/// The parts of a conversation Herald needs, including the Slack Connect flags that
+/// slack-morphism's model lacks.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+pub struct ChannelInfo {
+    pub id: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub is_private: bool,
+    #[serde(default)]
+    pub is_archived: bool,
+    #[serde(default)]
+    pub is_member: bool,
+    #[serde(default)]
+    pub is_ext_shared: bool,
+    #[serde(default)]
+    pub context_team_id: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ChannelInfoResponse {
+    channel: ChannelInfo,
+}
+
+/// Metadata event type of Herald's posts; the payload holds the job id.
+pub const METADATA_EVENT: &str = "herald_notification";
+
+#[derive(Clone)]
+pub struct SlackApi {
+    client: Arc<SlackClient<Connector>>,
+    timeout: Duration,
+}
+
+impl SlackApi {
+    pub fn new(api_url: &str, timeout: Duration) -> Result<Self, SlackError> {
+        let builder = hyper_rustls::HttpsConnectorBuilder::new();
+        let builder = match builder.with_native_roots() {
+            Ok(b) => b,
+            Err(err) => {
+                // Without CA roots, https to Slack cannot work; http emulators still do.
+                tracing::warn!(%err, "no native CA certificates; only http:// Slack URLs will work");
+                let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+                    rustls::crypto::ring::default_provider(),
+                ))
+                .with_safe_default_protocol_versions()
+                .map_err(|e| SlackError::Transport(e.to_string()))?
+                .with_root_certificates(rustls::RootCertStore::empty())
+                .with_no_client_auth();
+                hyper_rustls::HttpsConnectorBuilder::new().with_tls_config(config)
+            }
+        };
+        let https = builder
+            .https_or_http()
+            .enable_http1()
+            .enable_http2()
+            .build();
+        let connector = SlackClientHyperConnector::from(https).with_slack_api_url(api_url);
+        Ok(Self {
+            client: Arc::new(SlackClient::new(connector)),
+            timeout,
+        })
+    }
+
+    pub fn client(&self) -> Arc<SlackClient<Connector>> {
+        self.client.clone()
+    }
+
+    async fn timed<T>(
+        &self,
+        call: impl Future<Output = Result<T, SlackClientError>>,
+    ) -> Result<T, SlackError> {
+        match tokio::time::timeout(self.timeout, call).await {
+            Ok(result) => result.map_err(SlackError::from),
+            Err(_) => Err(SlackError::Transport(format!(
+                "no answer within {:?}",
+                self.timeout
+            ))),
+        }
+    }
+
+    pub async fn auth_test(&self, token: &str) -> Result<BotIdentity, SlackError> {
+        let token = api_token(token);
+        let session = self.client.open_session(&token);
+        let res = self.timed(session.auth_test()).await?;
+        Ok(BotIdentity {
+            team_id: res.team_id.to_string(),
+            team_name: res.team,
+            bot_user_id: res.user_id.to_string(),
+        })
+    }
+
+    /// Posts a message carrying `job_id` in its metadata; returns Slack's `ts`.
+    pub async fn post_message(
+        &self,
+        token: &str,
+        channel: &str,
+        message: &Message,
+        job_id: &str,
+    ) -> Result<String, SlackError> {
+        let blocks: Vec<SlackBlock> = message
+            .blocks
+            .iter()
+            .map(|b| serde_json::from_value(b.clone()))
+            .collect::<Result<_, _>>()
+            .map_err(|e| SlackError::Protocol(format!("rendered block does not parse: {e}")))?;
+        let content = SlackMessageContent::new()
+            .with_text(message.text.clone())
+            .with_blocks(blocks)
+            .with_metadata(SlackMessageMetadata {
+                event_type: METADATA_EVENT.into(),
+                event_payload: Some([("job_id".to_string(), job_id.to_string())].into()),
+            });
+        let request = SlackApiChatPostMessageRequest::new(channel.into(), content)
+            .with_unfurl_links(false)
+            .with_unfurl_media(false);
+        let token = api_token(token);
+        let session = self.client.open_session(&token);
+        let res = self.timed(session.chat_post_message(&request)).await?;
+        Ok(res.ts.to_string())
+    }
+
+    pub async fn join(&self, token: &str, channel: &str) -> Result<(), SlackError> {
+        let token = api_token(token);
+        let session = self.client.open_session(&token);
+        let request = SlackApiConversationsJoinRequest::new(channel.into());
+        self.timed(session.conversations_join(&request)).await?;
+        Ok(())
+    }
+
+    pub async fn channel_info(
+        &self,
+        token: &str,
+        channel: &str,
+    ) -> Result<ChannelInfo, SlackError> {
+        let token = api_token(token);
+        let session = self.client.open_session(&token);
+        let params = vec![("channel", Some(channel))];
+        let res: ChannelInfoResponse = self
+            .timed(
+                session
+                    .http_session_api
+                    .http_get("conversations.info", &params, None),
+            )
+            .await?;
+        Ok(res.channel)
+    }
+
+    /// Looks among the channel's latest messages for the one a job posted, so a job whose
+    /// worker died between Slack's answer and the commit is not posted twice.
+    pub async fn find_job_message(
+        &self,
+        token: &str,
+        channel: &str,
+        job_id: &str,
+    ) -> Result<Option<String>, SlackError> {
+        let token = api_token(token);
+        let session = self.client.open_session(&token);
+        let request = SlackApiConversationsHistoryRequest::new()
+            .with_channel(channel.into())
+            .with_limit(100)
+            .with_include_all_metadata(true);
+        let res = self.timed(session.conversations_history(&request)).await?;
+        Ok(res.messages.into_iter().find_map(|m| {
+            let metadata = m.content.metadata?;
+            let payload = metadata.event_payload?;
+            (metadata.event_type == METADATA_EVENT && payload.get("job_id")? == job_id)
+                .then(|| m.origin.ts.to_string())
+        }))
+    }
+
+    /// The Slack user with this email, if any.
+    pub async fn user_by_email(
+        &self,
+        token: &str,
+        email: &str,
+    ) -> Result<Option<String>, SlackError> {
+        let token = api_token(token);
+        let session = self.client.open_session(&token);
+        let request = SlackApiUsersLookupByEmailRequest::new(EmailAddress(email.to_string()));
+        match self.timed(session.users_lookup_by_email(&request)).await {
+            Ok(res) => Ok(Some(res.user.id.to_string())),
+            Err(SlackError::Api { code }) if code == "users_not_found" => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+pub fn api_token(token: &str) -> SlackApiToken {
+    SlackApiToken::new(SlackApiTokenValue(token.to_string()))
+}

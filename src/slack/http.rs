@@ -1,0 +1,116 @@
+//! Slack's HTTP transport: `/slack/events`, each request checked against the signing
+//! secret (v0, 5-minute window) before it is parsed.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+use slack_morphism::prelude::*;
+
+use crate::app::AppState;
+use crate::signature::slack as slack_signature;
+
+/// Slack's own payloads are small; this bounds what an unsigned sender can make us read.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+fn error(status: StatusCode, code: &str, message: &str) -> Response {
+    (status, Json(json!({"error": code, "message": message}))).into_response()
+}
+
+/// Verifies the request and returns its body.
+fn verified(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Bytes, Response> {
+    let body = body.map_err(|r| {
+        if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "body_too_large",
+                "body is too large",
+            )
+        } else {
+            error(
+                StatusCode::BAD_REQUEST,
+                "unreadable_body",
+                "could not read the body",
+            )
+        }
+    })?;
+    let Some(secret) = &state.settings.slack.signing_secret else {
+        return Err(error(
+            StatusCode::NOT_FOUND,
+            "http_mode_off",
+            "SLACK_SIGNING_SECRET is not set",
+        ));
+    };
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    slack_signature::verify(
+        secret.expose(),
+        header(slack_signature::TIMESTAMP),
+        header(slack_signature::SIGNATURE),
+        &body,
+        crate::store::now_ms() / 1000,
+    )
+    .map_err(|e| {
+        tracing::warn!(error = %e, "Slack request rejected");
+        error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_signature",
+            &e.to_string(),
+        )
+    })?;
+    Ok(body)
+}
+
+/// `POST /slack/events`.
+pub async fn events(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let body = match verified(&state, &headers, body) {
+        Ok(b) => b,
+        Err(response) => return response,
+    };
+    let event: SlackPushEvent = match serde_json::from_slice(&body) {
+        Ok(e) => e,
+        Err(e) => return error(StatusCode::BAD_REQUEST, "malformed_event", &e.to_string()),
+    };
+    if let Some(retry) = headers
+        .get("x-slack-retry-num")
+        .and_then(|v| v.to_str().ok())
+    {
+        tracing::info!(retry, reason = ?headers.get("x-slack-retry-reason"), "Slack retried an event");
+    }
+    match event {
+        SlackPushEvent::UrlVerification(v) => {
+            Json(json!({"challenge": v.challenge})).into_response()
+        }
+        SlackPushEvent::EventCallback(callback) => {
+            match super::events::handle(&state, &callback).await {
+                Ok(_) => StatusCode::OK.into_response(),
+                // Slack retries a non-2xx answer, which is what we want when storage failed.
+                Err(e) => {
+                    tracing::error!(error = %e, "could not record a Slack event");
+                    error(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "unavailable",
+                        "retry later",
+                    )
+                }
+            }
+        }
+        SlackPushEvent::AppRateLimited(limited) => {
+            tracing::warn!(
+                ?limited,
+                "Slack is rate-limiting event deliveries to Herald"
+            );
+            StatusCode::OK.into_response()
+        }
+    }
+}

@@ -1,0 +1,12 @@
+//! Slack: the Web API client, and the two ways Slack reaches Herald (HTTP requests
+//! signed with the signing secret, or Socket Mode). Both transports hand events to the
+//! same handler in [`events`].
+
+mod client;
+pub mod events;
+pub mod http;
+pub mod socket;
+
+pub use client::{
+    BotIdentity, ChannelInfo, Connector, METADATA_EVENT, SlackApi, SlackError, api_token,
+};

@@ -1,0 +1,229 @@
+//! The outbox: one durable queue for everything that leaves Herald.
+//!
+//! A job is claimed with a lease; completing, rescheduling or failing it checks the
+//! lease owner, so a worker whose lease expired cannot overwrite the work of the worker
+//! that took over.
+
+use std::time::Duration;
+
+use sqlx::{AnyConnection, FromRow};
+
+use super::{Store, StoreError, dialect, duration_ms, now_ms};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobStatus {
+    Pending,
+    Running,
+    Done,
+    /// A permanent failure: retrying cannot help.
+    Failed,
+    /// Transient failures until the retry schedule ran out.
+    Dead,
+}
+
+impl JobStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobStatus::Pending => "pending",
+            JobStatus::Running => "running",
+            JobStatus::Done => "done",
+            JobStatus::Failed => "failed",
+            JobStatus::Dead => "dead",
+        }
+    }
+}
+
+pub struct NewJob<'a> {
+    pub id: &'a str,
+    pub team_id: &'a str,
+    pub kind: &'a str,
+    pub event_id: &'a str,
+    pub dedupe_key: &'a str,
+    pub channel: Option<&'a str>,
+    pub payload: &'a str,
+    pub internal: bool,
+    pub run_at: i64,
+}
+
+impl NewJob<'_> {
+    /// Inserts the job unless one with the same dedupe key exists; true when inserted.
+    pub async fn insert(&self, conn: &mut AnyConnection) -> Result<bool, StoreError> {
+        let now = now_ms();
+        let n = sqlx::query(
+            "INSERT INTO jobs (id, team_id, kind, event_id, dedupe_key, channel, payload, \
+             internal, status, attempts, run_at, recovered, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', 0, $9, 0, $10, $10) \
+             ON CONFLICT (dedupe_key) DO NOTHING",
+        )
+        .bind(self.id)
+        .bind(self.team_id)
+        .bind(self.kind)
+        .bind(self.event_id)
+        .bind(self.dedupe_key)
+        .bind(self.channel)
+        .bind(self.payload)
+        .bind(i64::from(self.internal))
+        .bind(self.run_at)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+        Ok(n == 1)
+    }
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct ClaimedJob {
+    pub id: String,
+    pub team_id: String,
+    pub kind: String,
+    pub event_id: String,
+    pub channel: Option<String>,
+    pub payload: String,
+    /// Including this claim.
+    pub attempts: i64,
+    /// 1 when the previous worker's lease expired mid-job.
+    pub recovered: i64,
+    pub internal: i64,
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct JobRecord {
+    pub id: String,
+    pub team_id: String,
+    pub kind: String,
+    pub event_id: String,
+    pub channel: Option<String>,
+    pub payload: String,
+    pub internal: i64,
+    pub status: String,
+    pub attempts: i64,
+    pub run_at: i64,
+    pub last_error: Option<String>,
+    pub result_ts: Option<String>,
+}
+
+impl Store {
+    /// Claims the most overdue job for `lease`; None when nothing is due.
+    pub async fn claim_job(
+        &self,
+        owner: &str,
+        lease: Duration,
+    ) -> Result<Option<ClaimedJob>, StoreError> {
+        let now = now_ms();
+        Ok(sqlx::query_as(dialect::claim_job(self.backend()))
+            .bind(owner)
+            .bind(now + duration_ms(lease))
+            .bind(now)
+            .fetch_optional(self.pool())
+            .await?)
+    }
+
+    /// Marks a job done, recording Slack's `ts` so it is never posted again.
+    pub async fn complete_job(
+        &self,
+        id: &str,
+        owner: &str,
+        result_ts: Option<&str>,
+    ) -> Result<bool, StoreError> {
+        let n = sqlx::query(
+            "UPDATE jobs SET status = 'done', result_ts = $1, lease_owner = NULL, \
+             lease_until = NULL, last_error = NULL, updated_at = $2 \
+             WHERE id = $3 AND lease_owner = $4 AND status = 'running'",
+        )
+        .bind(result_ts)
+        .bind(now_ms())
+        .bind(id)
+        .bind(owner)
+        .execute(self.pool())
+        .await?
+        .rows_affected();
+        Ok(n == 1)
+    }
+
+    /// Puts a job back in the queue until `run_at`. `refund` gives the attempt back: a
+    /// rate limit or pacing wait is not a failure.
+    pub async fn reschedule_job(
+        &self,
+        id: &str,
+        owner: &str,
+        run_at: i64,
+        error: Option<&str>,
+        refund: bool,
+    ) -> Result<bool, StoreError> {
+        let n = sqlx::query(
+            "UPDATE jobs SET status = 'pending', run_at = $1, last_error = COALESCE($2, last_error), \
+             attempts = attempts - $3, lease_owner = NULL, lease_until = NULL, updated_at = $4 \
+             WHERE id = $5 AND lease_owner = $6 AND status = 'running'",
+        )
+        .bind(run_at)
+        .bind(error)
+        .bind(i64::from(refund))
+        .bind(now_ms())
+        .bind(id)
+        .bind(owner)
+        .execute(self.pool())
+        .await?
+        .rows_affected();
+        Ok(n == 1)
+    }
+
+    /// Ends a job for good, inside the caller's transaction (which also queues the
+    /// error report, so a crash cannot lose one without the other).
+    pub async fn finish_job_failed(
+        conn: &mut AnyConnection,
+        id: &str,
+        owner: &str,
+        status: JobStatus,
+        error: &str,
+    ) -> Result<bool, StoreError> {
+        let n = sqlx::query(
+            "UPDATE jobs SET status = $1, last_error = $2, lease_owner = NULL, lease_until = NULL, \
+             updated_at = $3 WHERE id = $4 AND lease_owner = $5 AND status = 'running'",
+        )
+        .bind(status.as_str())
+        .bind(error)
+        .bind(now_ms())
+        .bind(id)
+        .bind(owner)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+        Ok(n == 1)
+    }
+
+    pub async fn jobs_for_event(
+        &self,
+        team_id: &str,
+        event_id: &str,
+    ) -> Result<Vec<JobRecord>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT id, team_id, kind, event_id, channel, payload, internal, status, attempts, \
+             run_at, last_error, result_ts FROM jobs WHERE team_id = $1 AND event_id = $2 \
+             ORDER BY id",
+        )
+        .bind(team_id)
+        .bind(event_id)
+        .fetch_all(self.pool())
+        .await?)
+    }
+
+    pub async fn jobs_for_team(&self, team_id: &str) -> Result<Vec<JobRecord>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT id, team_id, kind, event_id, channel, payload, internal, status, attempts, \
+             run_at, last_error, result_ts FROM jobs WHERE team_id = $1 ORDER BY id",
+        )
+        .bind(team_id)
+        .fetch_all(self.pool())
+        .await?)
+    }
+
+    /// When the earliest pending job falls due, so idle workers sleep exactly that long.
+    pub async fn next_job_due(&self) -> Result<Option<i64>, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT MIN(run_at) FROM jobs WHERE status = 'pending'")
+                .fetch_one(self.pool())
+                .await?,
+        )
+    }
+}

@@ -1,0 +1,160 @@
+//! Storage: one sqlx pool over SQLite (default) or PostgreSQL, chosen from the URL.
+//!
+//! Shape chosen: one portable schema run through sqlx's `Any` driver (TEXT, BIGINT,
+//! BOOLEAN, app-generated ids, times as unix milliseconds), so both backends share every
+//! query and every test. The one piece of dialect lives in [`dialect`]: the job claim,
+//! which PostgreSQL runs with `FOR UPDATE SKIP LOCKED` so several Herald processes can
+//! share a queue. SQLite runs in WAL mode with `synchronous=FULL`: an accepted event is
+//! on disk before Herald answers 2xx.
+//!
+//! Every query that touches workspace data takes the `team_id`.
+
+mod events;
+mod jobs;
+mod rules;
+mod slack_events;
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, Executor};
+
+pub use events::{EventRecord, InsertOutcome, NewEvent};
+pub use jobs::{ClaimedJob, JobRecord, JobStatus, NewJob};
+
+pub type Tx<'c> = sqlx::Transaction<'c, sqlx::Any>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+impl Store {
+    /// Opens the pool; SQLite files are created when missing.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else {
+            Backend::Postgres
+        };
+        let url = match backend {
+            Backend::Sqlite if !url.contains('?') && !url.contains(":memory:") => {
+                format!("{url}?mode=rwc")
+            }
+            _ => url.to_string(),
+        };
+        let options: AnyConnectOptions = url.parse()?;
+        let pool_options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(10));
+        let pool = match backend {
+            Backend::Sqlite => {
+                pool_options
+                    .max_connections(8)
+                    .after_connect(|conn, _meta| {
+                        Box::pin(async move {
+                            conn.execute(
+                                "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+                                 PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;",
+                            )
+                            .await?;
+                            Ok(())
+                        })
+                    })
+                    .connect_with(options)
+                    .await?
+            }
+            Backend::Postgres => {
+                pool_options
+                    .max_connections(16)
+                    .connect_with(options)
+                    .await?
+            }
+        };
+        Ok(Self { pool, backend })
+    }
+
+    /// Applies the embedded migrations; safe to run on every start.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        sqlx::migrate!("./migrations").run(&self.pool).await?;
+        Ok(())
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    pub async fn begin(&self) -> Result<Tx<'static>, StoreError> {
+        Ok(self.pool.begin().await?)
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// Dialect differences, kept in one place.
+mod dialect {
+    use super::Backend;
+
+    /// Claims the most overdue job: a pending job whose time has come, or a running one
+    /// whose worker's lease expired (that worker crashed or hung). `recovered` is computed
+    /// from the row's old status, so the new worker knows to check Slack for a post the
+    /// old one may have made.
+    pub fn claim_job(backend: Backend) -> &'static str {
+        match backend {
+            Backend::Sqlite => concat!(
+                "UPDATE jobs SET recovered = CASE WHEN status = 'running' THEN 1 ELSE 0 END, ",
+                "status = 'running', lease_owner = $1, lease_until = $2, attempts = attempts + 1, ",
+                "updated_at = $3 WHERE id = (SELECT id FROM jobs WHERE ",
+                "(status = 'pending' AND run_at <= $3) OR (status = 'running' AND lease_until < $3) ",
+                "ORDER BY run_at, id LIMIT 1) ",
+                "RETURNING id, team_id, kind, event_id, channel, payload, attempts, recovered, internal"
+            ),
+            Backend::Postgres => concat!(
+                "UPDATE jobs SET recovered = CASE WHEN status = 'running' THEN 1 ELSE 0 END, ",
+                "status = 'running', lease_owner = $1, lease_until = $2, attempts = attempts + 1, ",
+                "updated_at = $3 WHERE id = (SELECT id FROM jobs WHERE ",
+                "(status = 'pending' AND run_at <= $3) OR (status = 'running' AND lease_until < $3) ",
+                "ORDER BY run_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) ",
+                "RETURNING id, team_id, kind, event_id, channel, payload, attempts, recovered, internal"
+            ),
+        }
+    }
+}
+
+/// Milliseconds since the Unix epoch: every stored time.
+pub fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+/// A new id: a prefix, the time in hex (so ids sort by creation) and 64 random bits.
+pub fn new_id(prefix: &str) -> String {
+    format!("{prefix}_{:011x}{:016x}", now_ms(), fastrand::u64(..))
+}
+
+pub fn duration_ms(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}

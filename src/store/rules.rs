@@ -1,0 +1,131 @@
+//! Notification rules, per workspace.
+
+use sqlx::FromRow;
+
+use super::{Store, StoreError, new_id, now_ms};
+use crate::catalog::{ErrorCategory, EventType};
+use crate::model::{ChannelId, Mentions, NewRule, Rule, RuleTrigger};
+
+#[derive(FromRow)]
+struct RuleRow {
+    id: String,
+    team_id: String,
+    kind: String,
+    event_type: Option<String>,
+    meeting_type: Option<String>,
+    categories: Option<String>,
+    channel: String,
+    mentions: String,
+    enabled: bool,
+}
+
+impl RuleRow {
+    fn into_rule(self) -> Result<Rule, StoreError> {
+        let corrupt = |what: &str| StoreError::Corrupt(format!("rule {}: {what}", self.id));
+        let trigger = match self.kind.as_str() {
+            "event" => RuleTrigger::Event {
+                event_type: self
+                    .event_type
+                    .as_deref()
+                    .and_then(|t| EventType::parse(t).ok())
+                    .ok_or_else(|| corrupt("event_type"))?,
+                meeting_type: self.meeting_type.clone(),
+            },
+            "error" => {
+                let names: Vec<String> = self
+                    .categories
+                    .as_deref()
+                    .and_then(|c| serde_json::from_str(c).ok())
+                    .ok_or_else(|| corrupt("categories"))?;
+                RuleTrigger::Error {
+                    categories: names
+                        .iter()
+                        .map(|n| n.parse::<ErrorCategory>())
+                        .collect::<Result<_, _>>()
+                        .map_err(|()| corrupt("categories"))?,
+                }
+            }
+            _ => return Err(corrupt("kind")),
+        };
+        let mention_ids: Vec<String> =
+            serde_json::from_str(&self.mentions).map_err(|_| corrupt("mentions"))?;
+        Ok(Rule {
+            trigger,
+            channel: ChannelId::parse(&self.channel).map_err(|_| corrupt("channel"))?,
+            mentions: Mentions::parse_all(&mention_ids).map_err(|_| corrupt("mentions"))?,
+            enabled: self.enabled,
+            id: self.id,
+            team_id: self.team_id,
+        })
+    }
+}
+
+impl Store {
+    /// The workspace's rules in their saved order.
+    pub async fn rules(&self, team_id: &str) -> Result<Vec<Rule>, StoreError> {
+        let rows: Vec<RuleRow> = sqlx::query_as(
+            "SELECT id, team_id, kind, event_type, meeting_type, categories, channel, mentions, \
+             enabled FROM rules WHERE team_id = $1 ORDER BY position, id",
+        )
+        .bind(team_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.into_iter().map(RuleRow::into_rule).collect()
+    }
+
+    /// Replaces all rules of a workspace in one transaction (import is all or nothing).
+    pub async fn replace_rules(
+        &self,
+        team_id: &str,
+        rules: &[NewRule],
+    ) -> Result<Vec<Rule>, StoreError> {
+        let mut tx = self.begin().await?;
+        sqlx::query("DELETE FROM rules WHERE team_id = $1")
+            .bind(team_id)
+            .execute(&mut *tx)
+            .await?;
+        let now = now_ms();
+        for (position, rule) in rules.iter().enumerate() {
+            let (kind, event_type, meeting_type, categories) = match &rule.trigger {
+                RuleTrigger::Event {
+                    event_type,
+                    meeting_type,
+                } => (
+                    "event",
+                    Some(event_type.as_str()),
+                    meeting_type.as_deref(),
+                    None,
+                ),
+                RuleTrigger::Error { categories } => {
+                    let names: Vec<&str> = categories.iter().map(|c| c.as_str()).collect();
+                    (
+                        "error",
+                        None,
+                        None,
+                        Some(serde_json::json!(names).to_string()),
+                    )
+                }
+            };
+            sqlx::query(
+                "INSERT INTO rules (id, team_id, kind, event_type, meeting_type, categories, \
+                 channel, mentions, enabled, position, version, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11, $11)",
+            )
+            .bind(new_id("rul"))
+            .bind(team_id)
+            .bind(kind)
+            .bind(event_type)
+            .bind(meeting_type)
+            .bind(categories)
+            .bind(rule.channel.as_str())
+            .bind(serde_json::json!(rule.mentions.ids()).to_string())
+            .bind(rule.enabled)
+            .bind(i64::try_from(position).unwrap_or(i64::MAX))
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        self.rules(team_id).await
+    }
+}

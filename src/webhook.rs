@@ -1,0 +1,148 @@
+//! The platform endpoint: `POST /hooks/{connection}`.
+//!
+//! Order of checks: the connection exists (404), the body fits (413), the Standard
+//! Webhooks signature is valid and fresh (401), the JSON parses (400) and is a valid
+//! event (422). Only then is anything stored; the answer (202, or 200 for a repeated
+//! `webhook-id`) comes after the commit.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use crate::app::AppState;
+use crate::ingest::{IngestError, Staged};
+use crate::model::{EventError, PlatformEvent};
+use crate::router;
+use crate::signature::{SignatureError, standard_webhooks};
+
+/// Largest accepted body: events are small; this keeps a hostile sender cheap to refuse.
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
+
+#[derive(Debug, thiserror::Error)]
+pub enum WebhookError {
+    #[error("unknown connection {0:?}")]
+    UnknownConnection(String),
+    #[error("body is larger than {MAX_BODY_BYTES} bytes")]
+    TooLarge,
+    #[error("could not read the body")]
+    Unreadable,
+    #[error("signature rejected: {0}")]
+    Signature(#[from] SignatureError),
+    #[error("{0}")]
+    Event(#[from] EventError),
+    #[error("Herald could not store the event; retry later")]
+    Unavailable,
+}
+
+impl IntoResponse for WebhookError {
+    fn into_response(self) -> Response {
+        let (status, code) = match &self {
+            WebhookError::UnknownConnection(_) => (StatusCode::NOT_FOUND, "unknown_connection"),
+            WebhookError::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "body_too_large"),
+            WebhookError::Unreadable => (StatusCode::BAD_REQUEST, "unreadable_body"),
+            WebhookError::Signature(_) => (StatusCode::UNAUTHORIZED, "invalid_signature"),
+            WebhookError::Event(EventError::Malformed(_)) => {
+                (StatusCode::BAD_REQUEST, "malformed_json")
+            }
+            WebhookError::Event(EventError::UnknownType(_)) => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "unknown_event_type")
+            }
+            WebhookError::Event(EventError::ReservedType(_)) => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "unsupported_event_type")
+            }
+            WebhookError::Event(EventError::Invalid(_)) => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "invalid_field")
+            }
+            WebhookError::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+        };
+        let mut body = json!({"error": code, "message": self.to_string()});
+        if let WebhookError::Event(EventError::Invalid(field)) = &self {
+            body["field"] = json!(field.field);
+        }
+        (status, Json(body)).into_response()
+    }
+}
+
+/// Receives one platform event.
+#[tracing::instrument(skip_all, fields(connection = %connection, event_id, event_type))]
+pub async fn receive(
+    State(state): State<AppState>,
+    Path(connection): Path<String>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<(StatusCode, Json<serde_json::Value>), WebhookError> {
+    let conn = state
+        .registry
+        .get(&connection)
+        .ok_or_else(|| WebhookError::UnknownConnection(connection.clone()))?;
+    let body = body.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            WebhookError::TooLarge
+        } else {
+            WebhookError::Unreadable
+        }
+    })?;
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let keys: Vec<&[u8]> = conn.keys.iter().map(Vec::as_slice).collect();
+    standard_webhooks::verify(
+        &keys,
+        header(standard_webhooks::ID),
+        header(standard_webhooks::TIMESTAMP),
+        header(standard_webhooks::SIGNATURE),
+        &body,
+        crate::store::now_ms() / 1000,
+    )?;
+    let webhook_id = header(standard_webhooks::ID)
+        .unwrap_or_default()
+        .to_string();
+    let event = PlatformEvent::parse(&body)?;
+    tracing::Span::current().record("event_type", event.event_type.as_str());
+
+    let rules = state.rules.rules(&conn.team_id).await.map_err(|err| {
+        tracing::error!(error = %err, "could not load rules");
+        WebhookError::Unavailable
+    })?;
+    let routes = router::route(&event, &rules);
+    let body = String::from_utf8(body.to_vec()).map_err(|_| WebhookError::Unreadable)?;
+    let ingested = state
+        .ingest
+        .submit(Staged {
+            team_id: conn.team_id.clone(),
+            connection_id: connection,
+            webhook_id,
+            event_type: event.event_type.as_str().to_string(),
+            body,
+            routes,
+            internal: false,
+        })
+        .await
+        .map_err(|err| {
+            if let IngestError::Store(e) = &err {
+                tracing::error!(error = %e, "could not store event");
+            }
+            WebhookError::Unavailable
+        })?;
+    tracing::Span::current().record("event_id", ingested.event_id.as_str());
+    let status = if ingested.duplicate {
+        StatusCode::OK
+    } else {
+        StatusCode::ACCEPTED
+    };
+    tracing::info!(
+        routes = ingested.routes,
+        duplicate = ingested.duplicate,
+        "event accepted"
+    );
+    Ok((
+        status,
+        Json(json!({
+            "event_id": ingested.event_id,
+            "routes": ingested.routes,
+            "duplicate": ingested.duplicate,
+        })),
+    ))
+}

@@ -1,0 +1,52 @@
+//! Workspaces Herald posts to and the webhook connections that feed them.
+//!
+//! Single-workspace mode: the bot token's workspace (found with `auth.test` at start)
+//! and one connection, `default`, signed with `HERALD_WEBHOOK_SECRET`. The install
+//! capability replaces this registry with per-workspace rows; every caller already asks
+//! by `team_id` or connection id.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::catalog::Lang;
+use crate::config::Secret;
+
+#[derive(Debug, Clone)]
+pub struct Workspace {
+    pub team_id: String,
+    pub team_name: String,
+    pub bot_user_id: String,
+    pub bot_token: Secret,
+    pub lang: Lang,
+}
+
+#[derive(Debug, Clone)]
+pub struct Connection {
+    pub id: String,
+    pub team_id: String,
+    /// Current key first; a previous key stays valid during a rotation's grace period.
+    pub keys: Vec<Vec<u8>>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Registry {
+    workspaces: Arc<HashMap<String, Workspace>>,
+    connections: Arc<HashMap<String, Connection>>,
+}
+
+impl Registry {
+    pub fn single(workspace: Workspace, connection: Connection) -> Self {
+        Self {
+            workspaces: Arc::new(HashMap::from([(workspace.team_id.clone(), workspace)])),
+            connections: Arc::new(HashMap::from([(connection.id.clone(), connection)])),
+        }
+    }
+
+    pub fn workspace(&self, team_id: &str) -> Option<&Workspace> {
+        self.workspaces.get(team_id)
+    }
+
+    pub fn get(&self, connection_id: &str) -> Option<&Connection> {
+        self.connections.get(connection_id)
+    }
+}
