@@ -1,0 +1,2534 @@
+//! A local Slack: Web API + Socket Mode emulator for tests and benchmarks.
+//!
+//! Self-contained on purpose (it depends on axum, tokio, serde_json, hmac, sha2, base64 and
+//! fastrand only, never on the crate under test) so that it can later become a standalone
+//! "local Slack". It keeps workspaces, channels (public, private, archived, Slack Connect, DMs),
+//! members, users, user groups, messages and threads; validates arguments the way Slack does
+//! and answers with Slack's documented shapes and error codes; injects faults; runs Socket
+//! Mode (hello, envelopes, acks, disconnect); and records every call.
+//!
+//! Include it with `#[path = "../support/slack_emulator.rs"] mod slack_emulator;`.
+#![allow(dead_code)]
+
+use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::ws::{Message as WsMessage, WebSocket, WebSocketUpgrade};
+use axum::extract::{Path, State as AxState};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::any;
+use base64::Engine as _;
+use hmac::{Hmac, Mac};
+use serde_json::{Map, Value, json};
+use sha2::Sha256;
+use tokio::sync::{mpsc, oneshot, watch};
+
+type Args = Map<String, Value>;
+
+// ---------------------------------------------------------------------------------------------
+// Public types
+// ---------------------------------------------------------------------------------------------
+
+/// One installed workspace: the app's bot user and its tokens there.
+#[derive(Clone, Debug)]
+pub struct Workspace {
+    pub team_id: String,
+    pub team_name: String,
+    /// `xoxb-…`, the bot token for Web API calls.
+    pub bot_token: String,
+    /// `xapp-…`, the app-level token (`connections:write`) for `apps.connections.open`.
+    pub app_token: String,
+    /// `U…`, the bot's user id (what `auth.test` returns as `user_id`).
+    pub bot_user_id: String,
+    /// `B…`, the bot id (`bot_id` on the bot's messages).
+    pub bot_id: String,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct ChannelSpec {
+    pub name: String,
+    pub private: bool,
+    pub archived: bool,
+    pub bot_member: bool,
+    /// Slack Connect: the channel is owned by this other organisation's team
+    /// (`is_ext_shared`, `is_shared`, `context_team_id`, `shared_team_ids`).
+    pub shared_from_team: Option<String>,
+}
+
+/// One recorded Web API call (faulted ones included).
+#[derive(Clone, Debug)]
+pub struct Call {
+    pub method: String,
+    pub token: Option<String>,
+    /// Query, form and JSON parameters merged (later sources win).
+    pub args: Value,
+    pub at: Instant,
+    /// The JSON body sent back (`Value::Null` for an injected 5xx).
+    pub response: Value,
+    pub status: u16,
+}
+
+#[derive(Clone, Debug)]
+pub enum Fault {
+    /// HTTP 429, `Retry-After: N`, body `{"ok":false,"error":"ratelimited"}`.
+    RateLimited { retry_after_secs: u64 },
+    /// That HTTP status with an HTML body, like Slack's edge does.
+    ServerError(u16),
+    /// Sleep, then handle the call normally.
+    Delay(Duration),
+    /// HTTP 200 `{"ok":false,"error":code}`.
+    ApiError(String),
+}
+
+/// Computes Slack's request signature: `v0=` + hex HMAC-SHA256 of `v0:{timestamp}:{body}`.
+pub fn sign_slack_request(signing_secret: &str, timestamp: i64, body: &str) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(signing_secret.as_bytes())
+        .expect("HMAC accepts keys of any length");
+    mac.update(format!("v0:{timestamp}:{body}").as_bytes());
+    let digest = mac.finalize().into_bytes();
+    let mut out = String::with_capacity(3 + digest.len() * 2);
+    out.push_str("v0=");
+    for byte in digest {
+        out.push_str(&format!("{byte:02x}"));
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// Internal state
+// ---------------------------------------------------------------------------------------------
+
+const HTML_5XX: &str = "<!DOCTYPE html><html><head><title>Slack</title></head><body><h1>Server Error</h1><p>Something went wrong on Slack's end.</p></body></html>";
+const MAX_TEXT_CHARS: usize = 40_000;
+const MAX_BLOCKS: usize = 50;
+/// Slack allows at most 10 simultaneous Socket Mode connections per app.
+const MAX_SOCKET_CONNECTIONS: usize = 10;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum TokenKind {
+    Bot,
+    App,
+}
+
+struct TokenInfo {
+    team_id: String,
+    kind: TokenKind,
+    revoked: bool,
+}
+
+struct Team {
+    id: String,
+    name: String,
+    domain: String,
+    bot_user_id: String,
+    bot_id: String,
+    bot_token: String,
+    app_token: String,
+}
+
+struct User {
+    id: String,
+    team_id: String,
+    name: String,
+    real_name: String,
+    email: Option<String>,
+    is_bot: bool,
+    bot_id: Option<String>,
+    deleted: bool,
+    updated: i64,
+}
+
+struct UserGroup {
+    id: String,
+    team_id: String,
+    handle: String,
+    name: String,
+    users: Vec<String>,
+    created: i64,
+}
+
+struct Channel {
+    id: String,
+    /// The workspace the channel lives in (whose tokens can see it).
+    team_id: String,
+    name: String,
+    private: bool,
+    archived: bool,
+    /// DM with this user (`is_im`).
+    im_user: Option<String>,
+    shared_from_team: Option<String>,
+    members: BTreeSet<String>,
+    created: i64,
+    creator: String,
+    messages: Vec<Msg>,
+}
+
+#[derive(Clone)]
+struct Msg {
+    ts: String,
+    user: String,
+    bot_id: Option<String>,
+    app_id: Option<String>,
+    team: String,
+    text: String,
+    blocks: Option<Value>,
+    attachments: Option<Value>,
+    metadata: Option<Value>,
+    thread_ts: Option<String>,
+    parent_user_id: Option<String>,
+    reply_count: usize,
+    reply_users: Vec<String>,
+    latest_reply: Option<String>,
+    subtype: Option<String>,
+    edited: Option<(String, String)>,
+    username: Option<String>,
+    bot_profile: Option<Value>,
+}
+
+struct SocketConn {
+    id: u64,
+    tx: mpsc::UnboundedSender<SocketCmd>,
+}
+
+enum SocketCmd {
+    Send(String),
+    Disconnect(String, oneshot::Sender<()>),
+}
+
+struct ApiErr {
+    code: String,
+    extra: Args,
+}
+
+fn err(code: &str) -> ApiErr {
+    ApiErr {
+        code: code.to_string(),
+        extra: Map::new(),
+    }
+}
+
+type ApiResult = Result<Args, ApiErr>;
+
+/// The validated content arguments of `chat.postMessage` / `chat.update`.
+struct Content {
+    text: Option<String>,
+    blocks: Option<Value>,
+    attachments: Option<Value>,
+    metadata: Option<Value>,
+}
+
+struct State {
+    seq: u64,
+    last_ts_micros: u64,
+    app_id: String,
+    ws_base: String,
+    teams: Vec<Team>,
+    tokens: HashMap<String, TokenInfo>,
+    channels: Vec<Channel>,
+    users: Vec<User>,
+    usergroups: Vec<UserGroup>,
+    faults: HashMap<String, VecDeque<Fault>>,
+    calls: Vec<Call>,
+    tickets: HashSet<String>,
+    sockets: Vec<SocketConn>,
+    socket_seq: u64,
+    socket_rr: usize,
+    pending_acks: HashMap<String, oneshot::Sender<Value>>,
+    acks: Vec<Value>,
+}
+
+struct Inner {
+    state: Mutex<State>,
+    connections: watch::Sender<usize>,
+    shutdown: watch::Receiver<bool>,
+}
+
+impl Inner {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+fn now_secs() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or_default()
+}
+
+fn random_alnum(n: usize) -> String {
+    std::iter::repeat_with(fastrand::alphanumeric)
+        .take(n)
+        .collect()
+}
+
+fn random_uuid() -> String {
+    let hex = |n: usize| -> String {
+        std::iter::repeat_with(|| {
+            char::from_digit(fastrand::u32(0..16), 16).expect("digit below 16")
+        })
+        .take(n)
+        .collect()
+    };
+    format!("{}-{}-{}-{}-{}", hex(8), hex(4), hex(4), hex(4), hex(12))
+}
+
+// ---------------------------------------------------------------------------------------------
+// The handle
+// ---------------------------------------------------------------------------------------------
+
+/// A running emulator on `127.0.0.1:<random port>`; stops when dropped or on `shutdown()`.
+pub struct SlackEmulator {
+    inner: Arc<Inner>,
+    addr: SocketAddr,
+    shutdown_tx: watch::Sender<bool>,
+    server: Mutex<Option<tokio::task::JoinHandle<()>>>,
+}
+
+impl Drop for SlackEmulator {
+    fn drop(&mut self) {
+        self.shutdown_tx.send_replace(true);
+    }
+}
+
+impl SlackEmulator {
+    pub async fn start() -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind the Slack emulator on 127.0.0.1:0");
+        let addr = listener.local_addr().expect("local address");
+        let (shutdown_tx, shutdown_rx) = watch::channel(false);
+        let (connections, _) = watch::channel(0usize);
+        let mut seq = 0u64;
+        let app_id = {
+            seq += 1;
+            format!("A{seq:010X}")
+        };
+        let inner = Arc::new(Inner {
+            state: Mutex::new(State {
+                seq,
+                last_ts_micros: 0,
+                app_id,
+                ws_base: format!("ws://{addr}/socket/"),
+                teams: Vec::new(),
+                tokens: HashMap::new(),
+                channels: Vec::new(),
+                users: Vec::new(),
+                usergroups: Vec::new(),
+                faults: HashMap::new(),
+                calls: Vec::new(),
+                tickets: HashSet::new(),
+                sockets: Vec::new(),
+                socket_seq: 0,
+                socket_rr: 0,
+                pending_acks: HashMap::new(),
+                acks: Vec::new(),
+            }),
+            connections,
+            shutdown: shutdown_rx.clone(),
+        });
+        let app = Router::new()
+            .route("/socket/{ticket}", any(socket_handler))
+            .fallback(api_handler)
+            .with_state(inner.clone());
+        let mut stop = shutdown_rx;
+        let server = tokio::spawn(async move {
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(async move {
+                    let _ = stop.wait_for(|stopped| *stopped).await;
+                })
+                .await;
+        });
+        SlackEmulator {
+            inner,
+            addr,
+            shutdown_tx,
+            server: Mutex::new(Some(server)),
+        }
+    }
+
+    /// Stops the server and closes every Socket Mode connection.
+    pub async fn shutdown(&self) {
+        self.shutdown_tx.send_replace(true);
+        let handle = self
+            .server
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        if let Some(handle) = handle {
+            // In-flight requests (e.g. a long Delay fault) may outlive the grace period.
+            let _ = tokio::time::timeout(Duration::from_secs(5), handle).await;
+        }
+    }
+
+    /// `http://127.0.0.1:PORT/api/`. slack-morphism formats `{base}/{method}`; the emulator
+    /// accepts the resulting `/api//{method}` as well as `/api/{method}`.
+    pub fn api_url(&self) -> String {
+        format!("http://{}/api/", self.addr)
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The emulated app's id (`A…`), shared by every workspace it is installed in.
+    pub fn app_id(&self) -> String {
+        self.inner.lock().app_id.clone()
+    }
+
+    /// Installs the app in a new workspace: bot user (`U…`), bot id (`B…`), `xoxb-`/`xapp-` tokens.
+    pub fn add_workspace(&self, team_id: &str, name: &str) -> Workspace {
+        let mut st = self.inner.lock();
+        assert!(
+            st.team(team_id).is_none(),
+            "workspace {team_id} already exists"
+        );
+        let bot_user_id = st.new_id('U');
+        let bot_id = st.new_id('B');
+        let n1 = fastrand::u64(1_000_000_000..10_000_000_000);
+        let n2 = fastrand::u64(1_000_000_000..10_000_000_000);
+        let bot_token = format!("xoxb-{n1}-{n2}-{}", random_alnum(24));
+        let app_token = format!(
+            "xapp-1-{}-{}-{}",
+            st.app_id,
+            fastrand::u64(1_000_000_000..10_000_000_000),
+            std::iter::repeat_with(|| char::from_digit(fastrand::u32(0..16), 16).unwrap_or('0'))
+                .take(64)
+                .collect::<String>()
+        );
+        let domain: String = name
+            .to_lowercase()
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+            .collect();
+        st.tokens.insert(
+            bot_token.clone(),
+            TokenInfo {
+                team_id: team_id.to_string(),
+                kind: TokenKind::Bot,
+                revoked: false,
+            },
+        );
+        st.tokens.insert(
+            app_token.clone(),
+            TokenInfo {
+                team_id: team_id.to_string(),
+                kind: TokenKind::App,
+                revoked: false,
+            },
+        );
+        st.users.push(User {
+            id: bot_user_id.clone(),
+            team_id: team_id.to_string(),
+            name: "herald".to_string(),
+            real_name: "Herald".to_string(),
+            email: None,
+            is_bot: true,
+            bot_id: Some(bot_id.clone()),
+            deleted: false,
+            updated: now_secs(),
+        });
+        st.teams.push(Team {
+            id: team_id.to_string(),
+            name: name.to_string(),
+            domain,
+            bot_user_id: bot_user_id.clone(),
+            bot_id: bot_id.clone(),
+            bot_token: bot_token.clone(),
+            app_token: app_token.clone(),
+        });
+        Workspace {
+            team_id: team_id.to_string(),
+            team_name: name.to_string(),
+            bot_token,
+            app_token,
+            bot_user_id,
+            bot_id,
+        }
+    }
+
+    /// The workspace as created by `add_workspace`.
+    pub fn workspace(&self, team_id: &str) -> Option<Workspace> {
+        let st = self.inner.lock();
+        st.team(team_id).map(|t| Workspace {
+            team_id: t.id.clone(),
+            team_name: t.name.clone(),
+            bot_token: t.bot_token.clone(),
+            app_token: t.app_token.clone(),
+            bot_user_id: t.bot_user_id.clone(),
+            bot_id: t.bot_id.clone(),
+        })
+    }
+
+    /// Adds a channel to `team_id`'s workspace; returns its `C…` id.
+    pub fn add_channel(&self, team_id: &str, spec: ChannelSpec) -> String {
+        let mut st = self.inner.lock();
+        let bot_user = st
+            .team(team_id)
+            .unwrap_or_else(|| panic!("unknown workspace {team_id}"))
+            .bot_user_id
+            .clone();
+        let id = st.new_id('C');
+        let creator = st
+            .users
+            .iter()
+            .find(|u| u.team_id == team_id && !u.is_bot)
+            .map_or_else(|| bot_user.clone(), |u| u.id.clone());
+        let mut members = BTreeSet::new();
+        if spec.bot_member {
+            members.insert(bot_user);
+        }
+        st.channels.push(Channel {
+            id: id.clone(),
+            team_id: team_id.to_string(),
+            name: spec.name,
+            private: spec.private,
+            archived: spec.archived,
+            im_user: None,
+            shared_from_team: spec.shared_from_team,
+            members,
+            created: now_secs(),
+            creator,
+            messages: Vec::new(),
+        });
+        id
+    }
+
+    /// Adds a human user; returns its `U…` id.
+    pub fn add_user(&self, team_id: &str, name: &str, email: &str) -> String {
+        let mut st = self.inner.lock();
+        assert!(st.team(team_id).is_some(), "unknown workspace {team_id}");
+        let id = st.new_id('U');
+        let handle: String = name
+            .to_lowercase()
+            .chars()
+            .map(|c| if c.is_whitespace() { '.' } else { c })
+            .collect();
+        st.users.push(User {
+            id: id.clone(),
+            team_id: team_id.to_string(),
+            name: handle,
+            real_name: name.to_string(),
+            email: (!email.is_empty()).then(|| email.to_string()),
+            is_bot: false,
+            bot_id: None,
+            deleted: false,
+            updated: now_secs(),
+        });
+        id
+    }
+
+    /// Marks a user deactivated (`deleted: true`).
+    pub fn set_user_deleted(&self, user: &str, deleted: bool) {
+        let mut st = self.inner.lock();
+        let u = st
+            .users
+            .iter_mut()
+            .find(|u| u.id == user)
+            .unwrap_or_else(|| panic!("unknown user {user}"));
+        u.deleted = deleted;
+        u.updated = now_secs();
+    }
+
+    /// Adds a user group (`S…`) with `@handle` and these member user ids.
+    pub fn add_usergroup(&self, team_id: &str, handle: &str, members: &[&str]) -> String {
+        let mut st = self.inner.lock();
+        assert!(st.team(team_id).is_some(), "unknown workspace {team_id}");
+        let id = st.new_id('S');
+        st.usergroups.push(UserGroup {
+            id: id.clone(),
+            team_id: team_id.to_string(),
+            handle: handle.to_string(),
+            name: handle.to_string(),
+            users: members.iter().map(|m| (*m).to_string()).collect(),
+            created: now_secs(),
+        });
+        id
+    }
+
+    /// Adds a (human) member to a channel.
+    pub fn add_member(&self, channel: &str, user: &str) {
+        let mut st = self.inner.lock();
+        st.channel_mut(channel).members.insert(user.to_string());
+    }
+
+    pub fn set_bot_member(&self, channel: &str, member: bool) {
+        let mut st = self.inner.lock();
+        let team_id = st.channel_mut(channel).team_id.clone();
+        let bot = st
+            .team(&team_id)
+            .map(|t| t.bot_user_id.clone())
+            .unwrap_or_default();
+        let ch = st.channel_mut(channel);
+        if member {
+            ch.members.insert(bot);
+        } else {
+            ch.members.remove(&bot);
+        }
+    }
+
+    pub fn archive_channel(&self, channel: &str) {
+        self.inner.lock().channel_mut(channel).archived = true;
+    }
+
+    pub fn unarchive_channel(&self, channel: &str) {
+        self.inner.lock().channel_mut(channel).archived = false;
+    }
+
+    /// Seeds a message from a (human) user, as if posted in Slack; returns its `ts`.
+    pub fn post_as_user(
+        &self,
+        channel: &str,
+        user: &str,
+        text: &str,
+        thread_ts: Option<&str>,
+    ) -> String {
+        let mut st = self.inner.lock();
+        let team = st.channel_mut(channel).team_id.clone();
+        let ts = st.next_ts();
+        let msg = Msg {
+            ts: ts.clone(),
+            user: user.to_string(),
+            bot_id: None,
+            app_id: None,
+            team,
+            text: text.to_string(),
+            blocks: None,
+            attachments: None,
+            metadata: None,
+            thread_ts: None,
+            parent_user_id: None,
+            reply_count: 0,
+            reply_users: Vec::new(),
+            latest_reply: None,
+            subtype: None,
+            edited: None,
+            username: None,
+            bot_profile: None,
+        };
+        let ch = st.channel_mut(channel);
+        insert_message(ch, msg, thread_ts, false).expect("thread parent exists");
+        ts
+    }
+
+    /// Later calls with this token fail with `token_revoked`.
+    pub fn revoke_token(&self, token: &str) {
+        if let Some(t) = self.inner.lock().tokens.get_mut(token) {
+            t.revoked = true;
+        }
+    }
+
+    /// Queues a fault for the next call of `method` (FIFO).
+    pub fn inject(&self, method: &str, fault: Fault) {
+        self.inner
+            .lock()
+            .faults
+            .entry(method.to_string())
+            .or_default()
+            .push_back(fault);
+    }
+
+    /// Stored messages (thread replies included), oldest first, in Slack's message shape with
+    /// `metadata` always included.
+    pub fn messages(&self, channel: &str) -> Vec<Value> {
+        let st = self.inner.lock();
+        st.channels
+            .iter()
+            .find(|c| c.id == channel)
+            .map(|c| c.messages.iter().map(|m| render_msg(m, true)).collect())
+            .unwrap_or_default()
+    }
+
+    pub fn calls(&self) -> Vec<Call> {
+        self.inner.lock().calls.clone()
+    }
+
+    pub fn calls_to(&self, method: &str) -> Vec<Call> {
+        self.inner
+            .lock()
+            .calls
+            .iter()
+            .filter(|c| c.method == method)
+            .cloned()
+            .collect()
+    }
+
+    // ----- Socket Mode -----
+
+    /// Waits until at least `n` Socket Mode clients are connected (and have had `hello`).
+    pub async fn wait_socket_connections(&self, n: usize, timeout: Duration) -> bool {
+        let mut rx = self.inner.connections.subscribe();
+        tokio::time::timeout(timeout, rx.wait_for(|count| *count >= n))
+            .await
+            .is_ok_and(|r| r.is_ok())
+    }
+
+    /// Currently connected Socket Mode clients.
+    pub fn socket_connection_count(&self) -> usize {
+        self.inner.lock().sockets.len()
+    }
+
+    /// Wraps `payload` in a Socket Mode envelope of `envelope_type` (`events_api`,
+    /// `interactive`, `slash_commands`), sends it to one connected client (round robin) and
+    /// returns its ack (`{envelope_id, payload?}`), or `None` if none came within `timeout`.
+    /// Waits (within `timeout`) for a client if none is connected.
+    pub async fn socket_send(
+        &self,
+        envelope_type: &str,
+        payload: Value,
+        timeout: Duration,
+    ) -> Option<Value> {
+        let accepts_response_payload = match envelope_type {
+            "slash_commands" => true,
+            "interactive" => matches!(
+                payload.get("type").and_then(Value::as_str),
+                Some("view_submission" | "block_suggestion")
+            ),
+            _ => false,
+        };
+        let mut envelope = json!({
+            "envelope_id": random_uuid(),
+            "type": envelope_type,
+            "payload": payload,
+            "accepts_response_payload": accepts_response_payload,
+        });
+        if envelope_type == "events_api" {
+            envelope["retry_attempt"] = json!(0);
+            envelope["retry_reason"] = json!("");
+        }
+        self.socket_send_raw(envelope, timeout).await
+    }
+
+    /// Sends a complete envelope as given (e.g. a redelivery with `retry_attempt: 1` and the
+    /// same `envelope_id`), returning the ack as `socket_send` does.
+    pub async fn socket_send_raw(&self, envelope: Value, timeout: Duration) -> Option<Value> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        if !self.wait_socket_connections(1, timeout).await {
+            return None;
+        }
+        let envelope_id = envelope
+            .get("envelope_id")
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        let text = envelope.to_string();
+        let (ack_tx, ack_rx) = oneshot::channel();
+        {
+            let mut st = self.inner.lock();
+            if st.sockets.is_empty() {
+                return None;
+            }
+            let index = st.socket_rr % st.sockets.len();
+            st.socket_rr = st.socket_rr.wrapping_add(1);
+            if let Some(id) = &envelope_id {
+                st.pending_acks.insert(id.clone(), ack_tx);
+            }
+            if st.sockets[index].tx.send(SocketCmd::Send(text)).is_err() {
+                if let Some(id) = &envelope_id {
+                    st.pending_acks.remove(id);
+                }
+                return None;
+            }
+        }
+        let id = envelope_id?;
+        match tokio::time::timeout_at(deadline, ack_rx).await {
+            Ok(Ok(ack)) => Some(ack),
+            _ => {
+                self.inner.lock().pending_acks.remove(&id);
+                None
+            }
+        }
+    }
+
+    /// Sends `{"type":"disconnect","reason":…}` to every client, closes the sockets and waits
+    /// until they are gone.
+    pub async fn socket_disconnect_all(&self, reason: &str) {
+        let waits: Vec<oneshot::Receiver<()>> = {
+            let st = self.inner.lock();
+            st.sockets
+                .iter()
+                .filter_map(|s| {
+                    let (tx, rx) = oneshot::channel();
+                    s.tx.send(SocketCmd::Disconnect(reason.to_string(), tx))
+                        .ok()
+                        .map(|()| rx)
+                })
+                .collect()
+        };
+        for rx in waits {
+            let _ = tokio::time::timeout(Duration::from_secs(5), rx).await;
+        }
+    }
+
+    /// Every ack received from clients, in arrival order.
+    pub fn socket_acks(&self) -> Vec<Value> {
+        self.inner.lock().acks.clone()
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// State helpers
+// ---------------------------------------------------------------------------------------------
+
+impl State {
+    fn new_id(&mut self, prefix: char) -> String {
+        self.seq += 1;
+        format!("{prefix}{:010X}", self.seq)
+    }
+
+    /// Slack-style `ts`: wall-clock seconds and microseconds, strictly increasing.
+    fn next_ts(&mut self) -> String {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_micros() as u64)
+            .unwrap_or_default();
+        let micros = now.max(self.last_ts_micros + 1);
+        self.last_ts_micros = micros;
+        format!("{}.{:06}", micros / 1_000_000, micros % 1_000_000)
+    }
+
+    fn team(&self, team_id: &str) -> Option<&Team> {
+        self.teams.iter().find(|t| t.id == team_id)
+    }
+
+    fn channel_mut(&mut self, id: &str) -> &mut Channel {
+        self.channels
+            .iter_mut()
+            .find(|c| c.id == id)
+            .unwrap_or_else(|| panic!("unknown channel {id}"))
+    }
+
+    fn user(&self, id: &str) -> Option<&User> {
+        self.users.iter().find(|u| u.id == id)
+    }
+
+    fn auth(&self, token: Option<&str>, kind: TokenKind) -> Result<String, ApiErr> {
+        let Some(token) = token else {
+            return Err(err("not_authed"));
+        };
+        let Some(info) = self.tokens.get(token) else {
+            return Err(err("invalid_auth"));
+        };
+        if info.revoked {
+            return Err(err("token_revoked"));
+        }
+        if info.kind != kind {
+            return Err(err("not_allowed_token_type"));
+        }
+        Ok(info.team_id.clone())
+    }
+
+    /// Channel index for an id visible in `team_id`.
+    fn find_channel(&self, team_id: &str, raw: &str) -> Option<usize> {
+        self.channels
+            .iter()
+            .position(|c| c.id == raw && c.team_id == team_id)
+    }
+
+    /// Like `find_channel`, also accepting `#name` / `name` (as `chat.postMessage` does).
+    fn find_channel_or_name(&self, team_id: &str, raw: &str) -> Option<usize> {
+        self.find_channel(team_id, raw).or_else(|| {
+            let name = raw.strip_prefix('#').unwrap_or(raw);
+            self.channels
+                .iter()
+                .position(|c| c.team_id == team_id && c.im_user.is_none() && c.name == name)
+        })
+    }
+
+    fn bot_user(&self, team_id: &str) -> String {
+        self.team(team_id)
+            .map(|t| t.bot_user_id.clone())
+            .unwrap_or_default()
+    }
+
+    /// The DM between the bot and `user`, created on first use.
+    fn im_with(&mut self, team_id: &str, user: &str) -> usize {
+        if let Some(i) = self
+            .channels
+            .iter()
+            .position(|c| c.team_id == team_id && c.im_user.as_deref() == Some(user))
+        {
+            return i;
+        }
+        let id = self.new_id('D');
+        let bot = self.bot_user(team_id);
+        self.channels.push(Channel {
+            id,
+            team_id: team_id.to_string(),
+            name: String::new(),
+            private: true,
+            archived: false,
+            im_user: Some(user.to_string()),
+            shared_from_team: None,
+            members: [bot, user.to_string()].into_iter().collect(),
+            created: now_secs(),
+            creator: user.to_string(),
+            messages: Vec::new(),
+        });
+        self.channels.len() - 1
+    }
+
+    fn channel_json(&self, ch: &Channel, viewer_team: &str, include_num_members: bool) -> Value {
+        let bot = self.bot_user(viewer_team);
+        let is_member = ch.members.contains(&bot);
+        if let Some(user) = &ch.im_user {
+            return json!({
+                "id": ch.id,
+                "created": ch.created,
+                "is_archived": false,
+                "is_im": true,
+                "is_org_shared": false,
+                "context_team_id": ch.team_id,
+                "updated": ch.created * 1000,
+                "user": user,
+                "is_user_deleted": self.user(user).is_some_and(|u| u.deleted),
+                "priority": 0,
+            });
+        }
+        let (shared_team_ids, context_team_id, host) = match &ch.shared_from_team {
+            Some(owner) => (json!([owner, ch.team_id]), owner.clone(), owner.clone()),
+            None => (json!([ch.team_id]), ch.team_id.clone(), ch.team_id.clone()),
+        };
+        let mut v = json!({
+            "id": ch.id,
+            "name": ch.name,
+            "is_channel": true,
+            "is_group": false,
+            "is_im": false,
+            "is_mpim": false,
+            "is_private": ch.private,
+            "created": ch.created,
+            "is_archived": ch.archived,
+            "is_general": false,
+            "unlinked": 0,
+            "name_normalized": ch.name.to_lowercase(),
+            "is_shared": ch.shared_from_team.is_some(),
+            "is_org_shared": false,
+            "is_pending_ext_shared": false,
+            "pending_shared": [],
+            "context_team_id": context_team_id,
+            "updated": ch.created * 1000,
+            "parent_conversation": null,
+            "creator": ch.creator,
+            "is_ext_shared": ch.shared_from_team.is_some(),
+            "shared_team_ids": shared_team_ids,
+            "conversation_host_id": host,
+            "pending_connected_team_ids": [],
+            "is_member": is_member,
+            "topic": {"value": "", "creator": "", "last_set": 0},
+            "purpose": {"value": "", "creator": "", "last_set": 0},
+            "previous_names": [],
+        });
+        if include_num_members {
+            v["num_members"] = json!(ch.members.len());
+        }
+        v
+    }
+
+    fn user_json(&self, u: &User) -> Value {
+        let mut profile = json!({
+            "real_name": u.real_name,
+            "real_name_normalized": u.real_name,
+            "display_name": if u.is_bot { String::new() } else { u.real_name.clone() },
+            "display_name_normalized": if u.is_bot { String::new() } else { u.real_name.clone() },
+            "status_text": "",
+            "status_emoji": "",
+            "avatar_hash": "g0123456789a",
+            "image_24": "https://a.slack-edge.com/avatars/24.png",
+            "image_48": "https://a.slack-edge.com/avatars/48.png",
+            "image_72": "https://a.slack-edge.com/avatars/72.png",
+            "team": u.team_id,
+        });
+        if let Some(email) = &u.email {
+            profile["email"] = json!(email);
+        }
+        if let Some(bot_id) = &u.bot_id {
+            profile["bot_id"] = json!(bot_id);
+            profile["api_app_id"] = json!(self.app_id);
+            profile["always_active"] = json!(false);
+        }
+        json!({
+            "id": u.id,
+            "team_id": u.team_id,
+            "name": u.name,
+            "deleted": u.deleted,
+            "color": "9f69e7",
+            "real_name": u.real_name,
+            "tz": "America/Los_Angeles",
+            "tz_label": "Pacific Standard Time",
+            "tz_offset": -28800,
+            "profile": profile,
+            "is_admin": false,
+            "is_owner": false,
+            "is_primary_owner": false,
+            "is_restricted": false,
+            "is_ultra_restricted": false,
+            "is_bot": u.is_bot,
+            "is_app_user": false,
+            "updated": u.updated,
+            "is_email_confirmed": u.email.is_some(),
+            "who_can_share_contact_card": "EVERYONE",
+        })
+    }
+
+    fn usergroup_json(&self, g: &UserGroup, include_users: bool) -> Value {
+        let creator = self.bot_user(&g.team_id);
+        let mut v = json!({
+            "id": g.id,
+            "team_id": g.team_id,
+            "is_usergroup": true,
+            "is_subteam": true,
+            "name": g.name,
+            "description": "",
+            "handle": g.handle,
+            "is_external": false,
+            "date_create": g.created,
+            "date_update": g.created,
+            "date_delete": 0,
+            "auto_type": null,
+            "auto_provision": false,
+            "enterprise_subteam_id": "",
+            "created_by": creator,
+            "updated_by": creator,
+            "deleted_by": null,
+            "prefs": {"channels": [], "groups": []},
+            "user_count": g.users.len(),
+            "channel_count": 0,
+        });
+        if include_users {
+            v["users"] = json!(g.users);
+        }
+        v
+    }
+
+    fn record(&mut self, call: Call) {
+        self.calls.push(call);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Messages
+// ---------------------------------------------------------------------------------------------
+
+fn render_msg(m: &Msg, include_metadata: bool) -> Value {
+    let mut v = Map::new();
+    v.insert("type".into(), json!("message"));
+    if let Some(subtype) = &m.subtype {
+        v.insert("subtype".into(), json!(subtype));
+    }
+    v.insert("user".into(), json!(m.user));
+    if let Some(bot_id) = &m.bot_id {
+        v.insert("bot_id".into(), json!(bot_id));
+    }
+    if let Some(app_id) = &m.app_id {
+        v.insert("app_id".into(), json!(app_id));
+    }
+    if let Some(username) = &m.username {
+        v.insert("username".into(), json!(username));
+    }
+    v.insert("text".into(), json!(m.text));
+    v.insert("ts".into(), json!(m.ts));
+    v.insert("team".into(), json!(m.team));
+    if let Some(bot_profile) = &m.bot_profile {
+        v.insert("bot_profile".into(), bot_profile.clone());
+    }
+    if let Some(blocks) = &m.blocks {
+        v.insert("blocks".into(), blocks.clone());
+    }
+    if let Some(attachments) = &m.attachments {
+        v.insert("attachments".into(), attachments.clone());
+    }
+    if let Some((user, ts)) = &m.edited {
+        v.insert("edited".into(), json!({"user": user, "ts": ts}));
+    }
+    if include_metadata && let Some(metadata) = &m.metadata {
+        v.insert("metadata".into(), metadata.clone());
+    }
+    if let Some(thread_ts) = &m.thread_ts {
+        v.insert("thread_ts".into(), json!(thread_ts));
+        if thread_ts == &m.ts {
+            v.insert("reply_count".into(), json!(m.reply_count));
+            v.insert("reply_users_count".into(), json!(m.reply_users.len()));
+            v.insert("latest_reply".into(), json!(m.latest_reply));
+            v.insert("reply_users".into(), json!(m.reply_users));
+            v.insert("is_locked".into(), json!(false));
+            v.insert("subscribed".into(), json!(false));
+        } else if let Some(parent_user) = &m.parent_user_id {
+            v.insert("parent_user_id".into(), json!(parent_user));
+        }
+    }
+    Value::Object(v)
+}
+
+/// Stores `msg` in `ch`, threading it under `thread_ts` if given. Returns the stored message,
+/// or `None` when the thread parent does not exist.
+fn insert_message(
+    ch: &mut Channel,
+    mut msg: Msg,
+    thread_ts: Option<&str>,
+    broadcast: bool,
+) -> Option<Msg> {
+    if let Some(thread_ts) = thread_ts {
+        let parent_index = ch.messages.iter().position(|m| m.ts == thread_ts)?;
+        // A reply's ts threads under that reply's parent.
+        let root_ts = ch.messages[parent_index]
+            .thread_ts
+            .clone()
+            .unwrap_or_else(|| thread_ts.to_string());
+        let root = ch.messages.iter_mut().find(|m| m.ts == root_ts)?;
+        root.thread_ts = Some(root.ts.clone());
+        root.reply_count += 1;
+        if !root.reply_users.contains(&msg.user) {
+            root.reply_users.push(msg.user.clone());
+        }
+        root.latest_reply = Some(msg.ts.clone());
+        msg.parent_user_id = Some(root.user.clone());
+        msg.thread_ts = Some(root_ts);
+        if broadcast {
+            msg.subtype = Some("thread_broadcast".into());
+        }
+    }
+    ch.messages.push(msg.clone());
+    Some(msg)
+}
+
+fn is_top_level(m: &Msg) -> bool {
+    match &m.thread_ts {
+        None => true,
+        Some(t) => *t == m.ts || m.subtype.as_deref() == Some("thread_broadcast"),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Argument helpers
+// ---------------------------------------------------------------------------------------------
+
+fn arg_str(args: &Args, key: &str) -> Option<String> {
+    match args.get(key)? {
+        Value::String(s) if !s.is_empty() => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+fn arg_bool(args: &Args, key: &str) -> bool {
+    match args.get(key) {
+        Some(Value::Bool(b)) => *b,
+        Some(Value::String(s)) => s == "true" || s == "1",
+        Some(Value::Number(n)) => n.as_i64() == Some(1),
+        _ => false,
+    }
+}
+
+fn arg_u64(args: &Args, key: &str) -> Result<Option<u64>, ApiErr> {
+    match args.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Number(n)) => n.as_u64().map(Some).ok_or_else(|| err("invalid_limit")),
+        Some(Value::String(s)) if s.is_empty() => Ok(None),
+        Some(Value::String(s)) => s.parse().map(Some).map_err(|_| err("invalid_limit")),
+        Some(_) => Err(err("invalid_limit")),
+    }
+}
+
+/// A JSON argument sent either as JSON or as a JSON string (form encoding).
+fn arg_json(args: &Args, key: &str) -> Result<Option<Value>, ()> {
+    match args.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if s.is_empty() => Ok(None),
+        Some(Value::String(s)) => serde_json::from_str(s).map(Some).map_err(|_| ()),
+        Some(v) => Ok(Some(v.clone())),
+    }
+}
+
+fn parse_urlencoded(input: &str, into: &mut Args) {
+    for pair in input.split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        into.insert(percent_decode(k), Value::String(percent_decode(v)));
+    }
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok();
+                match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                    Some(b) => {
+                        out.push(b);
+                        i += 2;
+                    }
+                    None => out.push(b'%'),
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn encode_cursor(prefix: &str, value: &str) -> String {
+    base64::engine::general_purpose::STANDARD.encode(format!("{prefix}:{value}"))
+}
+
+fn decode_cursor(prefix: &str, cursor: &str) -> Result<String, ApiErr> {
+    let raw = base64::engine::general_purpose::STANDARD
+        .decode(cursor)
+        .map_err(|_| err("invalid_cursor"))?;
+    let raw = String::from_utf8(raw).map_err(|_| err("invalid_cursor"))?;
+    raw.strip_prefix(&format!("{prefix}:"))
+        .map(str::to_string)
+        .ok_or_else(|| err("invalid_cursor"))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Block Kit validation (the subset of Slack's schema checks that matter for messages)
+// ---------------------------------------------------------------------------------------------
+
+const INTERACTIVE_ELEMENTS: &[&str] = &[
+    "button",
+    "checkboxes",
+    "datepicker",
+    "datetimepicker",
+    "overflow",
+    "radio_buttons",
+    "static_select",
+    "external_select",
+    "users_select",
+    "conversations_select",
+    "channels_select",
+    "multi_static_select",
+    "multi_external_select",
+    "multi_users_select",
+    "multi_conversations_select",
+    "multi_channels_select",
+    "timepicker",
+    "workflow_button",
+    "plain_text_input",
+    "rich_text_input",
+    "email_text_input",
+    "number_input",
+    "url_text_input",
+    "file_input",
+];
+
+const KNOWN_BLOCKS: &[&str] = &[
+    "section",
+    "header",
+    "divider",
+    "image",
+    "actions",
+    "context",
+    "input",
+    "file",
+    "video",
+    "markdown",
+    "rich_text",
+    "table",
+    "context_actions",
+];
+
+fn chars(s: &str) -> usize {
+    s.chars().count()
+}
+
+struct BlockCheck {
+    errors: Vec<String>,
+}
+
+impl BlockCheck {
+    fn fail(&mut self, msg: &str, path: &str) {
+        self.errors.push(format!("{msg} [json-pointer:{path}]"));
+    }
+
+    fn max_len(&mut self, v: Option<&Value>, max: usize, path: &str) {
+        if let Some(Value::String(s)) = v
+            && chars(s) > max
+        {
+            self.fail(&format!("must be less than {} characters", max + 1), path);
+        }
+    }
+
+    fn text(
+        &mut self,
+        v: Option<&Value>,
+        path: &str,
+        max: usize,
+        plain_only: bool,
+        required: bool,
+    ) {
+        let Some(v) = v else {
+            if required {
+                let (parent, field) = path.rsplit_once('/').unwrap_or(("", path));
+                self.fail(&format!("missing required field: {field}"), parent);
+            }
+            return;
+        };
+        let Some(obj) = v.as_object() else {
+            self.fail("must provide an object", path);
+            return;
+        };
+        match obj.get("type").and_then(Value::as_str) {
+            Some("plain_text") => {}
+            Some("mrkdwn") if !plain_only => {}
+            Some(other) => {
+                let expected = if plain_only {
+                    "plain_text"
+                } else {
+                    "plain_text, mrkdwn"
+                };
+                self.fail(
+                    &format!("must be a valid enum value ({other}; expected {expected})"),
+                    &format!("{path}/type"),
+                );
+            }
+            None => self.fail("missing required field: type", path),
+        }
+        match obj.get("text") {
+            Some(Value::String(s)) if s.is_empty() => {
+                self.fail("must be more than 0 characters", &format!("{path}/text"));
+            }
+            Some(Value::String(s)) if chars(s) > max => self.fail(
+                &format!("must be less than {} characters", max + 1),
+                &format!("{path}/text"),
+            ),
+            Some(Value::String(_)) => {}
+            Some(_) => self.fail("must be a string", &format!("{path}/text")),
+            None => self.fail("missing required field: text", path),
+        }
+    }
+
+    fn options(&mut self, v: Option<&Value>, path: &str, max_items: usize, required: bool) {
+        match v {
+            None => {
+                if required {
+                    let (parent, field) = path.rsplit_once('/').unwrap_or(("", path));
+                    self.fail(&format!("missing required field: {field}"), parent);
+                }
+            }
+            Some(Value::Array(items)) => {
+                if items.len() > max_items {
+                    self.fail(&format!("no more than {max_items} items allowed"), path);
+                }
+                for (i, o) in items.iter().enumerate() {
+                    let p = format!("{path}/{i}");
+                    self.text(o.get("text"), &format!("{p}/text"), 75, false, true);
+                    self.max_len(o.get("value"), 150, &format!("{p}/value"));
+                    self.max_len(o.get("url"), 3000, &format!("{p}/url"));
+                }
+            }
+            Some(_) => self.fail("must provide an array", path),
+        }
+    }
+
+    fn element(&mut self, v: &Value, path: &str, allowed: &[&str]) {
+        let Some(obj) = v.as_object() else {
+            self.fail("must provide an object", path);
+            return;
+        };
+        let Some(kind) = obj.get("type").and_then(Value::as_str) else {
+            self.fail("missing required field: type", path);
+            return;
+        };
+        if !allowed.contains(&kind) {
+            self.fail(
+                &format!("unsupported type: {kind}"),
+                &format!("{path}/type"),
+            );
+            return;
+        }
+        self.max_len(obj.get("action_id"), 255, &format!("{path}/action_id"));
+        match kind {
+            "button" => {
+                self.text(obj.get("text"), &format!("{path}/text"), 75, true, true);
+                self.max_len(obj.get("url"), 3000, &format!("{path}/url"));
+                self.max_len(obj.get("value"), 2000, &format!("{path}/value"));
+                if let Some(style) = obj.get("style")
+                    && !matches!(style.as_str(), Some("primary" | "danger"))
+                {
+                    self.fail("must be a valid enum value", &format!("{path}/style"));
+                }
+            }
+            "static_select" | "multi_static_select" => {
+                self.text(
+                    obj.get("placeholder"),
+                    &format!("{path}/placeholder"),
+                    150,
+                    true,
+                    false,
+                );
+                if obj.get("option_groups").is_none() {
+                    self.options(obj.get("options"), &format!("{path}/options"), 100, true);
+                }
+            }
+            "overflow" => self.options(obj.get("options"), &format!("{path}/options"), 5, true),
+            "checkboxes" | "radio_buttons" => {
+                self.options(obj.get("options"), &format!("{path}/options"), 10, true);
+            }
+            "image" => {
+                if obj.get("image_url").is_none() && obj.get("slack_file").is_none() {
+                    self.fail("missing required field: image_url", path);
+                }
+                self.max_len(obj.get("image_url"), 3000, &format!("{path}/image_url"));
+                match obj.get("alt_text") {
+                    Some(Value::String(_)) => {}
+                    _ => self.fail("missing required field: alt_text", path),
+                }
+            }
+            "plain_text" | "mrkdwn" => self.text(Some(v), path, 3000, false, true),
+            _ => {
+                if kind.ends_with("select") {
+                    self.text(
+                        obj.get("placeholder"),
+                        &format!("{path}/placeholder"),
+                        150,
+                        true,
+                        false,
+                    );
+                }
+            }
+        }
+    }
+
+    fn block(&mut self, b: &Value, path: &str, block_ids: &mut HashSet<String>) {
+        let Some(obj) = b.as_object() else {
+            self.fail("must provide an object", path);
+            return;
+        };
+        let Some(kind) = obj.get("type").and_then(Value::as_str) else {
+            self.fail("missing required field: type", path);
+            return;
+        };
+        if !KNOWN_BLOCKS.contains(&kind) {
+            self.fail(
+                &format!("unsupported type: {kind}"),
+                &format!("{path}/type"),
+            );
+            return;
+        }
+        match obj.get("block_id") {
+            None => {}
+            Some(Value::String(id)) => {
+                if chars(id) > 255 {
+                    self.fail(
+                        "must be less than 256 characters",
+                        &format!("{path}/block_id"),
+                    );
+                }
+                if !block_ids.insert(id.clone()) {
+                    self.fail(
+                        &format!("duplicate block_id: {id}"),
+                        &format!("{path}/block_id"),
+                    );
+                }
+            }
+            Some(_) => self.fail("must be a string", &format!("{path}/block_id")),
+        }
+        let mut accessory_allowed: Vec<&str> = INTERACTIVE_ELEMENTS.to_vec();
+        accessory_allowed.push("image");
+        match kind {
+            "header" => self.text(obj.get("text"), &format!("{path}/text"), 150, true, true),
+            "section" => {
+                if obj.get("text").is_none() && obj.get("fields").is_none() {
+                    self.fail("must provide either text or fields", path);
+                }
+                self.text(obj.get("text"), &format!("{path}/text"), 3000, false, false);
+                match obj.get("fields") {
+                    None => {}
+                    Some(Value::Array(fields)) => {
+                        if fields.len() > 10 {
+                            self.fail("no more than 10 items allowed", &format!("{path}/fields"));
+                        }
+                        for (i, f) in fields.iter().enumerate() {
+                            self.text(Some(f), &format!("{path}/fields/{i}"), 2000, false, true);
+                        }
+                    }
+                    Some(_) => self.fail("must provide an array", &format!("{path}/fields")),
+                }
+                if let Some(acc) = obj.get("accessory") {
+                    self.element(acc, &format!("{path}/accessory"), &accessory_allowed);
+                }
+            }
+            "divider" => {}
+            "image" => {
+                if obj.get("image_url").is_none() && obj.get("slack_file").is_none() {
+                    self.fail("missing required field: image_url", path);
+                }
+                self.max_len(obj.get("image_url"), 3000, &format!("{path}/image_url"));
+                match obj.get("alt_text") {
+                    Some(Value::String(s)) if chars(s) > 2000 => self.fail(
+                        "must be less than 2001 characters",
+                        &format!("{path}/alt_text"),
+                    ),
+                    Some(Value::String(_)) => {}
+                    _ => self.fail("missing required field: alt_text", path),
+                }
+                self.text(
+                    obj.get("title"),
+                    &format!("{path}/title"),
+                    2000,
+                    true,
+                    false,
+                );
+            }
+            "actions" => match obj.get("elements") {
+                Some(Value::Array(els)) => {
+                    if els.is_empty() {
+                        self.fail("must provide at least 1 items", &format!("{path}/elements"));
+                    }
+                    if els.len() > 25 {
+                        self.fail("no more than 25 items allowed", &format!("{path}/elements"));
+                    }
+                    for (i, e) in els.iter().enumerate() {
+                        self.element(e, &format!("{path}/elements/{i}"), INTERACTIVE_ELEMENTS);
+                    }
+                }
+                Some(_) => self.fail("must provide an array", &format!("{path}/elements")),
+                None => self.fail("missing required field: elements", path),
+            },
+            "context" => match obj.get("elements") {
+                Some(Value::Array(els)) => {
+                    if els.is_empty() {
+                        self.fail("must provide at least 1 items", &format!("{path}/elements"));
+                    }
+                    if els.len() > 10 {
+                        self.fail("no more than 10 items allowed", &format!("{path}/elements"));
+                    }
+                    for (i, e) in els.iter().enumerate() {
+                        self.element(
+                            e,
+                            &format!("{path}/elements/{i}"),
+                            &["image", "plain_text", "mrkdwn"],
+                        );
+                    }
+                }
+                Some(_) => self.fail("must provide an array", &format!("{path}/elements")),
+                None => self.fail("missing required field: elements", path),
+            },
+            "input" => {
+                self.text(obj.get("label"), &format!("{path}/label"), 2000, true, true);
+                match obj.get("element") {
+                    Some(e) => self.element(e, &format!("{path}/element"), INTERACTIVE_ELEMENTS),
+                    None => self.fail("missing required field: element", path),
+                }
+            }
+            "markdown" => match obj.get("text") {
+                Some(Value::String(s)) if chars(s) > 12_000 => {
+                    self.fail(
+                        "must be less than 12001 characters",
+                        &format!("{path}/text"),
+                    );
+                }
+                Some(Value::String(_)) => {}
+                _ => self.fail("missing required field: text", path),
+            },
+            "rich_text" => match obj.get("elements") {
+                Some(Value::Array(_)) => {}
+                _ => self.fail("missing required field: elements", path),
+            },
+            _ => {}
+        }
+    }
+}
+
+/// `Err((code, errors))` when Slack would reject these blocks.
+fn validate_blocks(blocks: &Value) -> Result<(), (String, Vec<String>)> {
+    let Some(items) = blocks.as_array() else {
+        return Err(("invalid_blocks_format".into(), Vec::new()));
+    };
+    let mut check = BlockCheck { errors: Vec::new() };
+    if items.len() > MAX_BLOCKS {
+        check.fail(
+            &format!("no more than {MAX_BLOCKS} items allowed"),
+            "/blocks",
+        );
+    }
+    let mut ids = HashSet::new();
+    for (i, b) in items.iter().enumerate() {
+        check.block(b, &format!("/blocks/{i}"), &mut ids);
+    }
+    if check.errors.is_empty() {
+        Ok(())
+    } else {
+        Err(("invalid_blocks".into(), check.errors))
+    }
+}
+
+/// What Slack stores: generated `block_id`/`action_id`s, `emoji: true` on plain_text and
+/// `verbatim: false` on mrkdwn text objects.
+fn normalize_blocks(blocks: &Value) -> Value {
+    fn texts(v: &mut Value) {
+        match v {
+            Value::Object(obj) => {
+                let text_type = obj.get("type").and_then(Value::as_str).map(str::to_string);
+                if obj.get("text").is_some_and(Value::is_string) {
+                    match text_type.as_deref() {
+                        Some("plain_text") => {
+                            obj.entry("emoji").or_insert(json!(true));
+                        }
+                        Some("mrkdwn") => {
+                            obj.entry("verbatim").or_insert(json!(false));
+                        }
+                        _ => {}
+                    }
+                }
+                for child in obj.values_mut() {
+                    texts(child);
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(texts),
+            _ => {}
+        }
+    }
+    fn action_id(el: &mut Value) {
+        if let Some(obj) = el.as_object_mut() {
+            let kind = obj.get("type").and_then(Value::as_str).unwrap_or_default();
+            if INTERACTIVE_ELEMENTS.contains(&kind) {
+                obj.entry("action_id")
+                    .or_insert_with(|| json!(random_alnum(5)));
+            }
+        }
+    }
+    let mut out = blocks.clone();
+    if let Some(items) = out.as_array_mut() {
+        for b in items.iter_mut() {
+            if let Some(obj) = b.as_object_mut() {
+                obj.entry("block_id")
+                    .or_insert_with(|| json!(random_alnum(5)));
+            }
+            let is_actions = obj_type_is(b, "actions");
+            if let Some(obj) = b.as_object_mut() {
+                if is_actions && let Some(Value::Array(els)) = obj.get_mut("elements") {
+                    els.iter_mut().for_each(action_id);
+                }
+                if let Some(acc) = obj.get_mut("accessory") {
+                    action_id(acc);
+                }
+                if let Some(el) = obj.get_mut("element") {
+                    action_id(el);
+                }
+            }
+        }
+    }
+    texts(&mut out);
+    out
+}
+
+fn obj_type_is(v: &Value, kind: &str) -> bool {
+    v.get("type").and_then(Value::as_str) == Some(kind)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Web API
+// ---------------------------------------------------------------------------------------------
+
+const KNOWN_METHODS: &[&str] = &[
+    "api.test",
+    "auth.test",
+    "auth.revoke",
+    "chat.postMessage",
+    "chat.update",
+    "chat.delete",
+    "conversations.join",
+    "conversations.info",
+    "conversations.history",
+    "conversations.replies",
+    "conversations.list",
+    "conversations.members",
+    "conversations.open",
+    "users.info",
+    "users.list",
+    "users.lookupByEmail",
+    "usergroups.list",
+    "usergroups.users.list",
+    "apps.connections.open",
+];
+
+fn json_response(status: u16, body: &Value, retry_after: Option<u64>) -> Response {
+    let mut resp = (
+        StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
+        body.to_string(),
+    )
+        .into_response();
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=utf-8"),
+    );
+    if let Some(secs) = retry_after {
+        resp.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    }
+    resp
+}
+
+async fn api_handler(
+    AxState(inner): AxState<Arc<Inner>>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let at = Instant::now();
+    let Some(rest) = uri.path().strip_prefix("/api/") else {
+        return (StatusCode::NOT_FOUND, "not found").into_response();
+    };
+    let method = rest.trim_matches('/').to_string();
+
+    // Parameters: query string, then the body (form or JSON).
+    let mut args = Map::new();
+    if let Some(q) = uri.query() {
+        parse_urlencoded(q, &mut args);
+    }
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let mut body_error = None;
+    let mut warnings: Vec<String> = Vec::new();
+    let mut token_from_params = true;
+    if content_type.starts_with("application/json") {
+        // A JSON body's token must come in the Authorization header.
+        token_from_params = false;
+        if !content_type.contains("charset") {
+            warnings.push("missing_charset".to_string());
+        }
+        if !body.is_empty() {
+            match serde_json::from_slice::<Value>(&body) {
+                Ok(Value::Object(obj)) => args.extend(obj),
+                _ => body_error = Some("invalid_json"),
+            }
+        }
+    } else if content_type.starts_with("application/x-www-form-urlencoded") {
+        parse_urlencoded(&String::from_utf8_lossy(&body), &mut args);
+    }
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer ").map(|t| t.trim().to_string()))
+        .filter(|t| !t.is_empty());
+    let token = bearer.or_else(|| token_from_params.then(|| arg_str(&args, "token")).flatten());
+
+    // Injected faults come first.
+    let fault = inner
+        .lock()
+        .faults
+        .get_mut(&method)
+        .and_then(VecDeque::pop_front);
+    let record = |status: u16, response: Value| {
+        inner.lock().record(Call {
+            method: method.clone(),
+            token: token.clone(),
+            args: Value::Object(args.clone()),
+            at,
+            response,
+            status,
+        });
+    };
+    match fault {
+        Some(Fault::RateLimited { retry_after_secs }) => {
+            let body = json!({"ok": false, "error": "ratelimited"});
+            record(429, body.clone());
+            return json_response(429, &body, Some(retry_after_secs));
+        }
+        Some(Fault::ServerError(code)) => {
+            record(code, Value::Null);
+            let mut resp = (
+                StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+                HTML_5XX,
+            )
+                .into_response();
+            resp.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/html; charset=utf-8"),
+            );
+            return resp;
+        }
+        Some(Fault::ApiError(code)) => {
+            let body = json!({"ok": false, "error": code});
+            record(200, body.clone());
+            return json_response(200, &body, None);
+        }
+        Some(Fault::Delay(d)) => tokio::time::sleep(d).await,
+        None => {}
+    }
+
+    let result = match body_error {
+        Some(code) => Err(err(code)),
+        None => {
+            let mut st = inner.lock();
+            st.dispatch(&method, token.as_deref(), &args)
+        }
+    };
+    let body = match result {
+        Ok(mut fields) => {
+            if let Some(Value::String(w)) = fields.remove("warning") {
+                warnings.insert(0, w);
+            }
+            let mut out = Map::new();
+            out.insert("ok".into(), json!(true));
+            out.append(&mut fields);
+            if !warnings.is_empty() {
+                out.insert("warning".into(), json!(warnings.join(",")));
+                let meta = out.entry("response_metadata").or_insert_with(|| json!({}));
+                if let Some(meta) = meta.as_object_mut() {
+                    meta.insert("warnings".into(), json!(warnings));
+                }
+            }
+            Value::Object(out)
+        }
+        Err(e) => {
+            let mut out = Map::new();
+            out.insert("ok".into(), json!(false));
+            out.insert("error".into(), json!(e.code));
+            out.extend(e.extra);
+            if !warnings.is_empty() {
+                out.insert("warning".into(), json!(warnings.join(",")));
+            }
+            Value::Object(out)
+        }
+    };
+    record(200, body.clone());
+    json_response(200, &body, None)
+}
+
+impl State {
+    fn dispatch(&mut self, method: &str, token: Option<&str>, args: &Args) -> ApiResult {
+        if !KNOWN_METHODS.contains(&method) {
+            let mut e = err("unknown_method");
+            e.extra.insert("req_method".into(), json!(method));
+            return Err(e);
+        }
+        if method == "api.test" {
+            let mut out = Map::new();
+            out.insert("args".into(), Value::Object(args.clone()));
+            return Ok(out);
+        }
+        let kind = if method == "apps.connections.open" {
+            TokenKind::App
+        } else {
+            TokenKind::Bot
+        };
+        let team_id = self.auth(token, kind)?;
+        match method {
+            "auth.test" => self.auth_test(&team_id),
+            "auth.revoke" => {
+                let revoked = !arg_bool(args, "test");
+                if revoked && let Some(t) = token.and_then(|t| self.tokens.get_mut(t)) {
+                    t.revoked = true;
+                }
+                let mut out = Map::new();
+                out.insert("revoked".into(), json!(revoked));
+                Ok(out)
+            }
+            "chat.postMessage" => self.chat_post_message(&team_id, args),
+            "chat.update" => self.chat_update(&team_id, args),
+            "chat.delete" => self.chat_delete(&team_id, args),
+            "conversations.join" => self.conversations_join(&team_id, args),
+            "conversations.info" => self.conversations_info(&team_id, args),
+            "conversations.history" => self.conversations_history(&team_id, args),
+            "conversations.replies" => self.conversations_replies(&team_id, args),
+            "conversations.list" => self.conversations_list(&team_id, args),
+            "conversations.members" => self.conversations_members(&team_id, args),
+            "conversations.open" => self.conversations_open(&team_id, args),
+            "users.info" => self.users_info(&team_id, args),
+            "users.list" => self.users_list(&team_id, args),
+            "users.lookupByEmail" => self.users_lookup_by_email(&team_id, args),
+            "usergroups.list" => self.usergroups_list(&team_id, args),
+            "usergroups.users.list" => self.usergroups_users_list(&team_id, args),
+            "apps.connections.open" => {
+                let ticket = random_uuid();
+                self.tickets.insert(ticket.clone());
+                let mut out = Map::new();
+                out.insert("url".into(), json!(format!("{}{ticket}", self.ws_base)));
+                Ok(out)
+            }
+            _ => Err(err("unknown_method")),
+        }
+    }
+
+    fn auth_test(&self, team_id: &str) -> ApiResult {
+        let team = self.team(team_id).ok_or_else(|| err("invalid_auth"))?;
+        let bot = self.user(&team.bot_user_id);
+        let out = json!({
+            "url": format!("https://{}.slack.com/", team.domain),
+            "team": team.name,
+            "user": bot.map(|b| b.name.clone()).unwrap_or_default(),
+            "team_id": team.id,
+            "user_id": team.bot_user_id,
+            "bot_id": team.bot_id,
+            "is_enterprise_install": false,
+        });
+        Ok(into_map(out))
+    }
+
+    /// Resolves `channel` for a read/write by the bot: Slack's visibility rules.
+    fn accessible_channel(
+        &self,
+        team_id: &str,
+        args: &Args,
+        require_member: bool,
+    ) -> Result<usize, ApiErr> {
+        let raw = arg_str(args, "channel").ok_or_else(|| err("channel_not_found"))?;
+        let idx = self
+            .find_channel(team_id, &raw)
+            .ok_or_else(|| err("channel_not_found"))?;
+        let ch = &self.channels[idx];
+        let member = ch.members.contains(&self.bot_user(team_id));
+        if ch.private && !member {
+            return Err(err("channel_not_found"));
+        }
+        if require_member && !member {
+            return Err(err("not_in_channel"));
+        }
+        Ok(idx)
+    }
+
+    /// Text, blocks, attachments and metadata of a post/update, validated.
+    fn content(args: &Args) -> Result<Content, ApiErr> {
+        let text = arg_str(args, "text");
+        let blocks = arg_json(args, "blocks").map_err(|()| err("invalid_blocks_format"))?;
+        let attachments = arg_json(args, "attachments").map_err(|()| err("invalid_attachments"))?;
+        let metadata = arg_json(args, "metadata").map_err(|()| err("invalid_metadata_format"))?;
+        if let Some(blocks) = &blocks
+            && let Err((code, errors)) = validate_blocks(blocks)
+        {
+            let mut e = err(&code);
+            if !errors.is_empty() {
+                let messages: Vec<String> = errors.iter().map(|m| format!("[ERROR] {m}")).collect();
+                e.extra.insert("errors".into(), json!(errors));
+                e.extra
+                    .insert("response_metadata".into(), json!({"messages": messages}));
+            }
+            return Err(e);
+        }
+        if let Some(a) = &attachments
+            && !a.is_array()
+        {
+            return Err(err("invalid_attachments"));
+        }
+        if let Some(text) = &text
+            && chars(text) > MAX_TEXT_CHARS
+        {
+            return Err(err("msg_too_long"));
+        }
+        if let Some(m) = &metadata {
+            let ok = m
+                .get("event_type")
+                .and_then(Value::as_str)
+                .is_some_and(|t| !t.is_empty())
+                && m.get("event_payload").is_some_and(Value::is_object);
+            if !ok {
+                return Err(err("invalid_metadata_format"));
+            }
+        }
+        Ok(Content {
+            text,
+            blocks,
+            attachments,
+            metadata,
+        })
+    }
+
+    fn chat_post_message(&mut self, team_id: &str, args: &Args) -> ApiResult {
+        let raw = arg_str(args, "channel").ok_or_else(|| err("channel_not_found"))?;
+        // A user id posts to the bot's DM with that user.
+        let idx = if raw.starts_with('U') || raw.starts_with('W') {
+            let user = self
+                .user(&raw)
+                .filter(|u| u.team_id == team_id)
+                .ok_or_else(|| err("channel_not_found"))?;
+            if user.is_bot {
+                return Err(err("cannot_dm_bot"));
+            }
+            self.im_with(team_id, &raw)
+        } else {
+            let idx = self
+                .find_channel_or_name(team_id, &raw)
+                .ok_or_else(|| err("channel_not_found"))?;
+            let ch = &self.channels[idx];
+            let member = ch.members.contains(&self.bot_user(team_id));
+            if ch.private && !member {
+                return Err(err("channel_not_found"));
+            }
+            if ch.archived {
+                return Err(err("is_archived"));
+            }
+            if !member {
+                return Err(err("not_in_channel"));
+            }
+            idx
+        };
+        let Content {
+            text,
+            blocks,
+            attachments,
+            metadata,
+        } = Self::content(args)?;
+        if text.is_none() && blocks.is_none() && attachments.is_none() {
+            return Err(err("no_text"));
+        }
+        let thread_ts = arg_str(args, "thread_ts");
+        if let Some(t) = &thread_ts
+            && !self.channels[idx].messages.iter().any(|m| &m.ts == t)
+        {
+            return Err(err("thread_not_found"));
+        }
+        let team = self.team(team_id).ok_or_else(|| err("invalid_auth"))?;
+        let (bot_user, bot_id) = (team.bot_user_id.clone(), team.bot_id.clone());
+        let bot_profile = json!({
+            "id": bot_id,
+            "deleted": false,
+            "name": "Herald",
+            "updated": now_secs(),
+            "app_id": self.app_id,
+            "user_id": bot_user,
+            "icons": {
+                "image_36": "https://a.slack-edge.com/bot_36.png",
+                "image_48": "https://a.slack-edge.com/bot_48.png",
+                "image_72": "https://a.slack-edge.com/bot_72.png",
+            },
+            "team_id": team_id,
+        });
+        let ts = self.next_ts();
+        let msg = Msg {
+            ts: ts.clone(),
+            user: bot_user,
+            bot_id: Some(bot_id),
+            app_id: Some(self.app_id.clone()),
+            team: team_id.to_string(),
+            text: text.unwrap_or_default(),
+            blocks: blocks.as_ref().map(normalize_blocks),
+            attachments,
+            metadata,
+            thread_ts: None,
+            parent_user_id: None,
+            reply_count: 0,
+            reply_users: Vec::new(),
+            latest_reply: None,
+            subtype: None,
+            edited: None,
+            username: arg_str(args, "username"),
+            bot_profile: Some(bot_profile),
+        };
+        let broadcast = arg_bool(args, "reply_broadcast");
+        let ch = &mut self.channels[idx];
+        let channel_id = ch.id.clone();
+        let stored = insert_message(ch, msg, thread_ts.as_deref(), broadcast)
+            .ok_or_else(|| err("thread_not_found"))?;
+        Ok(into_map(json!({
+            "channel": channel_id,
+            "ts": ts,
+            "message": render_msg(&stored, true),
+        })))
+    }
+
+    fn find_message(&self, idx: usize, args: &Args) -> Result<usize, ApiErr> {
+        let ts = arg_str(args, "ts").ok_or_else(|| err("message_not_found"))?;
+        self.channels[idx]
+            .messages
+            .iter()
+            .position(|m| m.ts == ts)
+            .ok_or_else(|| err("message_not_found"))
+    }
+
+    fn chat_update(&mut self, team_id: &str, args: &Args) -> ApiResult {
+        let idx = self.accessible_channel(team_id, args, false)?;
+        let mi = self.find_message(idx, args)?;
+        let bot_user = self.bot_user(team_id);
+        if self.channels[idx].messages[mi].user != bot_user {
+            return Err(err("cant_update_message"));
+        }
+        if self.channels[idx].archived {
+            return Err(err("is_archived"));
+        }
+        let Content {
+            text,
+            blocks,
+            attachments,
+            metadata,
+        } = Self::content(args)?;
+        if text.is_none() && blocks.is_none() && attachments.is_none() {
+            return Err(err("no_text"));
+        }
+        let edit_ts = self.next_ts();
+        let ch = &mut self.channels[idx];
+        let channel_id = ch.id.clone();
+        let m = &mut ch.messages[mi];
+        if let Some(text) = text {
+            m.text = text;
+        }
+        // Omitted blocks/attachments are kept; an empty array removes them.
+        if let Some(blocks) = blocks {
+            m.blocks = blocks
+                .as_array()
+                .is_some_and(|a| !a.is_empty())
+                .then(|| normalize_blocks(&blocks));
+        }
+        if let Some(attachments) = attachments {
+            m.attachments = attachments
+                .as_array()
+                .is_some_and(|a| !a.is_empty())
+                .then_some(attachments);
+        }
+        if metadata.is_some() {
+            m.metadata = metadata;
+        }
+        m.edited = Some((bot_user, edit_ts));
+        let rendered = render_msg(m, true);
+        let mut message = rendered.clone();
+        if let Some(obj) = message.as_object_mut() {
+            obj.remove("ts");
+            obj.remove("thread_ts");
+        }
+        let mut out = json!({
+            "channel": channel_id,
+            "ts": m.ts,
+            "text": m.text,
+            "message": message,
+        });
+        if let Some(t) = rendered.get("thread_ts") {
+            out["thread_ts"] = t.clone();
+        }
+        Ok(into_map(out))
+    }
+
+    fn chat_delete(&mut self, team_id: &str, args: &Args) -> ApiResult {
+        let idx = self.accessible_channel(team_id, args, false)?;
+        let mi = self.find_message(idx, args)?;
+        let bot_user = self.bot_user(team_id);
+        if self.channels[idx].messages[mi].user != bot_user {
+            return Err(err("cant_delete_message"));
+        }
+        if self.channels[idx].archived {
+            return Err(err("is_archived"));
+        }
+        let ch = &mut self.channels[idx];
+        let removed = ch.messages.remove(mi);
+        if let Some(root_ts) = removed.thread_ts.as_ref().filter(|t| **t != removed.ts)
+            && let Some(root) = ch.messages.iter_mut().find(|m| &m.ts == root_ts)
+        {
+            root.reply_count = root.reply_count.saturating_sub(1);
+        }
+        Ok(into_map(json!({"channel": ch.id, "ts": removed.ts})))
+    }
+
+    fn conversations_join(&mut self, team_id: &str, args: &Args) -> ApiResult {
+        let raw = arg_str(args, "channel").ok_or_else(|| err("channel_not_found"))?;
+        let idx = self
+            .find_channel(team_id, &raw)
+            .ok_or_else(|| err("channel_not_found"))?;
+        let bot = self.bot_user(team_id);
+        let ch = &self.channels[idx];
+        if ch.im_user.is_some() || ch.private {
+            return Err(err("method_not_supported_for_channel_type"));
+        }
+        if ch.archived {
+            return Err(err("is_archived"));
+        }
+        let already = ch.members.contains(&bot);
+        self.channels[idx].members.insert(bot);
+        let mut out = Map::new();
+        out.insert(
+            "channel".into(),
+            self.channel_json(&self.channels[idx], team_id, true),
+        );
+        if already {
+            out.insert("warning".into(), json!("already_in_channel"));
+        }
+        Ok(out)
+    }
+
+    fn conversations_info(&self, team_id: &str, args: &Args) -> ApiResult {
+        let idx = self.accessible_channel(team_id, args, false)?;
+        let mut out = Map::new();
+        out.insert(
+            "channel".into(),
+            self.channel_json(
+                &self.channels[idx],
+                team_id,
+                arg_bool(args, "include_num_members"),
+            ),
+        );
+        Ok(out)
+    }
+
+    fn conversations_history(&self, team_id: &str, args: &Args) -> ApiResult {
+        let idx = self.accessible_channel(team_id, args, true)?;
+        let limit = arg_u64(args, "limit")?.unwrap_or(100).clamp(1, 999) as usize;
+        let with_meta = arg_bool(args, "include_all_metadata");
+        let inclusive = arg_bool(args, "inclusive");
+        let oldest = arg_str(args, "oldest").unwrap_or_else(|| "0".into());
+        let mut latest = arg_str(args, "latest");
+        let mut latest_inclusive = inclusive;
+        if let Some(cursor) = arg_str(args, "cursor") {
+            latest = Some(decode_cursor("next_ts", &cursor)?);
+            latest_inclusive = false;
+        }
+        let ts_num = |t: &str| t.parse::<f64>().unwrap_or(0.0);
+        let (oldest_n, latest_n) = (ts_num(&oldest), latest.as_deref().map(ts_num));
+        let mut matching: Vec<&Msg> = self.channels[idx]
+            .messages
+            .iter()
+            .filter(|m| is_top_level(m))
+            .filter(|m| {
+                let t = ts_num(&m.ts);
+                let above = if inclusive {
+                    t >= oldest_n
+                } else {
+                    t > oldest_n
+                };
+                let below = match latest_n {
+                    None => true,
+                    Some(l) if latest_inclusive => t <= l,
+                    Some(l) => t < l,
+                };
+                above && below
+            })
+            .collect();
+        matching.reverse();
+        let has_more = matching.len() > limit;
+        matching.truncate(limit);
+        let messages: Vec<Value> = matching.iter().map(|m| render_msg(m, with_meta)).collect();
+        let mut out = json!({
+            "messages": messages,
+            "has_more": has_more,
+            "pin_count": 0,
+            "channel_actions_ts": null,
+            "channel_actions_count": 0,
+        });
+        if has_more && let Some(last) = matching.last() {
+            out["response_metadata"] = json!({"next_cursor": encode_cursor("next_ts", &last.ts)});
+        }
+        Ok(into_map(out))
+    }
+
+    fn conversations_replies(&self, team_id: &str, args: &Args) -> ApiResult {
+        let idx = self.accessible_channel(team_id, args, true)?;
+        let ts = arg_str(args, "ts").ok_or_else(|| err("thread_not_found"))?;
+        let with_meta = arg_bool(args, "include_all_metadata");
+        let limit = arg_u64(args, "limit")?.unwrap_or(1000).clamp(1, 1000) as usize;
+        let msgs = &self.channels[idx].messages;
+        let parent = msgs
+            .iter()
+            .find(|m| m.ts == ts)
+            .ok_or_else(|| err("thread_not_found"))?;
+        let root_ts = parent
+            .thread_ts
+            .clone()
+            .unwrap_or_else(|| parent.ts.clone());
+        let mut thread: Vec<Value> = msgs
+            .iter()
+            .filter(|m| m.ts == root_ts || m.thread_ts.as_deref() == Some(root_ts.as_str()))
+            .map(|m| render_msg(m, with_meta))
+            .collect();
+        let has_more = thread.len() > limit;
+        thread.truncate(limit);
+        Ok(into_map(json!({"messages": thread, "has_more": has_more})))
+    }
+
+    fn conversations_list(&self, team_id: &str, args: &Args) -> ApiResult {
+        let limit = arg_u64(args, "limit")?.unwrap_or(100);
+        if limit > 999 {
+            return Err(err("invalid_limit"));
+        }
+        let limit = limit.max(1) as usize;
+        let types = arg_str(args, "types").unwrap_or_else(|| "public_channel".into());
+        let types: Vec<&str> = types.split(',').map(str::trim).collect();
+        let exclude_archived = arg_bool(args, "exclude_archived");
+        let bot = self.bot_user(team_id);
+        let start = match arg_str(args, "cursor") {
+            Some(c) => decode_cursor("offset", &c)?
+                .parse::<usize>()
+                .map_err(|_| err("invalid_cursor"))?,
+            None => 0,
+        };
+        let visible: Vec<&Channel> = self
+            .channels
+            .iter()
+            .filter(|c| c.team_id == team_id)
+            .filter(|c| !(exclude_archived && c.archived))
+            .filter(|c| match (&c.im_user, c.private) {
+                (Some(_), _) => types.contains(&"im"),
+                (None, false) => types.contains(&"public_channel"),
+                (None, true) => types.contains(&"private_channel") && c.members.contains(&bot),
+            })
+            .collect();
+        let page: Vec<Value> = visible
+            .iter()
+            .skip(start)
+            .take(limit)
+            .map(|c| self.channel_json(c, team_id, true))
+            .collect();
+        let next = if start + limit < visible.len() {
+            encode_cursor("offset", &(start + limit).to_string())
+        } else {
+            String::new()
+        };
+        Ok(into_map(json!({
+            "channels": page,
+            "response_metadata": {"next_cursor": next},
+        })))
+    }
+
+    fn conversations_members(&self, team_id: &str, args: &Args) -> ApiResult {
+        let idx = self.accessible_channel(team_id, args, false)?;
+        let members: Vec<&String> = self.channels[idx].members.iter().collect();
+        Ok(into_map(json!({
+            "members": members,
+            "response_metadata": {"next_cursor": ""},
+        })))
+    }
+
+    fn conversations_open(&mut self, team_id: &str, args: &Args) -> ApiResult {
+        if let Some(channel) = arg_str(args, "channel") {
+            let idx = self
+                .find_channel(team_id, &channel)
+                .filter(|i| self.channels[*i].im_user.is_some())
+                .ok_or_else(|| err("channel_not_found"))?;
+            return Ok(into_map(json!({
+                "no_op": true,
+                "already_open": true,
+                "channel": {"id": self.channels[idx].id},
+            })));
+        }
+        let users = arg_str(args, "users").ok_or_else(|| err("users_list_not_supplied"))?;
+        let users: Vec<&str> = users.split(',').map(str::trim).collect();
+        if users.len() != 1 {
+            // Multi-person DMs are not emulated.
+            return Err(err("not_supported_by_emulator"));
+        }
+        let user = self
+            .user(users[0])
+            .filter(|u| u.team_id == team_id)
+            .ok_or_else(|| err("user_not_found"))?;
+        if user.is_bot {
+            return Err(err("cannot_dm_bot"));
+        }
+        let existed = self
+            .channels
+            .iter()
+            .any(|c| c.team_id == team_id && c.im_user.as_deref() == Some(users[0]));
+        let idx = self.im_with(team_id, users[0]);
+        let channel = if arg_bool(args, "return_im") {
+            self.channel_json(&self.channels[idx], team_id, false)
+        } else {
+            json!({"id": self.channels[idx].id})
+        };
+        let mut out = json!({"channel": channel});
+        if existed {
+            out["no_op"] = json!(true);
+            out["already_open"] = json!(true);
+        }
+        Ok(into_map(out))
+    }
+
+    fn users_info(&self, team_id: &str, args: &Args) -> ApiResult {
+        let id = arg_str(args, "user").ok_or_else(|| err("user_not_found"))?;
+        let user = self
+            .user(&id)
+            .filter(|u| u.team_id == team_id)
+            .ok_or_else(|| err("user_not_found"))?;
+        Ok(into_map(json!({"user": self.user_json(user)})))
+    }
+
+    fn users_list(&self, team_id: &str, args: &Args) -> ApiResult {
+        let limit = arg_u64(args, "limit")?.unwrap_or(0);
+        let start = match arg_str(args, "cursor") {
+            Some(c) => decode_cursor("offset", &c)?
+                .parse::<usize>()
+                .map_err(|_| err("invalid_cursor"))?,
+            None => 0,
+        };
+        let all: Vec<&User> = self.users.iter().filter(|u| u.team_id == team_id).collect();
+        let take = if limit == 0 {
+            all.len()
+        } else {
+            limit as usize
+        };
+        let page: Vec<Value> = all
+            .iter()
+            .skip(start)
+            .take(take)
+            .map(|u| self.user_json(u))
+            .collect();
+        let next = if start + take < all.len() {
+            encode_cursor("offset", &(start + take).to_string())
+        } else {
+            String::new()
+        };
+        Ok(into_map(json!({
+            "members": page,
+            "cache_ts": now_secs(),
+            "response_metadata": {"next_cursor": next},
+        })))
+    }
+
+    fn users_lookup_by_email(&self, team_id: &str, args: &Args) -> ApiResult {
+        let email = arg_str(args, "email").ok_or_else(|| err("invalid_arguments"))?;
+        let user = self
+            .users
+            .iter()
+            .find(|u| {
+                u.team_id == team_id
+                    && u.email
+                        .as_deref()
+                        .is_some_and(|e| e.eq_ignore_ascii_case(&email))
+            })
+            .ok_or_else(|| err("users_not_found"))?;
+        Ok(into_map(json!({"user": self.user_json(user)})))
+    }
+
+    fn usergroups_list(&self, team_id: &str, args: &Args) -> ApiResult {
+        let include_users = arg_bool(args, "include_users");
+        let groups: Vec<Value> = self
+            .usergroups
+            .iter()
+            .filter(|g| g.team_id == team_id)
+            .map(|g| self.usergroup_json(g, include_users))
+            .collect();
+        Ok(into_map(json!({"usergroups": groups})))
+    }
+
+    fn usergroups_users_list(&self, team_id: &str, args: &Args) -> ApiResult {
+        let id = arg_str(args, "usergroup").ok_or_else(|| err("invalid_arguments"))?;
+        let group = self
+            .usergroups
+            .iter()
+            .find(|g| g.id == id && g.team_id == team_id)
+            .ok_or_else(|| err("no_such_subteam"))?;
+        Ok(into_map(json!({"users": group.users})))
+    }
+}
+
+fn into_map(v: Value) -> Args {
+    match v {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Socket Mode
+// ---------------------------------------------------------------------------------------------
+
+async fn socket_handler(
+    ws: WebSocketUpgrade,
+    Path(ticket): Path<String>,
+    AxState(inner): AxState<Arc<Inner>>,
+) -> Response {
+    // Tickets from apps.connections.open are single-use.
+    if !inner.lock().tickets.remove(&ticket) {
+        return (StatusCode::UNAUTHORIZED, "invalid ticket").into_response();
+    }
+    ws.on_upgrade(move |socket| run_socket(inner, socket))
+}
+
+fn debug_info(conn_id: u64) -> Value {
+    json!({
+        "host": format!("applink-emulator-{conn_id}"),
+        "build_number": 1,
+        "approximate_connection_time": 18060,
+    })
+}
+
+async fn run_socket(inner: Arc<Inner>, mut socket: WebSocket) {
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let (conn_id, open, hello) = {
+        let mut st = inner.lock();
+        st.socket_seq += 1;
+        let conn_id = st.socket_seq;
+        let open = st.sockets.len();
+        let hello = json!({
+            "type": "hello",
+            "num_connections": st.sockets.len() + 1,
+            "debug_info": debug_info(conn_id),
+            "connection_info": {"app_id": st.app_id},
+        });
+        (conn_id, open, hello)
+    };
+    if open >= MAX_SOCKET_CONNECTIONS {
+        let msg = json!({"type": "disconnect", "reason": "too_many_websockets", "debug_info": debug_info(conn_id)});
+        let _ = socket.send(WsMessage::Text(msg.to_string().into())).await;
+        let _ = socket.send(WsMessage::Close(None)).await;
+        return;
+    }
+    if socket
+        .send(WsMessage::Text(hello.to_string().into()))
+        .await
+        .is_err()
+    {
+        return;
+    }
+    let count = {
+        let mut st = inner.lock();
+        st.sockets.push(SocketConn { id: conn_id, tx });
+        st.sockets.len()
+    };
+    inner.connections.send_replace(count);
+
+    let mut shutdown = inner.shutdown.clone();
+    let mut done: Option<oneshot::Sender<()>> = None;
+    loop {
+        if *shutdown.borrow() {
+            break;
+        }
+        tokio::select! {
+            incoming = socket.recv() => match incoming {
+                Some(Ok(WsMessage::Text(text))) => {
+                    let Ok(v) = serde_json::from_str::<Value>(text.as_str()) else { continue };
+                    let Some(id) = v.get("envelope_id").and_then(Value::as_str).map(str::to_string) else {
+                        continue;
+                    };
+                    let mut st = inner.lock();
+                    st.acks.push(v.clone());
+                    if let Some(waiter) = st.pending_acks.remove(&id) {
+                        let _ = waiter.send(v);
+                    }
+                }
+                Some(Ok(WsMessage::Close(_)) | Err(_)) | None => break,
+                Some(Ok(_)) => {} // pings are answered by the WebSocket layer
+            },
+            cmd = rx.recv() => match cmd {
+                Some(SocketCmd::Send(text)) => {
+                    if socket.send(WsMessage::Text(text.into())).await.is_err() {
+                        break;
+                    }
+                }
+                Some(SocketCmd::Disconnect(reason, tx)) => {
+                    let msg = json!({"type": "disconnect", "reason": reason, "debug_info": debug_info(conn_id)});
+                    let _ = socket.send(WsMessage::Text(msg.to_string().into())).await;
+                    let _ = socket.send(WsMessage::Close(None)).await;
+                    done = Some(tx);
+                    break;
+                }
+                None => break,
+            },
+            _ = shutdown.changed() => break,
+        }
+    }
+    let count = {
+        let mut st = inner.lock();
+        st.sockets.retain(|s| s.id != conn_id);
+        st.sockets.len()
+    };
+    inner.connections.send_replace(count);
+    if let Some(done) = done {
+        let _ = done.send(());
+    }
+}
