@@ -36,7 +36,7 @@ CREATE TABLE rules (
     categories   TEXT,
     channel      TEXT NOT NULL,
     mentions     TEXT NOT NULL,
-    enabled      BOOLEAN NOT NULL,
+    enabled      BIGINT NOT NULL,
     position     BIGINT NOT NULL,
     version      BIGINT NOT NULL,
     created_at   BIGINT NOT NULL,

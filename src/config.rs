@@ -13,7 +13,7 @@ use clap::Args;
 use crate::catalog::Lang;
 
 /// Slack's public Web API root; `SLACK_API_URL` overrides it for emulators.
-pub const SLACK_API_URL: &str = "https://slack.com/api/";
+pub const SLACK_API_URL: &str = "https://slack.com/api";
 
 /// A value that must never be printed.
 #[derive(Clone, PartialEq, Eq)]

@@ -16,7 +16,8 @@ struct RuleRow {
     categories: Option<String>,
     channel: String,
     mentions: String,
-    enabled: bool,
+    /// 0 or 1: sqlx's Any driver cannot decode SQLite booleans.
+    enabled: i64,
 }
 
 impl RuleRow {
@@ -53,7 +54,7 @@ impl RuleRow {
             trigger,
             channel: ChannelId::parse(&self.channel).map_err(|_| corrupt("channel"))?,
             mentions: Mentions::parse_all(&mention_ids).map_err(|_| corrupt("mentions"))?,
-            enabled: self.enabled,
+            enabled: self.enabled != 0,
             id: self.id,
             team_id: self.team_id,
         })
@@ -119,7 +120,7 @@ impl Store {
             .bind(categories)
             .bind(rule.channel.as_str())
             .bind(serde_json::json!(rule.mentions.ids()).to_string())
-            .bind(rule.enabled)
+            .bind(i64::from(rule.enabled))
             .bind(i64::try_from(position).unwrap_or(i64::MAX))
             .bind(now)
             .execute(&mut *tx)

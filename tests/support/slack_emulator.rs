@@ -233,6 +233,8 @@ struct State {
     users: Vec<User>,
     usergroups: Vec<UserGroup>,
     faults: HashMap<String, VecDeque<Fault>>,
+    /// Requests received per method, counted on arrival (before faults and delays).
+    received: HashMap<String, usize>,
     calls: Vec<Call>,
     tickets: HashSet<String>,
     sockets: Vec<SocketConn>,
@@ -323,6 +325,7 @@ impl SlackEmulator {
                 users: Vec::new(),
                 usergroups: Vec::new(),
                 faults: HashMap::new(),
+                received: HashMap::new(),
                 calls: Vec::new(),
                 tickets: HashSet::new(),
                 sockets: Vec::new(),
@@ -336,7 +339,7 @@ impl SlackEmulator {
         });
         let app = Router::new()
             .route("/socket/{ticket}", any(socket_handler))
-            .fallback(api_handler)
+            .fallback(api_entry)
             .with_state(inner.clone());
         let mut stop = shutdown_rx;
         let server = tokio::spawn(async move {
@@ -649,6 +652,12 @@ impl SlackEmulator {
             .find(|c| c.id == channel)
             .map(|c| c.messages.iter().map(|m| render_msg(m, true)).collect())
             .unwrap_or_default()
+    }
+
+    /// Requests of `method` that have arrived, including ones still being answered
+    /// (a `Fault::Delay` in progress): lets a test act while a call is in flight.
+    pub fn received(&self, method: &str) -> usize {
+        self.inner.lock().received.get(method).copied().unwrap_or(0)
     }
 
     pub fn calls(&self) -> Vec<Call> {
@@ -1677,12 +1686,20 @@ fn json_response(status: u16, body: &Value, retry_after: Option<u64>) -> Respons
     resp
 }
 
-async fn api_handler(
+/// Like Slack, a request that arrived is carried out even if the client goes away
+/// before the answer (a crashed client must find its message posted).
+async fn api_entry(
     AxState(inner): AxState<Arc<Inner>>,
     uri: Uri,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    tokio::spawn(api_handler(inner, uri, headers, body))
+        .await
+        .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+}
+
+async fn api_handler(inner: Arc<Inner>, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
     let at = Instant::now();
     let Some(rest) = uri.path().strip_prefix("/api/") else {
         return (StatusCode::NOT_FOUND, "not found").into_response();
@@ -1725,11 +1742,11 @@ async fn api_handler(
     let token = bearer.or_else(|| token_from_params.then(|| arg_str(&args, "token")).flatten());
 
     // Injected faults come first.
-    let fault = inner
-        .lock()
-        .faults
-        .get_mut(&method)
-        .and_then(VecDeque::pop_front);
+    let fault = {
+        let mut st = inner.lock();
+        *st.received.entry(method.clone()).or_default() += 1;
+        st.faults.get_mut(&method).and_then(VecDeque::pop_front)
+    };
     let record = |status: u16, response: Value| {
         inner.lock().record(Call {
             method: method.clone(),

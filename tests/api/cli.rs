@@ -1,0 +1,85 @@
+//! The `herald` binary: settings errors, migrate, and rules import/export.
+
+use std::process::Command;
+
+use serde_json::{Value, json};
+
+fn herald(args: &[&str], env: &[(&str, &str)]) -> (bool, String, String) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_herald"));
+    command
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default());
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    let out = command.output().expect("run herald");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn serve_without_a_token_says_exactly_what_to_set() {
+    let (ok, _, stderr) = herald(&["serve"], &[]);
+    assert!(!ok);
+    assert!(stderr.contains("SLACK_BOT_TOKEN is not set"), "{stderr}");
+    let (ok, _, stderr) = herald(
+        &["serve"],
+        &[("SLACK_BOT_TOKEN", "xoxb-1"), ("SLACK_SIGNING_SECRET", "x")],
+    );
+    assert!(!ok);
+    assert!(
+        stderr.contains("HERALD_WEBHOOK_SECRET is not set"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn rules_import_export_round_trips_and_bad_files_change_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("h.db").display());
+    let file = dir.path().join("rules.json");
+    let rules = json!([
+        {"kind": "event", "event_type": "booking.created", "meeting_type": "mt_1", "channel": "C0123AAA", "mentions": ["U0AAA111", "S0BBB222"], "enabled": true},
+        {"kind": "event", "event_type": "booking.cancelled", "meeting_type": null, "channel": "C0456BBB", "mentions": [], "enabled": true},
+        {"kind": "error", "categories": ["salesforce", "calendar", "external_api", "internal", "delivery"], "channel": "C0789CCC", "mentions": ["U0CCC333"], "enabled": true}
+    ]);
+    std::fs::write(&file, rules.to_string()).unwrap();
+    let file_arg = file.to_str().unwrap();
+    let (ok, _, stderr) = herald(&["migrate"], &[("DATABASE_URL", &db)]);
+    assert!(ok, "{stderr}");
+    let (ok, stdout, stderr) = herald(
+        &["rules", "import", file_arg, "--team", "T0TEAM01"],
+        &[("DATABASE_URL", &db)],
+    );
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("imported 3 rules"), "{stdout}");
+    let (ok, stdout, _) = herald(
+        &["rules", "export", "-", "--team", "T0TEAM01"],
+        &[("DATABASE_URL", &db)],
+    );
+    assert!(ok);
+    let exported: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(exported, rules);
+
+    let mut bad = rules.clone();
+    bad[1]["mentions"] = json!(["U0A1", "U0A2", "U0A3", "U0A4"]);
+    std::fs::write(&file, bad.to_string()).unwrap();
+    let (ok, _, stderr) = herald(
+        &["rules", "import", file_arg, "--team", "T0TEAM01"],
+        &[("DATABASE_URL", &db)],
+    );
+    assert!(!ok);
+    assert!(
+        stderr.contains("[1].mentions") && stderr.contains("nothing was imported"),
+        "{stderr}"
+    );
+    let (_, stdout, _) = herald(
+        &["rules", "export", "-", "--team", "T0TEAM01"],
+        &[("DATABASE_URL", &db)],
+    );
+    assert_eq!(serde_json::from_str::<Value>(&stdout).unwrap(), rules);
+}

@@ -1,0 +1,85 @@
+//! Accepted events survive crashes and Slack outages, and are never posted twice.
+
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::helpers::{Options, TestApp, booking, eventually, json};
+use crate::slack_emulator::Fault;
+
+fn rules() -> serde_json::Value {
+    json!([{"kind": "event", "event_type": "booking.created", "channel": "#general"}])
+}
+
+#[tokio::test]
+async fn a_crash_mid_post_neither_loses_nor_duplicates_the_notification() {
+    let mut app = TestApp::start(rules()).await;
+    // Slack takes its time answering; Herald dies while the post is in flight.
+    app.emu.inject(
+        "chat.postMessage",
+        Fault::Delay(Duration::from_millis(1500)),
+    );
+    let (_, body) = json(app.send(&booking("booking.created", "mt_1")).await).await;
+    let event_id = body["event_id"].as_str().unwrap().to_string();
+    eventually(|| async { (app.emu.received("chat.postMessage") == 1).then_some(()) }).await;
+    app.crash();
+
+    // Slack still stored the message, but Herald never recorded its ts.
+    eventually(|| async { (app.posts(&app.channels.general).len() == 1).then_some(()) }).await;
+    assert_eq!(app.jobs(&event_id).await[0].status, "running");
+
+    app.restart().await;
+    let job = app.settled(&event_id).await.remove(0);
+    assert_eq!(job.status, "done");
+    let posts = app.posts(&app.channels.general);
+    assert_eq!(
+        posts.len(),
+        1,
+        "the recovered job must find its post, not post again"
+    );
+    assert_eq!(job.result_ts.as_deref(), posts[0]["ts"].as_str());
+    assert_eq!(app.emu.calls_to("conversations.history").len(), 1);
+}
+
+#[tokio::test]
+async fn events_accepted_during_a_slack_outage_are_delivered_after_a_restart() {
+    let mut options = Options::default();
+    options.delivery.retry_schedule = vec![
+        Duration::ZERO,
+        Duration::from_secs(1),
+        Duration::from_secs(1),
+    ];
+    let mut app = TestApp::start_with(rules(), options).await;
+    for _ in 0..2 {
+        app.emu.inject("chat.postMessage", Fault::ServerError(503));
+    }
+    let (_, body) = json(app.send(&booking("booking.created", "mt_1")).await).await;
+    let event_id = body["event_id"].as_str().unwrap().to_string();
+    // Two failed attempts: the job waits in the queue for its next retry.
+    eventually(|| async {
+        let job = app.jobs(&event_id).await.remove(0);
+        (job.status == "pending" && job.attempts == 2).then_some(())
+    })
+    .await;
+    app.crash();
+    assert!(app.posts(&app.channels.general).is_empty());
+
+    app.restart().await;
+    let job = app.settled(&event_id).await.remove(0);
+    assert_eq!((job.status.as_str(), job.attempts), ("done", 3));
+    assert_eq!(app.posts(&app.channels.general).len(), 1);
+}
+
+#[tokio::test]
+async fn a_graceful_stop_lets_in_flight_posts_finish() {
+    let mut app = TestApp::start(rules()).await;
+    app.emu
+        .inject("chat.postMessage", Fault::Delay(Duration::from_millis(500)));
+    let (_, body) = json(app.send(&booking("booking.created", "mt_1")).await).await;
+    let event_id = body["event_id"].as_str().unwrap().to_string();
+    eventually(|| async { (app.emu.received("chat.postMessage") == 1).then_some(()) }).await;
+    app.stop().await;
+    let job = app.jobs(&event_id).await.remove(0);
+    assert_eq!(job.status, "done");
+    assert_eq!(app.posts(&app.channels.general).len(), 1);
+}

@@ -1,0 +1,377 @@
+//! Spawns the real Herald (the library's `App`, as `main` runs it) against the Slack
+//! emulator, on a random port and a fresh database: SQLite in a temp dir, or a new
+//! PostgreSQL database when `TEST_DATABASE_URL` is set.
+//!
+//! Each app runs in its own tokio runtime so a test can crash it the hard way
+//! (`crash()` drops every task at its next await, like a killed process) and start a new
+//! one on the same database.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use herald::App;
+use herald::config::{DeliverySettings, Settings, SettingsArgs};
+use herald::signature::{slack as slack_sig, standard_webhooks};
+use herald::store::{JobRecord, Store};
+use serde_json::{Value, json};
+use tokio_util::sync::CancellationToken;
+
+use crate::slack_emulator::{ChannelSpec, SlackEmulator, Workspace};
+
+pub const TEAM: &str = "T0HERALD1";
+pub const WEBHOOK_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+pub const SIGNING_SECRET: &str = "8f742231b10e8888abcd99yyyzzz85a5";
+
+/// How long a test waits for something that should happen at once.
+pub const DEADLINE: Duration = Duration::from_secs(15);
+
+pub struct Channels {
+    pub general: String,
+    pub public_not_member: String,
+    pub private_member: String,
+    pub private_not_member: String,
+    pub archived: String,
+    pub errors: String,
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub emu: Arc<SlackEmulator>,
+    pub _ws: Workspace,
+    pub channels: Channels,
+    pub store: Store,
+    pub settings: Settings,
+    runtime: Option<tokio::runtime::Runtime>,
+    task: Option<tokio::task::JoinHandle<()>>,
+    shutdown: CancellationToken,
+    _dir: Option<tempfile::TempDir>,
+}
+
+#[derive(Clone)]
+pub struct Options {
+    pub socket_mode: bool,
+    pub lang: &'static str,
+    pub delivery: DeliverySettings,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            socket_mode: false,
+            lang: "ja",
+            delivery: DeliverySettings {
+                workers: 2,
+                lease: Duration::from_secs(2),
+                retry_schedule: vec![Duration::ZERO, Duration::from_millis(200)],
+                channel_interval: Duration::from_millis(50),
+                poll_interval: Duration::from_millis(100),
+                request_timeout: Duration::from_secs(5),
+            },
+        }
+    }
+}
+
+pub fn init_tracing() {
+    if std::env::var_os("TEST_LOG").is_some() {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new("herald=debug,info"))
+            .with_test_writer()
+            .try_init();
+    }
+}
+
+/// A fresh database URL: a temp SQLite file, or a new PostgreSQL database.
+async fn fresh_database() -> (String, Option<tempfile::TempDir>) {
+    if let Ok(base) = std::env::var("TEST_DATABASE_URL") {
+        let name = format!("herald_test_{:016x}", fastrand::u64(..));
+        let admin = Store::connect(&base)
+            .await
+            .expect("TEST_DATABASE_URL must be reachable");
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(admin.pool())
+            .await
+            .expect("create test database");
+        admin.close().await;
+        let (prefix, _) = base
+            .rsplit_once('/')
+            .expect("TEST_DATABASE_URL ends with /dbname");
+        (format!("{prefix}/{name}"), None)
+    } else {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}", dir.path().join("herald.db").display());
+        (url, Some(dir))
+    }
+}
+
+impl TestApp {
+    /// Emulator with one workspace and the usual channels, rules imported, app running.
+    pub async fn start(rules: Value) -> Self {
+        Self::start_with(rules, Options::default()).await
+    }
+
+    pub async fn start_with(rules: Value, options: Options) -> Self {
+        init_tracing();
+        let emu = Arc::new(SlackEmulator::start().await);
+        let ws = emu.add_workspace(TEAM, "Herald Test");
+        let channel = |name: &str, private: bool, archived: bool, bot_member: bool| {
+            emu.add_channel(
+                TEAM,
+                ChannelSpec {
+                    name: name.into(),
+                    private,
+                    archived,
+                    bot_member,
+                    shared_from_team: None,
+                },
+            )
+        };
+        let channels = Channels {
+            general: channel("general", false, false, true),
+            public_not_member: channel("sales", false, false, false),
+            private_member: channel("secret-ops", true, false, true),
+            private_not_member: channel("board", true, false, false),
+            archived: channel("old-news", false, true, true),
+            errors: channel("herald-errors", false, false, true),
+        };
+        let (database_url, dir) = fresh_database().await;
+        let store = Store::connect(&database_url).await.expect("database");
+        store.migrate().await.expect("migrate");
+        let rules = substitute(&rules, &channels);
+        herald::rules_file::import(&store, TEAM, &rules.to_string())
+            .await
+            .expect("rules import");
+
+        let mut settings = Settings::from_args(SettingsArgs {
+            slack_bot_token: Some(ws.bot_token.clone()),
+            slack_signing_secret: Some(SIGNING_SECRET.into()),
+            slack_app_token: options.socket_mode.then(|| ws.app_token.clone()),
+            slack_api_url: Some(emu.api_url()),
+            database_url: Some(database_url),
+            listen: Some("127.0.0.1:0".into()),
+            webhook_secret: Some(WEBHOOK_SECRET.into()),
+            lang: Some(options.lang.into()),
+            ..SettingsArgs::default()
+        })
+        .expect("settings");
+        settings.delivery = options.delivery;
+
+        let mut app = Self {
+            address: String::new(),
+            client: reqwest::Client::new(),
+            emu,
+            _ws: ws,
+            channels,
+            store,
+            settings,
+            runtime: None,
+            task: None,
+            shutdown: CancellationToken::new(),
+            _dir: dir,
+        };
+        app.boot().await;
+        app
+    }
+
+    /// Starts Herald in a runtime of its own and waits until it serves.
+    async fn boot(&mut self) {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        listener.set_nonblocking(true).expect("nonblocking");
+        self.address = format!("http://{}", listener.local_addr().expect("addr"));
+        self.shutdown = CancellationToken::new();
+        let (ready, is_ready) = tokio::sync::oneshot::channel();
+        let settings = self.settings.clone();
+        let shutdown = self.shutdown.clone();
+        let task = runtime.spawn(async move {
+            let app = match App::build(settings).await {
+                Ok(app) => app,
+                Err(e) => {
+                    let _ = ready.send(Err(e.to_string()));
+                    return;
+                }
+            };
+            let _ = ready.send(Ok(()));
+            let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
+            if let Err(e) = app.run(listener, shutdown).await {
+                eprintln!("herald stopped with an error: {e}");
+            }
+        });
+        self.runtime = Some(runtime);
+        self.task = Some(task);
+        is_ready.await.expect("app task").expect("App::build");
+    }
+
+    /// Graceful stop: in-flight work finishes.
+    pub async fn stop(&mut self) {
+        self.shutdown.cancel();
+        if let Some(task) = self.task.take() {
+            tokio::time::timeout(Duration::from_secs(30), task)
+                .await
+                .expect("Herald stops within 30 s")
+                .expect("Herald's task");
+        }
+        if let Some(rt) = self.runtime.take() {
+            tokio::task::spawn_blocking(move || rt.shutdown_timeout(Duration::from_secs(10)))
+                .await
+                .expect("shutdown");
+        }
+    }
+
+    /// A crash: every task of the app is dropped where it stands.
+    pub fn crash(&mut self) {
+        self.task = None;
+        if let Some(rt) = self.runtime.take() {
+            rt.shutdown_background();
+        }
+    }
+
+    pub async fn restart(&mut self) {
+        self.boot().await;
+    }
+
+    /// Posts a signed event with a fresh webhook id.
+    pub async fn send(&self, event: &Value) -> reqwest::Response {
+        let id = format!("msg_{:016x}", fastrand::u64(..));
+        self.send_raw("default", &id, now(), event.to_string().as_bytes(), None)
+            .await
+    }
+
+    pub async fn send_raw(
+        &self,
+        connection: &str,
+        webhook_id: &str,
+        timestamp: i64,
+        body: &[u8],
+        signature: Option<&str>,
+    ) -> reqwest::Response {
+        let key = herald::config::WebhookSecret::parse(WEBHOOK_SECRET).unwrap();
+        let signed = standard_webhooks::sign(key.key(), webhook_id, timestamp, body);
+        self.client
+            .post(format!("{}/hooks/{connection}", self.address))
+            .header("content-type", "application/json")
+            .header("webhook-id", webhook_id)
+            .header("webhook-timestamp", timestamp.to_string())
+            .header("webhook-signature", signature.unwrap_or(&signed))
+            .body(body.to_vec())
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Posts a Slack-signed body to one of the `/slack/*` endpoints.
+    pub async fn slack_post(
+        &self,
+        path: &str,
+        body: &str,
+        timestamp: i64,
+        extra: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let mut request = self
+            .client
+            .post(format!("{}{path}", self.address))
+            .header("content-type", "application/json")
+            .header(slack_sig::TIMESTAMP, timestamp.to_string())
+            .header(
+                slack_sig::SIGNATURE,
+                slack_sig::sign(SIGNING_SECRET, timestamp, body.as_bytes()),
+            );
+        for (k, v) in extra {
+            request = request.header(*k, *v);
+        }
+        request
+            .body(body.to_string())
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn jobs(&self, event_id: &str) -> Vec<JobRecord> {
+        self.store
+            .jobs_for_event(TEAM, event_id)
+            .await
+            .expect("jobs")
+    }
+
+    /// Waits until every job of the event has left the queue; returns them.
+    pub async fn settled(&self, event_id: &str) -> Vec<JobRecord> {
+        eventually(|| async {
+            let jobs = self.jobs(event_id).await;
+            jobs.iter()
+                .all(|j| j.status != "pending" && j.status != "running")
+                .then_some(jobs)
+        })
+        .await
+    }
+
+    pub fn posts(&self, channel: &str) -> Vec<Value> {
+        self.emu.messages(channel)
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.crash();
+    }
+}
+
+pub fn now() -> i64 {
+    herald::store::now_ms() / 1000
+}
+
+/// Polls `check` until it yields a value, failing the test after [`DEADLINE`].
+pub async fn eventually<T, F, Fut>(mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + DEADLINE;
+    loop {
+        if let Some(v) = check().await {
+            return v;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "condition not met within {DEADLINE:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// A booking event as the platform sends it.
+pub fn booking(event_type: &str, meeting_type: &str) -> Value {
+    json!({
+        "type": event_type,
+        "occurred_at": "2026-11-21T10:00:00+09:00",
+        "meeting_type": {"id": meeting_type, "name": "初回面談"},
+        "host": {"slack_user_id": "U0HOST01"},
+        "customer": {"name": "山田 太郎", "company": "ACME株式会社", "email": "taro@example.com"},
+        "title": "初回面談のご予約",
+        "url": "https://platform.example/bookings/42",
+        "fields": {"予算": "100万円"}
+    })
+}
+
+/// Replaces `#general`-style channel names in a rules document with the emulator's ids.
+fn substitute(rules: &Value, channels: &Channels) -> Value {
+    let text = rules
+        .to_string()
+        .replace("#general", &channels.general)
+        .replace("#sales", &channels.public_not_member)
+        .replace("#secret-ops", &channels.private_member)
+        .replace("#board", &channels.private_not_member)
+        .replace("#old-news", &channels.archived)
+        .replace("#herald-errors", &channels.errors);
+    serde_json::from_str(&text).expect("rules JSON")
+}
+
+pub async fn json(response: reqwest::Response) -> (u16, Value) {
+    let status = response.status().as_u16();
+    let body = response.json::<Value>().await.unwrap_or(Value::Null);
+    (status, body)
+}

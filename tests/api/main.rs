@@ -1,0 +1,12 @@
+//! Integration tests: the real Herald against the Slack emulator, on SQLite, and on
+//! PostgreSQL when `TEST_DATABASE_URL` is set.
+
+#[path = "../support/slack_emulator.rs"]
+mod slack_emulator;
+
+mod cli;
+mod delivery;
+mod durability;
+mod helpers;
+mod transport;
+mod webhook;
