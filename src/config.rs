@@ -326,7 +326,8 @@ mod tests {
 
     #[test]
     fn errors_name_the_bad_or_missing_setting() {
-        let cases: Vec<(fn(&mut SettingsArgs), &str)> = vec![
+        type Case = (fn(&mut SettingsArgs), &'static str);
+        let cases: Vec<Case> = vec![
             (|a| a.slack_bot_token = None, "SLACK_BOT_TOKEN is not set"),
             (
                 |a| a.slack_bot_token = Some("xoxp-user".into()),

@@ -171,11 +171,8 @@ mod tests {
         use ErrorCategory::*;
         use EventType::*;
         // (event type, meeting type, expected [(channel, mentions, rule ids, host?)])
-        let cases: Vec<(
-            EventType,
-            Option<&str>,
-            Vec<(&str, Vec<&str>, Vec<&str>, bool)>,
-        )> = vec![
+        type Expected = Vec<(&'static str, Vec<&'static str>, Vec<&'static str>, bool)>;
+        let cases: Vec<(EventType, Option<&str>, Expected)> = vec![
             (
                 BookingCreated,
                 Some("mt_1"),

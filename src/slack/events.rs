@@ -31,7 +31,7 @@ pub async fn handle(
     }
     if !state
         .store
-        .record_slack_event(&team_id, &callback.event_id.to_string(), &event_type)
+        .record_slack_event(&team_id, callback.event_id.as_ref(), &event_type)
         .await?
     {
         tracing::debug!(%event_type, "redelivered event ignored");

@@ -16,8 +16,17 @@ use crate::signature::slack as slack_signature;
 /// Slack's own payloads are small; this bounds what an unsigned sender can make us read.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
-fn error(status: StatusCode, code: &str, message: &str) -> Response {
-    (status, Json(json!({"error": code, "message": message}))).into_response()
+/// A refused request: status, machine-readable code, and words for people.
+struct Refusal(StatusCode, &'static str, String);
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        (self.0, Json(json!({"error": self.1, "message": self.2}))).into_response()
+    }
+}
+
+fn error(status: StatusCode, code: &'static str, message: &str) -> Refusal {
+    Refusal(status, code, message.to_string())
 }
 
 /// Verifies the request and returns its body.
@@ -25,7 +34,7 @@ fn verified(
     state: &AppState,
     headers: &HeaderMap,
     body: Result<Bytes, BytesRejection>,
-) -> Result<Bytes, Response> {
+) -> Result<Bytes, Refusal> {
     let body = body.map_err(|r| {
         if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
             error(
@@ -75,11 +84,14 @@ pub async fn events(
 ) -> Response {
     let body = match verified(&state, &headers, body) {
         Ok(b) => b,
-        Err(response) => return response,
+        Err(refusal) => return refusal.into_response(),
     };
     let event: SlackPushEvent = match serde_json::from_slice(&body) {
         Ok(e) => e,
-        Err(e) => return error(StatusCode::BAD_REQUEST, "malformed_event", &e.to_string()),
+        Err(e) => {
+            return error(StatusCode::BAD_REQUEST, "malformed_event", &e.to_string())
+                .into_response();
+        }
     };
     if let Some(retry) = headers
         .get("x-slack-retry-num")
@@ -102,6 +114,7 @@ pub async fn events(
                         "unavailable",
                         "retry later",
                     )
+                    .into_response()
                 }
             }
         }

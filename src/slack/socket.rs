@@ -45,6 +45,10 @@ async fn on_push(
         .map_err(|e| Box::new(e) as _)
 }
 
+#[allow(
+    clippy::needless_pass_by_value,
+    reason = "slack-morphism's ErrorHandler signature"
+)]
 fn on_error(
     err: Box<dyn std::error::Error + Send + Sync>,
     _client: Arc<SlackClient<Connector>>,

@@ -50,7 +50,17 @@ async fn bad_requests_get_a_named_error_and_store_nothing() {
     big["title"] = json!("x".repeat(300 * 1024));
     let big = big.to_string();
     let stale = now() - 6 * 60;
-    let cases: Vec<(&str, &str, i64, Vec<u8>, Option<&str>, u16, &str)> = vec![
+    // (case, connection, timestamp, body, signature override, status, error code)
+    type Case<'a> = (
+        &'a str,
+        &'a str,
+        i64,
+        Vec<u8>,
+        Option<&'a str>,
+        u16,
+        &'a str,
+    );
+    let cases: Vec<Case> = vec![
         (
             "wrong signature",
             "default",
