@@ -1,1 +1,282 @@
-fn main() {}
+//! `cargo bench --bench ingest`: ingest ack latency and throughput of Herald's webhook on
+//! SQLite (and PostgreSQL when `BENCH_DATABASE_URL` or `TEST_DATABASE_URL` is set), each
+//! beside a bare axum handler measured in the same run, plus end-to-end latency from
+//! the webhook to `chat.postMessage` arriving at the Slack emulator.
+//!
+//! Everything runs in this process on loopback: client, Herald and the emulator share
+//! the machine's cores, and so does the bare baseline, so the ratio is fair.
+
+#[path = "../tests/support/slack_emulator.rs"]
+mod slack_emulator;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::Json;
+use axum::routing::post;
+use herald::App;
+use herald::config::{Settings, SettingsArgs, WebhookSecret};
+use herald::signature::standard_webhooks;
+use herald::store::Store;
+use serde_json::json;
+use slack_emulator::{ChannelSpec, SlackEmulator};
+use tokio_util::sync::CancellationToken;
+
+const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+const TEAM: &str = "T0BENCH01";
+const RATE: u64 = 500;
+const PACED_SECONDS: u64 = 4;
+const LOAD_SECONDS: u64 = 3;
+const CONCURRENCY: usize = 32;
+const CHANNELS: usize = 20;
+
+struct Target {
+    url: String,
+    signed: bool,
+}
+
+fn event(n: u64) -> String {
+    json!({
+        "type": "booking.created",
+        "occurred_at": "2026-11-21T10:00:00+09:00",
+        "meeting_type": {"id": format!("mt_{}", n % CHANNELS as u64), "name": "初回面談"},
+        "host": {"slack_user_id": "U0HOST01"},
+        "customer": {"name": "山田 太郎", "company": "ACME株式会社", "email": "taro@example.com"},
+        "title": format!("bench-{n}"),
+        "url": "https://platform.example/bookings/42",
+        "fields": {"予算": "100万円"}
+    })
+    .to_string()
+}
+
+async fn send(client: &reqwest::Client, target: &Target, n: u64) -> Duration {
+    let body = event(n);
+    let id = format!("msg_bench_{n}_{:x}", fastrand::u64(..));
+    let ts = herald::store::now_ms() / 1000;
+    let mut request = client.post(&target.url).header("content-type", "application/json");
+    if target.signed {
+        let key = WebhookSecret::parse(SECRET).unwrap();
+        request = request
+            .header("webhook-id", &id)
+            .header("webhook-timestamp", ts.to_string())
+            .header("webhook-signature", standard_webhooks::sign(key.key(), &id, ts, body.as_bytes()));
+    }
+    let started = Instant::now();
+    let response = request.body(body).send().await.expect("request");
+    let status = response.status().as_u16();
+    let _ = response.bytes().await;
+    assert!(status == 202 || status == 200, "unexpected status {status}");
+    started.elapsed()
+}
+
+/// Open loop: requests start on a fixed schedule whatever the answers do.
+async fn paced(client: &reqwest::Client, target: Arc<Target>, first: u64) -> Vec<Duration> {
+    let total = RATE * PACED_SECONDS;
+    let interval = Duration::from_micros(1_000_000 / RATE);
+    let start = tokio::time::Instant::now();
+    let mut tasks = Vec::with_capacity(usize::try_from(total).unwrap());
+    for i in 0..total {
+        tokio::time::sleep_until(start + interval * u32::try_from(i).unwrap()).await;
+        let (client, target) = (client.clone(), target.clone());
+        tasks.push(tokio::spawn(async move { send(&client, &target, first + i).await }));
+    }
+    let mut latencies = Vec::with_capacity(tasks.len());
+    for t in tasks {
+        latencies.push(t.await.unwrap());
+    }
+    latencies
+}
+
+/// Closed loop: `CONCURRENCY` senders as fast as answers come; returns requests/second.
+async fn saturated(client: &reqwest::Client, target: Arc<Target>, first: u64) -> f64 {
+    let deadline = Instant::now() + Duration::from_secs(LOAD_SECONDS);
+    let counter = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for w in 0..CONCURRENCY {
+        let (client, target, counter) = (client.clone(), target.clone(), counter.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut n = first + (w as u64) * 1_000_000;
+            while Instant::now() < deadline {
+                send(&client, &target, n).await;
+                n += 1;
+                counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    counter.load(std::sync::atomic::Ordering::Relaxed) as f64 / started.elapsed().as_secs_f64()
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[idx]
+}
+
+fn summary(mut latencies: Vec<Duration>) -> (Duration, Duration, Duration) {
+    latencies.sort();
+    (percentile(&latencies, 0.5), percentile(&latencies, 0.99), *latencies.last().unwrap())
+}
+
+fn rss_mib() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+async fn bare_axum() -> (String, CancellationToken) {
+    let app = axum::Router::new().route(
+        "/hooks/{connection}",
+        post(|body: axum::body::Bytes| async move {
+            let v: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+            (axum::http::StatusCode::ACCEPTED, Json(json!({"event_id": "evt", "routes": v.as_object().map_or(0, |_| 1)})))
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hooks/default", listener.local_addr().unwrap());
+    let token = CancellationToken::new();
+    let stop = token.clone();
+    tokio::spawn(async move {
+        axum::serve(listener, app).with_graceful_shutdown(stop.cancelled_owned()).await.unwrap();
+    });
+    (url, token)
+}
+
+struct Herald {
+    url: String,
+    token: CancellationToken,
+    emu: Arc<SlackEmulator>,
+    channels: Vec<String>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+async fn herald(database: &str) -> Herald {
+    let (url, dir) = if database == "sqlite" {
+        let dir = tempfile::tempdir().unwrap();
+        (format!("sqlite://{}", dir.path().join("bench.db").display()), Some(dir))
+    } else {
+        let name = format!("herald_bench_{:x}", fastrand::u64(..));
+        let admin = Store::connect(database).await.unwrap();
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(admin.pool())
+            .await
+            .unwrap();
+        admin.close().await;
+        (format!("{}/{name}", database.rsplit_once('/').unwrap().0), None)
+    };
+    let emu = Arc::new(SlackEmulator::start().await);
+    let ws = emu.add_workspace(TEAM, "Bench");
+    let channels: Vec<String> = (0..CHANNELS)
+        .map(|i| {
+            emu.add_channel(TEAM, ChannelSpec {
+                name: format!("bench-{i}"),
+                bot_member: true,
+                ..ChannelSpec::default()
+            })
+        })
+        .collect();
+    let store = Store::connect(&url).await.unwrap();
+    store.migrate().await.unwrap();
+    let rules: Vec<serde_json::Value> = channels
+        .iter()
+        .enumerate()
+        .map(|(i, c)| json!({"kind": "event", "event_type": "booking.created", "meeting_type": format!("mt_{i}"), "channel": c, "mentions": ["U0AAA111"]}))
+        .collect();
+    herald::rules_file::import(&store, TEAM, &json!(rules).to_string()).await.unwrap();
+    store.close().await;
+    let settings = Settings::from_args(SettingsArgs {
+        slack_bot_token: Some(ws.bot_token.clone()),
+        slack_signing_secret: Some("bench".into()),
+        slack_api_url: Some(emu.api_url()),
+        database_url: Some(url),
+        webhook_secret: Some(SECRET.into()),
+        ..SettingsArgs::default()
+    })
+    .unwrap();
+    let app = App::build(settings).await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hooks/default", listener.local_addr().unwrap());
+    let token = CancellationToken::new();
+    tokio::spawn(app.run(listener, token.clone()));
+    Herald { url, token, emu, channels, _dir: dir }
+}
+
+/// Webhook → `chat.postMessage` at the emulator, one event at a time spread over the
+/// channels so per-channel pacing (1/s) never delays a post.
+async fn end_to_end(client: &reqwest::Client, h: &Herald) -> Vec<Duration> {
+    let target = Target { url: h.url.clone(), signed: true };
+    let mut latencies = Vec::new();
+    for round in 0..3u64 {
+        for i in 0..CHANNELS as u64 {
+            let n = 9_000_000 + round * 100 + i;
+            let title = format!("bench-{n}");
+            let started = Instant::now();
+            send(client, &target, n).await;
+            let arrived = loop {
+                let hit = h.emu.calls_to("chat.postMessage").into_iter().find(|c| {
+                    c.args["text"].as_str().is_some_and(|t| t.ends_with(&title))
+                });
+                if let Some(call) = hit {
+                    break call.at;
+                }
+                assert!(started.elapsed() < Duration::from_secs(10), "post never arrived");
+                tokio::time::sleep(Duration::from_micros(200)).await;
+            };
+            latencies.push(arrived.saturating_duration_since(started));
+        }
+        // Let every channel's pacing slot pass before the next round.
+        tokio::time::sleep(Duration::from_millis(1100)).await;
+    }
+    latencies
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    if std::env::args().any(|a| a == "--list") {
+        return;
+    }
+    let client = reqwest::Client::builder().pool_max_idle_per_host(256).build().unwrap();
+    println!("Herald ingest benchmark ({} cores; open loop {RATE}/s for {PACED_SECONDS} s; closed loop {CONCURRENCY} senders for {LOAD_SECONDS} s)", std::thread::available_parallelism().map_or(0, |n| n.get()));
+
+    let (bare_url, bare_stop) = bare_axum().await;
+    let bare = Arc::new(Target { url: bare_url, signed: false });
+    let (b50, b99, bmax) = summary(paced(&client, bare.clone(), 0).await);
+    let bare_tput = saturated(&client, bare, 10_000_000).await;
+    bare_stop.cancel();
+    println!("\nbare axum handler      ack p50 {} p99 {} max {}   throughput {bare_tput:.0} req/s", ms(b50), ms(b99), ms(bmax));
+
+    let mut backends = vec!["sqlite".to_string()];
+    if let Ok(pg) = std::env::var("BENCH_DATABASE_URL").or_else(|_| std::env::var("TEST_DATABASE_URL")) {
+        backends.push(pg);
+    } else {
+        println!("(set BENCH_DATABASE_URL=postgres://… to include PostgreSQL)");
+    }
+    for backend in backends {
+        let name = if backend == "sqlite" { "SQLite" } else { "PostgreSQL" };
+        let h = herald(&backend).await;
+        let target = Arc::new(Target { url: h.url.clone(), signed: true });
+        let e2e = summary(end_to_end(&client, &h).await);
+        let (p50, p99, max) = summary(paced(&client, target.clone(), 20_000_000).await);
+        let tput = saturated(&client, target, 30_000_000).await;
+        println!(
+            "Herald on {name:<10}  ack p50 {} p99 {} max {}   throughput {tput:.0} req/s = {:.0}% of bare",
+            ms(p50), ms(p99), ms(max), 100.0 * tput / bare_tput
+        );
+        println!(
+            "Herald on {name:<10}  end-to-end webhook → chat.postMessage p50 {} p99 {} max {} ({} events, {} channels)",
+            ms(e2e.0), ms(e2e.1), ms(e2e.2), 3 * CHANNELS, h.channels.len()
+        );
+        h.token.cancel();
+    }
+    println!("\nprocess resident memory (client + emulator + Herald): {:.0} MiB", rss_mib());
+    println!("targets: ack p99 < 10 ms at {RATE}/s; throughput ≥ 25% of bare; end-to-end p50 < 50 ms");
+}
