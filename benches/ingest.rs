@@ -245,7 +245,7 @@ async fn main() {
         return;
     }
     let client = reqwest::Client::builder().pool_max_idle_per_host(256).build().unwrap();
-    println!("Herald ingest benchmark ({} cores; open loop {RATE}/s for {PACED_SECONDS} s; closed loop {CONCURRENCY} senders for {LOAD_SECONDS} s)", std::thread::available_parallelism().map_or(0, |n| n.get()));
+    println!("Herald ingest benchmark ({} cores; open loop {RATE}/s for {PACED_SECONDS} s; closed loop {CONCURRENCY} senders for {LOAD_SECONDS} s)", std::thread::available_parallelism().map_or(0, std::num::NonZero::get));
 
     let (bare_url, bare_stop) = bare_axum().await;
     let bare = Arc::new(Target { url: bare_url, signed: false });

@@ -124,7 +124,8 @@ impl Default for DeliverySettings {
             .collect();
         Self {
             workers: 4,
-            lease: Duration::from_secs(60),
+            // Well above the longest attempt: pacing (2 s) + post, join, post (3 × 20 s).
+            lease: Duration::from_secs(120),
             retry_schedule,
             channel_interval: Duration::from_secs(1),
             poll_interval: Duration::from_millis(500),

@@ -145,7 +145,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
         Command::Secret => {
-            let key: Vec<u8> = (0..32).map(|_| fastrand::u8(..)).collect();
+            // A secret needs the OS's cryptographic randomness, through rustls' provider.
+            let mut key = [0u8; 32];
+            rustls::crypto::ring::default_provider()
+                .secure_random
+                .fill(&mut key)
+                .map_err(|_| anyhow::anyhow!("the OS random source failed"))?;
             println!(
                 "whsec_{}",
                 base64::engine::general_purpose::STANDARD.encode(key)

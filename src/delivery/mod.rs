@@ -157,8 +157,11 @@ impl Delivery {
                     self.store.complete_job(&job.id, owner, Some(&ts)).await?;
                     return Ok(());
                 }
-                Ok(None) => {}
-                Err(err) => return self.after_error(owner, job, &route, &workspace, &err).await,
+                // Slack refusing to show the history (not a member, no such channel) means
+                // the interrupted attempt cannot have posted there: post normally, and let
+                // the post itself report what is wrong.
+                Ok(None) | Err(SlackError::Api { .. }) => {}
+                Err(err) => return self.after_error(owner, job, &route, &err).await,
             }
         }
 
@@ -173,7 +176,7 @@ impl Delivery {
             None => None,
             Some(host) => match self.resolve_host(&workspace, host).await {
                 Ok(h) => Some(h),
-                Err(err) => return self.after_error(owner, job, &route, &workspace, &err).await,
+                Err(err) => return self.after_error(owner, job, &route, &err).await,
             },
         };
         let message = render::notification(
@@ -211,7 +214,7 @@ impl Delivery {
                 tracing::info!(%ts, "posted");
                 Ok(())
             }
-            Err(err) => self.after_error(owner, job, &route, &workspace, &err).await,
+            Err(err) => self.after_error(owner, job, &route, &err).await,
         }
     }
 
@@ -276,7 +279,6 @@ impl Delivery {
         owner: &str,
         job: &ClaimedJob,
         route: &Route,
-        workspace: &Workspace,
         err: &SlackError,
     ) -> Result<(), JobError> {
         let channel = route.channel.as_str();
@@ -312,7 +314,6 @@ impl Delivery {
                 }
             }
             Decision::Fail(p) => {
-                let _ = workspace;
                 return self
                     .fail(owner, job, route, JobStatus::Failed, &p, None)
                     .await;

@@ -83,3 +83,12 @@ fn rules_import_export_round_trips_and_bad_files_change_nothing() {
     );
     assert_eq!(serde_json::from_str::<Value>(&stdout).unwrap(), rules);
 }
+
+#[test]
+fn secret_prints_a_fresh_valid_webhook_secret() {
+    let (ok, first, _) = herald(&["secret"], &[]);
+    let (_, second, _) = herald(&["secret"], &[]);
+    assert!(ok);
+    assert!(herald::config::WebhookSecret::parse(first.trim()).is_ok(), "{first}");
+    assert_ne!(first, second);
+}
