@@ -53,13 +53,18 @@ async fn send(client: &reqwest::Client, target: &Target, n: u64) -> Duration {
     let body = event(n);
     let id = format!("msg_bench_{n}_{:x}", fastrand::u64(..));
     let ts = herald::store::now_ms() / 1000;
-    let mut request = client.post(&target.url).header("content-type", "application/json");
+    let mut request = client
+        .post(&target.url)
+        .header("content-type", "application/json");
     if target.signed {
         let key = WebhookSecret::parse(SECRET).unwrap();
         request = request
             .header("webhook-id", &id)
             .header("webhook-timestamp", ts.to_string())
-            .header("webhook-signature", standard_webhooks::sign(key.key(), &id, ts, body.as_bytes()));
+            .header(
+                "webhook-signature",
+                standard_webhooks::sign(key.key(), &id, ts, body.as_bytes()),
+            );
     }
     let started = Instant::now();
     let response = request.body(body).send().await.expect("request");
@@ -78,7 +83,9 @@ async fn paced(client: &reqwest::Client, target: Arc<Target>, first: u64) -> Vec
     for i in 0..total {
         tokio::time::sleep_until(start + interval * u32::try_from(i).unwrap()).await;
         let (client, target) = (client.clone(), target.clone());
-        tasks.push(tokio::spawn(async move { send(&client, &target, first + i).await }));
+        tasks.push(tokio::spawn(async move {
+            send(&client, &target, first + i).await
+        }));
     }
     let mut latencies = Vec::with_capacity(tasks.len());
     for t in tasks {
@@ -117,7 +124,11 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 
 fn summary(mut latencies: Vec<Duration>) -> (Duration, Duration, Duration) {
     latencies.sort();
-    (percentile(&latencies, 0.5), percentile(&latencies, 0.99), *latencies.last().unwrap())
+    (
+        percentile(&latencies, 0.5),
+        percentile(&latencies, 0.99),
+        *latencies.last().unwrap(),
+    )
 }
 
 fn rss_mib() -> f64 {
@@ -134,7 +145,10 @@ async fn bare_axum() -> (String, CancellationToken) {
         "/hooks/{connection}",
         post(|body: axum::body::Bytes| async move {
             let v: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
-            (axum::http::StatusCode::ACCEPTED, Json(json!({"event_id": "evt", "routes": v.as_object().map_or(0, |_| 1)})))
+            (
+                axum::http::StatusCode::ACCEPTED,
+                Json(json!({"event_id": "evt", "routes": v.as_object().map_or(0, |_| 1)})),
+            )
         }),
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -142,7 +156,10 @@ async fn bare_axum() -> (String, CancellationToken) {
     let token = CancellationToken::new();
     let stop = token.clone();
     tokio::spawn(async move {
-        axum::serve(listener, app).with_graceful_shutdown(stop.cancelled_owned()).await.unwrap();
+        axum::serve(listener, app)
+            .with_graceful_shutdown(stop.cancelled_owned())
+            .await
+            .unwrap();
     });
     (url, token)
 }
@@ -158,7 +175,10 @@ struct Herald {
 async fn herald(database: &str) -> Herald {
     let (url, dir) = if database == "sqlite" {
         let dir = tempfile::tempdir().unwrap();
-        (format!("sqlite://{}", dir.path().join("bench.db").display()), Some(dir))
+        (
+            format!("sqlite://{}", dir.path().join("bench.db").display()),
+            Some(dir),
+        )
     } else {
         let name = format!("herald_bench_{:x}", fastrand::u64(..));
         let admin = Store::connect(database).await.unwrap();
@@ -167,17 +187,23 @@ async fn herald(database: &str) -> Herald {
             .await
             .unwrap();
         admin.close().await;
-        (format!("{}/{name}", database.rsplit_once('/').unwrap().0), None)
+        (
+            format!("{}/{name}", database.rsplit_once('/').unwrap().0),
+            None,
+        )
     };
     let emu = Arc::new(SlackEmulator::start().await);
     let ws = emu.add_workspace(TEAM, "Bench");
     let channels: Vec<String> = (0..CHANNELS)
         .map(|i| {
-            emu.add_channel(TEAM, ChannelSpec {
-                name: format!("bench-{i}"),
-                bot_member: true,
-                ..ChannelSpec::default()
-            })
+            emu.add_channel(
+                TEAM,
+                ChannelSpec {
+                    name: format!("bench-{i}"),
+                    bot_member: true,
+                    ..ChannelSpec::default()
+                },
+            )
         })
         .collect();
     let store = Store::connect(&url).await.unwrap();
@@ -187,7 +213,9 @@ async fn herald(database: &str) -> Herald {
         .enumerate()
         .map(|(i, c)| json!({"kind": "event", "event_type": "booking.created", "meeting_type": format!("mt_{i}"), "channel": c, "mentions": ["U0AAA111"]}))
         .collect();
-    herald::rules_file::import(&store, TEAM, &json!(rules).to_string()).await.unwrap();
+    herald::rules_file::import(&store, TEAM, &json!(rules).to_string())
+        .await
+        .unwrap();
     store.close().await;
     let settings = Settings::from_args(SettingsArgs {
         slack_bot_token: Some(ws.bot_token.clone()),
@@ -203,13 +231,22 @@ async fn herald(database: &str) -> Herald {
     let url = format!("http://{}/hooks/default", listener.local_addr().unwrap());
     let token = CancellationToken::new();
     tokio::spawn(app.run(listener, token.clone()));
-    Herald { url, token, emu, channels, _dir: dir }
+    Herald {
+        url,
+        token,
+        emu,
+        channels,
+        _dir: dir,
+    }
 }
 
 /// Webhook → `chat.postMessage` at the emulator, one event at a time spread over the
 /// channels so per-channel pacing (1/s) never delays a post.
 async fn end_to_end(client: &reqwest::Client, h: &Herald) -> Vec<Duration> {
-    let target = Target { url: h.url.clone(), signed: true };
+    let target = Target {
+        url: h.url.clone(),
+        signed: true,
+    };
     let mut latencies = Vec::new();
     for round in 0..3u64 {
         for i in 0..CHANNELS as u64 {
@@ -218,13 +255,18 @@ async fn end_to_end(client: &reqwest::Client, h: &Herald) -> Vec<Duration> {
             let started = Instant::now();
             send(client, &target, n).await;
             let arrived = loop {
-                let hit = h.emu.calls_to("chat.postMessage").into_iter().find(|c| {
-                    c.args["text"].as_str().is_some_and(|t| t.ends_with(&title))
-                });
+                let hit = h
+                    .emu
+                    .calls_to("chat.postMessage")
+                    .into_iter()
+                    .find(|c| c.args["text"].as_str().is_some_and(|t| t.ends_with(&title)));
                 if let Some(call) = hit {
                     break call.at;
                 }
-                assert!(started.elapsed() < Duration::from_secs(10), "post never arrived");
+                assert!(
+                    started.elapsed() < Duration::from_secs(10),
+                    "post never arrived"
+                );
                 tokio::time::sleep(Duration::from_micros(200)).await;
             };
             latencies.push(arrived.saturating_duration_since(started));
@@ -244,39 +286,74 @@ async fn main() {
     if std::env::args().any(|a| a == "--list") {
         return;
     }
-    let client = reqwest::Client::builder().pool_max_idle_per_host(256).build().unwrap();
-    println!("Herald ingest benchmark ({} cores; open loop {RATE}/s for {PACED_SECONDS} s; closed loop {CONCURRENCY} senders for {LOAD_SECONDS} s)", std::thread::available_parallelism().map_or(0, std::num::NonZero::get));
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(256)
+        .build()
+        .unwrap();
+    println!(
+        "Herald ingest benchmark ({} cores; open loop {RATE}/s for {PACED_SECONDS} s; closed loop {CONCURRENCY} senders for {LOAD_SECONDS} s)",
+        std::thread::available_parallelism().map_or(0, std::num::NonZero::get)
+    );
 
     let (bare_url, bare_stop) = bare_axum().await;
-    let bare = Arc::new(Target { url: bare_url, signed: false });
+    let bare = Arc::new(Target {
+        url: bare_url,
+        signed: false,
+    });
     let (b50, b99, bmax) = summary(paced(&client, bare.clone(), 0).await);
     let bare_tput = saturated(&client, bare, 10_000_000).await;
     bare_stop.cancel();
-    println!("\nbare axum handler      ack p50 {} p99 {} max {}   throughput {bare_tput:.0} req/s", ms(b50), ms(b99), ms(bmax));
+    println!(
+        "\nbare axum handler      ack p50 {} p99 {} max {}   throughput {bare_tput:.0} req/s",
+        ms(b50),
+        ms(b99),
+        ms(bmax)
+    );
 
     let mut backends = vec!["sqlite".to_string()];
-    if let Ok(pg) = std::env::var("BENCH_DATABASE_URL").or_else(|_| std::env::var("TEST_DATABASE_URL")) {
+    if let Ok(pg) =
+        std::env::var("BENCH_DATABASE_URL").or_else(|_| std::env::var("TEST_DATABASE_URL"))
+    {
         backends.push(pg);
     } else {
         println!("(set BENCH_DATABASE_URL=postgres://… to include PostgreSQL)");
     }
     for backend in backends {
-        let name = if backend == "sqlite" { "SQLite" } else { "PostgreSQL" };
+        let name = if backend == "sqlite" {
+            "SQLite"
+        } else {
+            "PostgreSQL"
+        };
         let h = herald(&backend).await;
-        let target = Arc::new(Target { url: h.url.clone(), signed: true });
+        let target = Arc::new(Target {
+            url: h.url.clone(),
+            signed: true,
+        });
         let e2e = summary(end_to_end(&client, &h).await);
         let (p50, p99, max) = summary(paced(&client, target.clone(), 20_000_000).await);
         let tput = saturated(&client, target, 30_000_000).await;
         println!(
             "Herald on {name:<10}  ack p50 {} p99 {} max {}   throughput {tput:.0} req/s = {:.0}% of bare",
-            ms(p50), ms(p99), ms(max), 100.0 * tput / bare_tput
+            ms(p50),
+            ms(p99),
+            ms(max),
+            100.0 * tput / bare_tput
         );
         println!(
             "Herald on {name:<10}  end-to-end webhook → chat.postMessage p50 {} p99 {} max {} ({} events, {} channels)",
-            ms(e2e.0), ms(e2e.1), ms(e2e.2), 3 * CHANNELS, h.channels.len()
+            ms(e2e.0),
+            ms(e2e.1),
+            ms(e2e.2),
+            3 * CHANNELS,
+            h.channels.len()
         );
         h.token.cancel();
     }
-    println!("\nprocess resident memory (client + emulator + Herald): {:.0} MiB", rss_mib());
-    println!("targets: ack p99 < 10 ms at {RATE}/s; throughput ≥ 25% of bare; end-to-end p50 < 50 ms");
+    println!(
+        "\nprocess resident memory (client + emulator + Herald): {:.0} MiB",
+        rss_mib()
+    );
+    println!(
+        "targets: ack p99 < 10 ms at {RATE}/s; throughput ≥ 25% of bare; end-to-end p50 < 50 ms"
+    );
 }

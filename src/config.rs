@@ -224,11 +224,8 @@ impl Settings {
                 "must be an http:// or https:// URL",
             ));
         }
-        let api_url = if api_url.ends_with('/') {
-            api_url
-        } else {
-            format!("{api_url}/")
-        };
+        // slack-morphism joins `{base}/{method}`: keep the base without a trailing slash.
+        let api_url = api_url.trim_end_matches('/').to_string();
 
         let database_url =
             non_empty(args.database_url).unwrap_or_else(|| "sqlite://herald.db".into());

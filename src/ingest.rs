@@ -15,7 +15,10 @@ use tokio::sync::{Notify, mpsc, oneshot};
 
 use crate::model::Rule;
 use crate::router::Route;
-use crate::store::{InsertOutcome, NewEvent, NewJob, Store, StoreError, new_id, now_ms};
+use crate::store::{
+    NewEvent, NewJob, Store, StoreError, find_by_webhook_id, insert_events, insert_jobs, new_id,
+    now_ms,
+};
 
 /// Job kind of a Slack notification.
 pub const SLACK_POST: &str = "slack.post";
@@ -47,50 +50,97 @@ pub struct Ingested {
 
 /// Writes one event and its jobs on the caller's connection (inside its transaction).
 pub async fn stage(conn: &mut AnyConnection, staged: &Staged) -> Result<Ingested, StoreError> {
-    let event_id = new_id("evt");
+    let mut results = stage_all(conn, &[staged]).await?;
+    Ok(results.remove(0))
+}
+
+/// Writes events and their jobs with a few multi-row statements: the events (skipping
+/// known webhook ids), then the jobs of the events actually inserted. Results are in
+/// the order given; a repeated webhook id answers with the first event's id.
+pub async fn stage_all(
+    conn: &mut AnyConnection,
+    staged: &[&Staged],
+) -> Result<Vec<Ingested>, StoreError> {
     let now = now_ms();
-    let outcome = NewEvent {
-        id: &event_id,
-        team_id: &staged.team_id,
-        connection_id: &staged.connection_id,
-        webhook_id: &staged.webhook_id,
-        event_type: &staged.event_type,
-        body: &staged.body,
-        route_count: i64::try_from(staged.routes.len()).unwrap_or(i64::MAX),
-        received_at: now,
+    let event_ids: Vec<String> = staged.iter().map(|_| new_id("evt")).collect();
+    let events: Vec<NewEvent<'_>> = staged
+        .iter()
+        .zip(&event_ids)
+        .map(|(s, id)| NewEvent {
+            id,
+            team_id: &s.team_id,
+            connection_id: &s.connection_id,
+            webhook_id: &s.webhook_id,
+            event_type: &s.event_type,
+            body: &s.body,
+            route_count: i64::try_from(s.routes.len()).unwrap_or(i64::MAX),
+            received_at: now,
+        })
+        .collect();
+    let inserted = insert_events(conn, &events).await?;
+
+    struct Owned<'a> {
+        staged: &'a Staged,
+        event_id: &'a str,
+        channel: &'a str,
+        id: String,
+        dedupe_key: String,
+        payload: String,
     }
-    .insert(conn)
-    .await?;
-    if let InsertOutcome::Duplicate { event_id, routes } = outcome {
-        return Ok(Ingested {
-            event_id,
-            routes: usize::try_from(routes).unwrap_or(0),
-            duplicate: true,
-        });
-    }
-    for route in &staged.routes {
-        let payload = serde_json::to_string(route)
-            .map_err(|e| StoreError::Corrupt(format!("route does not serialize: {e}")))?;
-        NewJob {
-            id: &new_id("job"),
-            team_id: &staged.team_id,
-            kind: SLACK_POST,
-            event_id: &event_id,
-            // One post per event and channel, whatever else happens.
-            dedupe_key: &format!("{SLACK_POST}:{event_id}:{}", route.channel),
-            channel: Some(route.channel.as_str()),
-            payload: &payload,
-            internal: staged.internal,
-            run_at: now,
+    let mut owned = Vec::new();
+    for (s, event_id) in staged.iter().zip(&event_ids) {
+        if !inserted.contains(event_id) {
+            continue;
         }
-        .insert(conn)
-        .await?;
+        for route in &s.routes {
+            owned.push(Owned {
+                staged: s,
+                event_id,
+                channel: route.channel.as_str(),
+                id: new_id("job"),
+                // One post per event and channel, whatever else happens.
+                dedupe_key: format!("{SLACK_POST}:{event_id}:{}", route.channel),
+                payload: serde_json::to_string(route)
+                    .map_err(|e| StoreError::Corrupt(format!("route does not serialize: {e}")))?,
+            });
+        }
     }
-    Ok(Ingested {
-        event_id,
-        routes: staged.routes.len(),
-        duplicate: false,
-    })
+    let jobs: Vec<NewJob<'_>> = owned
+        .iter()
+        .map(|o| NewJob {
+            id: &o.id,
+            team_id: &o.staged.team_id,
+            kind: SLACK_POST,
+            event_id: o.event_id,
+            dedupe_key: &o.dedupe_key,
+            channel: Some(o.channel),
+            payload: &o.payload,
+            internal: o.staged.internal,
+            run_at: now,
+        })
+        .collect();
+    insert_jobs(conn, &jobs).await?;
+
+    let mut results = Vec::with_capacity(staged.len());
+    for (s, event_id) in staged.iter().zip(event_ids) {
+        if inserted.contains(&event_id) {
+            results.push(Ingested {
+                event_id,
+                routes: s.routes.len(),
+                duplicate: false,
+            });
+        } else {
+            let (event_id, routes) =
+                find_by_webhook_id(conn, &s.connection_id, &s.webhook_id).await?;
+            let routes = usize::try_from(routes).unwrap_or(0);
+            results.push(Ingested {
+                event_id,
+                routes,
+                duplicate: true,
+            });
+        }
+    }
+    Ok(results)
 }
 
 struct Request {
@@ -160,10 +210,8 @@ async fn writer(store: Store, wake: Arc<Notify>, mut rx: mpsc::Receiver<Request>
 
 async fn write_batch(store: &Store, batch: &[Request]) -> Result<Vec<Ingested>, StoreError> {
     let mut tx = store.begin().await?;
-    let mut results = Vec::with_capacity(batch.len());
-    for request in batch {
-        results.push(stage(&mut tx, &request.staged).await?);
-    }
+    let staged: Vec<&Staged> = batch.iter().map(|r| &r.staged).collect();
+    let results = stage_all(&mut tx, &staged).await?;
     tx.commit().await?;
     Ok(results)
 }

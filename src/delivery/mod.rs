@@ -192,6 +192,7 @@ impl Delivery {
         match self.pacer.reserve(
             &job.team_id,
             channel,
+            &job.id,
             self.settings.channel_interval,
             MAX_PACING_WAIT,
         ) {

@@ -1,67 +1,106 @@
 //! Pacing: at most one post per channel per interval, as Slack asks of `chat.postMessage`.
 //!
-//! Slots are handed out in claim order, so posts to one channel keep their order. The
-//! map is per process; with several processes on one queue the pace is approximate and
-//! Slack's `ratelimited` answers (honoured through `Retry-After`) cover the rest.
+//! Every job gets one slot, handed out in claim order, so posts to one channel keep their
+//! order. A slot too far away to hold a worker for is still reserved for that job, and
+//! the job is requeued for then: a burst of N jobs to one channel costs N deferrals, not
+//! N² re-claims. The state is per process; with several processes on one queue the pace
+//! is approximate and Slack's `ratelimited` answers (honoured through `Retry-After`)
+//! cover the rest.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use tokio::time::Instant;
 
+/// Entries kept before stale ones are swept.
+const SWEEP_AT: usize = 10_000;
+
 #[derive(Default)]
-pub struct Pacer {
-    next_free: Mutex<HashMap<(String, String), Instant>>,
+struct Channel {
+    next_free: Option<Instant>,
+    blocked_until: Option<Instant>,
 }
 
-/// The answer to "when may I post here?".
+#[derive(Default)]
+struct State {
+    channels: HashMap<(String, String), Channel>,
+    /// Slots reserved for jobs that were requeued until then.
+    held: HashMap<String, Instant>,
+}
+
+#[derive(Default)]
+pub struct Pacer {
+    state: Mutex<State>,
+}
+
+/// The answer to "when may this job post here?".
 #[derive(Debug, PartialEq, Eq)]
 pub enum Slot {
-    /// Post after waiting this long (zero: now). The slot is reserved.
+    /// Post after waiting this long (zero: now).
     After(Duration),
-    /// Too far away to hold a worker for; requeue the job for then. Nothing reserved.
+    /// Requeue the job for this long; its slot is held for it.
     Defer(Duration),
 }
 
 impl Pacer {
-    /// Reserves the channel's next slot unless it is further away than `max_wait`.
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The job's slot: the one held for it, or the channel's next free one.
     pub fn reserve(
         &self,
         team: &str,
         channel: &str,
+        job_id: &str,
         interval: Duration,
         max_wait: Duration,
     ) -> Slot {
         let now = Instant::now();
-        let mut map = self
-            .next_free
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if map.len() > 10_000 {
-            map.retain(|_, t| *t > now);
+        let mut state = self.lock();
+        if state.channels.len() + state.held.len() > SWEEP_AT {
+            let horizon = now.checked_sub(Duration::from_secs(3600)).unwrap_or(now);
+            state.held.retain(|_, t| *t > horizon);
+            state
+                .channels
+                .retain(|_, c| c.next_free.is_some_and(|t| t > now));
         }
         let key = (team.to_string(), channel.to_string());
-        let slot = map.get(&key).copied().filter(|t| *t > now).unwrap_or(now);
-        let wait = slot - now;
+        let entry = state.channels.entry(key).or_default();
+        let blocked = entry.blocked_until.filter(|t| *t > now);
+        let slot = if let Some(held) = state.held.remove(job_id) {
+            held
+        } else {
+            let entry = state
+                .channels
+                .entry((team.to_string(), channel.to_string()))
+                .or_default();
+            let slot = entry.next_free.filter(|t| *t > now).unwrap_or(now);
+            let slot = blocked.map_or(slot, |b| slot.max(b));
+            entry.next_free = Some(slot + interval);
+            slot
+        };
+        let slot = blocked.map_or(slot, |b| slot.max(b));
+        let wait = slot.saturating_duration_since(now);
         if wait > max_wait {
-            return Slot::Defer(wait);
+            state.held.insert(job_id.to_string(), slot);
+            Slot::Defer(wait)
+        } else {
+            Slot::After(wait)
         }
-        map.insert(key, slot + interval);
-        Slot::After(wait)
     }
 
     /// Slack rate-limited this channel: nothing goes there before `wait` has passed.
     pub fn block(&self, team: &str, channel: &str, wait: Duration) {
         let until = Instant::now() + wait;
-        let mut map = self
-            .next_free
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let entry = map
+        let mut state = self.lock();
+        let entry = state
+            .channels
             .entry((team.to_string(), channel.to_string()))
-            .or_insert(until);
-        *entry = (*entry).max(until);
+            .or_default();
+        entry.blocked_until = Some(entry.blocked_until.map_or(until, |t| t.max(until)));
+        entry.next_free = Some(entry.next_free.map_or(until, |t| t.max(until)));
     }
 }
 
@@ -70,28 +109,65 @@ mod tests {
     use super::*;
 
     const SEC: Duration = Duration::from_secs(1);
+    const MAX: Duration = Duration::from_secs(2);
 
     #[tokio::test(start_paused = true)]
     async fn slots_are_spaced_per_channel() {
         let p = Pacer::default();
-        let max = Duration::from_secs(2);
-        assert_eq!(p.reserve("T", "C1", SEC, max), Slot::After(Duration::ZERO));
-        assert_eq!(p.reserve("T", "C1", SEC, max), Slot::After(SEC));
-        assert_eq!(p.reserve("T", "C2", SEC, max), Slot::After(Duration::ZERO));
-        assert_eq!(p.reserve("T2", "C1", SEC, max), Slot::After(Duration::ZERO));
-        assert_eq!(p.reserve("T", "C1", SEC, max), Slot::After(2 * SEC));
-        assert_eq!(p.reserve("T", "C1", SEC, max), Slot::Defer(3 * SEC));
-        tokio::time::advance(3 * SEC).await;
-        assert_eq!(p.reserve("T", "C1", SEC, max), Slot::After(Duration::ZERO));
+        let at = |job: &str, channel: &str| p.reserve("T", channel, job, SEC, MAX);
+        assert_eq!(at("j1", "C1"), Slot::After(Duration::ZERO));
+        assert_eq!(at("j2", "C1"), Slot::After(SEC));
+        assert_eq!(at("k1", "C2"), Slot::After(Duration::ZERO));
+        assert_eq!(
+            p.reserve("T2", "C1", "m1", SEC, MAX),
+            Slot::After(Duration::ZERO)
+        );
+        assert_eq!(at("j3", "C1"), Slot::After(2 * SEC));
+        assert_eq!(at("j4", "C1"), Slot::Defer(3 * SEC));
+        assert_eq!(
+            at("j5", "C1"),
+            Slot::Defer(4 * SEC),
+            "a deferred job keeps its place"
+        );
     }
 
     #[tokio::test(start_paused = true)]
-    async fn a_rate_limit_blocks_the_channel() {
+    async fn a_deferred_job_gets_its_held_slot_when_it_comes_back() {
         let p = Pacer::default();
-        p.block("T", "C1", Duration::from_secs(10));
+        for job in ["j1", "j2", "j3"] {
+            p.reserve("T", "C1", job, SEC, MAX);
+        }
+        assert_eq!(p.reserve("T", "C1", "j4", SEC, MAX), Slot::Defer(3 * SEC));
+        assert_eq!(p.reserve("T", "C1", "j5", SEC, MAX), Slot::Defer(4 * SEC));
+        tokio::time::advance(3 * SEC).await;
         assert_eq!(
-            p.reserve("T", "C1", SEC, SEC),
-            Slot::Defer(Duration::from_secs(10))
+            p.reserve("T", "C1", "j4", SEC, MAX),
+            Slot::After(Duration::ZERO)
+        );
+        assert_eq!(p.reserve("T", "C1", "j6", SEC, MAX), Slot::After(2 * SEC));
+        tokio::time::advance(SEC).await;
+        assert_eq!(
+            p.reserve("T", "C1", "j5", SEC, MAX),
+            Slot::After(Duration::ZERO)
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_rate_limit_blocks_the_channel_even_for_held_slots() {
+        let p = Pacer::default();
+        p.reserve("T", "C1", "j1", SEC, MAX);
+        p.reserve("T", "C1", "j2", SEC, MAX);
+        p.reserve("T", "C1", "j3", SEC, MAX);
+        assert_eq!(p.reserve("T", "C1", "j4", SEC, MAX), Slot::Defer(3 * SEC));
+        p.block("T", "C1", Duration::from_secs(10));
+        tokio::time::advance(3 * SEC).await;
+        assert_eq!(
+            p.reserve("T", "C1", "j4", SEC, MAX),
+            Slot::Defer(Duration::from_secs(7))
+        );
+        assert_eq!(
+            p.reserve("T", "C1", "j9", SEC, MAX),
+            Slot::Defer(Duration::from_secs(7))
         );
     }
 }

@@ -15,16 +15,6 @@ pub struct NewEvent<'a> {
     pub received_at: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum InsertOutcome {
-    Inserted,
-    /// The webhook id was seen before on this connection: the first event's id and routes.
-    Duplicate {
-        event_id: String,
-        routes: i64,
-    },
-}
-
 #[derive(Debug, Clone, FromRow)]
 pub struct EventRecord {
     pub id: String,
@@ -37,37 +27,55 @@ pub struct EventRecord {
     pub received_at: i64,
 }
 
-impl NewEvent<'_> {
-    /// Inserts unless the webhook id is known; a repeat changes nothing.
-    pub async fn insert(&self, conn: &mut AnyConnection) -> Result<InsertOutcome, StoreError> {
-        let inserted = sqlx::query(
+/// Columns of one `events` row, for the multi-row insert.
+const EVENT_COLUMNS: usize = 8;
+/// Rows per statement: well under both backends' bound-parameter limits.
+const CHUNK: usize = 200;
+
+/// Inserts many events in one statement per chunk, skipping known webhook ids; returns
+/// the ids of the rows actually inserted. Group commit makes this the ingest hot path.
+pub async fn insert_events(
+    conn: &mut AnyConnection,
+    events: &[NewEvent<'_>],
+) -> Result<std::collections::HashSet<String>, StoreError> {
+    let mut inserted = std::collections::HashSet::with_capacity(events.len());
+    for chunk in events.chunks(CHUNK) {
+        let sql = format!(
             "INSERT INTO events (id, team_id, connection_id, webhook_id, event_type, body, \
-             route_count, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
-             ON CONFLICT (connection_id, webhook_id) DO NOTHING",
-        )
-        .bind(self.id)
-        .bind(self.team_id)
-        .bind(self.connection_id)
-        .bind(self.webhook_id)
-        .bind(self.event_type)
-        .bind(self.body)
-        .bind(self.route_count)
-        .bind(self.received_at)
-        .execute(&mut *conn)
-        .await?
-        .rows_affected();
-        if inserted == 1 {
-            return Ok(InsertOutcome::Inserted);
+             route_count, received_at) VALUES {} \
+             ON CONFLICT (connection_id, webhook_id) DO NOTHING RETURNING id",
+            super::placeholders(chunk.len(), EVENT_COLUMNS)
+        );
+        let mut query = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql));
+        for e in chunk {
+            query = query
+                .bind(e.id)
+                .bind(e.team_id)
+                .bind(e.connection_id)
+                .bind(e.webhook_id)
+                .bind(e.event_type)
+                .bind(e.body)
+                .bind(e.route_count)
+                .bind(e.received_at);
         }
-        let (event_id, routes): (String, i64) = sqlx::query_as(
-            "SELECT id, route_count FROM events WHERE connection_id = $1 AND webhook_id = $2",
-        )
-        .bind(self.connection_id)
-        .bind(self.webhook_id)
-        .fetch_one(&mut *conn)
-        .await?;
-        Ok(InsertOutcome::Duplicate { event_id, routes })
+        inserted.extend(query.fetch_all(&mut *conn).await?);
     }
+    Ok(inserted)
+}
+
+/// The event already stored under a webhook id, with its route count.
+pub async fn find_by_webhook_id(
+    conn: &mut AnyConnection,
+    connection_id: &str,
+    webhook_id: &str,
+) -> Result<(String, i64), StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT id, route_count FROM events WHERE connection_id = $1 AND webhook_id = $2",
+    )
+    .bind(connection_id)
+    .bind(webhook_id)
+    .fetch_one(&mut *conn)
+    .await?)
 }
 
 impl Store {

@@ -45,31 +45,44 @@ pub struct NewJob<'a> {
     pub run_at: i64,
 }
 
-impl NewJob<'_> {
-    /// Inserts the job unless one with the same dedupe key exists; true when inserted.
-    pub async fn insert(&self, conn: &mut AnyConnection) -> Result<bool, StoreError> {
-        let now = now_ms();
-        let n = sqlx::query(
+/// Columns of one `jobs` row, for the multi-row insert.
+const JOB_COLUMNS: usize = 14;
+/// Rows per statement: well under both backends' bound-parameter limits.
+const CHUNK: usize = 200;
+
+/// Inserts many jobs in one statement per chunk; a job whose dedupe key exists is
+/// skipped. Returns how many were inserted.
+pub async fn insert_jobs(conn: &mut AnyConnection, jobs: &[NewJob<'_>]) -> Result<u64, StoreError> {
+    let now = now_ms();
+    let mut inserted = 0;
+    for chunk in jobs.chunks(CHUNK) {
+        let sql = format!(
             "INSERT INTO jobs (id, team_id, kind, event_id, dedupe_key, channel, payload, \
              internal, status, attempts, run_at, recovered, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', 0, $9, 0, $10, $10) \
-             ON CONFLICT (dedupe_key) DO NOTHING",
-        )
-        .bind(self.id)
-        .bind(self.team_id)
-        .bind(self.kind)
-        .bind(self.event_id)
-        .bind(self.dedupe_key)
-        .bind(self.channel)
-        .bind(self.payload)
-        .bind(i64::from(self.internal))
-        .bind(self.run_at)
-        .bind(now)
-        .execute(&mut *conn)
-        .await?
-        .rows_affected();
-        Ok(n == 1)
+             VALUES {} ON CONFLICT (dedupe_key) DO NOTHING",
+            super::placeholders(chunk.len(), JOB_COLUMNS)
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for j in chunk {
+            query = query
+                .bind(j.id)
+                .bind(j.team_id)
+                .bind(j.kind)
+                .bind(j.event_id)
+                .bind(j.dedupe_key)
+                .bind(j.channel)
+                .bind(j.payload)
+                .bind(i64::from(j.internal))
+                .bind(JobStatus::Pending.as_str())
+                .bind(0_i64)
+                .bind(j.run_at)
+                .bind(0_i64)
+                .bind(now)
+                .bind(now);
+        }
+        inserted += query.execute(&mut *conn).await?.rows_affected();
     }
+    Ok(inserted)
 }
 
 #[derive(Debug, Clone, FromRow)]
@@ -101,6 +114,17 @@ pub struct JobRecord {
     pub run_at: i64,
     pub last_error: Option<String>,
     pub result_ts: Option<String>,
+}
+
+/// `SELECT` of every [`JobRecord`] column, then the given clause.
+macro_rules! select_jobs {
+    ($clause:literal) => {
+        concat!(
+            "SELECT id, team_id, kind, event_id, channel, payload, internal, status, attempts, ",
+            "run_at, last_error, result_ts FROM jobs ",
+            $clause
+        )
+    };
 }
 
 impl Store {
@@ -197,11 +221,9 @@ impl Store {
         team_id: &str,
         event_id: &str,
     ) -> Result<Vec<JobRecord>, StoreError> {
-        Ok(sqlx::query_as(
-            "SELECT id, team_id, kind, event_id, channel, payload, internal, status, attempts, \
-             run_at, last_error, result_ts FROM jobs WHERE team_id = $1 AND event_id = $2 \
-             ORDER BY id",
-        )
+        Ok(sqlx::query_as(select_jobs!(
+            "WHERE team_id = $1 AND event_id = $2 ORDER BY id"
+        ))
         .bind(team_id)
         .bind(event_id)
         .fetch_all(self.pool())
@@ -209,13 +231,12 @@ impl Store {
     }
 
     pub async fn jobs_for_team(&self, team_id: &str) -> Result<Vec<JobRecord>, StoreError> {
-        Ok(sqlx::query_as(
-            "SELECT id, team_id, kind, event_id, channel, payload, internal, status, attempts, \
-             run_at, last_error, result_ts FROM jobs WHERE team_id = $1 ORDER BY id",
+        Ok(
+            sqlx::query_as(select_jobs!("WHERE team_id = $1 ORDER BY id"))
+                .bind(team_id)
+                .fetch_all(self.pool())
+                .await?,
         )
-        .bind(team_id)
-        .fetch_all(self.pool())
-        .await?)
     }
 
     /// When the earliest pending job falls due, so idle workers sleep exactly that long.

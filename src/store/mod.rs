@@ -20,8 +20,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
-pub use events::{EventRecord, InsertOutcome, NewEvent};
-pub use jobs::{ClaimedJob, JobRecord, JobStatus, NewJob};
+pub use events::{EventRecord, NewEvent, find_by_webhook_id, insert_events};
+pub use jobs::{ClaimedJob, JobRecord, JobStatus, NewJob, insert_jobs};
 
 pub type Tx<'c> = sqlx::Transaction<'c, sqlx::Any>;
 
@@ -154,6 +154,19 @@ pub fn now_ms() -> i64 {
 /// A new id: a prefix, the time in hex (so ids sort by creation) and 64 random bits.
 pub fn new_id(prefix: &str) -> String {
     format!("{prefix}_{:011x}{:016x}", now_ms(), fastrand::u64(..))
+}
+
+/// `($1, $2, …), ($n+1, …)`: placeholders for a multi-row `VALUES`.
+fn placeholders(rows: usize, columns: usize) -> String {
+    (0..rows)
+        .map(|r| {
+            let cols: Vec<String> = (1..=columns)
+                .map(|c| format!("${}", r * columns + c))
+                .collect();
+            format!("({})", cols.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 pub fn duration_ms(d: Duration) -> i64 {

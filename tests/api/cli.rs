@@ -89,6 +89,9 @@ fn secret_prints_a_fresh_valid_webhook_secret() {
     let (ok, first, _) = herald(&["secret"], &[]);
     let (_, second, _) = herald(&["secret"], &[]);
     assert!(ok);
-    assert!(herald::config::WebhookSecret::parse(first.trim()).is_ok(), "{first}");
+    assert!(
+        herald::config::WebhookSecret::parse(first.trim()).is_ok(),
+        "{first}"
+    );
     assert_ne!(first, second);
 }

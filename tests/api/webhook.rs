@@ -202,3 +202,26 @@ async fn an_event_no_rule_matches_is_stored_with_no_routes() {
     let (status, body) = json(app.send(&booking("phone.requested", "mt_1")).await).await;
     assert_eq!((status, body["routes"].as_u64()), (202, Some(0)));
 }
+
+#[tokio::test]
+async fn concurrent_repeats_of_one_webhook_id_store_one_event_and_post_once() {
+    let app = TestApp::start(rules()).await;
+    let body = booking("booking.created", "mt_1").to_string();
+    let ts = now();
+    let sends = (0..8).map(|_| app.send_raw("default", "msg_race", ts, body.as_bytes(), None));
+    let answers = futures_util::future::join_all(sends).await;
+    let mut statuses = Vec::new();
+    let mut ids = std::collections::HashSet::new();
+    for answer in answers {
+        let (status, body) = json(answer).await;
+        statuses.push(status);
+        ids.insert(body["event_id"].as_str().unwrap().to_string());
+    }
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 200, 200, 200, 200, 200, 200, 202]);
+    assert_eq!(ids.len(), 1, "every answer names the one stored event");
+    let event_id = ids.into_iter().next().unwrap();
+    app.settled(&event_id).await;
+    assert_eq!(app.store.jobs_for_team(TEAM).await.unwrap().len(), 1);
+    assert_eq!(app.posts(&app.channels.general).len(), 1);
+}
