@@ -27,7 +27,6 @@ const TEAM: &str = "T0BENCH01";
 const RATE: u64 = 500;
 const PACED_SECONDS: u64 = 4;
 const LOAD_SECONDS: u64 = 3;
-const CONCURRENCY: usize = 32;
 const CHANNELS: usize = 20;
 
 struct Target {
@@ -96,11 +95,12 @@ async fn paced(client: &reqwest::Client, target: Arc<Target>, first: u64) -> Vec
 
 /// Closed loop: `CONCURRENCY` senders as fast as answers come; returns requests/second.
 async fn saturated(client: &reqwest::Client, target: Arc<Target>, first: u64) -> f64 {
+    let concurrency = concurrency();
     let deadline = Instant::now() + Duration::from_secs(LOAD_SECONDS);
     let counter = Arc::new(std::sync::atomic::AtomicU64::new(0));
     let started = Instant::now();
     let mut tasks = Vec::new();
-    for w in 0..CONCURRENCY {
+    for w in 0..concurrency {
         let (client, target, counter) = (client.clone(), target.clone(), counter.clone());
         tasks.push(tokio::spawn(async move {
             let mut n = first + (w as u64) * 1_000_000;
@@ -115,6 +115,15 @@ async fn saturated(client: &reqwest::Client, target: Arc<Target>, first: u64) ->
         t.await.unwrap();
     }
     counter.load(std::sync::atomic::Ordering::Relaxed) as f64 / started.elapsed().as_secs_f64()
+}
+
+/// Senders in the closed loop (`BENCH_CONCURRENCY`, default 64): a platform's webhook
+/// dispatcher sends in parallel, and group commit turns that parallelism into throughput.
+fn concurrency() -> usize {
+    std::env::var("BENCH_CONCURRENCY")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(64)
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -291,8 +300,9 @@ async fn main() {
         .build()
         .unwrap();
     println!(
-        "Herald ingest benchmark ({} cores; open loop {RATE}/s for {PACED_SECONDS} s; closed loop {CONCURRENCY} senders for {LOAD_SECONDS} s)",
-        std::thread::available_parallelism().map_or(0, std::num::NonZero::get)
+        "Herald ingest benchmark ({} cores; open loop {RATE}/s for {PACED_SECONDS} s; closed loop {} senders for {LOAD_SECONDS} s)",
+        std::thread::available_parallelism().map_or(0, std::num::NonZero::get),
+        concurrency()
     );
 
     let (bare_url, bare_stop) = bare_axum().await;

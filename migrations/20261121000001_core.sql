@@ -68,6 +68,7 @@ CREATE TABLE jobs (
     updated_at  BIGINT NOT NULL
 );
 CREATE INDEX jobs_due ON jobs (status, run_at);
+CREATE INDEX jobs_lease ON jobs (status, lease_until);
 CREATE INDEX jobs_team_event ON jobs (team_id, event_id);
 
 -- Slack Events API deliveries already handled: Slack retries (X-Slack-Retry-Num) and

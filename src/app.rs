@@ -16,7 +16,7 @@ use tokio_util::task::TaskTracker;
 
 use crate::config::{Settings, Transport};
 use crate::delivery::Delivery;
-use crate::ingest::{Ingest, RuleCache};
+use crate::ingest::{Ingest, Pacing, RuleCache};
 use crate::slack::{SlackApi, SlackError};
 use crate::store::{Store, StoreError};
 use crate::workspace::{Connection, Registry, Workspace};
@@ -93,13 +93,18 @@ impl App {
         );
         let wake = Arc::new(Notify::new());
         let rules = RuleCache::new(store.clone());
-        let (ingest, _writer) = Ingest::start(store.clone(), wake.clone());
+        let pacing = Pacing {
+            pacer: Arc::default(),
+            interval: settings.delivery.channel_interval,
+        };
+        let (ingest, _writer) = Ingest::start(store.clone(), wake.clone(), pacing.clone());
         let delivery = Delivery::new(
             store.clone(),
             slack.clone(),
             registry.clone(),
             rules.clone(),
             settings.delivery.clone(),
+            pacing,
             wake.clone(),
         );
         let state = AppState {

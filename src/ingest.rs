@@ -13,11 +13,12 @@ use moka::future::Cache;
 use sqlx::AnyConnection;
 use tokio::sync::{Notify, mpsc, oneshot};
 
+use crate::delivery::Pacer;
 use crate::model::Rule;
 use crate::router::Route;
 use crate::store::{
-    NewEvent, NewJob, Store, StoreError, find_by_webhook_id, insert_events, insert_jobs, new_id,
-    now_ms,
+    NewEvent, NewJob, Store, StoreError, duration_ms, find_by_webhook_id, insert_events,
+    insert_jobs, new_id, now_ms,
 };
 
 /// Job kind of a Slack notification.
@@ -49,8 +50,12 @@ pub struct Ingested {
 }
 
 /// Writes one event and its jobs on the caller's connection (inside its transaction).
-pub async fn stage(conn: &mut AnyConnection, staged: &Staged) -> Result<Ingested, StoreError> {
-    let mut results = stage_all(conn, &[staged]).await?;
+pub async fn stage(
+    conn: &mut AnyConnection,
+    staged: &Staged,
+    pacing: &Pacing,
+) -> Result<Ingested, StoreError> {
+    let mut results = stage_all(conn, &[staged], pacing).await?;
     Ok(results.remove(0))
 }
 
@@ -60,6 +65,7 @@ pub async fn stage(conn: &mut AnyConnection, staged: &Staged) -> Result<Ingested
 pub async fn stage_all(
     conn: &mut AnyConnection,
     staged: &[&Staged],
+    pacing: &Pacing,
 ) -> Result<Vec<Ingested>, StoreError> {
     let now = now_ms();
     let event_ids: Vec<String> = staged.iter().map(|_| new_id("evt")).collect();
@@ -83,6 +89,7 @@ pub async fn stage_all(
         staged: &'a Staged,
         event_id: &'a str,
         channel: &'a str,
+        run_at: i64,
         id: String,
         dedupe_key: String,
         payload: String,
@@ -93,11 +100,16 @@ pub async fn stage_all(
             continue;
         }
         for route in &s.routes {
+            let id = new_id("job");
+            let wait = pacing
+                .pacer
+                .hold(&s.team_id, route.channel.as_str(), &id, pacing.interval);
             owned.push(Owned {
                 staged: s,
                 event_id,
                 channel: route.channel.as_str(),
-                id: new_id("job"),
+                run_at: now + duration_ms(wait),
+                id,
                 // One post per event and channel, whatever else happens.
                 dedupe_key: format!("{SLACK_POST}:{event_id}:{}", route.channel),
                 payload: serde_json::to_string(route)
@@ -116,7 +128,7 @@ pub async fn stage_all(
             channel: Some(o.channel),
             payload: &o.payload,
             internal: o.staged.internal,
-            run_at: now,
+            run_at: o.run_at,
         })
         .collect();
     insert_jobs(conn, &jobs).await?;
@@ -143,6 +155,14 @@ pub async fn stage_all(
     Ok(results)
 }
 
+/// Per-channel pacing shared by ingest (which queues each job for its channel's next
+/// slot) and delivery (which posts in that slot).
+#[derive(Clone, Default)]
+pub struct Pacing {
+    pub pacer: Arc<Pacer>,
+    pub interval: Duration,
+}
+
 struct Request {
     staged: Staged,
     reply: oneshot::Sender<Result<Ingested, Arc<StoreError>>>,
@@ -164,9 +184,13 @@ pub enum IngestError {
 
 impl Ingest {
     /// Starts the writer task; it ends when every handle is dropped.
-    pub fn start(store: Store, wake: Arc<Notify>) -> (Self, tokio::task::JoinHandle<()>) {
+    pub fn start(
+        store: Store,
+        wake: Arc<Notify>,
+        pacing: Pacing,
+    ) -> (Self, tokio::task::JoinHandle<()>) {
         let (requests, rx) = mpsc::channel(4 * MAX_BATCH);
-        let task = tokio::spawn(writer(store, wake, rx));
+        let task = tokio::spawn(writer(store, wake, pacing, rx));
         (Self { requests }, task)
     }
 
@@ -184,10 +208,10 @@ impl Ingest {
     }
 }
 
-async fn writer(store: Store, wake: Arc<Notify>, mut rx: mpsc::Receiver<Request>) {
+async fn writer(store: Store, wake: Arc<Notify>, pacing: Pacing, mut rx: mpsc::Receiver<Request>) {
     let mut batch: Vec<Request> = Vec::with_capacity(MAX_BATCH);
     while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        match write_batch(&store, &batch).await {
+        match write_batch(&store, &batch, &pacing).await {
             Ok(results) => {
                 let new_jobs = results.iter().any(|r| !r.duplicate && r.routes > 0);
                 for (request, result) in batch.drain(..).zip(results) {
@@ -208,10 +232,14 @@ async fn writer(store: Store, wake: Arc<Notify>, mut rx: mpsc::Receiver<Request>
     }
 }
 
-async fn write_batch(store: &Store, batch: &[Request]) -> Result<Vec<Ingested>, StoreError> {
+async fn write_batch(
+    store: &Store,
+    batch: &[Request],
+    pacing: &Pacing,
+) -> Result<Vec<Ingested>, StoreError> {
     let mut tx = store.begin().await?;
     let staged: Vec<&Staged> = batch.iter().map(|r| &r.staged).collect();
-    let results = stage_all(&mut tx, &staged).await?;
+    let results = stage_all(&mut tx, &staged, pacing).await?;
     tx.commit().await?;
     Ok(results)
 }

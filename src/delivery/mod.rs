@@ -25,7 +25,7 @@ pub use pacing::{Pacer, Slot};
 
 use crate::catalog::{ErrorCategory, EventType};
 use crate::config::DeliverySettings;
-use crate::ingest::{RuleCache, SLACK_POST, Staged, stage};
+use crate::ingest::{Pacing, RuleCache, SLACK_POST, Staged, stage};
 use crate::model::{HostRef, Origin, PlatformEvent};
 use crate::render::{self, Audience, Host};
 use crate::router::{self, Route};
@@ -46,7 +46,7 @@ pub struct Delivery {
     pub registry: Registry,
     pub rules: RuleCache,
     pub settings: DeliverySettings,
-    pub pacer: Arc<Pacer>,
+    pub pacing: Pacing,
     pub wake: Arc<Notify>,
     hosts: Cache<(String, String), Option<String>>,
 }
@@ -66,6 +66,7 @@ impl Delivery {
         registry: Registry,
         rules: RuleCache,
         settings: DeliverySettings,
+        pacing: Pacing,
         wake: Arc<Notify>,
     ) -> Self {
         let hosts = Cache::builder()
@@ -78,7 +79,7 @@ impl Delivery {
             registry,
             rules,
             settings,
-            pacer: Arc::default(),
+            pacing,
             wake,
             hosts,
         }
@@ -189,7 +190,7 @@ impl Delivery {
             },
         );
 
-        match self.pacer.reserve(
+        match self.pacing.pacer.reserve(
             &job.team_id,
             channel,
             &job.id,
@@ -286,7 +287,7 @@ impl Delivery {
         match decide(err, channel) {
             Decision::Wait(wait) => {
                 tracing::warn!(?wait, "rate limited by Slack; waiting as asked");
-                self.pacer.block(&job.team_id, channel, wait);
+                self.pacing.pacer.block(&job.team_id, channel, wait);
                 let run_at = now_ms() + duration_ms(wait);
                 self.store
                     .reschedule_job(&job.id, owner, run_at, Some("ratelimited"), true)
@@ -361,7 +362,7 @@ impl Delivery {
         let mut tx = self.store.begin().await?;
         let changed = Store::finish_job_failed(&mut tx, &job.id, owner, status, &reason).await?;
         if changed && let Some(report) = &report {
-            stage(&mut tx, report).await?;
+            stage(&mut tx, report, &self.pacing).await?;
         }
         tx.commit().await.map_err(StoreError::from)?;
         if changed && report.as_ref().is_some_and(|r| !r.routes.is_empty()) {

@@ -25,8 +25,42 @@ struct Channel {
 #[derive(Default)]
 struct State {
     channels: HashMap<(String, String), Channel>,
-    /// Slots reserved for jobs that were requeued until then.
+    /// Slots reserved for jobs queued until then.
     held: HashMap<String, Instant>,
+    /// Size at which stale entries are next swept (doubles with a large backlog, so a
+    /// sweep stays rare).
+    next_sweep: usize,
+}
+
+impl State {
+    fn sweep(&mut self, now: Instant) {
+        if self.channels.len() + self.held.len() <= self.next_sweep.max(SWEEP_AT) {
+            return;
+        }
+        let horizon = now.checked_sub(Duration::from_secs(3600)).unwrap_or(now);
+        self.held.retain(|_, t| *t > horizon);
+        self.channels
+            .retain(|_, c| c.next_free.is_some_and(|t| t > now));
+        self.next_sweep = 2 * (self.channels.len() + self.held.len());
+    }
+
+    /// The channel's next free slot, taken.
+    fn take_slot(
+        &mut self,
+        team: &str,
+        channel: &str,
+        interval: Duration,
+        now: Instant,
+    ) -> Instant {
+        let entry = self
+            .channels
+            .entry((team.to_string(), channel.to_string()))
+            .or_default();
+        let slot = entry.next_free.filter(|t| *t > now).unwrap_or(now);
+        let slot = entry.blocked_until.filter(|b| *b > slot).unwrap_or(slot);
+        entry.next_free = Some(slot + interval);
+        slot
+    }
 }
 
 #[derive(Default)]
@@ -48,6 +82,18 @@ impl Pacer {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// Takes the channel's next slot for a job about to be queued and holds it for that
+    /// job; returns how long from now the job should wait. Ingest queues each job for its
+    /// slot, so a burst to one channel is spread out before any worker claims it.
+    pub fn hold(&self, team: &str, channel: &str, job_id: &str, interval: Duration) -> Duration {
+        let now = Instant::now();
+        let mut state = self.lock();
+        state.sweep(now);
+        let slot = state.take_slot(team, channel, interval, now);
+        state.held.insert(job_id.to_string(), slot);
+        slot.saturating_duration_since(now)
+    }
+
     /// The job's slot: the one held for it, or the channel's next free one.
     pub fn reserve(
         &self,
@@ -59,29 +105,16 @@ impl Pacer {
     ) -> Slot {
         let now = Instant::now();
         let mut state = self.lock();
-        if state.channels.len() + state.held.len() > SWEEP_AT {
-            let horizon = now.checked_sub(Duration::from_secs(3600)).unwrap_or(now);
-            state.held.retain(|_, t| *t > horizon);
-            state
-                .channels
-                .retain(|_, c| c.next_free.is_some_and(|t| t > now));
-        }
-        let key = (team.to_string(), channel.to_string());
-        let entry = state.channels.entry(key).or_default();
-        let blocked = entry.blocked_until.filter(|t| *t > now);
-        let slot = if let Some(held) = state.held.remove(job_id) {
-            held
-        } else {
-            let entry = state
-                .channels
-                .entry((team.to_string(), channel.to_string()))
-                .or_default();
-            let slot = entry.next_free.filter(|t| *t > now).unwrap_or(now);
-            let slot = blocked.map_or(slot, |b| slot.max(b));
-            entry.next_free = Some(slot + interval);
-            slot
+        state.sweep(now);
+        let blocked = state
+            .channels
+            .get(&(team.to_string(), channel.to_string()))
+            .and_then(|c| c.blocked_until)
+            .filter(|t| *t > now);
+        let slot = match state.held.remove(job_id) {
+            Some(held) => blocked.map_or(held, |b| held.max(b)),
+            None => state.take_slot(team, channel, interval, now),
         };
-        let slot = blocked.map_or(slot, |b| slot.max(b));
         let wait = slot.saturating_duration_since(now);
         if wait > max_wait {
             state.held.insert(job_id.to_string(), slot);
@@ -168,6 +201,35 @@ mod tests {
         assert_eq!(
             p.reserve("T", "C1", "j9", SEC, MAX),
             Slot::Defer(Duration::from_secs(7))
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn jobs_held_at_ingest_are_spread_and_post_in_their_slot() {
+        let p = Pacer::default();
+        let waits: Vec<Duration> = ["a", "b", "c"]
+            .iter()
+            .map(|j| p.hold("T", "C1", j, SEC))
+            .collect();
+        assert_eq!(waits, [Duration::ZERO, SEC, 2 * SEC]);
+        assert_eq!(
+            p.hold("T", "C2", "x", SEC),
+            Duration::ZERO,
+            "channels are independent"
+        );
+        assert_eq!(
+            p.reserve("T", "C1", "a", SEC, MAX),
+            Slot::After(Duration::ZERO)
+        );
+        tokio::time::advance(2 * SEC).await;
+        assert_eq!(
+            p.reserve("T", "C1", "c", SEC, MAX),
+            Slot::After(Duration::ZERO)
+        );
+        assert_eq!(
+            p.reserve("T", "C1", "new", SEC, MAX),
+            Slot::After(SEC),
+            "after the held ones"
         );
     }
 }

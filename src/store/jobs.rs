@@ -134,13 +134,19 @@ impl Store {
         owner: &str,
         lease: Duration,
     ) -> Result<Option<ClaimedJob>, StoreError> {
-        let now = now_ms();
-        Ok(sqlx::query_as(dialect::claim_job(self.backend()))
-            .bind(owner)
-            .bind(now + duration_ms(lease))
-            .bind(now)
-            .fetch_optional(self.pool())
-            .await?)
+        for expired in [true, false] {
+            let now = now_ms();
+            let job = sqlx::query_as(dialect::claim_job(self.backend(), expired))
+                .bind(owner)
+                .bind(now + duration_ms(lease))
+                .bind(now)
+                .fetch_optional(self.pool())
+                .await?;
+            if job.is_some() {
+                return Ok(job);
+            }
+        }
+        Ok(None)
     }
 
     /// Marks a job done, recording Slack's `ts` so it is never posted again.
