@@ -103,9 +103,19 @@ impl Delivery {
                     let span = tracing::info_span!("job", job_id = %job.id, team_id = %job.team_id,
                         event_id = %job.event_id, channel = job.channel.as_deref().unwrap_or(""),
                         attempt = job.attempts);
-                    if let Err(err) = self.run(&owner, &job).instrument(span).await {
+                    match self.run(&owner, &job).instrument(span).await {
+                        Ok(()) => {}
+                        // Retrying cannot fix a job Herald cannot read: end it, with why.
+                        Err(JobError::Corrupt(reason)) => {
+                            tracing::error!(job_id = %job.id, %reason, "unreadable job failed");
+                            if let Err(err) = self.fail_unreadable(&owner, &job, &reason).await {
+                                tracing::error!(job_id = %job.id, error = %err, "could not fail job");
+                            }
+                        }
                         // The lease expires and another attempt picks the job up.
-                        tracing::error!(job_id = %job.id, error = %err, "job could not be recorded");
+                        Err(JobError::Store(err)) => {
+                            tracing::error!(job_id = %job.id, error = %err, "job could not be recorded");
+                        }
                     }
                     continue;
                 }
@@ -119,6 +129,18 @@ impl Delivery {
                 () = cancel.cancelled() => {}
             }
         }
+    }
+
+    async fn fail_unreadable(
+        &self,
+        owner: &str,
+        job: &ClaimedJob,
+        reason: &str,
+    ) -> Result<(), StoreError> {
+        let mut conn = self.store.pool().acquire().await?;
+        let reason = format!("unreadable_job: {reason}");
+        Store::finish_job_failed(&mut conn, &job.id, owner, JobStatus::Failed, &reason).await?;
+        Ok(())
     }
 
     /// Until the next retry falls due, but never longer than the poll interval.

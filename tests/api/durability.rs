@@ -83,3 +83,31 @@ async fn a_graceful_stop_lets_in_flight_posts_finish() {
     assert_eq!(job.status, "done");
     assert_eq!(app.posts(&app.channels.general).len(), 1);
 }
+
+#[tokio::test]
+async fn a_job_herald_cannot_read_fails_with_the_reason_instead_of_looping() {
+    let app = TestApp::start(rules()).await;
+    let mut conn = app.store.pool().acquire().await.unwrap();
+    let job = herald::store::NewJob {
+        id: "job_garbled",
+        team_id: crate::helpers::TEAM,
+        kind: herald::ingest::SLACK_POST,
+        event_id: "evt_missing",
+        dedupe_key: "garbled",
+        channel: Some(&app.channels.general),
+        payload: "{not a route",
+        internal: false,
+        run_at: 0,
+    };
+    herald::store::insert_jobs(&mut conn, &[job]).await.unwrap();
+    drop(conn);
+    let job = app.settled("evt_missing").await.remove(0);
+    assert_eq!((job.status.as_str(), job.attempts), ("failed", 1));
+    assert!(
+        job.last_error
+            .as_deref()
+            .unwrap()
+            .starts_with("unreadable_job: payload"),
+        "{job:?}"
+    );
+}
