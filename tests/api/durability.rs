@@ -111,3 +111,48 @@ async fn a_job_herald_cannot_read_fails_with_the_reason_instead_of_looping() {
         "{job:?}"
     );
 }
+
+#[tokio::test]
+async fn two_herald_processes_on_one_database_post_every_event_exactly_once() {
+    let mut options = Options::default();
+    options.delivery.channel_interval = Duration::ZERO;
+    let app = TestApp::start_with(rules(), options).await;
+    let mut peer = app.peer().await;
+    let mut ids = Vec::new();
+    for n in 0..40 {
+        let address = if n % 2 == 0 {
+            app.address.clone()
+        } else {
+            peer.address.clone()
+        };
+        let mut event = booking("booking.created", "mt_1");
+        event["title"] = json!(format!("event {n}"));
+        let id = format!("msg_scale_{n}");
+        let body = event.to_string();
+        let ts = crate::helpers::now();
+        let (status, answer) = json(
+            app.send_to(&address, "default", &id, ts, body.as_bytes(), None)
+                .await,
+        )
+        .await;
+        assert_eq!(status, 202, "{answer}");
+        ids.push(answer["event_id"].as_str().unwrap().to_string());
+    }
+    for id in &ids {
+        assert_eq!(app.settled(id).await[0].status, "done");
+    }
+    let posts = app.posts(&app.channels.general);
+    assert_eq!(
+        posts.len(),
+        40,
+        "each event once, whichever process took its job"
+    );
+    let mut titles: Vec<String> = posts
+        .iter()
+        .map(|p| p["text"].as_str().unwrap().to_string())
+        .collect();
+    titles.sort();
+    titles.dedup();
+    assert_eq!(titles.len(), 40);
+    peer.stop().await;
+}

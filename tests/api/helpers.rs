@@ -43,9 +43,7 @@ pub struct TestApp {
     pub channels: Channels,
     pub store: Store,
     pub settings: Settings,
-    runtime: Option<tokio::runtime::Runtime>,
-    task: Option<tokio::task::JoinHandle<()>>,
-    shutdown: CancellationToken,
+    instance: Option<Instance>,
     _dir: Option<tempfile::TempDir>,
 }
 
@@ -165,9 +163,7 @@ impl TestApp {
             channels,
             store,
             settings,
-            runtime: None,
-            task: None,
-            shutdown: CancellationToken::new(),
+            instance: None,
             _dir: dir,
         };
         app.boot().await;
@@ -176,59 +172,26 @@ impl TestApp {
 
     /// Starts Herald in a runtime of its own and waits until it serves.
     async fn boot(&mut self) {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("runtime");
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-        listener.set_nonblocking(true).expect("nonblocking");
-        self.address = format!("http://{}", listener.local_addr().expect("addr"));
-        self.shutdown = CancellationToken::new();
-        let (ready, is_ready) = tokio::sync::oneshot::channel();
-        let settings = self.settings.clone();
-        let shutdown = self.shutdown.clone();
-        let task = runtime.spawn(async move {
-            let app = match App::build(settings).await {
-                Ok(app) => app,
-                Err(e) => {
-                    let _ = ready.send(Err(e.to_string()));
-                    return;
-                }
-            };
-            let _ = ready.send(Ok(()));
-            let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
-            if let Err(e) = app.run(listener, shutdown).await {
-                eprintln!("herald stopped with an error: {e}");
-            }
-        });
-        self.runtime = Some(runtime);
-        self.task = Some(task);
-        is_ready.await.expect("app task").expect("App::build");
+        let instance = Instance::launch(self.settings.clone()).await;
+        self.address = instance.address.clone();
+        self.instance = Some(instance);
+    }
+
+    /// A second Herald process on the same database and Slack: scale-out.
+    pub async fn peer(&self) -> Instance {
+        Instance::launch(self.settings.clone()).await
     }
 
     /// Graceful stop: in-flight work finishes.
     pub async fn stop(&mut self) {
-        self.shutdown.cancel();
-        if let Some(task) = self.task.take() {
-            tokio::time::timeout(Duration::from_secs(30), task)
-                .await
-                .expect("Herald stops within 30 s")
-                .expect("Herald's task");
-        }
-        if let Some(rt) = self.runtime.take() {
-            tokio::task::spawn_blocking(move || rt.shutdown_timeout(Duration::from_secs(10)))
-                .await
-                .expect("shutdown");
+        if let Some(mut instance) = self.instance.take() {
+            instance.stop().await;
         }
     }
 
     /// A crash: every task of the app is dropped where it stands.
     pub fn crash(&mut self) {
-        self.task = None;
-        if let Some(rt) = self.runtime.take() {
-            rt.shutdown_background();
-        }
+        self.instance = None;
     }
 
     pub async fn restart(&mut self) {
@@ -250,10 +213,31 @@ impl TestApp {
         body: &[u8],
         signature: Option<&str>,
     ) -> reqwest::Response {
+        self.send_to(
+            &self.address,
+            connection,
+            webhook_id,
+            timestamp,
+            body,
+            signature,
+        )
+        .await
+    }
+
+    /// Posts a signed event to the Herald at `address` (this one or a peer).
+    pub async fn send_to(
+        &self,
+        address: &str,
+        connection: &str,
+        webhook_id: &str,
+        timestamp: i64,
+        body: &[u8],
+        signature: Option<&str>,
+    ) -> reqwest::Response {
         let key = herald::config::WebhookSecret::parse(WEBHOOK_SECRET).unwrap();
         let signed = standard_webhooks::sign(key.key(), webhook_id, timestamp, body);
         self.client
-            .post(format!("{}/hooks/{connection}", self.address))
+            .post(format!("{address}/hooks/{connection}"))
             .header("content-type", "application/json")
             .header("webhook-id", webhook_id)
             .header("webhook-timestamp", timestamp.to_string())
@@ -314,9 +298,71 @@ impl TestApp {
     }
 }
 
-impl Drop for TestApp {
+/// One running Herald: its own runtime, as a process of its own would have.
+pub struct Instance {
+    pub address: String,
+    runtime: Option<tokio::runtime::Runtime>,
+    task: Option<tokio::task::JoinHandle<()>>,
+    shutdown: CancellationToken,
+}
+
+impl Instance {
+    async fn launch(settings: Settings) -> Self {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        listener.set_nonblocking(true).expect("nonblocking");
+        let address = format!("http://{}", listener.local_addr().expect("addr"));
+        let shutdown = CancellationToken::new();
+        let (ready, is_ready) = tokio::sync::oneshot::channel();
+        let stop = shutdown.clone();
+        let task = runtime.spawn(async move {
+            let app = match App::build(settings).await {
+                Ok(app) => app,
+                Err(e) => {
+                    let _ = ready.send(Err(e.to_string()));
+                    return;
+                }
+            };
+            let _ = ready.send(Ok(()));
+            let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
+            if let Err(e) = app.run(listener, stop).await {
+                eprintln!("herald stopped with an error: {e}");
+            }
+        });
+        is_ready.await.expect("app task").expect("App::build");
+        Self {
+            address,
+            runtime: Some(runtime),
+            task: Some(task),
+            shutdown,
+        }
+    }
+
+    pub async fn stop(&mut self) {
+        self.shutdown.cancel();
+        if let Some(task) = self.task.take() {
+            tokio::time::timeout(Duration::from_secs(30), task)
+                .await
+                .expect("Herald stops within 30 s")
+                .expect("Herald's task");
+        }
+        if let Some(rt) = self.runtime.take() {
+            tokio::task::spawn_blocking(move || rt.shutdown_timeout(Duration::from_secs(10)))
+                .await
+                .expect("shutdown");
+        }
+    }
+}
+
+impl Drop for Instance {
     fn drop(&mut self) {
-        self.crash();
+        if let Some(rt) = self.runtime.take() {
+            rt.shutdown_background();
+        }
     }
 }
 
