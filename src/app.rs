@@ -145,6 +145,10 @@ impl App {
     ) -> Result<(), AppError> {
         let tracker = TaskTracker::new();
         self.delivery.spawn(&tracker, &shutdown);
+        tracker.spawn(purge_periodically(
+            self.state.store.clone(),
+            shutdown.clone(),
+        ));
         let socket = match &self.state.settings.slack.transport {
             Transport::SocketMode {
                 app_token,
@@ -167,6 +171,30 @@ impl App {
         tracker.wait().await;
         tracing::info!("Herald stopped");
         served.map_err(AppError::from)
+    }
+}
+
+/// Events and delivery outcomes are kept this long (the error log is exportable for a year).
+pub const RETENTION: Duration = Duration::from_secs(365 * 24 * 3600);
+/// Slack retries an event for minutes; a day of receipts is plenty to de-duplicate.
+pub const RECEIPT_RETENTION: Duration = Duration::from_secs(24 * 3600);
+
+/// Deletes what is past retention, a minute after start and then every six hours.
+async fn purge_periodically(store: Store, shutdown: CancellationToken) {
+    let mut wait = Duration::from_secs(60);
+    loop {
+        tokio::select! {
+            () = tokio::time::sleep(wait) => {}
+            () = shutdown.cancelled() => return,
+        }
+        let now = crate::store::now_ms();
+        let before = now - crate::store::duration_ms(RETENTION);
+        let receipts_before = now - crate::store::duration_ms(RECEIPT_RETENTION);
+        match store.purge(before, receipts_before).await {
+            Ok(purged) => tracing::info!(?purged, "retention purge done"),
+            Err(err) => tracing::error!(error = %err, "retention purge failed"),
+        }
+        wait = Duration::from_secs(6 * 3600);
     }
 }
 

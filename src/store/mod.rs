@@ -12,6 +12,7 @@
 
 mod events;
 mod jobs;
+mod retention;
 mod rules;
 mod slack_events;
 
@@ -22,6 +23,7 @@ use sqlx::{AnyPool, Executor};
 
 pub use events::{EventRecord, NewEvent, find_by_webhook_id, insert_events};
 pub use jobs::{ClaimedJob, JobRecord, JobStatus, NewJob, insert_jobs};
+pub use retention::Purged;
 
 pub type Tx<'c> = sqlx::Transaction<'c, sqlx::Any>;
 

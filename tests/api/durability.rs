@@ -156,3 +156,43 @@ async fn two_herald_processes_on_one_database_post_every_event_exactly_once() {
     assert_eq!(titles.len(), 40);
     peer.stop().await;
 }
+
+#[tokio::test]
+async fn retention_purges_old_finished_work_and_keeps_pending_work() {
+    let app = TestApp::start(rules()).await;
+    let (_, body) = json(app.send(&booking("booking.created", "mt_1")).await).await;
+    let delivered = body["event_id"].as_str().unwrap().to_string();
+    app.settled(&delivered).await;
+    app.emu
+        .inject("chat.postMessage", Fault::Delay(Duration::from_secs(3)));
+    let (_, body) = json(app.send(&booking("booking.created", "mt_1")).await).await;
+    let in_flight = body["event_id"].as_str().unwrap().to_string();
+    eventually(|| async { (app.emu.received("chat.postMessage") == 2).then_some(()) }).await;
+
+    // Everything counts as old: the finished event goes, the one still in flight stays.
+    let future = herald::store::now_ms() + 60_000;
+    let purged = app.store.purge(future, future).await.unwrap();
+    assert_eq!((purged.jobs, purged.events), (1, 1));
+    assert!(
+        app.store
+            .event(crate::helpers::TEAM, &delivered)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        app.store
+            .event(crate::helpers::TEAM, &in_flight)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert_eq!(app.settled(&in_flight).await[0].status, "done");
+
+    // Nothing is younger than a real cutoff a year back.
+    let year_ago = herald::store::now_ms() - 365 * 24 * 3600 * 1000;
+    assert_eq!(
+        app.store.purge(year_ago, year_ago).await.unwrap(),
+        herald::store::Purged::default()
+    );
+}
