@@ -46,7 +46,9 @@ CREATE INDEX rules_team ON rules (team_id, position);
 
 -- The outbox: everything that leaves Herald. `dedupe_key` makes "one event, one post per
 -- channel" a constraint, not a hope. `internal` marks Herald's own error reports, whose
--- failure is never reported again (no recursion).
+-- failure is never reported again (no recursion). `maybe_posted` is 1 when an earlier
+-- attempt may have reached Slack without Herald learning the outcome (its worker died, or
+-- the answer was lost): the next attempt looks for that post before posting.
 CREATE TABLE jobs (
     id          TEXT PRIMARY KEY,
     team_id     TEXT NOT NULL,
@@ -61,7 +63,7 @@ CREATE TABLE jobs (
     run_at      BIGINT NOT NULL,
     lease_owner TEXT,
     lease_until BIGINT,
-    recovered   BIGINT NOT NULL,
+    maybe_posted BIGINT NOT NULL,
     last_error  TEXT,
     result_ts   TEXT,
     created_at  BIGINT NOT NULL,

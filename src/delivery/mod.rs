@@ -173,7 +173,7 @@ impl Delivery {
         };
         let token = workspace.bot_token.expose();
 
-        if job.recovered == 1 {
+        if job.maybe_posted == 1 {
             match self.slack.find_job_message(token, channel, &job.id).await {
                 Ok(Some(ts)) => {
                     tracing::info!(%ts, "found the post of an interrupted attempt; not posting again");
@@ -184,7 +184,7 @@ impl Delivery {
                 // the interrupted attempt cannot have posted there: post normally, and let
                 // the post itself report what is wrong.
                 Ok(None) | Err(SlackError::Api { .. }) => {}
-                Err(err) => return self.after_error(owner, job, &route, &err).await,
+                Err(err) => return self.after_error(owner, job, &route, &err, false).await,
             }
         }
 
@@ -199,7 +199,7 @@ impl Delivery {
             None => None,
             Some(host) => match self.resolve_host(&workspace, host).await {
                 Ok(h) => Some(h),
-                Err(err) => return self.after_error(owner, job, &route, &err).await,
+                Err(err) => return self.after_error(owner, job, &route, &err, false).await,
             },
         };
         let message = render::notification(
@@ -222,7 +222,14 @@ impl Delivery {
             Slot::After(wait) => tokio::time::sleep(wait).await,
             Slot::Defer(wait) => {
                 self.store
-                    .reschedule_job(&job.id, owner, now_ms() + duration_ms(wait), None, true)
+                    .reschedule_job(
+                        &job.id,
+                        owner,
+                        now_ms() + duration_ms(wait),
+                        None,
+                        true,
+                        false,
+                    )
                     .await?;
                 return Ok(());
             }
@@ -238,7 +245,7 @@ impl Delivery {
                 tracing::info!(%ts, "posted");
                 Ok(())
             }
-            Err(err) => self.after_error(owner, job, &route, &err).await,
+            Err(err) => self.after_error(owner, job, &route, &err, true).await,
         }
     }
 
@@ -304,6 +311,7 @@ impl Delivery {
         job: &ClaimedJob,
         route: &Route,
         err: &SlackError,
+        posting: bool,
     ) -> Result<(), JobError> {
         let channel = route.channel.as_str();
         match decide(err, channel) {
@@ -312,17 +320,24 @@ impl Delivery {
                 self.pacing.pacer.block(&job.team_id, channel, wait);
                 let run_at = now_ms() + duration_ms(wait);
                 self.store
-                    .reschedule_job(&job.id, owner, run_at, Some("ratelimited"), true)
+                    .reschedule_job(&job.id, owner, run_at, Some("ratelimited"), true, false)
                     .await?;
             }
             Decision::Retry(reason) => {
                 let attempts = u32::try_from(job.attempts).unwrap_or(u32::MAX);
                 match retry_delay(&self.settings.retry_schedule, attempts, fastrand::f64()) {
                     Some(delay) => {
+                        // A failed post may still have reached Slack (a timeout, a lost
+                        // answer): give it time to land, then look for it before posting.
+                        let delay = if posting {
+                            delay.max(2 * self.settings.request_timeout)
+                        } else {
+                            delay
+                        };
                         tracing::warn!(%reason, ?delay, "transient failure; will retry");
                         let run_at = now_ms() + duration_ms(delay);
                         self.store
-                            .reschedule_job(&job.id, owner, run_at, Some(&reason), false)
+                            .reschedule_job(&job.id, owner, run_at, Some(&reason), false, posting)
                             .await?;
                     }
                     None => {

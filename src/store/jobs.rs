@@ -60,7 +60,7 @@ pub async fn insert_jobs(conn: &mut AnyConnection, jobs: &[NewJob<'_>]) -> Resul
     for chunk in jobs.chunks(CHUNK) {
         let sql = format!(
             "INSERT INTO jobs (id, team_id, kind, event_id, dedupe_key, channel, payload, \
-             internal, status, attempts, run_at, recovered, created_at, updated_at) \
+             internal, status, attempts, run_at, maybe_posted, created_at, updated_at) \
              VALUES {} ON CONFLICT (dedupe_key) DO NOTHING",
             super::placeholders(chunk.len(), JOB_COLUMNS)
         );
@@ -97,8 +97,8 @@ pub struct ClaimedJob {
     pub payload: String,
     /// Including this claim.
     pub attempts: i64,
-    /// 1 when the previous worker's lease expired mid-job.
-    pub recovered: i64,
+    /// 1 when an earlier attempt may have posted without Herald learning of it.
+    pub maybe_posted: i64,
     pub internal: i64,
 }
 
@@ -174,7 +174,12 @@ impl Store {
     }
 
     /// Puts a job back in the queue until `run_at`. `refund` gives the attempt back: a
-    /// rate limit or pacing wait is not a failure.
+    /// rate limit or pacing wait is not a failure. `maybe_posted` marks an attempt whose
+    /// outcome is unknown (a timeout, a lost answer): the next one checks Slack first.
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "one UPDATE's parameters, named at the call"
+    )]
     pub async fn reschedule_job(
         &self,
         id: &str,
@@ -182,15 +187,19 @@ impl Store {
         run_at: i64,
         error: Option<&str>,
         refund: bool,
+        maybe_posted: bool,
     ) -> Result<bool, StoreError> {
         let n = sqlx::query(
-            "UPDATE jobs SET status = 'pending', run_at = $1, last_error = COALESCE($2, last_error), \
-             attempts = attempts - $3, lease_owner = NULL, lease_until = NULL, updated_at = $4 \
-             WHERE id = $5 AND lease_owner = $6 AND status = 'running'",
+            "UPDATE jobs SET status = 'pending', run_at = $1, \
+             last_error = COALESCE($2, last_error), attempts = attempts - $3, \
+             maybe_posted = CASE WHEN $4 = 1 THEN 1 ELSE maybe_posted END, \
+             lease_owner = NULL, lease_until = NULL, updated_at = $5 \
+             WHERE id = $6 AND lease_owner = $7 AND status = 'running'",
         )
         .bind(run_at)
         .bind(error)
         .bind(i64::from(refund))
+        .bind(i64::from(maybe_posted))
         .bind(now_ms())
         .bind(id)
         .bind(owner)

@@ -123,19 +123,20 @@ mod dialect {
     /// Claims one job: `expired` picks a running job whose worker's lease ran out (that
     /// worker crashed or hung), otherwise a pending job whose time has come, oldest first.
     /// Two statements rather than one `OR`, so each runs on its own index instead of a
-    /// scan of the queue. `recovered` is computed from the row's old status, so the new
-    /// worker knows to check Slack for a post the old one may have made.
+    /// scan of the queue. A running job whose lease expired may have posted before its
+    /// worker died: `maybe_posted` is set from the row's old status, so the new worker
+    /// checks Slack for that post first.
     pub fn claim_job(backend: Backend, expired: bool) -> &'static str {
         macro_rules! claim {
             ($filter:literal, $lock:literal) => {
                 concat!(
-                    "UPDATE jobs SET recovered = CASE WHEN status = 'running' THEN 1 ELSE 0 END, ",
+                    "UPDATE jobs SET maybe_posted = CASE WHEN status = 'running' THEN 1 ELSE maybe_posted END, ",
                     "status = 'running', lease_owner = $1, lease_until = $2, ",
                     "attempts = attempts + 1, updated_at = $3 WHERE id = (SELECT id FROM jobs WHERE ",
                     $filter,
                     " LIMIT 1",
                     $lock,
-                    ") RETURNING id, team_id, kind, event_id, channel, payload, attempts, recovered, ",
+                    ") RETURNING id, team_id, kind, event_id, channel, payload, attempts, maybe_posted, ",
                     "internal"
                 )
             };

@@ -249,11 +249,17 @@ async fn rate_limit_waits_for_retry_after() {
 
 #[tokio::test]
 async fn server_errors_are_retried_then_reported_when_retries_run_out() {
-    let app = TestApp::start(json!([
-        {"kind": "event", "event_type": "booking.created", "channel": "#general"},
-        {"kind": "event", "event_type": "booking.cancelled", "channel": "#sales"},
-        {"kind": "error", "categories": ["delivery"], "channel": "#herald-errors"}
-    ]))
+    let mut options = Options::default();
+    // A failed post waits twice the timeout before its retry looks for it: keep it short.
+    options.delivery.request_timeout = Duration::from_millis(200);
+    let app = TestApp::start_with(
+        json!([
+            {"kind": "event", "event_type": "booking.created", "channel": "#general"},
+            {"kind": "event", "event_type": "booking.cancelled", "channel": "#sales"},
+            {"kind": "error", "categories": ["delivery"], "channel": "#herald-errors"}
+        ]),
+        options,
+    )
     .await;
     // One failure, then success: retried at once.
     app.emu.inject("chat.postMessage", Fault::ServerError(500));
@@ -317,4 +323,29 @@ async fn two_rules_for_one_channel_post_once_with_both_mentions() {
     let posts = app.posts(&app.channels.general);
     assert_eq!(posts.len(), 1);
     assert!(text_of(&posts[0]).contains("<@U0AAA111> <@U0BBB222>"));
+}
+
+#[tokio::test]
+async fn a_timed_out_post_that_reached_slack_is_found_instead_of_posted_again() {
+    let mut options = Options::default();
+    options.delivery.request_timeout = Duration::from_millis(300);
+    let app = TestApp::start_with(
+        json!([{"kind": "event", "event_type": "booking.created", "channel": "#general"}]),
+        options,
+    )
+    .await;
+    // Slack answers after Herald stopped waiting, but the message is posted all the same.
+    app.emu
+        .inject("chat.postMessage", Fault::Delay(Duration::from_millis(500)));
+    let event_id = accepted(&app, &booking("booking.created", "mt_1")).await;
+    let job = app.settled(&event_id).await.remove(0);
+    assert_eq!((job.status.as_str(), job.attempts), ("done", 2));
+    let posts = app.posts(&app.channels.general);
+    assert_eq!(
+        posts.len(),
+        1,
+        "the retry must find the post, not make a second one"
+    );
+    assert_eq!(job.result_ts.as_deref(), posts[0]["ts"].as_str());
+    assert_eq!(app.emu.calls_to("conversations.history").len(), 1);
 }

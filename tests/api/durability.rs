@@ -49,6 +49,7 @@ async fn events_accepted_during_a_slack_outage_are_delivered_after_a_restart() {
         Duration::from_secs(1),
         Duration::from_secs(1),
     ];
+    options.delivery.request_timeout = Duration::from_millis(200);
     let mut app = TestApp::start_with(rules(), options).await;
     for _ in 0..2 {
         app.emu.inject("chat.postMessage", Fault::ServerError(503));
