@@ -3,12 +3,16 @@
 -- unix milliseconds. Never edit a landed migration: add a new one.
 
 -- Workspaces Herald posts to. Single-workspace mode registers the token's team at start.
+-- `disconnected_at` is set when Slack says the app was uninstalled or its token revoked;
+-- registering the workspace again (a reinstall) clears it.
 CREATE TABLE workspaces (
-    team_id     TEXT PRIMARY KEY,
-    team_name   TEXT NOT NULL,
-    bot_user_id TEXT NOT NULL,
-    created_at  BIGINT NOT NULL,
-    updated_at  BIGINT NOT NULL
+    team_id           TEXT PRIMARY KEY,
+    team_name         TEXT NOT NULL,
+    bot_user_id       TEXT NOT NULL,
+    disconnected_at   BIGINT,
+    disconnect_reason TEXT,
+    created_at        BIGINT NOT NULL,
+    updated_at        BIGINT NOT NULL
 );
 
 -- The inbox: every accepted platform event, once per (connection, webhook-id).

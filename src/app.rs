@@ -19,7 +19,7 @@ use crate::delivery::Delivery;
 use crate::ingest::{Ingest, Pacing, RuleCache};
 use crate::slack::{SlackApi, SlackError};
 use crate::store::{Store, StoreError};
-use crate::workspace::{Connection, Registry, Workspace};
+use crate::workspace::{Connection, Registry, StatusCache, Workspace};
 use crate::{slack, webhook};
 
 /// The connection id of single-workspace mode.
@@ -49,6 +49,7 @@ pub struct AppState {
     pub slack: SlackApi,
     pub registry: Registry,
     pub rules: RuleCache,
+    pub status: StatusCache,
     pub ingest: Ingest,
     pub wake: Arc<Notify>,
 }
@@ -107,12 +108,14 @@ impl App {
             pacing,
             wake.clone(),
         );
+        let status = StatusCache::new(store.clone());
         let state = AppState {
             settings: Arc::new(settings),
             store,
             slack,
             registry,
             rules,
+            status,
             ingest,
             wake,
         };

@@ -34,6 +34,8 @@ pub enum WebhookError {
     Signature(#[from] SignatureError),
     #[error("{0}")]
     Event(#[from] EventError),
+    #[error("the Slack workspace of this connection is disconnected ({0}); reinstall Herald")]
+    Disconnected(String),
     #[error("Herald could not store the event; retry later")]
     Unavailable,
 }
@@ -57,6 +59,7 @@ impl IntoResponse for WebhookError {
             WebhookError::Event(EventError::Invalid(_)) => {
                 (StatusCode::UNPROCESSABLE_ENTITY, "invalid_field")
             }
+            WebhookError::Disconnected(_) => (StatusCode::GONE, "workspace_disconnected"),
             WebhookError::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
         };
         let mut body = json!({"error": code, "message": self.to_string()});
@@ -99,6 +102,17 @@ pub async fn receive(
     let webhook_id = header(standard_webhooks::ID)
         .unwrap_or_default()
         .to_string();
+    let disconnected = state
+        .status
+        .disconnected(&conn.team_id)
+        .await
+        .map_err(|err| {
+            tracing::error!(error = %err, "could not read the workspace's status");
+            WebhookError::Unavailable
+        })?;
+    if let Some(reason) = disconnected {
+        return Err(WebhookError::Disconnected(reason));
+    }
     let event = PlatformEvent::parse(&body)?;
     tracing::Span::current().record("event_type", event.event_type.as_str());
 

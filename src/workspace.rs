@@ -50,3 +50,40 @@ impl Registry {
         self.connections.get(connection_id)
     }
 }
+
+/// Whether each workspace is disconnected, cached briefly in front of the store: the
+/// webhook asks on every request. A disconnect in this process invalidates at once;
+/// other processes see it within the time to live.
+#[derive(Clone)]
+pub struct StatusCache {
+    store: crate::store::Store,
+    cache: moka::future::Cache<String, Option<String>>,
+}
+
+impl StatusCache {
+    pub fn new(store: crate::store::Store) -> Self {
+        let cache = moka::future::Cache::builder()
+            .max_capacity(10_000)
+            .time_to_live(std::time::Duration::from_secs(5))
+            .build();
+        Self { store, cache }
+    }
+
+    /// Why the workspace is disconnected, or None while it is connected.
+    pub async fn disconnected(
+        &self,
+        team_id: &str,
+    ) -> Result<Option<String>, Arc<crate::store::StoreError>> {
+        let store = self.store.clone();
+        let team = team_id.to_string();
+        self.cache
+            .try_get_with(team_id.to_string(), async move {
+                store.disconnect_reason(&team).await
+            })
+            .await
+    }
+
+    pub async fn invalidate(&self, team_id: &str) {
+        self.cache.invalidate(team_id).await;
+    }
+}

@@ -728,6 +728,7 @@ async fn doc_answers_table_is_what_the_endpoint_answers() {
     let refusals = [
         WebhookError::UnknownConnection("nope".into()),
         WebhookError::TooLarge,
+        WebhookError::Disconnected("app_uninstalled".into()),
         WebhookError::Unreadable,
         WebhookError::Signature(SignatureError::Mismatch),
         WebhookError::Event(EventError::Malformed("x".into())),

@@ -37,9 +37,48 @@ pub async fn handle(
         tracing::debug!(%event_type, "redelivered event ignored");
         return Ok(Handled::Duplicate);
     }
-    // Admin, directory and conversation capabilities subscribe here as they land.
-    tracing::debug!(%event_type, "event received");
+    let body = serde_json::to_value(&callback.event).unwrap_or_default();
+    match event_type.as_str() {
+        "app_uninstalled" => {
+            disconnect(
+                state,
+                &team_id,
+                "app_uninstalled: Herald was uninstalled from the workspace",
+            )
+            .await?;
+        }
+        "tokens_revoked" if revokes_bot(&body, state, &team_id) => {
+            disconnect(
+                state,
+                &team_id,
+                "tokens_revoked: the workspace revoked Herald's bot token",
+            )
+            .await?;
+        }
+        // Admin, directory and conversation capabilities subscribe here as they land.
+        _ => tracing::debug!(%event_type, "event received"),
+    }
     Ok(Handled::New)
+}
+
+/// Whether a `tokens_revoked` event names this workspace's bot user.
+fn revokes_bot(body: &serde_json::Value, state: &AppState, team_id: &str) -> bool {
+    let Some(workspace) = state.registry.workspace(team_id) else {
+        return false;
+    };
+    body["tokens"]["bot"].as_array().is_some_and(|bots| {
+        bots.iter()
+            .any(|b| b.as_str() == Some(&workspace.bot_user_id))
+    })
+}
+
+/// Slack will refuse the token from now on: stop the workspace's queued notifications
+/// with the reason, and refuse its webhooks (410) until Herald is installed again.
+async fn disconnect(state: &AppState, team_id: &str, reason: &str) -> Result<(), StoreError> {
+    let stopped = state.store.disconnect_workspace(team_id, reason).await?;
+    state.status.invalidate(team_id).await;
+    tracing::warn!(team_id, stopped, reason, "workspace disconnected");
+    Ok(())
 }
 
 fn event_type_name(body: &SlackEventCallbackBody) -> String {

@@ -45,7 +45,7 @@ impl Store {
             "INSERT INTO workspaces (team_id, team_name, bot_user_id, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $4) ON CONFLICT (team_id) DO UPDATE SET \
              team_name = excluded.team_name, bot_user_id = excluded.bot_user_id, \
-             updated_at = excluded.updated_at",
+             disconnected_at = NULL, disconnect_reason = NULL, updated_at = excluded.updated_at",
         )
         .bind(team_id)
         .bind(team_name)
@@ -65,5 +65,52 @@ impl Store {
                 .fetch_all(self.pool())
                 .await?,
         )
+    }
+}
+
+impl Store {
+    /// Marks the workspace disconnected and ends its pending jobs with `reason`, in one
+    /// transaction; returns how many jobs were stopped. Jobs already running finish (or
+    /// fail on the revoked token) on their own.
+    pub async fn disconnect_workspace(
+        &self,
+        team_id: &str,
+        reason: &str,
+    ) -> Result<u64, StoreError> {
+        let now = now_ms();
+        let mut tx = self.begin().await?;
+        sqlx::query(
+            "UPDATE workspaces SET disconnected_at = $1, disconnect_reason = $2, updated_at = $1 \
+             WHERE team_id = $3",
+        )
+        .bind(now)
+        .bind(reason)
+        .bind(team_id)
+        .execute(&mut *tx)
+        .await?;
+        let stopped = sqlx::query(
+            "UPDATE jobs SET status = 'failed', last_error = $1, updated_at = $2 \
+             WHERE team_id = $3 AND status = 'pending'",
+        )
+        .bind(reason)
+        .bind(now)
+        .bind(team_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        tx.commit().await?;
+        Ok(stopped)
+    }
+
+    /// Why the workspace is disconnected, or None while it is connected.
+    pub async fn disconnect_reason(&self, team_id: &str) -> Result<Option<String>, StoreError> {
+        let reason: Option<Option<String>> = sqlx::query_scalar(
+            "SELECT disconnect_reason FROM workspaces WHERE team_id = $1 \
+             AND disconnected_at IS NOT NULL",
+        )
+        .bind(team_id)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(reason.map(Option::unwrap_or_default))
     }
 }

@@ -135,3 +135,88 @@ async fn socket_mode_connects_acks_envelopes_and_handles_each_event_once() {
     assert!(ack.is_some(), "events flow again after a refresh");
     assert_eq!(app.store.count_slack_events(TEAM).await.unwrap(), 2);
 }
+
+#[tokio::test]
+async fn uninstall_stops_queued_notifications_and_refuses_webhooks_until_reinstalled() {
+    let mut options = Options::default();
+    // A long pacing interval keeps the second notification waiting in the queue.
+    options.delivery.channel_interval = Duration::from_secs(60);
+    let mut app = TestApp::start_with(
+        json!([{"kind": "event", "event_type": "booking.created", "channel": "#general"}]),
+        options,
+    )
+    .await;
+    let (_, first) = crate::helpers::json(
+        app.send(&crate::helpers::booking("booking.created", "mt_1"))
+            .await,
+    )
+    .await;
+    app.settled(first["event_id"].as_str().unwrap()).await;
+    let (_, queued) = crate::helpers::json(
+        app.send(&crate::helpers::booking("booking.created", "mt_1"))
+            .await,
+    )
+    .await;
+    let queued = queued["event_id"].as_str().unwrap().to_string();
+    assert_eq!(app.jobs(&queued).await[0].status, "pending");
+
+    let response = app
+        .slack_post(
+            "/slack/events",
+            &fixture("app_uninstalled").to_string(),
+            now(),
+            &[],
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let job = app.jobs(&queued).await.remove(0);
+    assert_eq!(job.status, "failed");
+    assert!(
+        job.last_error
+            .as_deref()
+            .unwrap()
+            .starts_with("app_uninstalled"),
+        "{job:?}"
+    );
+
+    let (status, body) = crate::helpers::json(
+        app.send(&crate::helpers::booking("booking.created", "mt_1"))
+            .await,
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (410, Some("workspace_disconnected"))
+    );
+
+    // Installing again (Herald starts with a valid token) reconnects the workspace.
+    app.stop().await;
+    app.restart().await;
+    let (status, _) = crate::helpers::json(
+        app.send(&crate::helpers::booking("booking.created", "mt_1"))
+            .await,
+    )
+    .await;
+    assert_eq!(status, 202);
+}
+
+#[tokio::test]
+async fn tokens_revoked_disconnects_only_when_it_names_herald_s_bot() {
+    let app = TestApp::start(json!([])).await;
+    let other_user = fixture("tokens_revoked");
+    let response = app
+        .slack_post("/slack/events", &other_user.to_string(), now(), &[])
+        .await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(app.store.disconnect_reason(TEAM).await.unwrap(), None);
+
+    let mut ours = fixture("tokens_revoked");
+    ours["event_id"] = json!("Ev999");
+    ours["event"]["tokens"]["bot"] = json!([app.ws.bot_user_id]);
+    let response = app
+        .slack_post("/slack/events", &ours.to_string(), now(), &[])
+        .await;
+    assert_eq!(response.status(), 200);
+    let reason = app.store.disconnect_reason(TEAM).await.unwrap().unwrap();
+    assert!(reason.starts_with("tokens_revoked"), "{reason}");
+}
