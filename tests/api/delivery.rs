@@ -349,3 +349,28 @@ async fn a_timed_out_post_that_reached_slack_is_found_instead_of_posted_again() 
     assert_eq!(job.result_ts.as_deref(), posts[0]["ts"].as_str());
     assert_eq!(app.emu.calls_to("conversations.history").len(), 1);
 }
+
+#[tokio::test]
+async fn an_oversized_event_is_cut_to_fit_and_slack_accepts_it() {
+    let app = TestApp::start(json!([
+        {"kind": "event", "event_type": "research.completed", "channel": "#general"}
+    ]))
+    .await;
+    let mut event = booking("research.completed", "mt_1");
+    // Under the 256 KiB body limit, but far over Slack's block limits.
+    event["title"] = json!("調査結果".repeat(1_000));
+    event["customer"]["name"] = json!("名".repeat(3_000));
+    event["fields"] = (0..40)
+        .map(|i| (format!("項目{i}"), json!("値".repeat(1_200))))
+        .collect();
+    let event_id = accepted(&app, &event).await;
+    let job = app.settled(&event_id).await.remove(0);
+    assert_eq!(job.status, "done", "{:?}", job.last_error);
+    let post = &app.posts(&app.channels.general)[0];
+    let blocks = post["blocks"].to_string();
+    assert!(blocks.contains('…'), "cut values are marked");
+    assert!(
+        blocks.contains("項目は省略しました"),
+        "dropped fields are counted"
+    );
+}
