@@ -148,6 +148,10 @@ impl App {
     ) -> Result<(), AppError> {
         let tracker = TaskTracker::new();
         self.delivery.spawn(&tracker, &shutdown);
+        tracker.spawn(checkpoint_periodically(
+            self.state.store.clone(),
+            shutdown.clone(),
+        ));
         tracker.spawn(purge_periodically(
             self.state.store.clone(),
             shutdown.clone(),
@@ -174,6 +178,22 @@ impl App {
         tracker.wait().await;
         tracing::info!("Herald stopped");
         served.map_err(AppError::from)
+    }
+}
+
+/// Keeps SQLite's write-ahead log short, off the request path (see `Store::checkpoint`).
+async fn checkpoint_periodically(store: Store, shutdown: CancellationToken) {
+    if store.backend() != crate::store::Backend::Sqlite {
+        return;
+    }
+    loop {
+        tokio::select! {
+            () = tokio::time::sleep(Duration::from_secs(1)) => {}
+            () = shutdown.cancelled() => return,
+        }
+        if let Err(err) = store.checkpoint().await {
+            tracing::warn!(error = %err, "WAL checkpoint failed");
+        }
     }
 }
 

@@ -74,7 +74,8 @@ impl Store {
                         Box::pin(async move {
                             conn.execute(
                                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-                                 PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;",
+                                 PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; \
+                                 PRAGMA wal_autocheckpoint = 0;",
                             )
                             .await?;
                             Ok(())
@@ -96,6 +97,19 @@ impl Store {
     /// Applies the embedded migrations; safe to run on every start.
     pub async fn migrate(&self) -> Result<(), StoreError> {
         sqlx::migrate!("./migrations").run(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Copies the SQLite write-ahead log back into the database file. Herald turns
+    /// SQLite's automatic checkpoint off, because it runs inside whichever commit crosses
+    /// the threshold and so lands on a webhook's answer time; a background task calls
+    /// this instead. A no-op on PostgreSQL.
+    pub async fn checkpoint(&self) -> Result<(), StoreError> {
+        if self.backend == Backend::Sqlite {
+            sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+                .execute(&self.pool)
+                .await?;
+        }
         Ok(())
     }
 
