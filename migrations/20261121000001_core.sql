@@ -73,8 +73,10 @@ CREATE TABLE jobs (
     created_at  BIGINT NOT NULL,
     updated_at  BIGINT NOT NULL
 );
-CREATE INDEX jobs_due ON jobs (status, run_at);
-CREATE INDEX jobs_lease ON jobs (status, lease_until);
+-- Partial indexes: only the jobs still queued or running are in them, so claiming stays
+-- fast while a year of finished jobs accumulates.
+CREATE INDEX jobs_due ON jobs (run_at, id) WHERE status = 'pending';
+CREATE INDEX jobs_lease ON jobs (lease_until) WHERE status = 'running';
 CREATE INDEX jobs_team_event ON jobs (team_id, event_id);
 
 -- Slack Events API deliveries already handled: Slack retries (X-Slack-Retry-Num) and
