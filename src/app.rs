@@ -19,7 +19,7 @@ use crate::delivery::Delivery;
 use crate::ingest::{Ingest, Pacing, RuleCache};
 use crate::slack::{SlackApi, SlackError};
 use crate::store::{Store, StoreError};
-use crate::workspace::{Connection, Registry, StatusCache, Workspace};
+use crate::workspace::{Connection, Registry, StateCache, Workspace};
 use crate::{slack, webhook};
 
 /// The connection id of single-workspace mode.
@@ -49,7 +49,7 @@ pub struct AppState {
     pub slack: SlackApi,
     pub registry: Registry,
     pub rules: RuleCache,
-    pub status: StatusCache,
+    pub workspace_state: StateCache,
     pub ingest: Ingest,
     pub wake: Arc<Notify>,
 }
@@ -94,6 +94,7 @@ impl App {
         );
         let wake = Arc::new(Notify::new());
         let rules = RuleCache::new(store.clone());
+        let workspace_state = StateCache::new(store.clone());
         let pacing = Pacing {
             pacer: Arc::default(),
             interval: settings.delivery.channel_interval,
@@ -106,16 +107,16 @@ impl App {
             rules.clone(),
             settings.delivery.clone(),
             pacing,
+            workspace_state.clone(),
             wake.clone(),
         );
-        let status = StatusCache::new(store.clone());
         let state = AppState {
             settings: Arc::new(settings),
             store,
             slack,
             registry,
             rules,
-            status,
+            workspace_state,
             ingest,
             wake,
         };

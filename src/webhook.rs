@@ -103,7 +103,7 @@ pub async fn receive(
         .unwrap_or_default()
         .to_string();
     let disconnected = state
-        .status
+        .workspace_state
         .disconnected(&conn.team_id)
         .await
         .map_err(|err| {

@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use crate::catalog::Lang;
 use crate::config::Secret;
+use crate::store::WorkspaceState;
 
 #[derive(Debug, Clone)]
 pub struct Workspace {
@@ -51,16 +52,16 @@ impl Registry {
     }
 }
 
-/// Whether each workspace is disconnected, cached briefly in front of the store: the
-/// webhook asks on every request. A disconnect in this process invalidates at once;
-/// other processes see it within the time to live.
+/// Each workspace's changeable state (disconnected? language?), cached briefly in front
+/// of the store: the webhook asks on every request. A change made in this process
+/// invalidates at once; other processes see it within the time to live.
 #[derive(Clone)]
-pub struct StatusCache {
+pub struct StateCache {
     store: crate::store::Store,
-    cache: moka::future::Cache<String, Option<String>>,
+    cache: moka::future::Cache<String, WorkspaceState>,
 }
 
-impl StatusCache {
+impl StateCache {
     pub fn new(store: crate::store::Store) -> Self {
         let cache = moka::future::Cache::builder()
             .max_capacity(10_000)
@@ -69,18 +70,36 @@ impl StatusCache {
         Self { store, cache }
     }
 
+    pub async fn get(
+        &self,
+        team_id: &str,
+    ) -> Result<WorkspaceState, Arc<crate::store::StoreError>> {
+        let store = self.store.clone();
+        let team = team_id.to_string();
+        self.cache
+            .try_get_with(team_id.to_string(), async move {
+                store.workspace_state(&team).await
+            })
+            .await
+    }
+
     /// Why the workspace is disconnected, or None while it is connected.
     pub async fn disconnected(
         &self,
         team_id: &str,
     ) -> Result<Option<String>, Arc<crate::store::StoreError>> {
-        let store = self.store.clone();
-        let team = team_id.to_string();
-        self.cache
-            .try_get_with(team_id.to_string(), async move {
-                store.disconnect_reason(&team).await
-            })
-            .await
+        Ok(self.get(team_id).await?.disconnect_reason)
+    }
+
+    /// The workspace's language: its own setting, else the deployment's default.
+    pub async fn lang(&self, workspace: &Workspace) -> Lang {
+        match self.get(&workspace.team_id).await {
+            Ok(state) => state
+                .lang
+                .and_then(|l| l.parse().ok())
+                .unwrap_or(workspace.lang),
+            Err(_) => workspace.lang,
+        }
     }
 
     pub async fn invalidate(&self, team_id: &str) {

@@ -31,7 +31,7 @@ use crate::render::{self, Audience, Host};
 use crate::router::{self, Route};
 use crate::slack::{SlackApi, SlackError};
 use crate::store::{ClaimedJob, JobStatus, Store, StoreError, duration_ms, now_ms};
-use crate::workspace::{Registry, Workspace};
+use crate::workspace::{Registry, StateCache, Workspace};
 
 /// The connection id of events Herald raises itself.
 pub const HERALD_CONNECTION: &str = "herald";
@@ -47,6 +47,7 @@ pub struct Delivery {
     pub rules: RuleCache,
     pub settings: DeliverySettings,
     pub pacing: Pacing,
+    pub states: StateCache,
     pub wake: Arc<Notify>,
     hosts: Cache<(String, String), Option<String>>,
 }
@@ -67,6 +68,7 @@ impl Delivery {
         rules: RuleCache,
         settings: DeliverySettings,
         pacing: Pacing,
+        states: StateCache,
         wake: Arc<Notify>,
     ) -> Self {
         let hosts = Cache::builder()
@@ -80,6 +82,7 @@ impl Delivery {
             rules,
             settings,
             pacing,
+            states,
             wake,
             hosts,
         }
@@ -207,7 +210,7 @@ impl Delivery {
             &Audience {
                 mentions: &route.mentions,
                 host,
-                lang: workspace.lang,
+                lang: self.states.lang(&workspace).await,
                 event_id: &job.event_id,
             },
         );
@@ -379,10 +382,10 @@ impl Delivery {
             code: failure.code.clone(),
             channel: label,
         };
-        let lang = self
-            .registry
-            .workspace(&job.team_id)
-            .map_or(crate::catalog::Lang::En, |w| w.lang);
+        let lang = match self.registry.workspace(&job.team_id) {
+            Some(workspace) => self.states.lang(workspace).await,
+            None => crate::catalog::Lang::En,
+        };
         let reason = format!(
             "{}: {}{}",
             failure.code,

@@ -76,7 +76,7 @@ fn revokes_bot(body: &serde_json::Value, state: &AppState, team_id: &str) -> boo
 /// with the reason, and refuse its webhooks (410) until Herald is installed again.
 async fn disconnect(state: &AppState, team_id: &str, reason: &str) -> Result<(), StoreError> {
     let stopped = state.store.disconnect_workspace(team_id, reason).await?;
-    state.status.invalidate(team_id).await;
+    state.workspace_state.invalidate(team_id).await;
     tracing::warn!(team_id, stopped, reason, "workspace disconnected");
     Ok(())
 }

@@ -24,6 +24,7 @@ use sqlx::{AnyPool, Executor};
 pub use events::{EventRecord, NewEvent, find_by_webhook_id, insert_events};
 pub use jobs::{ClaimedJob, JobRecord, JobStatus, NewJob, insert_jobs};
 pub use retention::Purged;
+pub use slack_events::WorkspaceState;
 
 pub type Tx<'c> = sqlx::Transaction<'c, sqlx::Any>;
 

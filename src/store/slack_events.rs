@@ -114,3 +114,41 @@ impl Store {
         Ok(reason.map(Option::unwrap_or_default))
     }
 }
+
+/// What can change about a workspace while Herald runs.
+#[derive(Debug, Clone, Default, PartialEq, Eq, sqlx::FromRow)]
+pub struct WorkspaceState {
+    /// Why it is disconnected; None while connected.
+    pub disconnect_reason: Option<String>,
+    /// Set with `/herald lang`; None means the deployment's default.
+    pub lang: Option<String>,
+}
+
+impl Store {
+    pub async fn workspace_state(&self, team_id: &str) -> Result<WorkspaceState, StoreError> {
+        let row: Option<(Option<i64>, Option<String>, Option<String>)> = sqlx::query_as(
+            "SELECT disconnected_at, disconnect_reason, lang FROM workspaces WHERE team_id = $1",
+        )
+        .bind(team_id)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(
+            row.map_or_else(WorkspaceState::default, |(at, reason, lang)| {
+                WorkspaceState {
+                    disconnect_reason: at.map(|_| reason.unwrap_or_default()),
+                    lang,
+                }
+            }),
+        )
+    }
+
+    pub async fn set_workspace_lang(&self, team_id: &str, lang: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE workspaces SET lang = $1, updated_at = $2 WHERE team_id = $3")
+            .bind(lang)
+            .bind(now_ms())
+            .bind(team_id)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+}

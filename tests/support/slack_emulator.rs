@@ -141,6 +141,10 @@ struct User {
     bot_id: Option<String>,
     deleted: bool,
     updated: i64,
+    is_admin: bool,
+    is_owner: bool,
+    /// Slack sends it only for `users.info` with `include_locale=true`.
+    locale: String,
 }
 
 struct UserGroup {
@@ -442,6 +446,9 @@ impl SlackEmulator {
             bot_id: Some(bot_id.clone()),
             deleted: false,
             updated: now_secs(),
+            is_admin: false,
+            is_owner: false,
+            locale: "en-US".to_string(),
         });
         st.teams.push(Team {
             id: team_id.to_string(),
@@ -529,6 +536,9 @@ impl SlackEmulator {
             bot_id: None,
             deleted: false,
             updated: now_secs(),
+            is_admin: false,
+            is_owner: false,
+            locale: "en-US".to_string(),
         });
         id
     }
@@ -543,6 +553,30 @@ impl SlackEmulator {
             .unwrap_or_else(|| panic!("unknown user {user}"));
         u.deleted = deleted;
         u.updated = now_secs();
+    }
+
+    /// Makes a user a workspace admin and/or owner, as `users.info` reports them.
+    pub fn set_user_role(&self, user: &str, admin: bool, owner: bool) {
+        let mut st = self.inner.lock();
+        let u = st
+            .users
+            .iter_mut()
+            .find(|u| u.id == user)
+            .unwrap_or_else(|| panic!("unknown user {user}"));
+        u.is_admin = admin || owner;
+        u.is_owner = owner;
+        u.updated = now_secs();
+    }
+
+    /// Sets a user's Slack locale (e.g. `ja-JP`).
+    pub fn set_user_locale(&self, user: &str, locale: &str) {
+        let mut st = self.inner.lock();
+        let u = st
+            .users
+            .iter_mut()
+            .find(|u| u.id == user)
+            .unwrap_or_else(|| panic!("unknown user {user}"));
+        u.locale = locale.to_string();
     }
 
     /// Adds a user group (`S…`) with `@handle` and these member user ids.
@@ -978,9 +1012,9 @@ impl State {
             "tz_label": "Pacific Standard Time",
             "tz_offset": -28800,
             "profile": profile,
-            "is_admin": false,
-            "is_owner": false,
-            "is_primary_owner": false,
+            "is_admin": u.is_admin,
+            "is_owner": u.is_owner,
+            "is_primary_owner": u.is_owner,
             "is_restricted": false,
             "is_ultra_restricted": false,
             "is_bot": u.is_bot,
@@ -2361,7 +2395,11 @@ impl State {
             .user(&id)
             .filter(|u| u.team_id == team_id)
             .ok_or_else(|| err("user_not_found"))?;
-        Ok(into_map(json!({"user": self.user_json(user)})))
+        let mut json = self.user_json(user);
+        if arg_bool(args, "include_locale") {
+            json["locale"] = json!(user.locale);
+        }
+        Ok(into_map(json!({"user": json})))
     }
 
     fn users_list(&self, team_id: &str, args: &Args) -> ApiResult {
@@ -2408,7 +2446,11 @@ impl State {
                         .is_some_and(|e| e.eq_ignore_ascii_case(&email))
             })
             .ok_or_else(|| err("users_not_found"))?;
-        Ok(into_map(json!({"user": self.user_json(user)})))
+        let mut json = self.user_json(user);
+        if arg_bool(args, "include_locale") {
+            json["locale"] = json!(user.locale);
+        }
+        Ok(into_map(json!({"user": json})))
     }
 
     fn usergroups_list(&self, team_id: &str, args: &Args) -> ApiResult {
