@@ -50,6 +50,8 @@ pub struct AppState {
     pub registry: Registry,
     pub rules: RuleCache,
     pub workspace_state: StateCache,
+    pub profiles: crate::admin::Profiles,
+    pub pacing: Pacing,
     pub ingest: Ingest,
     pub wake: Arc<Notify>,
 }
@@ -100,16 +102,7 @@ impl App {
             interval: settings.delivery.channel_interval,
         };
         let (ingest, _writer) = Ingest::start(store.clone(), wake.clone(), pacing.clone());
-        let delivery = Delivery::new(
-            store.clone(),
-            slack.clone(),
-            registry.clone(),
-            rules.clone(),
-            settings.delivery.clone(),
-            pacing,
-            workspace_state.clone(),
-            wake.clone(),
-        );
+
         let state = AppState {
             settings: Arc::new(settings),
             store,
@@ -117,9 +110,12 @@ impl App {
             registry,
             rules,
             workspace_state,
+            profiles: crate::admin::Profiles::default(),
+            pacing,
             ingest,
             wake,
         };
+        let delivery = Delivery::new(&state);
         Ok(Self { state, delivery })
     }
 
@@ -136,6 +132,11 @@ impl App {
             .route(
                 "/slack/events",
                 post(slack::http::events).layer(DefaultBodyLimit::max(slack::http::MAX_BODY_BYTES)),
+            )
+            .route(
+                "/slack/commands",
+                post(slack::http::commands)
+                    .layer(DefaultBodyLimit::max(slack::http::MAX_BODY_BYTES)),
             )
             .route("/healthz", get(healthz))
             .with_state(self.state.clone())

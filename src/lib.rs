@@ -9,8 +9,10 @@
 //! - [`delivery`]: job workers posting to Slack with pacing, retries and error reports.
 //! - [`slack`]: the Web API client and the HTTP / Socket Mode transports.
 //! - [`store`]: SQLite or PostgreSQL through one portable schema.
+//! - [`admin`]: the `/herald` slash command.
 //! - [`app`]: the one entry `main` and the tests share.
 
+pub mod admin;
 pub mod app;
 pub mod catalog;
 pub mod config;

@@ -189,6 +189,18 @@ fn manifest_urls_are_routes_herald_serves() {
         "no /slack/interactions route yet"
     );
     assert_eq!(manifest["settings"]["socket_mode_enabled"], json!(false));
+
+    // The slash command Herald answers, with channels escaped so `/herald list #x` names an id.
+    let commands = manifest["features"]["slash_commands"]
+        .as_array()
+        .expect("slash commands");
+    assert_eq!(commands.len(), 1);
+    assert_eq!(commands[0]["command"], "/herald");
+    assert_eq!(
+        url_path(commands[0]["url"].as_str().unwrap()),
+        "/slack/commands"
+    );
+    assert_eq!(commands[0]["should_escape"], json!(true));
 }
 
 fn url_path(url: &str) -> &str {
@@ -229,6 +241,7 @@ fn manifest_asks_for_least_privilege_scopes_each_explained() {
         "usergroups:read",
         "channels:history",
         "groups:history",
+        "commands",
     ]);
     assert_eq!(
         scopes, expected,

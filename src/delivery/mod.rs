@@ -23,6 +23,7 @@ use tracing::Instrument;
 pub use outcome::{Decision, Permanent, decide, retry_delay};
 pub use pacing::{Pacer, Slot};
 
+use crate::app::AppState;
 use crate::catalog::{ErrorCategory, EventType};
 use crate::config::DeliverySettings;
 use crate::ingest::{Pacing, RuleCache, SLACK_POST, Staged, stage};
@@ -61,29 +62,21 @@ enum JobError {
 }
 
 impl Delivery {
-    pub fn new(
-        store: Store,
-        slack: SlackApi,
-        registry: Registry,
-        rules: RuleCache,
-        settings: DeliverySettings,
-        pacing: Pacing,
-        states: StateCache,
-        wake: Arc<Notify>,
-    ) -> Self {
+    /// The delivery side of an application's parts.
+    pub fn new(state: &AppState) -> Self {
         let hosts = Cache::builder()
             .max_capacity(50_000)
             .time_to_live(Duration::from_secs(3600))
             .build();
         Self {
-            store,
-            slack,
-            registry,
-            rules,
-            settings,
-            pacing,
-            states,
-            wake,
+            store: state.store.clone(),
+            slack: state.slack.clone(),
+            registry: state.registry.clone(),
+            rules: state.rules.clone(),
+            settings: state.settings.delivery.clone(),
+            pacing: state.pacing.clone(),
+            states: state.workspace_state.clone(),
+            wake: state.wake.clone(),
             hosts,
         }
     }

@@ -85,6 +85,15 @@ struct ChannelInfoResponse {
     channel: ChannelInfo,
 }
 
+/// What Herald needs to know about a person using its commands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserProfile {
+    /// A workspace admin or owner.
+    pub is_admin: bool,
+    /// Slack's locale for the user, e.g. `ja-JP`.
+    pub locale: Option<String>,
+}
+
 /// Metadata event type of Herald's posts; the payload holds the job id.
 pub const METADATA_EVENT: &str = "herald_notification";
 
@@ -229,6 +238,19 @@ impl SlackApi {
             (metadata.event_type == METADATA_EVENT && payload.get("job_id")? == job_id)
                 .then(|| m.origin.ts.to_string())
         }))
+    }
+
+    /// Whether a user may administer Herald, and their Slack locale.
+    pub async fn user_profile(&self, token: &str, user: &str) -> Result<UserProfile, SlackError> {
+        let token = api_token(token);
+        let session = self.client.open_session(&token);
+        let request = SlackApiUsersInfoRequest::new(user.into()).with_include_locale(true);
+        let res = self.timed(session.users_info(&request)).await?;
+        let flags = res.user.flags;
+        Ok(UserProfile {
+            is_admin: flags.is_admin.unwrap_or(false) || flags.is_owner.unwrap_or(false),
+            locale: res.user.locale.map(|l| l.to_string()),
+        })
     }
 
     /// The Slack user with this email, if any.

@@ -127,3 +127,23 @@ pub async fn events(
         }
     }
 }
+
+/// `POST /slack/commands`: a slash command, answered in the response body.
+pub async fn commands(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let body = match verified(&state, &headers, body) {
+        Ok(b) => b,
+        Err(refusal) => return refusal.into_response(),
+    };
+    let event: SlackCommandEvent = match serde_urlencoded::from_bytes(&body) {
+        Ok(e) => e,
+        Err(e) => {
+            return error(StatusCode::BAD_REQUEST, "malformed_command", &e.to_string())
+                .into_response();
+        }
+    };
+    Json(crate::admin::handle_command(&state, &event).await).into_response()
+}

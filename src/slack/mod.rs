@@ -8,5 +8,6 @@ pub mod http;
 pub mod socket;
 
 pub use client::{
-    BotIdentity, ChannelInfo, Connector, METADATA_EVENT, SlackApi, SlackError, api_token,
+    BotIdentity, ChannelInfo, Connector, METADATA_EVENT, SlackApi, SlackError, UserProfile,
+    api_token,
 };

@@ -18,7 +18,9 @@ pub async fn start(
     app_token: &str,
     connections: u32,
 ) -> Result<Listener, SlackClientError> {
-    let callbacks = SlackSocketModeListenerCallbacks::new().with_push_events(on_push);
+    let callbacks = SlackSocketModeListenerCallbacks::new()
+        .with_push_events(on_push)
+        .with_command_events(on_command);
     let environment = Arc::new(
         SlackClientEventsListenerEnvironment::new(state.slack.client())
             .with_error_handler(on_error)
@@ -43,6 +45,18 @@ async fn on_push(
         .await
         .map(|_| ())
         .map_err(|e| Box::new(e) as _)
+}
+
+async fn on_command(
+    event: SlackCommandEvent,
+    _client: Arc<SlackClient<Connector>>,
+    states: SlackClientEventsUserState,
+) -> UserCallbackResult<SlackCommandEventResponse> {
+    let state = states.read().await.get_user_state::<AppState>().cloned();
+    match state {
+        Some(state) => Ok(crate::admin::handle_command(&state, &event).await),
+        None => Err("Herald's state is missing from the Socket Mode listener".into()),
+    }
 }
 
 #[allow(

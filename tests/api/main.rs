@@ -5,6 +5,7 @@
 mod slack_emulator;
 
 mod cli;
+mod commands;
 mod delivery;
 mod durability;
 mod helpers;

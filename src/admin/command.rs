@@ -1,0 +1,164 @@
+//! Parsing the text after `/herald`: pure, so every odd input is a table row in a test.
+
+use crate::catalog::Lang;
+use crate::model::ChannelId;
+
+/// What an admin asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    Help,
+    /// Rules, optionally only those posting to one channel.
+    List {
+        channel: Option<ChannelId>,
+    },
+    /// The rules as JSON (the `herald rules import` format).
+    Export,
+    /// Show (None) or set the workspace's language.
+    Lang(Option<Lang>),
+    /// Anything else: answered with help, never with silence.
+    Unknown(String),
+    /// A known subcommand with an argument it cannot use.
+    Invalid {
+        subcommand: &'static str,
+        argument: String,
+    },
+}
+
+impl Command {
+    pub fn parse(text: &str) -> Self {
+        let mut words = text.split_whitespace();
+        let Some(first) = words.next() else {
+            return Command::Help;
+        };
+        let rest: Vec<&str> = words.collect();
+        match first.to_lowercase().as_str() {
+            "help" | "ヘルプ" | "?" => Command::Help,
+            "list" | "一覧" => match rest.as_slice() {
+                [] => Command::List { channel: None },
+                [one] => match channel_argument(one) {
+                    Some(channel) => Command::List {
+                        channel: Some(channel),
+                    },
+                    None => Command::Invalid {
+                        subcommand: "list",
+                        argument: (*one).to_string(),
+                    },
+                },
+                more => Command::Invalid {
+                    subcommand: "list",
+                    argument: more.join(" "),
+                },
+            },
+            "export" | "エクスポート" => Command::Export,
+            "lang" | "言語" => match rest.as_slice() {
+                [] => Command::Lang(None),
+                [one] => match one.to_lowercase().parse::<Lang>() {
+                    Ok(lang) => Command::Lang(Some(lang)),
+                    Err(()) => Command::Invalid {
+                        subcommand: "lang",
+                        argument: (*one).to_string(),
+                    },
+                },
+                more => Command::Invalid {
+                    subcommand: "lang",
+                    argument: more.join(" "),
+                },
+            },
+            _ => Command::Unknown(first.to_string()),
+        }
+    }
+}
+
+/// A channel as Slack escapes it in command text (`<#C123|name>`, with `should_escape`)
+/// or a pasted id (`C123`).
+fn channel_argument(word: &str) -> Option<ChannelId> {
+    let inner = word
+        .strip_prefix("<#")
+        .and_then(|w| w.strip_suffix('>'))
+        .map_or(word, |w| w.split('|').next().unwrap_or(w));
+    ChannelId::parse(inner).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn channel(id: &str) -> Option<ChannelId> {
+        Some(ChannelId::parse(id).unwrap())
+    }
+
+    #[test]
+    fn command_texts_parse() {
+        let cases = [
+            ("", Command::Help),
+            ("   ", Command::Help),
+            ("help", Command::Help),
+            ("HELP", Command::Help),
+            ("list", Command::List { channel: None }),
+            (
+                "list <#C0123ABC|general>",
+                Command::List {
+                    channel: channel("C0123ABC"),
+                },
+            ),
+            (
+                "list <#C0123ABC>",
+                Command::List {
+                    channel: channel("C0123ABC"),
+                },
+            ),
+            (
+                "list C0123ABC",
+                Command::List {
+                    channel: channel("C0123ABC"),
+                },
+            ),
+            (
+                "  list\t<#G0PRIV01|secret>  ",
+                Command::List {
+                    channel: channel("G0PRIV01"),
+                },
+            ),
+            (
+                "list #general",
+                Command::Invalid {
+                    subcommand: "list",
+                    argument: "#general".into(),
+                },
+            ),
+            (
+                "list a b",
+                Command::Invalid {
+                    subcommand: "list",
+                    argument: "a b".into(),
+                },
+            ),
+            ("export", Command::Export),
+            ("lang", Command::Lang(None)),
+            ("lang en", Command::Lang(Some(Lang::En))),
+            ("lang JA", Command::Lang(Some(Lang::Ja))),
+            (
+                "lang fr",
+                Command::Invalid {
+                    subcommand: "lang",
+                    argument: "fr".into(),
+                },
+            ),
+            ("一覧", Command::List { channel: None }),
+            ("frobnicate now", Command::Unknown("frobnicate".into())),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(Command::parse(text), expected, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn no_text_panics_the_parser() {
+        // Every prefix of a few tricky inputs, including multi-byte and markup characters.
+        for input in ["list <#C1|名前>", "lang ja", "<#>", "list <#|>", "言語 en"] {
+            for end in input.char_indices().map(|(i, _)| i).chain([input.len()]) {
+                let _ = Command::parse(&input[..end]);
+            }
+        }
+    }
+}

@@ -1,0 +1,253 @@
+//! The `/herald` slash command, answered ephemerally in the user's language.
+//!
+//! Both transports (HTTP `/slack/commands`, Socket Mode) call [`handle_command`]. Reading
+//! (help, list, export) is open to everyone in the workspace; changing anything needs a
+//! workspace admin or owner, checked on the server with `users.info` for every command.
+//! The user's Slack locale picks the language of their reply; the workspace's language
+//! (`/herald lang`) is used for notifications and when the locale is neither ja nor en.
+
+pub mod command;
+mod texts;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use moka::future::Cache;
+use serde_json::{Value, json};
+use slack_morphism::prelude::*;
+
+pub use command::Command;
+
+use crate::app::AppState;
+use crate::catalog::Lang;
+use crate::model::{ChannelId, Rule, RuleTrigger};
+use crate::slack::UserProfile;
+use crate::workspace::Workspace;
+
+/// Slack's limit of blocks in one message.
+const MAX_BLOCKS: usize = 50;
+/// Slack's limit of characters in a section's text.
+const MAX_SECTION: usize = 3000;
+
+/// Profiles of users running commands, kept briefly: a command is often followed by
+/// another, and an admin's role rarely changes within a minute.
+#[derive(Clone)]
+pub struct Profiles {
+    cache: Cache<(String, String), Arc<UserProfile>>,
+}
+
+impl Default for Profiles {
+    fn default() -> Self {
+        Self {
+            cache: Cache::builder()
+                .max_capacity(10_000)
+                .time_to_live(Duration::from_secs(60))
+                .build(),
+        }
+    }
+}
+
+/// An ephemeral answer with blocks and its fallback text.
+fn ephemeral(text: String, blocks: Vec<Value>) -> SlackCommandEventResponse {
+    let blocks: Vec<SlackBlock> = blocks
+        .into_iter()
+        .filter_map(|b| serde_json::from_value(b).ok())
+        .collect();
+    SlackCommandEventResponse::new(
+        SlackMessageContent::new()
+            .with_text(text)
+            .with_blocks(blocks),
+    )
+    .with_response_type(SlackMessageResponseType::Ephemeral)
+}
+
+fn section(text: &str) -> Value {
+    json!({"type": "section", "text": {"type": "mrkdwn", "text": crate::render::cut(text, MAX_SECTION)}})
+}
+
+/// Answers one `/herald` command.
+#[tracing::instrument(skip_all, fields(team_id = %event.team_id, user = %event.user_id))]
+pub async fn handle_command(
+    state: &AppState,
+    event: &SlackCommandEvent,
+) -> SlackCommandEventResponse {
+    let team_id = event.team_id.to_string();
+    let Some(workspace) = state.registry.workspace(&team_id).cloned() else {
+        return ephemeral(texts::not_connected(Lang::En).into(), vec![]);
+    };
+    let workspace_lang = state.workspace_state.lang(&workspace).await;
+    let profile = profile(state, &workspace, event.user_id.as_ref()).await;
+    let lang = profile
+        .as_ref()
+        .and_then(|p| p.locale.as_deref())
+        .and_then(locale_lang)
+        .unwrap_or(workspace_lang);
+    let command = Command::parse(event.text.as_deref().unwrap_or_default());
+    tracing::info!(?command, "command");
+    match command {
+        Command::Help => help(lang, None),
+        Command::Unknown(word) => help(lang, Some(texts::unknown(lang, &word))),
+        Command::Invalid {
+            subcommand,
+            argument,
+        } => help(lang, Some(texts::invalid(lang, subcommand, &argument))),
+        Command::List { channel } => match state.store.rules(&team_id).await {
+            Ok(rules) => {
+                let shown: Vec<&Rule> = rules
+                    .iter()
+                    .filter(|r| channel.as_ref().is_none_or(|c| &r.channel == c))
+                    .collect();
+                list(lang, &shown, channel.as_ref())
+            }
+            Err(err) => failure(lang, &err),
+        },
+        Command::Export => match crate::rules_file::export(&state.store, &team_id).await {
+            Ok(json) => ephemeral(
+                format!("{}\n```\n{json}\n```", texts::export_intro(lang)),
+                vec![],
+            ),
+            Err(err) => failure(lang, &err),
+        },
+        Command::Lang(None) => {
+            let text = texts::lang_current(lang, workspace_lang);
+            ephemeral(text.clone(), vec![section(&text)])
+        }
+        Command::Lang(Some(new)) => {
+            if !profile.as_ref().is_some_and(|p| p.is_admin) {
+                let text = texts::admins_only(lang);
+                return ephemeral(text.into(), vec![section(texts::admins_only(lang))]);
+            }
+            if let Err(err) = state.store.set_workspace_lang(&team_id, new.as_str()).await {
+                return failure(lang, &err);
+            }
+            state.workspace_state.invalidate(&team_id).await;
+            tracing::info!(lang = new.as_str(), "workspace language changed");
+            let text = texts::lang_changed(new);
+            ephemeral(text.clone(), vec![section(&text)])
+        }
+    }
+}
+
+/// `ja-JP` → ja, `en-US` → en; other locales fall back to the workspace's language.
+fn locale_lang(locale: &str) -> Option<Lang> {
+    match locale.split(['-', '_']).next()? {
+        "ja" => Some(Lang::Ja),
+        "en" => Some(Lang::En),
+        _ => None,
+    }
+}
+
+/// The user's profile; None when Slack cannot tell (then they are not an admin).
+async fn profile(state: &AppState, workspace: &Workspace, user: &str) -> Option<Arc<UserProfile>> {
+    let key = (workspace.team_id.clone(), user.to_string());
+    if let Some(found) = state.profiles.cache.get(&key).await {
+        return Some(found);
+    }
+    match state
+        .slack
+        .user_profile(workspace.bot_token.expose(), user)
+        .await
+    {
+        Ok(profile) => {
+            let profile = Arc::new(profile);
+            state.profiles.cache.insert(key, profile.clone()).await;
+            Some(profile)
+        }
+        Err(err) => {
+            tracing::warn!(error = %err, "could not read the user's profile; treating as non-admin");
+            None
+        }
+    }
+}
+
+fn failure(lang: Lang, err: &dyn std::error::Error) -> SlackCommandEventResponse {
+    tracing::error!(error = %err, "command failed");
+    ephemeral(
+        texts::failed(lang).into(),
+        vec![section(texts::failed(lang))],
+    )
+}
+
+fn help(lang: Lang, problem: Option<String>) -> SlackCommandEventResponse {
+    let mut blocks = Vec::new();
+    if let Some(problem) = &problem {
+        blocks.push(section(problem));
+    }
+    blocks.push(section(&texts::help(lang)));
+    let text = problem.unwrap_or_else(|| texts::help(lang));
+    ephemeral(text, blocks)
+}
+
+/// The rules, event rules grouped by meeting type, then error rules.
+fn list(lang: Lang, rules: &[&Rule], channel: Option<&ChannelId>) -> SlackCommandEventResponse {
+    let mut blocks = vec![json!({
+        "type": "header",
+        "text": {"type": "plain_text", "text": texts::list_title(lang)}
+    })];
+    if rules.is_empty() {
+        let text = texts::no_rules(lang, channel.map(ChannelId::as_str));
+        blocks.push(section(&text));
+        return ephemeral(text, blocks);
+    }
+    let mut groups: Vec<(Option<String>, Vec<String>)> = Vec::new();
+    let mut errors: Vec<String> = Vec::new();
+    for rule in rules {
+        let line = texts::rule_line(lang, rule);
+        match &rule.trigger {
+            RuleTrigger::Event { meeting_type, .. } => {
+                match groups.iter_mut().find(|(m, _)| m == meeting_type) {
+                    Some((_, lines)) => lines.push(line),
+                    None => groups.push((meeting_type.clone(), vec![line])),
+                }
+            }
+            RuleTrigger::Error { .. } => errors.push(line),
+        }
+    }
+    // "Every meeting type" first, then the types in the order the rules name them.
+    groups.sort_by_key(|(m, _)| m.is_some());
+    let mut sections: Vec<(String, Vec<String>)> = groups
+        .into_iter()
+        .map(|(m, lines)| (texts::meeting_heading(lang, m.as_deref()), lines))
+        .collect();
+    if !errors.is_empty() {
+        sections.push((texts::errors_heading(lang).to_string(), errors));
+    }
+    let mut omitted = 0;
+    for (heading, lines) in sections {
+        let mut text = format!("*{heading}*");
+        for line in lines {
+            if blocks.len() >= MAX_BLOCKS - 2 {
+                omitted += 1;
+                continue;
+            }
+            if text.chars().count() + line.chars().count() + 1 > MAX_SECTION {
+                blocks.push(section(&text));
+                text = String::new();
+            }
+            text.push('\n');
+            text.push_str(&line);
+        }
+        if !text.is_empty() && blocks.len() < MAX_BLOCKS - 1 {
+            blocks.push(section(&text));
+        }
+    }
+    blocks.push(json!({
+        "type": "context",
+        "elements": [{"type": "mrkdwn", "text": texts::list_footer(lang, rules.len(), omitted)}]
+    }));
+    ephemeral(texts::list_title(lang).into(), blocks)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locales_map_to_languages() {
+        assert_eq!(locale_lang("ja-JP"), Some(Lang::Ja));
+        assert_eq!(locale_lang("en-GB"), Some(Lang::En));
+        assert_eq!(locale_lang("en_US"), Some(Lang::En));
+        assert_eq!(locale_lang("fr-FR"), None);
+        assert_eq!(locale_lang(""), None);
+    }
+}

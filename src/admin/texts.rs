@@ -1,0 +1,166 @@
+//! Every text the slash command shows, in Japanese and English.
+
+use crate::catalog::Lang;
+use crate::model::{Mention, Rule, RuleTrigger};
+
+pub fn help(lang: Lang) -> String {
+    match lang {
+        Lang::Ja => "*Herald のコマンド*\n\
+            • `/herald list` — 通知ルールの一覧(`/herald list #チャンネル` でそのチャンネルだけ)\n\
+            • `/herald export` — ルールをJSONで表示(`herald rules import` で読み込めます)\n\
+            • `/herald lang` — ワークスペースの言語を表示、`/herald lang ja|en` で変更(管理者のみ)\n\
+            • `/herald help` — このヘルプ"
+            .into(),
+        Lang::En => "*Herald commands*\n\
+            • `/herald list` — the notification rules (`/herald list #channel` for one channel)\n\
+            • `/herald export` — the rules as JSON (the format `herald rules import` reads)\n\
+            • `/herald lang` — the workspace's language; `/herald lang ja|en` changes it (admins only)\n\
+            • `/herald help` — this help"
+            .into(),
+    }
+}
+
+pub fn unknown(lang: Lang, word: &str) -> String {
+    let word = crate::render::escape(word);
+    match lang {
+        Lang::Ja => format!("`{word}` というコマンドはありません。"),
+        Lang::En => format!("There is no `{word}` command."),
+    }
+}
+
+pub fn invalid(lang: Lang, subcommand: &str, argument: &str) -> String {
+    let argument = crate::render::escape(argument);
+    match (subcommand, lang) {
+        ("list", Lang::Ja) => format!(
+            "`{argument}` はチャンネルとして読めません。`/herald list #チャンネル` のようにチャンネルを選んで指定してください。"
+        ),
+        ("list", Lang::En) => format!(
+            "`{argument}` is not a channel Herald can read. Pick the channel as you type, like `/herald list #channel`."
+        ),
+        (_, Lang::Ja) => {
+            format!("`{argument}` は使えません。`/herald lang ja` か `/herald lang en` です。")
+        }
+        (_, Lang::En) => format!(
+            "`{argument}` is not a language Herald speaks: use `/herald lang ja` or `/herald lang en`."
+        ),
+    }
+}
+
+pub fn not_connected(_lang: Lang) -> &'static str {
+    "Herald is not connected to this workspace. / このワークスペースはHeraldに接続されていません。"
+}
+
+pub fn failed(lang: Lang) -> &'static str {
+    lang.pick(
+        "Herald側でエラーが発生しました。しばらくしてからもう一度お試しください。",
+        "Something went wrong on Herald's side. Please try again in a moment.",
+    )
+}
+
+pub fn admins_only(lang: Lang) -> &'static str {
+    lang.pick(
+        "この変更はワークスペースの管理者またはオーナーだけが行えます。設定の確認は誰でもできます。",
+        "Only workspace admins and owners can change this. Anyone can look at the settings.",
+    )
+}
+
+pub fn lang_current(lang: Lang, workspace: Lang) -> String {
+    let name = language_name(lang, workspace);
+    match lang {
+        Lang::Ja => format!(
+            "このワークスペースの通知の言語は{name}です。`/herald lang ja|en` で変更できます(管理者のみ)。"
+        ),
+        Lang::En => format!(
+            "This workspace's notifications are in {name}. `/herald lang ja|en` changes it (admins only)."
+        ),
+    }
+}
+
+pub fn lang_changed(new: Lang) -> String {
+    match new {
+        Lang::Ja => "これからの通知は日本語で送ります。".into(),
+        Lang::En => "Notifications will be in English from now on.".into(),
+    }
+}
+
+fn language_name(lang: Lang, of: Lang) -> &'static str {
+    match (lang, of) {
+        (Lang::Ja, Lang::Ja) => "日本語",
+        (Lang::Ja, Lang::En) => "英語",
+        (Lang::En, Lang::Ja) => "Japanese",
+        (Lang::En, Lang::En) => "English",
+    }
+}
+
+pub fn export_intro(lang: Lang) -> &'static str {
+    lang.pick(
+        "現在のルール(`herald rules import` でそのまま読み込めます):",
+        "The current rules (`herald rules import` reads this as it is):",
+    )
+}
+
+pub fn list_title(lang: Lang) -> &'static str {
+    lang.pick("Herald の通知ルール", "Herald notification rules")
+}
+
+pub fn no_rules(lang: Lang, channel: Option<&str>) -> String {
+    match (lang, channel) {
+        (Lang::Ja, Some(c)) => format!("<#{c}> に通知するルールはありません。"),
+        (Lang::En, Some(c)) => format!("No rule posts to <#{c}>."),
+        (Lang::Ja, None) => "ルールはまだありません。`herald rules import` で読み込めます。".into(),
+        (Lang::En, None) => "There are no rules yet. Load them with `herald rules import`.".into(),
+    }
+}
+
+pub fn meeting_heading(lang: Lang, meeting_type: Option<&str>) -> String {
+    match (lang, meeting_type) {
+        (Lang::Ja, None) => "すべての面談タイプ".into(),
+        (Lang::En, None) => "Every meeting type".into(),
+        (Lang::Ja, Some(m)) => format!("面談タイプ `{}`", crate::render::escape(m)),
+        (Lang::En, Some(m)) => format!("Meeting type `{}`", crate::render::escape(m)),
+    }
+}
+
+pub fn errors_heading(lang: Lang) -> &'static str {
+    lang.pick("エラー通知", "Error notifications")
+}
+
+/// One rule as a bullet: what → where, whom, and whether it is off.
+pub fn rule_line(lang: Lang, rule: &Rule) -> String {
+    let what = match &rule.trigger {
+        RuleTrigger::Event { event_type, .. } => event_type.label(lang).to_string(),
+        RuleTrigger::Error { categories } => categories
+            .iter()
+            .map(|c| c.label(lang))
+            .collect::<Vec<_>>()
+            .join(lang.pick("、", ", ")),
+    };
+    // Ephemeral replies notify no one, so mentions show as names without a ping.
+    let mentions: Vec<String> = rule.mentions.iter().map(Mention::to_mrkdwn).collect();
+    let mut line = format!("• {what} → <#{}>", rule.channel);
+    if !mentions.is_empty() {
+        line.push_str(&format!(
+            " {} {}",
+            lang.pick("メンション:", "mentions"),
+            mentions.join(" ")
+        ));
+    }
+    if !rule.enabled {
+        line.push_str(lang.pick("(無効)", " (off)"));
+    }
+    line
+}
+
+pub fn list_footer(lang: Lang, count: usize, omitted: usize) -> String {
+    let mut text = match lang {
+        Lang::Ja => format!("{count} 件 · `/herald export` でJSON"),
+        Lang::En => format!("{count} rules · `/herald export` for JSON"),
+    };
+    if omitted > 0 {
+        text.push_str(&match lang {
+            Lang::Ja => format!(" · 表示しきれない {omitted} 件を省略"),
+            Lang::En => format!(" · {omitted} not shown"),
+        });
+    }
+    text
+}
