@@ -138,6 +138,11 @@ impl App {
                 post(slack::http::commands)
                     .layer(DefaultBodyLimit::max(slack::http::MAX_BODY_BYTES)),
             )
+            .route(
+                "/slack/interactions",
+                post(slack::http::interactions)
+                    .layer(DefaultBodyLimit::max(slack::http::MAX_BODY_BYTES)),
+            )
             .route("/healthz", get(healthz))
             .with_state(self.state.clone())
     }

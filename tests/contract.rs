@@ -185,9 +185,12 @@ fn manifest_urls_are_routes_herald_serves() {
     }
     assert_eq!(
         manifest["settings"]["interactivity"]["is_enabled"],
-        json!(false),
-        "no /slack/interactions route yet"
+        json!(true)
     );
+    let interactions = manifest["settings"]["interactivity"]["request_url"]
+        .as_str()
+        .unwrap();
+    assert_eq!(url_path(interactions), "/slack/interactions");
     assert_eq!(manifest["settings"]["socket_mode_enabled"], json!(false));
 
     // The slash command Herald answers, with channels escaped so `/herald list #x` names an id.

@@ -7,6 +7,8 @@ use crate::model::ChannelId;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
     Help,
+    /// Open the add-rule modal.
+    Add,
     /// Rules, optionally only those posting to one channel.
     List {
         channel: Option<ChannelId>,
@@ -50,6 +52,7 @@ impl Command {
                 },
             },
             "export" | "エクスポート" => Command::Export,
+            "add" | "追加" => Command::Add,
             "lang" | "言語" => match rest.as_slice() {
                 [] => Command::Lang(None),
                 [one] => match one.to_lowercase().parse::<Lang>() {
@@ -134,6 +137,7 @@ mod tests {
                 },
             ),
             ("export", Command::Export),
+            ("add", Command::Add),
             ("lang", Command::Lang(None)),
             ("lang en", Command::Lang(Some(Lang::En))),
             ("lang JA", Command::Lang(Some(Lang::Ja))),

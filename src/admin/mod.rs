@@ -7,6 +7,7 @@
 //! (`/herald lang`) is used for notifications and when the locale is neither ja nor en.
 
 pub mod command;
+pub mod modal;
 mod texts;
 
 use std::sync::Arc;
@@ -85,6 +86,33 @@ pub async fn handle_command(
     let command = Command::parse(event.text.as_deref().unwrap_or_default());
     tracing::info!(?command, "command");
     match command {
+        Command::Add => {
+            if !profile.as_ref().is_some_and(|p| p.is_admin) {
+                return ephemeral(
+                    texts::admins_only(lang).into(),
+                    vec![section(texts::admins_only(lang))],
+                );
+            }
+            // The trigger expires 3 seconds after the command: open the modal first.
+            match state
+                .slack
+                .open_view(
+                    workspace.bot_token.expose(),
+                    event.trigger_id.as_ref(),
+                    modal::add_rule(lang),
+                )
+                .await
+            {
+                Ok(()) => SlackCommandEventResponse::new(SlackMessageContent::new()),
+                Err(err) => {
+                    tracing::warn!(error = %err, "could not open the rule modal");
+                    ephemeral(
+                        texts::modal_failed(lang).into(),
+                        vec![section(texts::modal_failed(lang))],
+                    )
+                }
+            }
+        }
         Command::Help => help(lang, None),
         Command::Unknown(word) => help(lang, Some(texts::unknown(lang, &word))),
         Command::Invalid {
@@ -124,6 +152,134 @@ pub async fn handle_command(
             tracing::info!(lang = new.as_str(), "workspace language changed");
             let text = texts::lang_changed(new);
             ephemeral(text.clone(), vec![section(&text)])
+        }
+    }
+}
+
+/// Answers a modal submission or button press. Everything is checked again here, on
+/// the server: who submits, and what they submitted.
+#[tracing::instrument(skip_all)]
+pub async fn handle_interaction(
+    state: &AppState,
+    event: &SlackInteractionEvent,
+) -> SlackInteractionResponse {
+    match event {
+        SlackInteractionEvent::ViewSubmission(submission) => {
+            let SlackView::Modal(view) = &submission.view.view else {
+                return SlackInteractionResponse::Empty;
+            };
+            match view.callback_id.as_ref().map(AsRef::as_ref) {
+                Some(modal::ADD_RULE) => submit_rule(state, submission, view).await,
+                _ => SlackInteractionResponse::Empty,
+            }
+        }
+        _ => SlackInteractionResponse::Empty,
+    }
+}
+
+fn field_errors(errors: modal::FieldErrors) -> SlackInteractionResponse {
+    let errors = errors
+        .into_iter()
+        .map(|(block, text)| (block.to_string(), text))
+        .collect();
+    SlackViewSubmissionResponse::Errors(SlackViewSubmissionErrorsResponse::new(errors)).into()
+}
+
+async fn submit_rule(
+    state: &AppState,
+    submission: &SlackInteractionViewSubmissionEvent,
+    view: &SlackModalView,
+) -> SlackInteractionResponse {
+    let team_id = submission.team.id.to_string();
+    let lang = view
+        .private_metadata
+        .as_deref()
+        .and_then(|l| l.parse().ok())
+        .unwrap_or(Lang::En);
+    let Some(workspace) = state.registry.workspace(&team_id).cloned() else {
+        return field_errors(vec![(modal::EVENT_TYPE, texts::not_connected(lang).into())]);
+    };
+    let user = submission.user.id.to_string();
+    if !profile(state, &workspace, &user)
+        .await
+        .is_some_and(|p| p.is_admin)
+    {
+        return field_errors(vec![(modal::EVENT_TYPE, texts::admins_only(lang).into())]);
+    }
+    let values = submission
+        .view
+        .state_params
+        .state
+        .as_ref()
+        .map(|s| s.values.clone())
+        .unwrap_or_default();
+    let rule = match modal::read_rule(&values, lang) {
+        Ok(rule) => rule,
+        Err(errors) => return field_errors(errors),
+    };
+    if let Err(problem) = check_channel(state, &workspace, rule.channel.as_str(), lang).await {
+        return field_errors(vec![(modal::CHANNEL, problem)]);
+    }
+    let existing = match state.store.rules(&team_id).await {
+        Ok(rules) => rules,
+        Err(err) => {
+            tracing::error!(error = %err, "could not read rules");
+            return field_errors(vec![(modal::EVENT_TYPE, texts::failed(lang).into())]);
+        }
+    };
+    if existing
+        .iter()
+        .any(|r| r.trigger == rule.trigger && r.channel == rule.channel)
+    {
+        return field_errors(vec![(modal::CHANNEL, texts::duplicate_rule(lang).into())]);
+    }
+    match state.store.add_rule(&team_id, &rule).await {
+        Ok(stored) => {
+            state.rules.invalidate(&team_id).await;
+            tracing::info!(rule_id = %stored.id, %user, "rule added");
+            SlackInteractionResponse::Empty
+        }
+        Err(err) => {
+            tracing::error!(error = %err, "could not store the rule");
+            field_errors(vec![(modal::EVENT_TYPE, texts::failed(lang).into())])
+        }
+    }
+}
+
+/// A channel a rule may post to: not archived, not another organization's Slack
+/// Connect channel, and Herald a member if it is private.
+async fn check_channel(
+    state: &AppState,
+    workspace: &Workspace,
+    channel: &str,
+    lang: Lang,
+) -> Result<(), String> {
+    match state
+        .slack
+        .channel_info(workspace.bot_token.expose(), channel)
+        .await
+    {
+        Ok(info) if info.is_archived => Err(texts::channel_archived(lang).into()),
+        Ok(info)
+            if info.is_ext_shared
+                && info
+                    .context_team_id
+                    .as_deref()
+                    .is_some_and(|t| t != workspace.team_id) =>
+        {
+            Err(texts::channel_external(lang).into())
+        }
+        Ok(info) if info.is_private && !info.is_member => {
+            Err(texts::channel_invite(lang, info.name.as_deref()))
+        }
+        Ok(_) => Ok(()),
+        // A private channel Herald is not in looks like this to Herald.
+        Err(crate::slack::SlackError::Api { code }) if code == "channel_not_found" => {
+            Err(texts::channel_invite(lang, None))
+        }
+        Err(err) => {
+            tracing::warn!(error = %err, "could not check the channel");
+            Err(texts::channel_unchecked(lang).into())
         }
     }
 }

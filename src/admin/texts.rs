@@ -6,12 +6,14 @@ use crate::model::{Mention, Rule, RuleTrigger};
 pub fn help(lang: Lang) -> String {
     match lang {
         Lang::Ja => "*Herald のコマンド*\n\
+            • `/herald add` — 通知ルールを追加(管理者のみ)\n\
             • `/herald list` — 通知ルールの一覧(`/herald list #チャンネル` でそのチャンネルだけ)\n\
             • `/herald export` — ルールをJSONで表示(`herald rules import` で読み込めます)\n\
             • `/herald lang` — ワークスペースの言語を表示、`/herald lang ja|en` で変更(管理者のみ)\n\
             • `/herald help` — このヘルプ"
             .into(),
         Lang::En => "*Herald commands*\n\
+            • `/herald add` — add a notification rule (admins only)\n\
             • `/herald list` — the notification rules (`/herald list #channel` for one channel)\n\
             • `/herald export` — the rules as JSON (the format `herald rules import` reads)\n\
             • `/herald lang` — the workspace's language; `/herald lang ja|en` changes it (admins only)\n\
@@ -163,4 +165,51 @@ pub fn list_footer(lang: Lang, count: usize, omitted: usize) -> String {
         });
     }
     text
+}
+
+pub fn modal_failed(lang: Lang) -> &'static str {
+    lang.pick(
+        "フォームを開けませんでした。もう一度 `/herald add` を実行してください。",
+        "The form could not be opened. Please run `/herald add` again.",
+    )
+}
+
+pub fn channel_archived(lang: Lang) -> &'static str {
+    lang.pick(
+        "このチャンネルはアーカイブされています。別のチャンネルを選ぶか、アーカイブを解除してください。",
+        "This channel is archived. Choose another one, or unarchive it first.",
+    )
+}
+
+pub fn channel_external(lang: Lang) -> &'static str {
+    lang.pick(
+        "別の組織から Slack コネクトで共有されたチャンネルには通知できません。",
+        "Herald cannot post to a Slack Connect channel owned by another organization.",
+    )
+}
+
+pub fn channel_invite(lang: Lang, name: Option<&str>) -> String {
+    let name = name.map_or_else(String::new, |n| format!(" #{}", crate::render::escape(n)));
+    match lang {
+        Lang::Ja => format!(
+            "Heraldはプライベートチャンネル{name}に参加していません。そのチャンネルで `/invite @Herald` を実行してから、もう一度追加してください。"
+        ),
+        Lang::En => format!(
+            "Herald is not in the private channel{name}. Type `/invite @Herald` in that channel, then add the rule again."
+        ),
+    }
+}
+
+pub fn channel_unchecked(lang: Lang) -> &'static str {
+    lang.pick(
+        "Slackでチャンネルを確認できませんでした。しばらくしてからもう一度お試しください。",
+        "Slack could not confirm the channel just now. Please try again in a moment.",
+    )
+}
+
+pub fn duplicate_rule(lang: Lang) -> &'static str {
+    lang.pick(
+        "同じイベント・面談タイプ・チャンネルのルールがすでにあります。",
+        "A rule for this event, meeting type and channel already exists.",
+    )
 }

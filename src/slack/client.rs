@@ -253,6 +253,22 @@ impl SlackApi {
         })
     }
 
+    /// Opens a modal with a trigger id (single-use, valid for 3 seconds).
+    pub async fn open_view(
+        &self,
+        token: &str,
+        trigger_id: &str,
+        view: serde_json::Value,
+    ) -> Result<(), SlackError> {
+        let view: SlackView = serde_json::from_value(view)
+            .map_err(|e| SlackError::Protocol(format!("view does not parse: {e}")))?;
+        let token = api_token(token);
+        let session = self.client.open_session(&token);
+        let request = SlackApiViewsOpenRequest::new(trigger_id.into(), view);
+        self.timed(session.views_open(&request)).await?;
+        Ok(())
+    }
+
     /// The Slack user with this email, if any.
     pub async fn user_by_email(
         &self,

@@ -147,3 +147,34 @@ pub async fn commands(
     };
     Json(crate::admin::handle_command(&state, &event).await).into_response()
 }
+
+/// The form Slack posts interactions in: one field, `payload`, holding JSON.
+#[derive(serde::Deserialize)]
+struct InteractionForm {
+    payload: String,
+}
+
+/// `POST /slack/interactions`: modal submissions and button presses.
+pub async fn interactions(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let body = match verified(&state, &headers, body) {
+        Ok(b) => b,
+        Err(refusal) => return refusal.into_response(),
+    };
+    let event: SlackInteractionEvent = match serde_urlencoded::from_bytes::<InteractionForm>(&body)
+        .map_err(|e| e.to_string())
+        .and_then(|f| serde_json::from_str(&f.payload).map_err(|e| e.to_string()))
+    {
+        Ok(e) => e,
+        Err(e) => {
+            return error(StatusCode::BAD_REQUEST, "malformed_interaction", &e).into_response();
+        }
+    };
+    match crate::admin::handle_interaction(&state, &event).await {
+        SlackInteractionResponse::Empty => StatusCode::OK.into_response(),
+        response => Json(response).into_response(),
+    }
+}

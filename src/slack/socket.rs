@@ -20,7 +20,8 @@ pub async fn start(
 ) -> Result<Listener, SlackClientError> {
     let callbacks = SlackSocketModeListenerCallbacks::new()
         .with_push_events(on_push)
-        .with_command_events(on_command);
+        .with_command_events(on_command)
+        .with_interaction_events(on_interaction);
     let environment = Arc::new(
         SlackClientEventsListenerEnvironment::new(state.slack.client())
             .with_error_handler(on_error)
@@ -45,6 +46,18 @@ async fn on_push(
         .await
         .map(|_| ())
         .map_err(|e| Box::new(e) as _)
+}
+
+async fn on_interaction(
+    event: SlackInteractionEvent,
+    _client: Arc<SlackClient<Connector>>,
+    states: SlackClientEventsUserState,
+) -> UserCallbackResult<SlackInteractionResponse> {
+    let state = states.read().await.get_user_state::<AppState>().cloned();
+    match state {
+        Some(state) => Ok(crate::admin::handle_interaction(&state, &event).await),
+        None => Err("Herald's state is missing from the Socket Mode listener".into()),
+    }
 }
 
 async fn on_command(

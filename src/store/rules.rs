@@ -74,6 +74,25 @@ impl Store {
         rows.into_iter().map(RuleRow::into_rule).collect()
     }
 
+    /// Adds one rule after the workspace's others; returns it as stored.
+    pub async fn add_rule(&self, team_id: &str, rule: &NewRule) -> Result<Rule, StoreError> {
+        let mut tx = self.begin().await?;
+        let position: i64 = sqlx::query_scalar(
+            "SELECT COALESCE(MAX(position), -1) + 1 FROM rules WHERE team_id = $1",
+        )
+        .bind(team_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        let id = new_id("rul");
+        insert_rule(&mut tx, team_id, &id, rule, position).await?;
+        tx.commit().await?;
+        self.rules(team_id)
+            .await?
+            .into_iter()
+            .find(|r| r.id == id)
+            .ok_or_else(|| StoreError::Corrupt(format!("rule {id} vanished after insert")))
+    }
+
     /// Replaces all rules of a workspace in one transaction (import is all or nothing).
     pub async fn replace_rules(
         &self,
@@ -85,48 +104,60 @@ impl Store {
             .bind(team_id)
             .execute(&mut *tx)
             .await?;
-        let now = now_ms();
         for (position, rule) in rules.iter().enumerate() {
-            let (kind, event_type, meeting_type, categories) = match &rule.trigger {
-                RuleTrigger::Event {
-                    event_type,
-                    meeting_type,
-                } => (
-                    "event",
-                    Some(event_type.as_str()),
-                    meeting_type.as_deref(),
-                    None,
-                ),
-                RuleTrigger::Error { categories } => {
-                    let names: Vec<&str> = categories.iter().map(|c| c.as_str()).collect();
-                    (
-                        "error",
-                        None,
-                        None,
-                        Some(serde_json::json!(names).to_string()),
-                    )
-                }
-            };
-            sqlx::query(
-                "INSERT INTO rules (id, team_id, kind, event_type, meeting_type, categories, \
-                 channel, mentions, enabled, position, version, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11, $11)",
-            )
-            .bind(new_id("rul"))
-            .bind(team_id)
-            .bind(kind)
-            .bind(event_type)
-            .bind(meeting_type)
-            .bind(categories)
-            .bind(rule.channel.as_str())
-            .bind(serde_json::json!(rule.mentions.ids()).to_string())
-            .bind(i64::from(rule.enabled))
-            .bind(i64::try_from(position).unwrap_or(i64::MAX))
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+            let position = i64::try_from(position).unwrap_or(i64::MAX);
+            insert_rule(&mut tx, team_id, &new_id("rul"), rule, position).await?;
         }
         tx.commit().await?;
         self.rules(team_id).await
     }
+}
+
+async fn insert_rule(
+    conn: &mut sqlx::AnyConnection,
+    team_id: &str,
+    id: &str,
+    rule: &NewRule,
+    position: i64,
+) -> Result<(), StoreError> {
+    let (kind, event_type, meeting_type, categories) = match &rule.trigger {
+        RuleTrigger::Event {
+            event_type,
+            meeting_type,
+        } => (
+            "event",
+            Some(event_type.as_str()),
+            meeting_type.as_deref(),
+            None,
+        ),
+        RuleTrigger::Error { categories } => {
+            let names: Vec<&str> = categories.iter().map(|c| c.as_str()).collect();
+            (
+                "error",
+                None,
+                None,
+                Some(serde_json::json!(names).to_string()),
+            )
+        }
+    };
+    let now = now_ms();
+    sqlx::query(
+        "INSERT INTO rules (id, team_id, kind, event_type, meeting_type, categories, \
+         channel, mentions, enabled, position, version, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11, $11)",
+    )
+    .bind(id)
+    .bind(team_id)
+    .bind(kind)
+    .bind(event_type)
+    .bind(meeting_type)
+    .bind(categories)
+    .bind(rule.channel.as_str())
+    .bind(serde_json::json!(rule.mentions.ids()).to_string())
+    .bind(i64::from(rule.enabled))
+    .bind(position)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }

@@ -1,0 +1,259 @@
+//! The rule modal: its Block Kit, and reading a submission back into a rule.
+//!
+//! Pure: the view is JSON, a submission is Slack's `state.values`, and what cannot be
+//! right (no event type, more than three mentions) comes back as Slack's inline errors,
+//! keyed by block id. Checks that need Slack or the store (the channel, duplicates) are
+//! made by the caller.
+
+use std::collections::HashMap;
+
+use serde_json::{Value, json};
+use slack_morphism::prelude::{SlackActionId, SlackBlockId, SlackViewStateValue};
+
+use crate::catalog::{EventType, Lang};
+use crate::model::{ChannelId, Mention, Mentions, NewRule, RuleTrigger};
+
+/// `callback_id` of the add-rule modal.
+pub const ADD_RULE: &str = "herald_rule_add";
+
+pub const EVENT_TYPE: &str = "event_type";
+pub const MEETING_TYPE: &str = "meeting_type";
+pub const CHANNEL: &str = "channel";
+pub const MENTIONS: &str = "mentions";
+pub const ENABLED: &str = "enabled";
+
+/// Inline errors for `response_action: errors`, by block id.
+pub type FieldErrors = Vec<(&'static str, String)>;
+
+fn plain(text: &str) -> Value {
+    json!({"type": "plain_text", "text": text})
+}
+
+/// The modal that adds a meeting-type rule.
+pub fn add_rule(lang: Lang) -> Value {
+    let options: Vec<Value> = EventType::MEETING
+        .iter()
+        .map(|t| json!({"text": plain(t.label(lang)), "value": t.as_str()}))
+        .collect();
+    let enabled = json!({"text": plain(lang.pick("有効", "Enabled")), "value": "on"});
+    json!({
+        "type": "modal",
+        "callback_id": ADD_RULE,
+        "title": plain(lang.pick("通知ルールの追加", "Add a rule")),
+        "submit": plain(lang.pick("追加", "Add")),
+        "close": plain(lang.pick("キャンセル", "Cancel")),
+        "private_metadata": lang.as_str(),
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": EVENT_TYPE,
+                "label": plain(lang.pick("イベント", "Event")),
+                "element": {
+                    "type": "static_select",
+                    "action_id": EVENT_TYPE,
+                    "placeholder": plain(lang.pick("通知するイベント", "What to notify about")),
+                    "options": options
+                }
+            },
+            {
+                "type": "input",
+                "block_id": MEETING_TYPE,
+                "optional": true,
+                "label": plain(lang.pick("面談タイプ", "Meeting type")),
+                "hint": plain(lang.pick(
+                    "面談タイプのIDです。空欄ならすべての面談タイプに通知します。",
+                    "The meeting type's id. Leave it empty for every meeting type."
+                )),
+                "element": {"type": "plain_text_input", "action_id": MEETING_TYPE, "max_length": 200}
+            },
+            {
+                "type": "input",
+                "block_id": CHANNEL,
+                "label": plain(lang.pick("チャンネル", "Channel")),
+                "hint": plain(lang.pick(
+                    "プライベートチャンネルには先に /invite @Herald でHeraldを招待してください。",
+                    "For a private channel, first invite Herald with /invite @Herald."
+                )),
+                "element": {
+                    "type": "conversations_select",
+                    "action_id": CHANNEL,
+                    "placeholder": plain(lang.pick("通知先", "Where to post")),
+                    "filter": {
+                        "include": ["public", "private"],
+                        "exclude_external_shared_channels": true,
+                        "exclude_bot_users": true
+                    }
+                }
+            },
+            {
+                "type": "input",
+                "block_id": MENTIONS,
+                "optional": true,
+                "label": plain(lang.pick("メンション先(最大3名)", "Mention (up to 3)")),
+                "element": {
+                    "type": "multi_users_select",
+                    "action_id": MENTIONS,
+                    "max_selected_items": Mentions::MAX
+                }
+            },
+            {
+                "type": "input",
+                "block_id": ENABLED,
+                "optional": true,
+                "label": plain(lang.pick("状態", "Status")),
+                "element": {
+                    "type": "checkboxes",
+                    "action_id": ENABLED,
+                    "options": [enabled.clone()],
+                    "initial_options": [enabled]
+                }
+            }
+        ]
+    })
+}
+
+type Values = HashMap<SlackBlockId, HashMap<SlackActionId, SlackViewStateValue>>;
+
+fn value<'a>(values: &'a Values, block: &str) -> Option<&'a SlackViewStateValue> {
+    values
+        .get(&SlackBlockId(block.into()))?
+        .get(&SlackActionId(block.into()))
+}
+
+/// Reads a submitted add-rule modal.
+pub fn read_rule(values: &Values, lang: Lang) -> Result<NewRule, FieldErrors> {
+    let mut errors: FieldErrors = Vec::new();
+    let event_type = value(values, EVENT_TYPE)
+        .and_then(|v| v.selected_option.as_ref())
+        .and_then(|o| EventType::parse(&o.value).ok())
+        .filter(|t| t.error_category().is_none());
+    if event_type.is_none() {
+        errors.push((
+            EVENT_TYPE,
+            lang.pick("イベントを選んでください。", "Choose an event.")
+                .into(),
+        ));
+    }
+    let meeting_type = value(values, MEETING_TYPE)
+        .and_then(|v| v.value.as_deref())
+        .map(str::trim)
+        .filter(|m| !m.is_empty())
+        .map(str::to_string);
+    let channel = value(values, CHANNEL)
+        .and_then(|v| v.selected_conversation.as_ref().map(ToString::to_string))
+        .and_then(|c| ChannelId::parse(&c).ok());
+    if channel.is_none() {
+        errors.push((
+            CHANNEL,
+            lang.pick("チャンネルを選んでください。", "Choose a channel.")
+                .into(),
+        ));
+    }
+    let users: Vec<Mention> = value(values, MENTIONS)
+        .and_then(|v| v.selected_users.as_ref())
+        .map(|users| {
+            users
+                .iter()
+                .filter_map(|u| Mention::parse(u.as_ref()).ok())
+                .collect()
+        })
+        .unwrap_or_default();
+    let mentions = match Mentions::new(users) {
+        Ok(m) => Some(m),
+        Err(_) => {
+            errors.push((
+                MENTIONS,
+                lang.pick(
+                    "メンションできるのは最大3名です。",
+                    "Mention at most 3 people.",
+                )
+                .into(),
+            ));
+            None
+        }
+    };
+    let enabled = value(values, ENABLED)
+        .and_then(|v| v.selected_options.as_ref())
+        .is_some_and(|o| o.iter().any(|o| o.value == "on"));
+    match (event_type, channel, mentions) {
+        (Some(event_type), Some(channel), Some(mentions)) if errors.is_empty() => Ok(NewRule {
+            trigger: RuleTrigger::Event {
+                event_type,
+                meeting_type,
+            },
+            channel,
+            mentions,
+            enabled,
+        }),
+        _ => Err(errors),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn values(json: Value) -> Values {
+        serde_json::from_value(json).unwrap()
+    }
+
+    fn submission(users: &[&str]) -> Value {
+        json!({
+            "event_type": {"event_type": {"type": "static_select", "selected_option": {"text": {"type": "plain_text", "text": "面談予約"}, "value": "booking.created"}}},
+            "meeting_type": {"meeting_type": {"type": "plain_text_input", "value": " mt_1 "}},
+            "channel": {"channel": {"type": "conversations_select", "selected_conversation": "C0GENERAL"}},
+            "mentions": {"mentions": {"type": "multi_users_select", "selected_users": users}},
+            "enabled": {"enabled": {"type": "checkboxes", "selected_options": [{"text": {"type": "plain_text", "text": "有効"}, "value": "on"}]}}
+        })
+    }
+
+    #[test]
+    fn a_complete_submission_reads_as_a_rule() {
+        let rule = read_rule(&values(submission(&["U0AAA111", "U0BBB222"])), Lang::Ja).unwrap();
+        assert_eq!(
+            rule.trigger,
+            RuleTrigger::Event {
+                event_type: EventType::BookingCreated,
+                meeting_type: Some("mt_1".into())
+            }
+        );
+        assert_eq!(rule.channel.as_str(), "C0GENERAL");
+        assert_eq!(rule.mentions.ids(), ["U0AAA111", "U0BBB222"]);
+        assert!(rule.enabled);
+    }
+
+    #[test]
+    fn problems_come_back_as_inline_errors_on_their_blocks() {
+        let errors =
+            read_rule(&values(submission(&["U01", "U02", "U03", "U04"])), Lang::En).unwrap_err();
+        assert_eq!(
+            errors,
+            vec![(MENTIONS, "Mention at most 3 people.".to_string())]
+        );
+        let errors = read_rule(&values(json!({})), Lang::En).unwrap_err();
+        let blocks: Vec<&str> = errors.iter().map(|(b, _)| *b).collect();
+        assert_eq!(blocks, [EVENT_TYPE, CHANNEL]);
+    }
+
+    #[test]
+    fn the_modal_respects_slacks_limits_in_both_languages() {
+        for lang in [Lang::Ja, Lang::En] {
+            let view = add_rule(lang);
+            for key in ["title", "submit", "close"] {
+                assert!(
+                    view[key]["text"].as_str().unwrap().chars().count() <= 24,
+                    "{key}"
+                );
+            }
+            for option in view["blocks"][0]["element"]["options"].as_array().unwrap() {
+                assert!(option["text"]["text"].as_str().unwrap().chars().count() <= 75);
+            }
+            let parsed: slack_morphism::prelude::SlackView =
+                serde_json::from_value(view).expect("a modal slack-morphism understands");
+            assert!(matches!(
+                parsed,
+                slack_morphism::prelude::SlackView::Modal(_)
+            ));
+        }
+    }
+}
