@@ -1230,3 +1230,915 @@ async fn socket_send_without_client_times_out() {
     );
     assert!(emu.socket_acks().is_empty());
 }
+
+// ----- Views (modals, App Home) and interaction payloads -----
+
+/// A `SlackView` built from Slack's JSON (slack-morphism's own model, sent as it serialises).
+fn slack_view(v: Value) -> SlackView {
+    serde_json::from_value(v).expect("a view slack-morphism can model")
+}
+
+fn modal_json(title: &str, callback_id: &str) -> Value {
+    json!({
+        "type": "modal",
+        "callback_id": callback_id,
+        "title": {"type": "plain_text", "text": title},
+        "submit": {"type": "plain_text", "text": "Save"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "private_metadata": "C0123",
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": "route",
+                "label": {"type": "plain_text", "text": "Route"},
+                "element": {
+                    "type": "static_select",
+                    "action_id": "target",
+                    "options": [
+                        {"text": {"type": "plain_text", "text": "Alerts"}, "value": "alerts"},
+                        {"text": {"type": "plain_text", "text": "Deploys"}, "value": "deploys"},
+                    ],
+                },
+            },
+            {
+                "type": "actions",
+                "block_id": "more",
+                "elements": [{
+                    "type": "button",
+                    "action_id": "add_rule",
+                    "text": {"type": "plain_text", "text": "Add rule"},
+                    "value": "add",
+                }],
+            },
+        ],
+    })
+}
+
+fn open_req(trigger: &str, view: Value) -> SlackApiViewsOpenRequest {
+    SlackApiViewsOpenRequest::new(trigger.to_string().into(), slack_view(view))
+}
+
+fn response_messages<T: std::fmt::Debug>(result: Result<T, SlackClientError>) -> (String, Value) {
+    match result {
+        Err(SlackClientError::ApiError(e)) => {
+            let body: Value = serde_json::from_str(e.http_response_body.as_deref().unwrap_or("{}"))
+                .unwrap_or_default();
+            (e.code, body["response_metadata"]["messages"].clone())
+        }
+        other => panic!("expected a Slack API error, got {other:?}"),
+    }
+}
+
+/// `view_submission` payload from slackapi/bolt-python
+/// (tests/scenario_tests/test_view_submission.py @ a2f21ae4b1d1d63a6a5dc533aa53a8c4badd103d).
+fn real_view_submission() -> Value {
+    json!({
+        "type": "view_submission",
+        "team": {"id": "T111", "domain": "workspace-domain", "enterprise_id": "E111", "enterprise_name": "Sandbox Org"},
+        "user": {"id": "W111", "username": "primary-owner", "name": "primary-owner", "team_id": "T111"},
+        "api_app_id": "A111",
+        "token": "verification_token",
+        "trigger_id": "111.222.valid",
+        "view": {
+            "id": "V111",
+            "team_id": "T111",
+            "type": "modal",
+            "blocks": [{
+                "type": "input",
+                "block_id": "hspI",
+                "label": {"type": "plain_text", "text": "Label"},
+                "optional": false,
+                "element": {"type": "plain_text_input", "action_id": "maBWU"},
+            }],
+            "private_metadata": "This is for you!",
+            "callback_id": "view-id",
+            "state": {"values": {"hspI": {"maBWU": {"type": "plain_text_input", "value": "test"}}}},
+            "hash": "1596530361.3wRYuk3R",
+            "title": {"type": "plain_text", "text": "My App"},
+            "clear_on_close": false,
+            "notify_on_close": false,
+            "close": {"type": "plain_text", "text": "Cancel"},
+            "submit": {"type": "plain_text", "text": "Submit"},
+            "previous_view_id": null,
+            "root_view_id": "V111",
+            "app_id": "A111",
+            "external_id": "",
+            "app_installed_team_id": "T111",
+            "bot_id": "B111",
+        },
+        "response_urls": [],
+    })
+}
+
+/// `block_actions` payload (a button in a message) from slackapi/bolt-python
+/// (tests/scenario_tests/test_block_actions.py @ a2f21ae4b1d1d63a6a5dc533aa53a8c4badd103d).
+fn real_block_actions() -> Value {
+    json!({
+        "type": "block_actions",
+        "user": {"id": "W111", "username": "primary-owner", "name": "primary-owner", "team_id": "T111"},
+        "api_app_id": "A111",
+        "token": "verification_token",
+        "container": {"type": "message", "message_ts": "111.222", "channel_id": "C111", "is_ephemeral": true},
+        "trigger_id": "111.222.valid",
+        "team": {"id": "T111", "domain": "workspace-domain", "enterprise_id": "E111", "enterprise_name": "Sandbox Org"},
+        "channel": {"id": "C111", "name": "test-channel"},
+        "response_url": "https://hooks.slack.com/actions/T111/111/random-value",
+        "actions": [{
+            "action_id": "a",
+            "block_id": "b",
+            "text": {"type": "plain_text", "text": "Button", "emoji": true},
+            "value": "click_me_123",
+            "type": "button",
+            "action_ts": "1596530385.194939",
+        }],
+    })
+}
+
+fn top_level_keys(v: &Value) -> std::collections::BTreeSet<String> {
+    v.as_object()
+        .expect("payload object")
+        .keys()
+        .cloned()
+        .collect()
+}
+
+#[tokio::test]
+async fn views_open_with_a_fresh_trigger() {
+    let (emu, ws, client) = setup().await;
+    let ada = emu.add_user("T0001", "Ada", "ada@example.com");
+    let t = token(&ws.bot_token);
+    let session = client.open_session(&t);
+
+    let trigger = emu.issue_trigger("T0001", &ada);
+    let parts: Vec<&str> = trigger.split('.').collect();
+    assert_eq!(parts.len(), 3, "{trigger}");
+    assert!(parts[..2].iter().all(|p| p.parse::<u64>().is_ok()));
+
+    let opened = session
+        .views_open(&open_req(&trigger, modal_json("Route alerts", "routes")))
+        .await
+        .expect("views.open");
+    let params = &opened.view.state_params;
+    assert!(params.id.0.starts_with('V'));
+    assert_eq!(params.team_id.0, "T0001");
+    assert_eq!(params.root_view_id.as_ref(), Some(&params.id));
+    assert_eq!(params.previous_view_id, None);
+    assert_eq!(
+        params.bot_id.as_ref().map(|b| b.0.as_str()),
+        Some(ws.bot_id.as_str())
+    );
+    assert_eq!(
+        params.app_id.as_ref().map(|a| a.0.clone()),
+        Some(emu.app_id())
+    );
+    assert!(!params.hash.is_empty());
+    assert!(params.state.as_ref().is_some_and(|s| s.values.is_empty()));
+    match &opened.view.view {
+        SlackView::Modal(m) => {
+            assert_eq!(
+                serde_json::to_value(&m.title).unwrap()["text"],
+                "Route alerts"
+            );
+            assert_eq!(m.callback_id.as_ref().map(|c| c.0.as_str()), Some("routes"));
+            assert_eq!(m.private_metadata.as_deref(), Some("C0123"));
+            assert_eq!(m.blocks.len(), 2);
+        }
+        other => panic!("expected a modal, got {other:?}"),
+    }
+
+    let stored = emu.view(&params.id.0).expect("stored view");
+    assert_eq!(
+        stored["title"]["emoji"], true,
+        "Slack stores plain_text with emoji"
+    );
+    assert_eq!(stored["external_id"], "");
+    assert_eq!(stored["app_installed_team_id"], "T0001");
+    assert_eq!(emu.views_opened(), vec![stored]);
+    let calls = emu.calls_to("views.open");
+    assert_eq!(calls.len(), 1);
+    assert_eq!(calls[0].args["trigger_id"], json!(trigger));
+    assert_eq!(calls[0].response["ok"], true);
+
+    // A trigger is good once.
+    assert_eq!(
+        api_code(
+            session
+                .views_open(&open_req(&trigger, modal_json("Again", "routes")))
+                .await
+        ),
+        "exchanged_trigger_id"
+    );
+    // ... and for 3 seconds.
+    let late = emu.issue_trigger("T0001", &ada);
+    emu.expire_triggers();
+    assert_eq!(
+        api_code(
+            session
+                .views_open(&open_req(&late, modal_json("Late", "routes")))
+                .await
+        ),
+        "expired_trigger_id"
+    );
+    let fresh = emu.issue_trigger("T0001", &ada);
+    session
+        .views_open(&open_req(&fresh, modal_json("Fresh", "routes")))
+        .await
+        .expect("triggers issued after expire_triggers are fresh");
+
+    // Unknown, malformed, or another workspace's trigger.
+    assert_eq!(
+        api_code(
+            session
+                .views_open(&open_req("12345.98765.abcd2358fdea", modal_json("X", "x")))
+                .await
+        ),
+        "invalid_trigger_id"
+    );
+    assert_eq!(
+        api_code(
+            session
+                .views_open(&open_req("not-a-trigger", modal_json("X", "x")))
+                .await
+        ),
+        "invalid_trigger_id"
+    );
+    emu.add_workspace("T0002", "Other");
+    let bob = emu.add_user("T0002", "Bob", "bob@example.com");
+    let foreign = emu.issue_trigger("T0002", &bob);
+    assert_eq!(
+        api_code(
+            session
+                .views_open(&open_req(&foreign, modal_json("X", "x")))
+                .await
+        ),
+        "invalid_trigger_id"
+    );
+    let missing = raw_post(
+        &client,
+        &ws.bot_token,
+        "views.open",
+        &json!({"view": modal_json("X", "x")}),
+    )
+    .await;
+    let (code, messages) = response_messages(missing);
+    assert_eq!(code, "invalid_arguments");
+    assert_eq!(messages, json!(["invalid `trigger_id`"]));
+    assert_eq!(emu.views_opened().len(), 2, "failed calls store nothing");
+}
+
+#[tokio::test]
+async fn views_are_validated_like_slack() {
+    let (emu, ws, client) = setup().await;
+    let ada = emu.add_user("T0001", "Ada", "ada@example.com");
+    let t = token(&ws.bot_token);
+    let session = client.open_session(&t);
+    let open = |view: Value| {
+        let trigger = emu.issue_trigger("T0001", &ada);
+        let session = &session;
+        async move { session.views_open(&open_req(&trigger, view)).await }
+    };
+
+    // Title, submit and close: plain_text of at most 24 characters.
+    let (code, messages) = response_messages(open(modal_json(&"x".repeat(25), "c")).await);
+    assert_eq!(code, "invalid_arguments");
+    assert_eq!(
+        messages,
+        json!(["[ERROR] must be less than 25 characters [json-pointer:/view/title/text]"])
+    );
+    open(modal_json(&"x".repeat(24), "c"))
+        .await
+        .expect("24 characters fit");
+    let mut view = modal_json("Ok", "c");
+    view["submit"]["text"] = json!("y".repeat(25));
+    let (_, messages) = response_messages(open(view).await);
+    assert_eq!(
+        messages,
+        json!(["[ERROR] must be less than 25 characters [json-pointer:/view/submit/text]"])
+    );
+
+    // private_metadata ≤ 3000, callback_id ≤ 255, ≤ 100 blocks, unique block ids.
+    let mut view = modal_json("Ok", "c");
+    view["private_metadata"] = json!("m".repeat(3001));
+    let (code, messages) = response_messages(open(view).await);
+    assert_eq!(code, "invalid_arguments");
+    assert!(
+        messages[0]
+            .as_str()
+            .unwrap()
+            .contains("/view/private_metadata"),
+        "{messages}"
+    );
+    let mut view = modal_json("Ok", &"c".repeat(256));
+    let (_, messages) = response_messages(open(view.clone()).await);
+    assert!(
+        messages[0].as_str().unwrap().contains("/view/callback_id"),
+        "{messages}"
+    );
+    view["callback_id"] = json!("c");
+    view["blocks"] = json!(vec![json!({"type": "divider"}); 101]);
+    let (_, messages) = response_messages(open(view.clone()).await);
+    assert_eq!(
+        messages,
+        json!(["[ERROR] no more than 100 items allowed [json-pointer:/view/blocks]"])
+    );
+    view["blocks"] = json!(vec![json!({"type": "divider"}); 100]);
+    open(view).await.expect("100 blocks fit");
+    let mut view = modal_json("Ok", "c");
+    view["blocks"][1]["block_id"] = json!("route");
+    let (_, messages) = response_messages(open(view).await);
+    assert!(
+        messages[0]
+            .as_str()
+            .unwrap()
+            .contains("duplicate block_id: route"),
+        "{messages}"
+    );
+
+    // An input block needs a submit button; views.open takes modals only.
+    let mut view = modal_json("Ok", "c");
+    view.as_object_mut().unwrap().remove("submit");
+    assert_eq!(api_code(open(view).await), "invalid_arguments");
+    let home = json!({"type": "home", "blocks": []});
+    let (_, messages) = response_messages(open(home).await);
+    assert!(
+        messages[0].as_str().unwrap().contains("/view/type"),
+        "{messages}"
+    );
+
+    // external_id is unique per workspace.
+    let mut view = modal_json("Ok", "c");
+    view["external_id"] = json!("routes-1");
+    open(view.clone())
+        .await
+        .expect("first use of the external_id");
+    assert_eq!(api_code(open(view).await), "duplicate_external_id");
+
+    // A validation failure leaves the trigger usable.
+    let trigger = emu.issue_trigger("T0001", &ada);
+    assert_eq!(
+        api_code(
+            session
+                .views_open(&open_req(&trigger, modal_json(&"x".repeat(30), "c")))
+                .await
+        ),
+        "invalid_arguments"
+    );
+    session
+        .views_open(&open_req(&trigger, modal_json("Ok", "c")))
+        .await
+        .expect("same trigger, valid view");
+
+    // A form-encoded call with the view as a JSON string works too.
+    let trigger = emu.issue_trigger("T0001", &ada);
+    let body = format!(
+        "token={}&trigger_id={trigger}&view={}",
+        ws.bot_token,
+        form_encode(&modal_json("Form", "c").to_string())
+    );
+    let resp: Value = reqwest::Client::new()
+        .post(format!("{}views.open", emu.api_url()))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .expect("form post")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(resp["ok"], true, "{resp}");
+    assert_eq!(resp["view"]["title"]["text"], "Form");
+}
+
+fn form_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn views_update_checks_the_hash() {
+    let (emu, ws, client) = setup().await;
+    let ada = emu.add_user("T0001", "Ada", "ada@example.com");
+    let t = token(&ws.bot_token);
+    let session = client.open_session(&t);
+    let mut view = modal_json("Routes", "routes");
+    view["external_id"] = json!("routes-ada");
+    let opened = session
+        .views_open(&open_req(&emu.issue_trigger("T0001", &ada), view))
+        .await
+        .expect("views.open");
+    let id = opened.view.state_params.id.clone();
+    let first_hash = opened.view.state_params.hash.clone();
+
+    let updated = session
+        .views_update(
+            &SlackApiViewsUpdateRequest::new(slack_view(modal_json("Routes (2)", "routes")))
+                .with_view_id(id.clone())
+                .with_hash(first_hash.clone()),
+        )
+        .await
+        .expect("update with the current hash");
+    let params = &updated.view.state_params;
+    assert_eq!(params.id, id, "an update keeps the view id");
+    assert_eq!(params.root_view_id.as_ref(), Some(&id));
+    assert_ne!(params.hash, first_hash, "every change gets a new hash");
+    assert_eq!(emu.view(&id.0).unwrap()["title"]["text"], "Routes (2)");
+    assert_eq!(
+        emu.view(&id.0).unwrap()["external_id"],
+        "routes-ada",
+        "an update that omits external_id keeps it"
+    );
+
+    assert_eq!(
+        api_code(
+            session
+                .views_update(
+                    &SlackApiViewsUpdateRequest::new(slack_view(modal_json("Stale", "routes")))
+                        .with_view_id(id.clone())
+                        .with_hash(first_hash),
+                )
+                .await
+        ),
+        "hash_conflict"
+    );
+    assert_eq!(emu.view(&id.0).unwrap()["title"]["text"], "Routes (2)");
+
+    // By external_id, without a hash.
+    session
+        .views_update(
+            &SlackApiViewsUpdateRequest::new(slack_view(modal_json("By external id", "routes")))
+                .with_external_id("routes-ada".into()),
+        )
+        .await
+        .expect("update by external_id");
+    assert_eq!(emu.view(&id.0).unwrap()["title"]["text"], "By external id");
+
+    for req in [
+        SlackApiViewsUpdateRequest::new(slack_view(modal_json("X", "x")))
+            .with_view_id("V0NOPE".into()),
+        SlackApiViewsUpdateRequest::new(slack_view(modal_json("X", "x")))
+            .with_external_id("nope".into()),
+    ] {
+        assert_eq!(api_code(session.views_update(&req).await), "not_found");
+    }
+    let (code, _) = response_messages(
+        raw_post(
+            &client,
+            &ws.bot_token,
+            "views.update",
+            &json!({"view": modal_json("X", "x")}),
+        )
+        .await,
+    );
+    assert_eq!(code, "invalid_arguments");
+
+    // Entered values survive an update that keeps the block and action ids.
+    let values = json!({"route": {"target": {"type": "static_select", "selected_option": null}}});
+    emu.view_submission(&id.0, &ada, values.clone());
+    session
+        .views_update(
+            &SlackApiViewsUpdateRequest::new(slack_view(modal_json("Kept", "routes")))
+                .with_view_id(id.clone()),
+        )
+        .await
+        .expect("update");
+    assert_eq!(emu.view(&id.0).unwrap()["state"]["values"], values);
+    let mut other = modal_json("Dropped", "routes");
+    other["blocks"][0]["block_id"] = json!("route-v2");
+    session
+        .views_update(&SlackApiViewsUpdateRequest::new(slack_view(other)).with_view_id(id.clone()))
+        .await
+        .expect("update");
+    assert_eq!(emu.view(&id.0).unwrap()["state"]["values"], json!({}));
+}
+
+#[tokio::test]
+async fn views_push_stacks_up_to_three() {
+    let (emu, ws, client) = setup().await;
+    let ada = emu.add_user("T0001", "Ada", "ada@example.com");
+    let t = token(&ws.bot_token);
+    let session = client.open_session(&t);
+    let root = session
+        .views_open(&open_req(
+            &emu.issue_trigger("T0001", &ada),
+            modal_json("Root", "root"),
+        ))
+        .await
+        .expect("views.open")
+        .view
+        .state_params
+        .id;
+
+    // The user presses a button in the modal; its trigger pushes onto that modal.
+    let press = emu.block_actions(
+        Some(&root.0),
+        &ada,
+        "T0001",
+        json!([{"type": "button", "action_id": "add_rule", "block_id": "more", "value": "add"}]),
+    );
+    let trigger = press["trigger_id"].as_str().unwrap().to_string();
+    let pushed = session
+        .views_push(&SlackApiViewsPushRequest::new(
+            trigger.clone().into(),
+            slack_view(modal_json("Second", "second")),
+        ))
+        .await
+        .expect("views.push");
+    let second = pushed.view.state_params;
+    assert_eq!(second.root_view_id.as_ref(), Some(&root));
+    assert_eq!(second.previous_view_id.as_ref(), Some(&root));
+    assert_eq!(
+        api_code(
+            session
+                .views_push(&SlackApiViewsPushRequest::new(
+                    trigger.into(),
+                    slack_view(modal_json("Again", "x")),
+                ))
+                .await
+        ),
+        "exchanged_trigger_id"
+    );
+
+    let press = emu.block_actions(Some(&second.id.0), &ada, "T0001", json!([]));
+    let third = session
+        .views_push(&SlackApiViewsPushRequest::new(
+            press["trigger_id"].as_str().unwrap().to_string().into(),
+            slack_view(modal_json("Third", "third")),
+        ))
+        .await
+        .expect("third view")
+        .view
+        .state_params;
+    assert_eq!(third.previous_view_id.as_ref(), Some(&second.id));
+    assert_eq!(third.root_view_id.as_ref(), Some(&root));
+
+    let press = emu.block_actions(Some(&third.id.0), &ada, "T0001", json!([]));
+    assert_eq!(
+        api_code(
+            session
+                .views_push(&SlackApiViewsPushRequest::new(
+                    press["trigger_id"].as_str().unwrap().to_string().into(),
+                    slack_view(modal_json("Fourth", "fourth")),
+                ))
+                .await
+        ),
+        "push_limit_reached"
+    );
+    assert_eq!(emu.views_opened().len(), 3);
+
+    // No modal open for this user: nothing to push onto.
+    let bob = emu.add_user("T0001", "Bob", "bob@example.com");
+    assert_eq!(
+        api_code(
+            session
+                .views_push(&SlackApiViewsPushRequest::new(
+                    emu.issue_trigger("T0001", &bob).into(),
+                    slack_view(modal_json("Lonely", "x")),
+                ))
+                .await
+        ),
+        "not_found"
+    );
+}
+
+#[tokio::test]
+async fn views_publish_home_and_read_it_back() {
+    let (emu, ws, client) = setup().await;
+    let ada = emu.add_user("T0001", "Ada", "ada@example.com");
+    let t = token(&ws.bot_token);
+    let session = client.open_session(&t);
+    let home = |text: &str| {
+        slack_view(json!({
+            "type": "home",
+            "callback_id": "home",
+            "blocks": [
+                {"type": "section", "text": {"type": "mrkdwn", "text": text}},
+                {"type": "actions", "block_id": "home_actions", "elements": [
+                    {"type": "button", "action_id": "open_routes", "text": {"type": "plain_text", "text": "Routes"}},
+                ]},
+            ],
+        }))
+    };
+    assert!(emu.home_view("T0001", &ada).is_none());
+    let published = session
+        .views_publish(&SlackApiViewsPublishRequest::new(
+            ada.clone().into(),
+            home("*Hello*"),
+        ))
+        .await
+        .expect("views.publish");
+    let params = published.view.state_params;
+    assert!(matches!(published.view.view, SlackView::Home(_)));
+    let stored = emu.home_view("T0001", &ada).expect("home view");
+    assert_eq!(stored["id"], json!(params.id.0));
+    assert_eq!(stored["type"], "home");
+    assert_eq!(stored["hash"], json!(params.hash));
+    assert_eq!(stored["blocks"][0]["text"]["text"], "*Hello*");
+    assert_eq!(stored["close"], Value::Null);
+    assert_eq!(stored["root_view_id"], json!(params.id.0));
+
+    // Republishing replaces the content; the Home tab keeps its id.
+    let again = session
+        .views_publish(
+            &SlackApiViewsPublishRequest::new(ada.clone().into(), home("*Updated*"))
+                .with_hash(params.hash.clone()),
+        )
+        .await
+        .expect("publish with the current hash");
+    assert_eq!(again.view.state_params.id, params.id);
+    assert_ne!(again.view.state_params.hash, params.hash);
+    assert_eq!(
+        api_code(
+            session
+                .views_publish(
+                    &SlackApiViewsPublishRequest::new(ada.clone().into(), home("*Stale*"))
+                        .with_hash(params.hash),
+                )
+                .await
+        ),
+        "hash_conflict"
+    );
+    assert_eq!(
+        emu.home_view("T0001", &ada).unwrap()["blocks"][0]["text"]["text"],
+        "*Updated*"
+    );
+
+    // Home only; a known user only; at most 100 blocks.
+    let (code, _) = response_messages(
+        session
+            .views_publish(&SlackApiViewsPublishRequest::new(
+                ada.clone().into(),
+                slack_view(modal_json("Modal", "m")),
+            ))
+            .await,
+    );
+    assert_eq!(code, "invalid_arguments");
+    let (code, messages) = response_messages(
+        session
+            .views_publish(&SlackApiViewsPublishRequest::new(
+                "U0NOBODY".into(),
+                home("x"),
+            ))
+            .await,
+    );
+    assert_eq!(code, "invalid_arguments");
+    assert_eq!(messages, json!(["invalid `user_id`"]));
+    let big = json!({"type": "home", "blocks": vec![json!({"type": "divider"}); 101]});
+    let (_, messages) = response_messages(
+        raw_post(
+            &client,
+            &ws.bot_token,
+            "views.publish",
+            &json!({"user_id": ada, "view": big}),
+        )
+        .await,
+    );
+    assert!(
+        messages[0].as_str().unwrap().contains("/view/blocks"),
+        "{messages}"
+    );
+    assert_eq!(emu.calls_to("views.publish").len(), 6);
+    assert_eq!(emu.views_opened().len(), 1);
+}
+
+#[tokio::test]
+async fn interaction_payloads_look_like_slacks() {
+    let (emu, ws, client) = setup().await;
+    let ada = emu.add_user("T0001", "Ada", "ada@example.com");
+    let t = token(&ws.bot_token);
+    let session = client.open_session(&t);
+    let view_id = session
+        .views_open(&open_req(
+            &emu.issue_trigger("T0001", &ada),
+            modal_json("Routes", "routes"),
+        ))
+        .await
+        .expect("views.open")
+        .view
+        .state_params
+        .id
+        .0;
+
+    // view_submission: the fixture's keys, plus the enterprise fields Slack sends today.
+    let values = json!({
+        "route": {"target": {
+            "type": "static_select",
+            "selected_option": {"text": {"type": "plain_text", "text": "Deploys", "emoji": true}, "value": "deploys"},
+        }},
+    });
+    let submission = emu.view_submission(&view_id, &ada, values.clone());
+    let ours = top_level_keys(&submission);
+    let theirs = top_level_keys(&real_view_submission());
+    assert!(
+        theirs.is_subset(&ours),
+        "missing {:?}",
+        theirs.difference(&ours).collect::<Vec<_>>()
+    );
+    let extra: Vec<&String> = ours.difference(&theirs).collect();
+    assert_eq!(extra, vec!["enterprise", "is_enterprise_install"]);
+    let view_keys = top_level_keys(&submission["view"]);
+    assert_eq!(view_keys, top_level_keys(&real_view_submission()["view"]));
+    assert_eq!(submission["view"]["state"]["values"], values);
+    assert_eq!(
+        submission["user"],
+        json!({"id": ada, "username": "ada", "name": "ada", "team_id": "T0001"})
+    );
+    assert_eq!(
+        submission["team"],
+        json!({"id": "T0001", "domain": "acme-corp"})
+    );
+    assert_eq!(submission["token"], json!(emu.verification_token()));
+    assert_eq!(submission["api_app_id"], json!(emu.app_id()));
+    assert_eq!(emu.view(&view_id).unwrap()["state"]["values"], values);
+
+    let parsed: SlackInteractionEvent =
+        serde_json::from_value(real_view_submission()).expect("the real payload parses");
+    assert!(matches!(parsed, SlackInteractionEvent::ViewSubmission(_)));
+    match serde_json::from_value::<SlackInteractionEvent>(submission.clone()).expect("parses") {
+        SlackInteractionEvent::ViewSubmission(ev) => {
+            assert_eq!(ev.user.id.0, ada);
+            assert_eq!(ev.view.state_params.id.0, view_id);
+            let state = ev.view.state_params.state.expect("state");
+            let selected = state.values[&"route".into()][&"target".into()]
+                .selected_option
+                .clone()
+                .expect("selected option");
+            assert_eq!(selected.value, "deploys");
+            assert!(ev.trigger_id.is_some());
+        }
+        other => panic!("expected view_submission, got {other:?}"),
+    }
+    // Its trigger is fresh: the app can push a view in answer.
+    session
+        .views_push(&SlackApiViewsPushRequest::new(
+            submission["trigger_id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+                .into(),
+            slack_view(modal_json("Confirm", "confirm")),
+        ))
+        .await
+        .expect("push with the submission's trigger");
+
+    // block_actions in a modal: the fixture's keys, minus the message-only ones, plus the view.
+    let press = emu.block_actions(
+        Some(&view_id),
+        &ada,
+        "T0001",
+        json!([{
+            "type": "button",
+            "action_id": "add_rule",
+            "block_id": "more",
+            "text": {"type": "plain_text", "text": "Add rule", "emoji": true},
+            "value": "add",
+        }]),
+    );
+    let ours = top_level_keys(&press);
+    let mut theirs = top_level_keys(&real_block_actions());
+    theirs.remove("channel");
+    theirs.remove("response_url");
+    assert!(
+        theirs.is_subset(&ours),
+        "missing {:?}",
+        theirs.difference(&ours).collect::<Vec<_>>()
+    );
+    let extra: Vec<&String> = ours.difference(&theirs).collect();
+    assert_eq!(extra, vec!["enterprise", "is_enterprise_install", "view"]);
+    assert_eq!(
+        press["container"],
+        json!({"type": "view", "view_id": view_id})
+    );
+    assert!(press["actions"][0]["action_ts"].is_string());
+
+    let parsed: SlackInteractionEvent =
+        serde_json::from_value(real_block_actions()).expect("the real payload parses");
+    assert!(matches!(parsed, SlackInteractionEvent::BlockActions(_)));
+    match serde_json::from_value::<SlackInteractionEvent>(press).expect("parses") {
+        SlackInteractionEvent::BlockActions(ev) => {
+            match ev.container {
+                SlackInteractionActionContainer::View(c) => assert_eq!(c.view_id.0, view_id),
+                other => panic!("expected a view container, got {other:?}"),
+            }
+            assert!(matches!(ev.view, Some(SlackView::Modal(_))));
+            let actions = ev.actions.expect("actions");
+            assert_eq!(actions[0].action_id.0, "add_rule");
+            assert_eq!(actions[0].value.as_deref(), Some("add"));
+        }
+        other => panic!("expected block_actions, got {other:?}"),
+    }
+
+    // block_actions on the Home tab (view_id None): its trigger opens a modal.
+    session
+        .views_publish(&SlackApiViewsPublishRequest::new(
+            ada.clone().into(),
+            slack_view(json!({"type": "home", "blocks": [
+                {"type": "actions", "block_id": "home_actions", "elements": [
+                    {"type": "button", "action_id": "open_routes", "text": {"type": "plain_text", "text": "Routes"}},
+                ]},
+            ]})),
+        ))
+        .await
+        .expect("views.publish");
+    let home_press = emu.block_actions(
+        None,
+        &ada,
+        "T0001",
+        json!([{"type": "button", "action_id": "open_routes", "block_id": "home_actions"}]),
+    );
+    let home_id = emu.home_view("T0001", &ada).unwrap()["id"].clone();
+    assert_eq!(
+        home_press["container"],
+        json!({"type": "view", "view_id": home_id})
+    );
+    match serde_json::from_value::<SlackInteractionEvent>(home_press.clone()).expect("parses") {
+        SlackInteractionEvent::BlockActions(ev) => {
+            assert!(matches!(ev.view, Some(SlackView::Home(_))));
+        }
+        other => panic!("expected block_actions, got {other:?}"),
+    }
+    session
+        .views_open(&open_req(
+            home_press["trigger_id"].as_str().unwrap(),
+            modal_json("From Home", "home-modal"),
+        ))
+        .await
+        .expect("open with the Home tab's trigger");
+}
+
+#[tokio::test]
+async fn views_faults_and_recording() {
+    let (emu, ws, client) = setup().await;
+    let ada = emu.add_user("T0001", "Ada", "ada@example.com");
+    let t = token(&ws.bot_token);
+    let session = client.open_session(&t);
+    emu.inject(
+        "views.open",
+        Fault::RateLimited {
+            retry_after_secs: 2,
+        },
+    );
+    emu.inject("views.open", Fault::ApiError("fatal_error".into()));
+    let trigger = emu.issue_trigger("T0001", &ada);
+    match session
+        .views_open(&open_req(&trigger, modal_json("Routes", "r")))
+        .await
+    {
+        Err(SlackClientError::RateLimitError(e)) => {
+            assert_eq!(e.retry_after, Some(Duration::from_secs(2)));
+        }
+        other => panic!("expected a rate limit, got {other:?}"),
+    }
+    assert_eq!(
+        api_code(
+            session
+                .views_open(&open_req(&trigger, modal_json("Routes", "r")))
+                .await
+        ),
+        "fatal_error"
+    );
+    // Faulted calls did not exchange the trigger.
+    session
+        .views_open(&open_req(&trigger, modal_json("Routes", "r")))
+        .await
+        .expect("third time");
+    let statuses: Vec<u16> = emu
+        .calls_to("views.open")
+        .iter()
+        .map(|c| c.status)
+        .collect();
+    assert_eq!(statuses, vec![429, 200, 200]);
+
+    emu.inject("views.publish", Fault::ServerError(503));
+    match session
+        .views_publish(&SlackApiViewsPublishRequest::new(
+            ada.clone().into(),
+            slack_view(json!({"type": "home", "blocks": []})),
+        ))
+        .await
+    {
+        Err(SlackClientError::HttpError(e)) => assert_eq!(e.status_code.as_u16(), 503),
+        other => panic!("expected HTTP 503, got {other:?}"),
+    }
+    assert!(emu.home_view("T0001", &ada).is_none());
+
+    // Views need a bot token.
+    let app = token(&ws.app_token);
+    assert_eq!(
+        api_code(
+            client
+                .open_session(&app)
+                .views_open(&open_req(
+                    &emu.issue_trigger("T0001", &ada),
+                    modal_json("R", "r")
+                ))
+                .await
+        ),
+        "not_allowed_token_type"
+    );
+}

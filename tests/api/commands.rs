@@ -7,7 +7,11 @@ use serde_json::{Value, json};
 use crate::helpers::{Options, TEAM, TestApp, now};
 
 /// The real slash-command form from Slack's SDK tests, moved to our workspace and user.
-fn command_form(user: &str, text: &str) -> String {
+pub fn command_form(user: &str, text: &str) -> String {
+    command_form_with_trigger(user, text, "111.111.xxx")
+}
+
+pub fn command_form_with_trigger(user: &str, text: &str, trigger: &str) -> String {
     let path = format!(
         "{}/tests/fixtures/slack/slash_command_form.json",
         env!("CARGO_MANIFEST_DIR")
@@ -22,14 +26,19 @@ fn command_form(user: &str, text: &str) -> String {
             "user_id" => (k, user.to_string()),
             "command" => (k, "/herald".to_string()),
             "text" => (k, text.to_string()),
+            "trigger_id" => (k, trigger.to_string()),
             _ => (k, v),
         })
         .collect();
     serde_urlencoded::to_string(form).unwrap()
 }
 
-async fn run(app: &TestApp, user: &str, text: &str) -> Value {
-    let body = command_form(user, text);
+pub async fn run(app: &TestApp, user: &str, text: &str) -> Value {
+    run_form(app, command_form(user, text)).await
+}
+
+/// Posts a signed slash-command form; returns the JSON answer (Null for an empty one).
+pub async fn run_form(app: &TestApp, body: String) -> Value {
     let response = app
         .client
         .post(format!("{}/slack/commands", app.address))
@@ -44,7 +53,12 @@ async fn run(app: &TestApp, user: &str, text: &str) -> Value {
         .await
         .unwrap();
     assert_eq!(response.status(), 200);
-    response.json().await.unwrap()
+    let text = response.text().await.unwrap();
+    if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap()
+    }
 }
 
 fn rules() -> Value {

@@ -9,5 +9,6 @@ mod commands;
 mod delivery;
 mod durability;
 mod helpers;
+mod modals;
 mod transport;
 mod webhook;

@@ -3,9 +3,11 @@
 //! Self-contained on purpose (it depends on axum, tokio, serde_json, hmac, sha2, base64 and
 //! fastrand only, never on the crate under test) so that it can later become a standalone
 //! "local Slack". It keeps workspaces, channels (public, private, archived, Slack Connect, DMs),
-//! members, users, user groups, messages and threads; validates arguments the way Slack does
-//! and answers with Slack's documented shapes and error codes; injects faults; runs Socket
-//! Mode (hello, envelopes, acks, disconnect); and records every call.
+//! members, users, user groups, messages and threads, modals and Home tabs (`views.*`, with
+//! single-use trigger ids); validates arguments the way Slack does and answers with Slack's
+//! documented shapes and error codes; builds the interaction payloads Slack would send for a
+//! user acting on a view; injects faults; runs Socket Mode (hello, envelopes, acks,
+//! disconnect); and records every call.
 //!
 //! Include it with `#[path = "../support/slack_emulator.rs"] mod slack_emulator;`.
 #![allow(dead_code)]
@@ -246,6 +248,11 @@ struct State {
     socket_rr: usize,
     pending_acks: HashMap<String, oneshot::Sender<Value>>,
     acks: Vec<Value>,
+    /// The app's verification token, sent as `token` in interaction payloads.
+    verification_token: String,
+    triggers: HashMap<String, Trigger>,
+    /// Modals and Home tabs, in creation order.
+    views: Vec<StoredView>,
 }
 
 struct Inner {
@@ -337,6 +344,9 @@ impl SlackEmulator {
                 socket_rr: 0,
                 pending_acks: HashMap::new(),
                 acks: Vec::new(),
+                verification_token: random_alnum(24),
+                triggers: HashMap::new(),
+                views: Vec::new(),
             }),
             connections,
             shutdown: shutdown_rx.clone(),
@@ -1701,6 +1711,10 @@ const KNOWN_METHODS: &[&str] = &[
     "usergroups.list",
     "usergroups.users.list",
     "apps.connections.open",
+    "views.open",
+    "views.push",
+    "views.update",
+    "views.publish",
 ];
 
 fn json_response(status: u16, body: &Value, retry_after: Option<u64>) -> Response {
@@ -1902,6 +1916,10 @@ impl State {
             "users.lookupByEmail" => self.users_lookup_by_email(&team_id, args),
             "usergroups.list" => self.usergroups_list(&team_id, args),
             "usergroups.users.list" => self.usergroups_users_list(&team_id, args),
+            "views.open" => self.views_open(&team_id, args),
+            "views.push" => self.views_push(&team_id, args),
+            "views.update" => self.views_update(&team_id, args),
+            "views.publish" => self.views_publish(&team_id, args),
             "apps.connections.open" => {
                 let ticket = random_uuid();
                 self.tickets.insert(ticket.clone());
@@ -2479,6 +2497,675 @@ fn into_map(v: Value) -> Args {
     match v {
         Value::Object(m) => m,
         _ => Map::new(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Views (modals, App Home), trigger ids and interaction payloads
+// ---------------------------------------------------------------------------------------------
+
+/// A `trigger_id` can be exchanged once, within 3 seconds of the interaction.
+const TRIGGER_TTL: Duration = Duration::from_secs(3);
+/// Blocks per modal or Home tab view.
+const MAX_VIEW_BLOCKS: usize = 100;
+/// Views in one modal's stack: the root view and two pushed ones.
+const MAX_VIEW_STACK: usize = 3;
+/// Slack answers `view_too_large` past 250 kB of view JSON.
+const MAX_VIEW_BYTES: usize = 250_000;
+
+struct Trigger {
+    team_id: String,
+    user_id: String,
+    /// The view the interaction happened in (`views.push` stacks onto its modal).
+    view_id: Option<String>,
+    expires_at: Instant,
+    exchanged: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ViewKind {
+    Modal,
+    Home,
+}
+
+impl ViewKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            ViewKind::Modal => "modal",
+            ViewKind::Home => "home",
+        }
+    }
+}
+
+/// The content of a `view` argument, validated and normalised as Slack stores it.
+struct ViewContent {
+    kind: ViewKind,
+    title: Option<Value>,
+    blocks: Value,
+    close: Option<Value>,
+    submit: Option<Value>,
+    private_metadata: String,
+    callback_id: String,
+    external_id: String,
+    clear_on_close: bool,
+    notify_on_close: bool,
+}
+
+struct StoredView {
+    id: String,
+    team_id: String,
+    /// Who sees it: the user of the trigger (modal) or the Home tab's owner.
+    user_id: String,
+    content: ViewContent,
+    /// `state.values`: `{block_id: {action_id: {type, …}}}`.
+    state_values: Value,
+    hash: String,
+    root_view_id: String,
+    previous_view_id: Option<String>,
+}
+
+/// Slack-style trigger id: `{digits}.{digits}.{32 hex}`.
+fn new_trigger_id() -> String {
+    let hex: String =
+        std::iter::repeat_with(|| char::from_digit(fastrand::u32(0..16), 16).unwrap_or('0'))
+            .take(32)
+            .collect();
+    format!(
+        "{}.{}.{hex}",
+        fastrand::u64(1_000_000_000_000..10_000_000_000_000),
+        fastrand::u64(1_000_000_000_000..10_000_000_000_000),
+    )
+}
+
+/// `132456.7890123.abcdef`, the format Slack documents for `trigger_id`.
+fn trigger_id_well_formed(raw: &str) -> bool {
+    let parts: Vec<&str> = raw.split('.').collect();
+    parts.len() == 3
+        && parts[..2]
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+        && !parts[2].is_empty()
+        && parts[2].bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
+/// Slack-style view hash: `{unix seconds}.{8 hex}`, new on every change.
+fn new_view_hash() -> String {
+    let hex: String =
+        std::iter::repeat_with(|| char::from_digit(fastrand::u32(0..16), 16).unwrap_or('0'))
+            .take(8)
+            .collect();
+    format!("{}.{hex}", now_secs())
+}
+
+/// `invalid_arguments` with Slack's `response_metadata.messages` (`[ERROR] … [json-pointer:…]`).
+fn invalid_arguments(errors: &[String]) -> ApiErr {
+    let mut e = err("invalid_arguments");
+    let messages: Vec<String> = errors.iter().map(|m| format!("[ERROR] {m}")).collect();
+    e.extra
+        .insert("response_metadata".into(), json!({"messages": messages}));
+    e
+}
+
+/// `invalid_arguments` with a bare message, as Slack words argument-level problems
+/// (``invalid `trigger_id` ``, ``invalid `user_id` ``).
+fn invalid_arguments_msg(message: &str) -> ApiErr {
+    let mut e = err("invalid_arguments");
+    e.extra
+        .insert("response_metadata".into(), json!({"messages": [message]}));
+    e
+}
+
+/// `emoji: true` on a plain_text object, as Slack stores it.
+fn normalize_plain_text(v: &Value) -> Value {
+    let mut out = v.clone();
+    if let Some(obj) = out.as_object_mut()
+        && obj.get("type").and_then(Value::as_str) == Some("plain_text")
+    {
+        obj.entry("emoji").or_insert(json!(true));
+    }
+    out
+}
+
+/// An optional string field of a view: must be a string of at most `max` characters.
+fn view_string(obj: &Map<String, Value>, key: &str, max: usize, check: &mut BlockCheck) -> String {
+    match obj.get(key) {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::String(s)) => {
+            if chars(s) > max {
+                check.fail(
+                    &format!("must be less than {} characters", max + 1),
+                    &format!("/view/{key}"),
+                );
+            }
+            s.clone()
+        }
+        Some(_) => {
+            check.fail("must be a string", &format!("/view/{key}"));
+            String::new()
+        }
+    }
+}
+
+/// Parses and validates the `view` argument. `expected` is the type the method accepts
+/// (`None`: either).
+fn view_content(args: &Args, expected: Option<ViewKind>) -> Result<ViewContent, ApiErr> {
+    let view = match arg_json(args, "view") {
+        Ok(Some(v)) => v,
+        Ok(None) => {
+            return Err(invalid_arguments(&[
+                "missing required field: view".to_string()
+            ]));
+        }
+        Err(()) => return Err(invalid_arguments_msg("invalid `view`")),
+    };
+    if view.to_string().len() > MAX_VIEW_BYTES {
+        return Err(err("view_too_large"));
+    }
+    let Some(obj) = view.as_object() else {
+        return Err(invalid_arguments(&[
+            "must provide an object [json-pointer:/view]".to_string(),
+        ]));
+    };
+    let mut check = BlockCheck { errors: Vec::new() };
+    let kind = match obj.get("type").and_then(Value::as_str) {
+        Some("modal") if expected != Some(ViewKind::Home) => ViewKind::Modal,
+        Some("home") if expected != Some(ViewKind::Modal) => ViewKind::Home,
+        Some(other) => {
+            let allowed = expected.map_or("modal, home", ViewKind::as_str);
+            check.fail(
+                &format!("must be a valid enum value ({other}; expected {allowed})"),
+                "/view/type",
+            );
+            return Err(invalid_arguments(&check.errors));
+        }
+        None => {
+            check.fail("missing required field: type", "/view");
+            return Err(invalid_arguments(&check.errors));
+        }
+    };
+    let (mut title, mut close, mut submit) = (None, None, None);
+    if kind == ViewKind::Modal {
+        check.text(obj.get("title"), "/view/title", 24, true, true);
+        check.text(obj.get("close"), "/view/close", 24, true, false);
+        check.text(obj.get("submit"), "/view/submit", 24, true, false);
+        title = obj.get("title").map(normalize_plain_text);
+        close = obj
+            .get("close")
+            .filter(|v| !v.is_null())
+            .map(normalize_plain_text);
+        submit = obj
+            .get("submit")
+            .filter(|v| !v.is_null())
+            .map(normalize_plain_text);
+    }
+    let mut blocks = json!([]);
+    match obj.get("blocks") {
+        Some(Value::Array(items)) => {
+            if items.len() > MAX_VIEW_BLOCKS {
+                check.fail(
+                    &format!("no more than {MAX_VIEW_BLOCKS} items allowed"),
+                    "/view/blocks",
+                );
+            }
+            let mut ids = HashSet::new();
+            for (i, b) in items.iter().enumerate() {
+                check.block(b, &format!("/view/blocks/{i}"), &mut ids);
+            }
+            let has_input = items.iter().any(|b| obj_type_is(b, "input"));
+            if kind == ViewKind::Modal && has_input && submit.is_none() {
+                check.fail(
+                    "missing required field: submit (required when blocks contain an input block)",
+                    "/view",
+                );
+            }
+            blocks = normalize_blocks(&Value::Array(items.clone()));
+        }
+        Some(_) => check.fail("must provide an array", "/view/blocks"),
+        None => check.fail("missing required field: blocks", "/view"),
+    }
+    let private_metadata = view_string(obj, "private_metadata", 3000, &mut check);
+    let callback_id = view_string(obj, "callback_id", 255, &mut check);
+    let external_id = view_string(obj, "external_id", 255, &mut check);
+    if !check.errors.is_empty() {
+        return Err(invalid_arguments(&check.errors));
+    }
+    let flag = |key: &str| kind == ViewKind::Modal && arg_bool(obj, key);
+    Ok(ViewContent {
+        kind,
+        title,
+        blocks,
+        close,
+        submit,
+        private_metadata,
+        callback_id,
+        external_id,
+        clear_on_close: flag("clear_on_close"),
+        notify_on_close: flag("notify_on_close"),
+    })
+}
+
+/// `(block_id, action_id)` of every interactive element in (normalised) blocks.
+fn element_ids(blocks: &Value) -> HashSet<(String, String)> {
+    let mut out = HashSet::new();
+    for b in blocks.as_array().into_iter().flatten() {
+        let Some(block_id) = b.get("block_id").and_then(Value::as_str) else {
+            continue;
+        };
+        let mut elements: Vec<&Value> = Vec::new();
+        elements.extend(b.get("element"));
+        elements.extend(b.get("accessory"));
+        if let Some(Value::Array(els)) = b.get("elements") {
+            elements.extend(els);
+        }
+        for el in elements {
+            if let Some(action_id) = el.get("action_id").and_then(Value::as_str) {
+                out.insert((block_id.to_string(), action_id.to_string()));
+            }
+        }
+    }
+    out
+}
+
+/// Keeps the entered values whose block and element survive an update (Slack preserves
+/// input when `block_id` and `action_id` are unchanged).
+fn carry_state(old: &Value, blocks: &Value) -> Value {
+    let ids = element_ids(blocks);
+    let mut out = Map::new();
+    for (block_id, actions) in old.as_object().into_iter().flatten() {
+        let kept: Map<String, Value> = actions
+            .as_object()
+            .into_iter()
+            .flatten()
+            .filter(|(action_id, _)| ids.contains(&(block_id.clone(), (*action_id).clone())))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        if !kept.is_empty() {
+            out.insert(block_id.clone(), Value::Object(kept));
+        }
+    }
+    Value::Object(out)
+}
+
+impl SlackEmulator {
+    /// A trigger id as Slack sends with an interaction (`12345.98765.abcd…`) for `user_id` in
+    /// `team_id`: one `views.open` / `views.push` within 3 seconds.
+    pub fn issue_trigger(&self, team_id: &str, user_id: &str) -> String {
+        self.inner.lock().new_trigger(team_id, user_id, None)
+    }
+
+    /// Ages every trigger issued so far past its 3 seconds (`expired_trigger_id`).
+    pub fn expire_triggers(&self) {
+        let now = Instant::now();
+        for t in self.inner.lock().triggers.values_mut() {
+            t.expires_at = now;
+        }
+    }
+
+    /// The app's verification token (`token` in interaction payloads).
+    pub fn verification_token(&self) -> String {
+        self.inner.lock().verification_token.clone()
+    }
+
+    /// Every view known (modals and Home tabs), in creation order, in Slack's view shape.
+    pub fn views_opened(&self) -> Vec<Value> {
+        let st = self.inner.lock();
+        st.views.iter().map(|v| st.view_json(v)).collect()
+    }
+
+    /// A view (`V…`) in Slack's shape.
+    pub fn view(&self, view_id: &str) -> Option<Value> {
+        let st = self.inner.lock();
+        st.views
+            .iter()
+            .find(|v| v.id == view_id)
+            .map(|v| st.view_json(v))
+    }
+
+    /// The Home tab published for `user_id` in `team_id`.
+    pub fn home_view(&self, team_id: &str, user_id: &str) -> Option<Value> {
+        let st = self.inner.lock();
+        st.home_index(team_id, user_id)
+            .map(|i| st.view_json(&st.views[i]))
+    }
+
+    /// What Slack sends when `user_id` submits the modal `view_id`: a `view_submission`
+    /// payload whose `view.state.values` is `values` (Slack's shape:
+    /// `{block_id: {action_id: {"type": …, "value"/"selected_option"/…}}}`), with a fresh
+    /// trigger id. The values are also kept as the stored view's state. `user_id` may be
+    /// someone other than the user the modal was opened for (any user of its workspace): Slack
+    /// never sends that, but a forged request can, which is what authorization tests need.
+    pub fn view_submission(&self, view_id: &str, user_id: &str, values: Value) -> Value {
+        assert!(values.is_object(), "state values must be a JSON object");
+        let mut st = self.inner.lock();
+        let idx = st
+            .views
+            .iter()
+            .position(|v| v.id == view_id)
+            .unwrap_or_else(|| panic!("unknown view {view_id}"));
+        let (team_id, kind) = (st.views[idx].team_id.clone(), st.views[idx].content.kind);
+        assert_eq!(kind, ViewKind::Modal, "only modals are submitted");
+        st.views[idx].state_values = values;
+        let mut payload = st.interaction_base("view_submission", &team_id, user_id, Some(view_id));
+        payload.insert("view".into(), st.view_json(&st.views[idx]));
+        payload.insert("response_urls".into(), json!([]));
+        Value::Object(payload)
+    }
+
+    /// What Slack sends when `user_id` uses interactive elements in a view: a `block_actions`
+    /// payload with `container: {"type": "view", "view_id": …}`, the view, a fresh trigger id
+    /// and `actions` (each given `action_ts` if missing). `view_id: None` means the user's Home
+    /// tab in `team_id` (which must have been published). As with `view_submission`, `user_id`
+    /// need not be the view's own user (a forged request).
+    pub fn block_actions(
+        &self,
+        view_id: Option<&str>,
+        user_id: &str,
+        team_id: &str,
+        actions: Value,
+    ) -> Value {
+        let mut st = self.inner.lock();
+        let idx = match view_id {
+            Some(id) => st
+                .views
+                .iter()
+                .position(|v| v.id == id)
+                .unwrap_or_else(|| panic!("unknown view {id}")),
+            None => st
+                .home_index(team_id, user_id)
+                .unwrap_or_else(|| panic!("no Home tab published for {user_id} in {team_id}")),
+        };
+        let (id, view_team) = (st.views[idx].id.clone(), st.views[idx].team_id.clone());
+        assert_eq!(view_team, team_id, "view {id} belongs to {view_team}");
+        let mut actions = match actions {
+            Value::Array(items) => items,
+            other => vec![other],
+        };
+        for action in &mut actions {
+            if let Some(obj) = action.as_object_mut()
+                && !obj.contains_key("action_ts")
+            {
+                let ts = st.next_ts();
+                obj.insert("action_ts".into(), json!(ts));
+            }
+        }
+        let mut payload = st.interaction_base("block_actions", team_id, user_id, Some(&id));
+        payload.insert("container".into(), json!({"type": "view", "view_id": id}));
+        payload.insert("view".into(), st.view_json(&st.views[idx]));
+        payload.insert("actions".into(), Value::Array(actions));
+        Value::Object(payload)
+    }
+}
+
+impl State {
+    fn new_trigger(&mut self, team_id: &str, user_id: &str, view_id: Option<&str>) -> String {
+        assert!(self.team(team_id).is_some(), "unknown workspace {team_id}");
+        assert!(
+            self.user(user_id).is_some_and(|u| u.team_id == team_id),
+            "unknown user {user_id} in {team_id}"
+        );
+        let id = new_trigger_id();
+        self.triggers.insert(
+            id.clone(),
+            Trigger {
+                team_id: team_id.to_string(),
+                user_id: user_id.to_string(),
+                view_id: view_id.map(str::to_string),
+                expires_at: Instant::now() + TRIGGER_TTL,
+                exchanged: false,
+            },
+        );
+        id
+    }
+
+    /// The fields every interaction payload carries, with a fresh trigger id.
+    fn interaction_base(
+        &mut self,
+        kind: &str,
+        team_id: &str,
+        user_id: &str,
+        view_id: Option<&str>,
+    ) -> Args {
+        let trigger_id = self.new_trigger(team_id, user_id, view_id);
+        let domain = self
+            .team(team_id)
+            .map(|t| t.domain.clone())
+            .unwrap_or_default();
+        let handle = self
+            .user(user_id)
+            .map(|u| u.name.clone())
+            .unwrap_or_default();
+        into_map(json!({
+            "type": kind,
+            "team": {"id": team_id, "domain": domain},
+            "user": {"id": user_id, "username": handle, "name": handle, "team_id": team_id},
+            "api_app_id": self.app_id,
+            "token": self.verification_token,
+            "trigger_id": trigger_id,
+            "is_enterprise_install": false,
+            "enterprise": null,
+        }))
+    }
+
+    fn home_index(&self, team_id: &str, user_id: &str) -> Option<usize> {
+        self.views.iter().position(|v| {
+            v.content.kind == ViewKind::Home && v.team_id == team_id && v.user_id == user_id
+        })
+    }
+
+    fn view_json(&self, v: &StoredView) -> Value {
+        let bot_id = self
+            .team(&v.team_id)
+            .map(|t| t.bot_id.clone())
+            .unwrap_or_default();
+        let c = &v.content;
+        let mut out = json!({
+            "id": v.id,
+            "team_id": v.team_id,
+            "type": c.kind.as_str(),
+            "blocks": c.blocks,
+            "private_metadata": c.private_metadata,
+            "callback_id": c.callback_id,
+            "state": {"values": v.state_values},
+            "hash": v.hash,
+            "clear_on_close": c.clear_on_close,
+            "notify_on_close": c.notify_on_close,
+            "close": c.close,
+            "submit": c.submit,
+            "previous_view_id": v.previous_view_id,
+            "root_view_id": v.root_view_id,
+            "app_id": self.app_id,
+            "external_id": c.external_id,
+            "app_installed_team_id": v.team_id,
+            "bot_id": bot_id,
+        });
+        if let Some(title) = &c.title {
+            out["title"] = title.clone();
+        }
+        out
+    }
+
+    fn view_result(&self, idx: usize) -> ApiResult {
+        let mut out = Map::new();
+        out.insert("view".into(), self.view_json(&self.views[idx]));
+        Ok(out)
+    }
+
+    /// `duplicate_external_id` when another view of the team already uses `external_id`.
+    fn check_external_id(
+        &self,
+        team_id: &str,
+        external_id: &str,
+        except: Option<&str>,
+    ) -> Result<(), ApiErr> {
+        let taken = !external_id.is_empty()
+            && self.views.iter().any(|v| {
+                v.team_id == team_id
+                    && v.content.external_id == external_id
+                    && Some(v.id.as_str()) != except
+            });
+        if taken {
+            Err(err("duplicate_external_id"))
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Checks `trigger_id` (or `interactivity_pointer`) without using it up:
+    /// `(trigger id, user, view it came from)`.
+    fn check_trigger(
+        &self,
+        team_id: &str,
+        args: &Args,
+    ) -> Result<(String, String, Option<String>), ApiErr> {
+        let raw = arg_str(args, "trigger_id")
+            .or_else(|| arg_str(args, "interactivity_pointer"))
+            .ok_or_else(|| invalid_arguments_msg("invalid `trigger_id`"))?;
+        if !trigger_id_well_formed(&raw) {
+            return Err(err("invalid_trigger_id"));
+        }
+        let trigger = self
+            .triggers
+            .get(&raw)
+            .filter(|t| t.team_id == team_id)
+            .ok_or_else(|| err("invalid_trigger_id"))?;
+        if trigger.exchanged {
+            return Err(err("exchanged_trigger_id"));
+        }
+        if Instant::now() >= trigger.expires_at {
+            return Err(err("expired_trigger_id"));
+        }
+        Ok((raw, trigger.user_id.clone(), trigger.view_id.clone()))
+    }
+
+    fn exchange_trigger(&mut self, trigger_id: &str) {
+        if let Some(t) = self.triggers.get_mut(trigger_id) {
+            t.exchanged = true;
+        }
+    }
+
+    fn add_view(
+        &mut self,
+        team_id: &str,
+        user_id: &str,
+        content: ViewContent,
+        stack: Option<(String, String)>,
+    ) -> usize {
+        let id = self.new_id('V');
+        let (root_view_id, previous_view_id) = match stack {
+            Some((root, previous)) => (root, Some(previous)),
+            None => (id.clone(), None),
+        };
+        self.views.push(StoredView {
+            id,
+            team_id: team_id.to_string(),
+            user_id: user_id.to_string(),
+            content,
+            state_values: json!({}),
+            hash: new_view_hash(),
+            root_view_id,
+            previous_view_id,
+        });
+        self.views.len() - 1
+    }
+
+    /// Replaces a view's content (new hash; input values of unchanged elements survive).
+    fn replace_view(&mut self, idx: usize, mut content: ViewContent) {
+        let v = &mut self.views[idx];
+        if content.external_id.is_empty() {
+            content.external_id = v.content.external_id.clone();
+        }
+        v.state_values = carry_state(&v.state_values, &content.blocks);
+        v.content = content;
+        v.hash = new_view_hash();
+    }
+
+    fn views_open(&mut self, team_id: &str, args: &Args) -> ApiResult {
+        let content = view_content(args, Some(ViewKind::Modal))?;
+        let (trigger_id, user_id, _) = self.check_trigger(team_id, args)?;
+        self.check_external_id(team_id, &content.external_id, None)?;
+        self.exchange_trigger(&trigger_id);
+        let idx = self.add_view(team_id, &user_id, content, None);
+        self.view_result(idx)
+    }
+
+    fn views_push(&mut self, team_id: &str, args: &Args) -> ApiResult {
+        let content = view_content(args, Some(ViewKind::Modal))?;
+        let (trigger_id, user_id, from_view) = self.check_trigger(team_id, args)?;
+        let is_open_modal = |v: &StoredView| {
+            v.content.kind == ViewKind::Modal && v.team_id == team_id && v.user_id == user_id
+        };
+        // The modal the interaction came from, else the user's latest modal.
+        let base = from_view
+            .as_deref()
+            .and_then(|id| self.views.iter().find(|v| v.id == id && is_open_modal(v)))
+            .or_else(|| self.views.iter().rev().find(|v| is_open_modal(v)))
+            .ok_or_else(|| err("not_found"))?;
+        let root = base.root_view_id.clone();
+        let stack: Vec<&StoredView> = self
+            .views
+            .iter()
+            .filter(|v| v.root_view_id == root)
+            .collect();
+        if stack.len() >= MAX_VIEW_STACK {
+            return Err(err("push_limit_reached"));
+        }
+        let top = stack.last().map_or_else(|| root.clone(), |v| v.id.clone());
+        self.check_external_id(team_id, &content.external_id, None)?;
+        self.exchange_trigger(&trigger_id);
+        let idx = self.add_view(team_id, &user_id, content, Some((root, top)));
+        self.view_result(idx)
+    }
+
+    fn views_update(&mut self, team_id: &str, args: &Args) -> ApiResult {
+        let idx = match (arg_str(args, "view_id"), arg_str(args, "external_id")) {
+            (Some(id), _) => self
+                .views
+                .iter()
+                .position(|v| v.id == id && v.team_id == team_id),
+            (None, Some(ext)) => self
+                .views
+                .iter()
+                .position(|v| v.content.external_id == ext && v.team_id == team_id),
+            (None, None) => {
+                return Err(invalid_arguments_msg(
+                    "either `view_id` or `external_id` is required",
+                ));
+            }
+        }
+        .ok_or_else(|| err("not_found"))?;
+        let content = view_content(args, Some(self.views[idx].content.kind))?;
+        if let Some(hash) = arg_str(args, "hash")
+            && hash != self.views[idx].hash
+        {
+            return Err(err("hash_conflict"));
+        }
+        let id = self.views[idx].id.clone();
+        self.check_external_id(team_id, &content.external_id, Some(&id))?;
+        self.replace_view(idx, content);
+        self.view_result(idx)
+    }
+
+    fn views_publish(&mut self, team_id: &str, args: &Args) -> ApiResult {
+        let user_id = arg_str(args, "user_id")
+            .filter(|u| self.user(u).is_some_and(|u| u.team_id == team_id))
+            .ok_or_else(|| invalid_arguments_msg("invalid `user_id`"))?;
+        let content = view_content(args, Some(ViewKind::Home))?;
+        let existing = self.home_index(team_id, &user_id);
+        if let (Some(hash), Some(i)) = (arg_str(args, "hash"), existing)
+            && hash != self.views[i].hash
+        {
+            return Err(err("hash_conflict"));
+        }
+        let except = existing.map(|i| self.views[i].id.clone());
+        self.check_external_id(team_id, &content.external_id, except.as_deref())?;
+        let idx = match existing {
+            Some(i) => {
+                self.replace_view(i, content);
+                i
+            }
+            None => self.add_view(team_id, &user_id, content, None),
+        };
+        self.view_result(idx)
     }
 }
 
