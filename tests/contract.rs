@@ -125,10 +125,8 @@ fn manifest_is_valid_against_slacks_manifest_schema() {
     }
 }
 
-/// Bot events Herald's Slack layer takes today. `src/slack/events.rs` records each event
-/// callback once (HTTP and Socket Mode alike); src/ exports no list of them, so this one
-/// mirrors it and must change with it.
-const HANDLED_BOT_EVENTS: [&str; 2] = ["app_uninstalled", "tokens_revoked"];
+/// Bot events Herald's Slack layer acts on (HTTP and Socket Mode alike).
+const HANDLED_BOT_EVENTS: [&str; 3] = herald::slack::events::HANDLED_EVENTS;
 
 #[test]
 fn manifest_subscribes_only_to_events_herald_handles() {

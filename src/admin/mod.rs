@@ -7,6 +7,7 @@
 //! (`/herald lang`) is used for notifications and when the locale is neither ja nor en.
 
 pub mod command;
+pub mod home;
 pub mod modal;
 mod texts;
 
@@ -78,11 +79,7 @@ pub async fn handle_command(
     };
     let workspace_lang = state.workspace_state.lang(&workspace).await;
     let profile = profile(state, &workspace, event.user_id.as_ref()).await;
-    let lang = profile
-        .as_ref()
-        .and_then(|p| p.locale.as_deref())
-        .and_then(locale_lang)
-        .unwrap_or(workspace_lang);
+    let lang = user_lang(state, &workspace, profile.as_deref()).await;
     let command = Command::parse(event.text.as_deref().unwrap_or_default());
     tracing::info!(?command, "command");
     match command {
@@ -173,7 +170,125 @@ pub async fn handle_interaction(
                 _ => SlackInteractionResponse::Empty,
             }
         }
+        SlackInteractionEvent::BlockActions(actions) => {
+            home_action(state, actions).await;
+            SlackInteractionResponse::Empty
+        }
         _ => SlackInteractionResponse::Empty,
+    }
+}
+
+/// A button on the Home tab: add (opens the modal) or delete (after Slack's confirm).
+async fn home_action(state: &AppState, event: &SlackInteractionBlockActionsEvent) {
+    let team_id = event.team.id.to_string();
+    let (Some(workspace), Some(user)) = (
+        state.registry.workspace(&team_id).cloned(),
+        event.user.as_ref(),
+    ) else {
+        return;
+    };
+    let user = user.id.to_string();
+    let profile = profile(state, &workspace, &user).await;
+    let lang = user_lang(state, &workspace, profile.as_deref()).await;
+    let token = workspace.bot_token.expose();
+    for action in event.actions.iter().flatten() {
+        let action_id = action.action_id.as_ref();
+        if action_id != home::ADD_RULE && action_id != home::DELETE_RULE {
+            continue;
+        }
+        if !profile.as_ref().is_some_and(|p| p.is_admin) {
+            // A polite refusal in place of the form they asked for.
+            let refusal = json!({
+                "type": "modal",
+                "title": {"type": "plain_text", "text": texts::admins_only_title(lang)},
+                "close": {"type": "plain_text", "text": "OK"},
+                "blocks": [section(texts::admins_only(lang))]
+            });
+            if let Err(err) = state
+                .slack
+                .open_view(token, event.trigger_id.as_ref(), refusal)
+                .await
+            {
+                tracing::warn!(error = %err, "could not show the refusal");
+            }
+            return;
+        }
+        if action_id == home::ADD_RULE {
+            if let Err(err) = state
+                .slack
+                .open_view(token, event.trigger_id.as_ref(), modal::add_rule(lang))
+                .await
+            {
+                tracing::warn!(error = %err, "could not open the rule modal");
+            }
+        } else if let Some(rule_id) = action.value.as_deref() {
+            match state.store.delete_rule(&team_id, rule_id).await {
+                Ok(deleted) => {
+                    state.rules.invalidate(&team_id).await;
+                    tracing::info!(rule_id, deleted, %user, "rule deleted");
+                }
+                Err(err) => tracing::error!(error = %err, "could not delete the rule"),
+            }
+        }
+    }
+    // Slack wants its answer within 3 seconds; the Home tab is redrawn after it.
+    let state = state.clone();
+    tokio::spawn(async move { publish_home(&state, &workspace, &user).await });
+}
+
+/// The language of replies to this user: their Slack locale, else the workspace's.
+async fn user_lang(state: &AppState, workspace: &Workspace, profile: Option<&UserProfile>) -> Lang {
+    match profile
+        .and_then(|p| p.locale.as_deref())
+        .and_then(locale_lang)
+    {
+        Some(lang) => lang,
+        None => state.workspace_state.lang(workspace).await,
+    }
+}
+
+/// Draws (or redraws) a user's Home tab.
+pub async fn publish_home(state: &AppState, workspace: &Workspace, user: &str) {
+    let team_id = &workspace.team_id;
+    let profile = profile(state, workspace, user).await;
+    let lang = user_lang(state, workspace, profile.as_deref()).await;
+    let rules = match state.store.rules(team_id).await {
+        Ok(rules) => rules,
+        Err(err) => {
+            tracing::error!(error = %err, "could not read rules for App Home");
+            return;
+        }
+    };
+    let mut channels: Vec<String> = rules.iter().map(|r| r.channel.to_string()).collect();
+    channels.sort();
+    channels.dedup();
+    let mut health = std::collections::HashMap::new();
+    for channel in channels {
+        let latest = state
+            .store
+            .channel_health(team_id, &channel)
+            .await
+            .unwrap_or_default();
+        health.insert(channel, latest);
+    }
+    let since = crate::store::now_ms() - 24 * 3600 * 1000;
+    let last_day = state
+        .store
+        .delivery_counts(team_id, since)
+        .await
+        .unwrap_or_default();
+    let view = home::view(&home::Dashboard {
+        lang,
+        rules: &rules,
+        health: &health,
+        last_day,
+    });
+    if let Err(err) = state
+        .slack
+        .publish_home(workspace.bot_token.expose(), user, view)
+        .await
+    {
+        tracing::warn!(error = %err, user, "could not publish App Home");
     }
 }
 
@@ -237,6 +352,9 @@ async fn submit_rule(
         Ok(stored) => {
             state.rules.invalidate(&team_id).await;
             tracing::info!(rule_id = %stored.id, %user, "rule added");
+            // The Home tab refreshes after every change; the modal closes meanwhile.
+            let state = state.clone();
+            tokio::spawn(async move { publish_home(&state, &workspace, &user).await });
             SlackInteractionResponse::Empty
         }
         Err(err) => {

@@ -213,3 +213,14 @@ pub fn duplicate_rule(lang: Lang) -> &'static str {
         "A rule for this event, meeting type and channel already exists.",
     )
 }
+
+pub fn last_day(lang: Lang, delivered: i64, failed: i64) -> String {
+    match lang {
+        Lang::Ja => format!("*過去24時間* 配信 {delivered} 件 · 失敗 {failed} 件"),
+        Lang::En => format!("*Last 24 hours* Delivered {delivered} · Failed {failed}"),
+    }
+}
+
+pub fn admins_only_title(lang: Lang) -> &'static str {
+    lang.pick("管理者のみ", "Admins only")
+}

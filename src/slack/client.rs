@@ -269,6 +269,22 @@ impl SlackApi {
         Ok(())
     }
 
+    /// Publishes a user's App Home view.
+    pub async fn publish_home(
+        &self,
+        token: &str,
+        user: &str,
+        view: serde_json::Value,
+    ) -> Result<(), SlackError> {
+        let view: SlackView = serde_json::from_value(view)
+            .map_err(|e| SlackError::Protocol(format!("view does not parse: {e}")))?;
+        let token = api_token(token);
+        let session = self.client.open_session(&token);
+        let request = SlackApiViewsPublishRequest::new(user.into(), view);
+        self.timed(session.views_publish(&request)).await?;
+        Ok(())
+    }
+
     /// The Slack user with this email, if any.
     pub async fn user_by_email(
         &self,

@@ -9,6 +9,10 @@ use slack_morphism::prelude::*;
 use crate::app::AppState;
 use crate::store::StoreError;
 
+/// The bot events Herald acts on; `manifest.yml` subscribes to exactly these (a contract
+/// test holds the two together).
+pub const HANDLED_EVENTS: [&str; 3] = ["app_home_opened", "app_uninstalled", "tokens_revoked"];
+
 /// Whether an event was new or a redelivery.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Handled {
@@ -55,7 +59,19 @@ pub async fn handle(
             )
             .await?;
         }
-        // Admin, directory and conversation capabilities subscribe here as they land.
+        "app_home_opened" if body["tab"].as_str() != Some("messages") => {
+            if let (Some(user), Some(workspace)) = (
+                body["user"].as_str(),
+                state.registry.workspace(&team_id).cloned(),
+            ) {
+                // Ack Slack at once; the Home tab is drawn right after.
+                let (state, user) = (state.clone(), user.to_string());
+                tokio::spawn(async move {
+                    crate::admin::publish_home(&state, &workspace, &user).await;
+                });
+            }
+        }
+        // Directory and conversation capabilities subscribe here as they land.
         _ => tracing::debug!(%event_type, "event received"),
     }
     Ok(Handled::New)

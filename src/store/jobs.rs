@@ -265,3 +265,60 @@ impl Store {
         )
     }
 }
+
+/// The latest finished delivery to a channel.
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct ChannelHealth {
+    pub status: String,
+    pub last_error: Option<String>,
+    pub updated_at: i64,
+}
+
+/// Deliveries finished since a time, by outcome.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct DeliveryCounts {
+    pub delivered: i64,
+    pub failed: i64,
+}
+
+impl Store {
+    /// The latest finished notification (not error report) to each of `channels`.
+    pub async fn channel_health(
+        &self,
+        team_id: &str,
+        channel: &str,
+    ) -> Result<Option<ChannelHealth>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT status, last_error, updated_at FROM jobs WHERE team_id = $1 AND channel = $2 \
+             AND status IN ('done', 'failed', 'dead') ORDER BY updated_at DESC LIMIT 1",
+        )
+        .bind(team_id)
+        .bind(channel)
+        .fetch_optional(self.pool())
+        .await?)
+    }
+
+    pub async fn delivery_counts(
+        &self,
+        team_id: &str,
+        since_ms: i64,
+    ) -> Result<DeliveryCounts, StoreError> {
+        let rows: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT status, COUNT(*) FROM jobs WHERE team_id = $1 AND updated_at >= $2 \
+             AND status IN ('done', 'failed', 'dead') GROUP BY status",
+        )
+        .bind(team_id)
+        .bind(since_ms)
+        .fetch_all(self.pool())
+        .await?;
+        let mut counts = DeliveryCounts::default();
+        for (status, n) in rows {
+            if status == "done" {
+                counts.delivered += n;
+            } else {
+                counts.failed += n;
+            }
+        }
+        Ok(counts)
+    }
+}

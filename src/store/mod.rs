@@ -22,7 +22,9 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
 pub use events::{EventRecord, NewEvent, find_by_webhook_id, insert_events};
-pub use jobs::{ClaimedJob, JobRecord, JobStatus, NewJob, insert_jobs};
+pub use jobs::{
+    ChannelHealth, ClaimedJob, DeliveryCounts, JobRecord, JobStatus, NewJob, insert_jobs,
+};
 pub use retention::Purged;
 pub use slack_events::WorkspaceState;
 

@@ -93,6 +93,17 @@ impl Store {
             .ok_or_else(|| StoreError::Corrupt(format!("rule {id} vanished after insert")))
     }
 
+    /// Deletes one of the workspace's rules; false when it has no such rule.
+    pub async fn delete_rule(&self, team_id: &str, rule_id: &str) -> Result<bool, StoreError> {
+        let n = sqlx::query("DELETE FROM rules WHERE team_id = $1 AND id = $2")
+            .bind(team_id)
+            .bind(rule_id)
+            .execute(self.pool())
+            .await?
+            .rows_affected();
+        Ok(n == 1)
+    }
+
     /// Replaces all rules of a workspace in one transaction (import is all or nothing).
     pub async fn replace_rules(
         &self,

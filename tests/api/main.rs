@@ -9,6 +9,7 @@ mod commands;
 mod delivery;
 mod durability;
 mod helpers;
+mod home;
 mod modals;
 mod transport;
 mod webhook;
