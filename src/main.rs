@@ -128,7 +128,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             if import {
                 let json = std::fs::read_to_string(&file)
                     .with_context(|| format!("reading {}", file.display()))?;
-                let rules = rules_file::import(&store, &team, &json).await?;
+                let rules = rules_file::import(&store, &team, &json, "cli").await?;
                 println!(
                     "imported {} rules into {team} (previous rules replaced)",
                     rules.len()

@@ -14,12 +14,18 @@ pub enum RulesFileError {
     Store(#[from] StoreError),
 }
 
-/// Replaces the workspace's rules with the file's; returns the stored rules.
-pub async fn import(store: &Store, team_id: &str, json: &str) -> Result<Vec<Rule>, RulesFileError> {
+/// Replaces the workspace's rules with the file's; returns the stored rules. `actor` is
+/// recorded in the audit trail (a Slack user id, or `cli`).
+pub async fn import(
+    store: &Store,
+    team_id: &str,
+    json: &str,
+    actor: &str,
+) -> Result<Vec<Rule>, RulesFileError> {
     let entries: Vec<RuleJson> =
         serde_json::from_str(json).map_err(|e| RulesFileError::Malformed(e.to_string()))?;
     let rules = validate_rules(&entries).map_err(RulesFileError::Invalid)?;
-    Ok(store.replace_rules(team_id, &rules).await?)
+    Ok(store.replace_rules(team_id, &rules, actor).await?)
 }
 
 /// The workspace's rules as a JSON array, in the import format.

@@ -15,6 +15,8 @@ pub enum Command {
     },
     /// The rules as JSON (the `herald rules import` format).
     Export,
+    /// The latest changes: who, when, before and after.
+    Audit,
     /// Show (None) or set the workspace's language.
     Lang(Option<Lang>),
     /// Anything else: answered with help, never with silence.
@@ -53,6 +55,7 @@ impl Command {
             },
             "export" | "エクスポート" => Command::Export,
             "add" | "追加" => Command::Add,
+            "audit" | "履歴" => Command::Audit,
             "lang" | "言語" => match rest.as_slice() {
                 [] => Command::Lang(None),
                 [one] => match one.to_lowercase().parse::<Lang>() {
@@ -138,6 +141,7 @@ mod tests {
             ),
             ("export", Command::Export),
             ("add", Command::Add),
+            ("audit", Command::Audit),
             ("lang", Command::Lang(None)),
             ("lang en", Command::Lang(Some(Lang::En))),
             ("lang JA", Command::Lang(Some(Lang::Ja))),

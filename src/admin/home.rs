@@ -25,6 +25,8 @@ pub struct Dashboard<'a> {
     /// The latest finished delivery per channel id (None: nothing delivered yet).
     pub health: &'a HashMap<String, Option<ChannelHealth>>,
     pub last_day: DeliveryCounts,
+    /// The latest changes, already as lines, newest first.
+    pub audit: &'a [String],
 }
 
 fn plain(text: &str) -> Value {
@@ -97,6 +99,11 @@ pub fn view(d: &Dashboard<'_>) -> Value {
     group(texts::errors_heading(lang).to_string(), errors, &mut blocks);
     if omitted > 0 {
         blocks.push(json!({"type": "context", "elements": [mrkdwn(&texts::list_footer(lang, d.rules.len(), omitted))]}));
+    }
+    if !d.audit.is_empty() && blocks.len() + 2 <= MAX_BLOCKS {
+        blocks.push(json!({"type": "divider"}));
+        let text = format!("*{}*\n{}", texts::audit_title(lang), d.audit.join("\n"));
+        blocks.push(json!({"type": "section", "text": mrkdwn(&text)}));
     }
     json!({"type": "home", "blocks": blocks})
 }
@@ -252,6 +259,7 @@ mod tests {
                     delivered: 5,
                     failed: 1,
                 },
+                audit: &["• a change".to_string()],
             });
             let text = home.to_string();
             for w in words {
@@ -296,6 +304,7 @@ mod tests {
             rules: &rules,
             health: &HashMap::new(),
             last_day: DeliveryCounts::default(),
+            audit: &[],
         });
         assert!(home["blocks"].as_array().unwrap().len() <= MAX_BLOCKS);
         assert!(home.to_string().contains("not shown"));

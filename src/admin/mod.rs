@@ -111,6 +111,20 @@ pub async fn handle_command(
             }
         }
         Command::Help => help(lang, None),
+        Command::Audit => match state.store.audit(&team_id, 20).await {
+            Ok(entries) => {
+                let lines: Vec<String> =
+                    entries.iter().map(|e| texts::audit_line(lang, e)).collect();
+                let body = if lines.is_empty() {
+                    texts::audit_empty(lang).to_string()
+                } else {
+                    lines.join("\n")
+                };
+                let text = format!("*{}*\n{body}", texts::audit_title(lang));
+                ephemeral(text.clone(), vec![section(&text)])
+            }
+            Err(err) => failure(lang, &err),
+        },
         Command::Unknown(word) => help(lang, Some(texts::unknown(lang, &word))),
         Command::Invalid {
             subcommand,
@@ -142,7 +156,11 @@ pub async fn handle_command(
                 let text = texts::admins_only(lang);
                 return ephemeral(text.into(), vec![section(texts::admins_only(lang))]);
             }
-            if let Err(err) = state.store.set_workspace_lang(&team_id, new.as_str()).await {
+            if let Err(err) = state
+                .store
+                .set_workspace_lang(&team_id, new.as_str(), event.user_id.as_ref())
+                .await
+            {
                 return failure(lang, &err);
             }
             state.workspace_state.invalidate(&team_id).await;
@@ -222,7 +240,7 @@ async fn home_action(state: &AppState, event: &SlackInteractionBlockActionsEvent
                 tracing::warn!(error = %err, "could not open the rule modal");
             }
         } else if let Some(rule_id) = action.value.as_deref() {
-            match state.store.delete_rule(&team_id, rule_id).await {
+            match state.store.delete_rule(&team_id, rule_id, &user).await {
                 Ok(deleted) => {
                     state.rules.invalidate(&team_id).await;
                     tracing::info!(rule_id, deleted, %user, "rule deleted");
@@ -277,11 +295,20 @@ pub async fn publish_home(state: &AppState, workspace: &Workspace, user: &str) {
         .delivery_counts(team_id, since)
         .await
         .unwrap_or_default();
+    let audit: Vec<String> = state
+        .store
+        .audit(team_id, 5)
+        .await
+        .unwrap_or_default()
+        .iter()
+        .map(|e| texts::audit_line(lang, e))
+        .collect();
     let view = home::view(&home::Dashboard {
         lang,
         rules: &rules,
         health: &health,
         last_day,
+        audit: &audit,
     });
     if let Err(err) = state
         .slack
@@ -348,7 +375,7 @@ async fn submit_rule(
     {
         return field_errors(vec![(modal::CHANNEL, texts::duplicate_rule(lang).into())]);
     }
-    match state.store.add_rule(&team_id, &rule).await {
+    match state.store.add_rule(&team_id, &rule, &user).await {
         Ok(stored) => {
             state.rules.invalidate(&team_id).await;
             tracing::info!(rule_id = %stored.id, %user, "rule added");

@@ -8,6 +8,7 @@ pub fn help(lang: Lang) -> String {
         Lang::Ja => "*Herald のコマンド*\n\
             • `/herald add` — 通知ルールを追加(管理者のみ)\n\
             • `/herald list` — 通知ルールの一覧(`/herald list #チャンネル` でそのチャンネルだけ)\n\
+            • `/herald audit` — 変更履歴(誰が・いつ・何を)\n\
             • `/herald export` — ルールをJSONで表示(`herald rules import` で読み込めます)\n\
             • `/herald lang` — ワークスペースの言語を表示、`/herald lang ja|en` で変更(管理者のみ)\n\
             • `/herald help` — このヘルプ"
@@ -15,6 +16,7 @@ pub fn help(lang: Lang) -> String {
         Lang::En => "*Herald commands*\n\
             • `/herald add` — add a notification rule (admins only)\n\
             • `/herald list` — the notification rules (`/herald list #channel` for one channel)\n\
+            • `/herald audit` — the latest changes (who, when, what)\n\
             • `/herald export` — the rules as JSON (the format `herald rules import` reads)\n\
             • `/herald lang` — the workspace's language; `/herald lang ja|en` changes it (admins only)\n\
             • `/herald help` — this help"
@@ -223,4 +225,82 @@ pub fn last_day(lang: Lang, delivered: i64, failed: i64) -> String {
 
 pub fn admins_only_title(lang: Lang) -> &'static str {
     lang.pick("管理者のみ", "Admins only")
+}
+
+/// One change of the audit trail as a bullet: when, who, what (before → after).
+pub fn audit_line(lang: Lang, entry: &crate::store::AuditEntry) -> String {
+    use crate::store::AuditAction;
+    let when = format!(
+        "<!date^{}^{{date_short_pretty}} {{time}}|{}>",
+        entry.at / 1000,
+        entry.at / 1000
+    );
+    let who = if entry.actor.starts_with(['U', 'W']) {
+        format!("<@{}>", entry.actor)
+    } else {
+        format!(
+            "`herald rules import` ({})",
+            crate::render::escape(&entry.actor)
+        )
+    };
+    let rule = |json: Option<&str>| {
+        json.and_then(|j| serde_json::from_str::<crate::model::RuleJson>(j).ok())
+            .and_then(|r| r.validate().ok())
+            .map(|r| {
+                let rule = Rule {
+                    id: String::new(),
+                    team_id: String::new(),
+                    trigger: r.trigger,
+                    channel: r.channel,
+                    mentions: r.mentions,
+                    enabled: r.enabled,
+                };
+                rule_line(lang, &rule).trim_start_matches("• ").to_string()
+            })
+            .unwrap_or_else(|| "?".into())
+    };
+    let count = |json: Option<&str>| {
+        json.and_then(|j| serde_json::from_str::<Vec<serde_json::Value>>(j).ok())
+            .map_or(0, |v| v.len())
+    };
+    let what = match (AuditAction::parse(&entry.action), lang) {
+        (Some(AuditAction::RuleAdded), Lang::Ja) => {
+            format!("ルールを追加: {}", rule(entry.after_json.as_deref()))
+        }
+        (Some(AuditAction::RuleAdded), Lang::En) => {
+            format!("added {}", rule(entry.after_json.as_deref()))
+        }
+        (Some(AuditAction::RuleDeleted), Lang::Ja) => {
+            format!("ルールを削除: {}", rule(entry.before_json.as_deref()))
+        }
+        (Some(AuditAction::RuleDeleted), Lang::En) => {
+            format!("deleted {}", rule(entry.before_json.as_deref()))
+        }
+        (Some(AuditAction::RulesImported), Lang::Ja) => format!(
+            "ルールを読み込み: {} 件 → {} 件",
+            count(entry.before_json.as_deref()),
+            count(entry.after_json.as_deref())
+        ),
+        (Some(AuditAction::RulesImported), Lang::En) => format!(
+            "imported rules: {} → {}",
+            count(entry.before_json.as_deref()),
+            count(entry.after_json.as_deref())
+        ),
+        (Some(AuditAction::LanguageChanged), _) => format!(
+            "{} {} → {}",
+            lang.pick("言語を変更:", "changed the language:"),
+            entry.before_json.as_deref().unwrap_or("default"),
+            entry.after_json.as_deref().unwrap_or("?")
+        ),
+        (None, _) => crate::render::escape(&entry.action),
+    };
+    format!("• {when} {who} {what}")
+}
+
+pub fn audit_title(lang: Lang) -> &'static str {
+    lang.pick("変更履歴", "Changes")
+}
+
+pub fn audit_empty(lang: Lang) -> &'static str {
+    lang.pick("まだ変更はありません。", "No changes yet.")
 }

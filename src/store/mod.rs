@@ -10,6 +10,7 @@
 //!
 //! Every query that touches workspace data takes the `team_id`.
 
+mod audit;
 mod events;
 mod jobs;
 mod retention;
@@ -21,6 +22,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
+pub use audit::{AuditAction, AuditEntry, Change};
 pub use events::{EventRecord, NewEvent, find_by_webhook_id, insert_events};
 pub use jobs::{
     ChannelHealth, ClaimedJob, DeliveryCounts, JobRecord, JobStatus, NewJob, insert_jobs,

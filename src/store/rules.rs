@@ -2,9 +2,9 @@
 
 use sqlx::FromRow;
 
-use super::{Store, StoreError, new_id, now_ms};
+use super::{AuditAction, Change, Store, StoreError, new_id, now_ms};
 use crate::catalog::{ErrorCategory, EventType};
-use crate::model::{ChannelId, Mentions, NewRule, Rule, RuleTrigger};
+use crate::model::{ChannelId, Mentions, NewRule, Rule, RuleJson, RuleTrigger};
 
 #[derive(FromRow)]
 struct RuleRow {
@@ -75,7 +75,12 @@ impl Store {
     }
 
     /// Adds one rule after the workspace's others; returns it as stored.
-    pub async fn add_rule(&self, team_id: &str, rule: &NewRule) -> Result<Rule, StoreError> {
+    pub async fn add_rule(
+        &self,
+        team_id: &str,
+        rule: &NewRule,
+        actor: &str,
+    ) -> Result<Rule, StoreError> {
         let mut tx = self.begin().await?;
         let position: i64 = sqlx::query_scalar(
             "SELECT COALESCE(MAX(position), -1) + 1 FROM rules WHERE team_id = $1",
@@ -85,6 +90,13 @@ impl Store {
         .await?;
         let id = new_id("rul");
         insert_rule(&mut tx, team_id, &id, rule, position).await?;
+        let change = Change {
+            actor,
+            action: AuditAction::RuleAdded,
+            before: None,
+            after: Some(rule_json(rule)),
+        };
+        super::audit::record(&mut tx, team_id, &change).await?;
         tx.commit().await?;
         self.rules(team_id)
             .await?
@@ -94,13 +106,37 @@ impl Store {
     }
 
     /// Deletes one of the workspace's rules; false when it has no such rule.
-    pub async fn delete_rule(&self, team_id: &str, rule_id: &str) -> Result<bool, StoreError> {
+    pub async fn delete_rule(
+        &self,
+        team_id: &str,
+        rule_id: &str,
+        actor: &str,
+    ) -> Result<bool, StoreError> {
+        let Some(before) = self
+            .rules(team_id)
+            .await?
+            .into_iter()
+            .find(|r| r.id == rule_id)
+        else {
+            return Ok(false);
+        };
+        let mut tx = self.begin().await?;
         let n = sqlx::query("DELETE FROM rules WHERE team_id = $1 AND id = $2")
             .bind(team_id)
             .bind(rule_id)
-            .execute(self.pool())
+            .execute(&mut *tx)
             .await?
             .rows_affected();
+        if n == 1 {
+            let change = Change {
+                actor,
+                action: AuditAction::RuleDeleted,
+                before: Some(serde_json::to_string(&RuleJson::from(&before)).unwrap_or_default()),
+                after: None,
+            };
+            super::audit::record(&mut tx, team_id, &change).await?;
+        }
+        tx.commit().await?;
         Ok(n == 1)
     }
 
@@ -109,7 +145,14 @@ impl Store {
         &self,
         team_id: &str,
         rules: &[NewRule],
+        actor: &str,
     ) -> Result<Vec<Rule>, StoreError> {
+        let before: Vec<RuleJson> = self
+            .rules(team_id)
+            .await?
+            .iter()
+            .map(RuleJson::from)
+            .collect();
         let mut tx = self.begin().await?;
         sqlx::query("DELETE FROM rules WHERE team_id = $1")
             .bind(team_id)
@@ -119,6 +162,14 @@ impl Store {
             let position = i64::try_from(position).unwrap_or(i64::MAX);
             insert_rule(&mut tx, team_id, &new_id("rul"), rule, position).await?;
         }
+        let after: Vec<String> = rules.iter().map(rule_json).collect();
+        let change = Change {
+            actor,
+            action: AuditAction::RulesImported,
+            before: Some(serde_json::to_string(&before).unwrap_or_default()),
+            after: Some(format!("[{}]", after.join(","))),
+        };
+        super::audit::record(&mut tx, team_id, &change).await?;
         tx.commit().await?;
         self.rules(team_id).await
     }
@@ -171,4 +222,17 @@ async fn insert_rule(
     .execute(&mut *conn)
     .await?;
     Ok(())
+}
+
+/// A rule as the JSON of `herald rules export`, for the audit trail.
+fn rule_json(rule: &NewRule) -> String {
+    let stored = Rule {
+        id: String::new(),
+        team_id: String::new(),
+        trigger: rule.trigger.clone(),
+        channel: rule.channel.clone(),
+        mentions: rule.mentions.clone(),
+        enabled: rule.enabled,
+    };
+    serde_json::to_string(&RuleJson::from(&stored)).unwrap_or_default()
 }

@@ -142,13 +142,28 @@ impl Store {
         )
     }
 
-    pub async fn set_workspace_lang(&self, team_id: &str, lang: &str) -> Result<(), StoreError> {
+    pub async fn set_workspace_lang(
+        &self,
+        team_id: &str,
+        lang: &str,
+        actor: &str,
+    ) -> Result<(), StoreError> {
+        let before = self.workspace_state(team_id).await?.lang;
+        let mut tx = self.begin().await?;
         sqlx::query("UPDATE workspaces SET lang = $1, updated_at = $2 WHERE team_id = $3")
             .bind(lang)
             .bind(now_ms())
             .bind(team_id)
-            .execute(self.pool())
+            .execute(&mut *tx)
             .await?;
+        let change = super::Change {
+            actor,
+            action: super::AuditAction::LanguageChanged,
+            before,
+            after: Some(lang.to_string()),
+        };
+        super::audit::record(&mut tx, team_id, &change).await?;
+        tx.commit().await?;
         Ok(())
     }
 }

@@ -244,3 +244,36 @@ async fn the_modal_works_the_same_over_socket_mode() {
         .unwrap();
     assert_eq!(app.store.rules(TEAM).await.unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn every_change_is_in_the_audit_trail_with_who_and_what() {
+    let app = TestApp::start(json!([])).await;
+    let admin = open_modal(&app).await;
+    let picked = values("booking.created", "", &app.channels.general, &[]);
+    interact(
+        &app,
+        &app.emu.view_submission(&admin.view_id, &admin.id, picked),
+    )
+    .await;
+    run(&app, &admin.id, "lang en").await;
+
+    let answer = run(&app, &admin.id, "audit").await;
+    let text = answer["text"].as_str().unwrap();
+    let lines: Vec<&str> = text.lines().skip(1).collect();
+    assert_eq!(lines.len(), 3, "{text}");
+    assert!(
+        lines[0].contains(&format!("<@{}>", admin.id)) && lines[0].contains("default → en"),
+        "{text}"
+    );
+    assert!(
+        lines[1].contains(&format!(
+            "added Meeting booked → <#{}>",
+            app.channels.general
+        )),
+        "{text}"
+    );
+    assert!(
+        lines[2].contains("`herald rules import` (cli)") && lines[2].contains("0 → 0"),
+        "{text}"
+    );
+}
