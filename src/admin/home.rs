@@ -13,6 +13,7 @@ use crate::model::{Rule, RuleTrigger};
 use crate::store::{ChannelHealth, DeliveryCounts};
 
 pub const ADD_RULE: &str = "herald_add_rule";
+pub const EDIT_RULE: &str = "herald_edit_rule";
 pub const DELETE_RULE: &str = "herald_delete_rule";
 
 /// Slack's limit of blocks in a Home view.
@@ -76,11 +77,11 @@ pub fn view(d: &Dashboard<'_>) -> Value {
         }
         blocks.push(json!({"type": "section", "text": mrkdwn(&format!("*{heading}*"))}));
         for rule in rules {
-            if blocks.len() + 2 > MAX_BLOCKS - 2 {
+            if blocks.len() + 3 > MAX_BLOCKS - 2 {
                 omitted += 1;
                 continue;
             }
-            blocks.push(rule_block(lang, rule));
+            blocks.extend(rule_blocks(lang, rule));
             blocks.push(json!({"type": "context", "elements": [mrkdwn(&health_text(lang, rule, d.health))]}));
         }
     };
@@ -108,7 +109,8 @@ pub fn view(d: &Dashboard<'_>) -> Value {
     json!({"type": "home", "blocks": blocks})
 }
 
-fn rule_block(lang: Lang, rule: &Rule) -> Value {
+/// A rule: its line with an Edit button, then Delete (behind Slack's confirm dialog).
+fn rule_blocks(lang: Lang, rule: &Rule) -> [Value; 2] {
     let confirm = json!({
         "title": plain(lang.pick("ルールの削除", "Delete this rule?")),
         "text": mrkdwn(&format!("{}\n{}", texts::rule_line(lang, rule), lang.pick("このルールを削除します。元に戻せません。", "The rule is deleted for good."))),
@@ -116,14 +118,20 @@ fn rule_block(lang: Lang, rule: &Rule) -> Value {
         "deny": plain(lang.pick("キャンセル", "Cancel")),
         "style": "danger"
     });
-    json!({
-        "type": "section",
-        "text": mrkdwn(&texts::rule_line(lang, rule)),
-        "accessory": {
+    [
+        json!({
+            "type": "section",
+            "text": mrkdwn(&texts::rule_line(lang, rule)),
+            "accessory": {
+                "type": "button", "action_id": EDIT_RULE, "value": rule.id,
+                "text": plain(lang.pick("編集", "Edit"))
+            }
+        }),
+        json!({"type": "actions", "elements": [{
             "type": "button", "action_id": DELETE_RULE, "value": rule.id, "style": "danger",
             "text": plain(lang.pick("削除", "Delete")), "confirm": confirm
-        }
-    })
+        }]}),
+    ]
 }
 
 /// The channel's last delivery: when, or what went wrong and how to fix it.

@@ -22,8 +22,9 @@ pub use command::Command;
 
 use crate::app::AppState;
 use crate::catalog::Lang;
-use crate::model::{ChannelId, Rule, RuleTrigger};
+use crate::model::{ChannelId, Mention, Mentions, Rule, RuleTrigger};
 use crate::slack::UserProfile;
+use crate::store::RuleUpdate;
 use crate::workspace::Workspace;
 
 /// Slack's limit of blocks in one message.
@@ -184,7 +185,9 @@ pub async fn handle_interaction(
                 return SlackInteractionResponse::Empty;
             };
             match view.callback_id.as_ref().map(AsRef::as_ref) {
-                Some(modal::ADD_RULE) => submit_rule(state, submission, view).await,
+                Some(modal::ADD_RULE | modal::EDIT_RULE) => {
+                    submit_rule(state, submission, view).await
+                }
                 _ => SlackInteractionResponse::Empty,
             }
         }
@@ -211,7 +214,7 @@ async fn home_action(state: &AppState, event: &SlackInteractionBlockActionsEvent
     let token = workspace.bot_token.expose();
     for action in event.actions.iter().flatten() {
         let action_id = action.action_id.as_ref();
-        if action_id != home::ADD_RULE && action_id != home::DELETE_RULE {
+        if ![home::ADD_RULE, home::EDIT_RULE, home::DELETE_RULE].contains(&action_id) {
             continue;
         }
         if !profile.as_ref().is_some_and(|p| p.is_admin) {
@@ -231,7 +234,33 @@ async fn home_action(state: &AppState, event: &SlackInteractionBlockActionsEvent
             }
             return;
         }
-        if action_id == home::ADD_RULE {
+        if action_id == home::EDIT_RULE {
+            let Some(rule_id) = action.value.as_deref() else {
+                continue;
+            };
+            let rule = state
+                .store
+                .rules(&team_id)
+                .await
+                .ok()
+                .and_then(|rules| rules.into_iter().find(|r| r.id == rule_id));
+            let version = state
+                .store
+                .rule_version(&team_id, rule_id)
+                .await
+                .ok()
+                .flatten();
+            if let (Some(rule), Some(version)) = (rule, version) {
+                let view = modal::rule_modal(lang, Some((&rule, version)));
+                if let Err(err) = state
+                    .slack
+                    .open_view(token, event.trigger_id.as_ref(), view)
+                    .await
+                {
+                    tracing::warn!(error = %err, "could not open the edit modal");
+                }
+            }
+        } else if action_id == home::ADD_RULE {
             if let Err(err) = state
                 .slack
                 .open_view(token, event.trigger_id.as_ref(), modal::add_rule(lang))
@@ -333,11 +362,8 @@ async fn submit_rule(
     view: &SlackModalView,
 ) -> SlackInteractionResponse {
     let team_id = submission.team.id.to_string();
-    let lang = view
-        .private_metadata
-        .as_deref()
-        .and_then(|l| l.parse().ok())
-        .unwrap_or(Lang::En);
+    let metadata = modal::Metadata::parse(view.private_metadata.as_deref());
+    let lang = metadata.lang();
     let Some(workspace) = state.registry.workspace(&team_id).cloned() else {
         return field_errors(vec![(modal::EVENT_TYPE, texts::not_connected(lang).into())]);
     };
@@ -355,13 +381,10 @@ async fn submit_rule(
         .as_ref()
         .map(|s| s.values.clone())
         .unwrap_or_default();
-    let rule = match modal::read_rule(&values, lang) {
+    let mut rule = match modal::read_rule(&values, lang) {
         Ok(rule) => rule,
         Err(errors) => return field_errors(errors),
     };
-    if let Err(problem) = check_channel(state, &workspace, rule.channel.as_str(), lang).await {
-        return field_errors(vec![(modal::CHANNEL, problem)]);
-    }
     let existing = match state.store.rules(&team_id).await {
         Ok(rules) => rules,
         Err(err) => {
@@ -369,20 +392,69 @@ async fn submit_rule(
             return field_errors(vec![(modal::EVENT_TYPE, texts::failed(lang).into())]);
         }
     };
-    if existing
-        .iter()
-        .any(|r| r.trigger == rule.trigger && r.channel == rule.channel)
-    {
+    let editing = metadata.rule.as_deref().zip(metadata.version);
+    if let Some((rule_id, _)) = editing {
+        // The modal picks users only: keep the user groups the rule mentions.
+        let groups: Vec<Mention> = existing
+            .iter()
+            .find(|r| r.id == rule_id)
+            .map(|r| {
+                r.mentions
+                    .iter()
+                    .filter(|m| matches!(m, Mention::Group(_)))
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default();
+        let merged: Vec<Mention> = rule.mentions.iter().cloned().chain(groups).collect();
+        match Mentions::new(merged) {
+            Ok(m) => rule.mentions = m,
+            Err(_) => {
+                return field_errors(vec![(
+                    modal::MENTIONS,
+                    texts::too_many_with_groups(lang).into(),
+                )]);
+            }
+        }
+    }
+    if let Err(problem) = check_channel(state, &workspace, rule.channel.as_str(), lang).await {
+        return field_errors(vec![(modal::CHANNEL, problem)]);
+    }
+    let duplicate = existing.iter().any(|r| {
+        r.trigger == rule.trigger
+            && r.channel == rule.channel
+            && editing.is_none_or(|(rule_id, _)| r.id != rule_id)
+    });
+    if duplicate {
         return field_errors(vec![(modal::CHANNEL, texts::duplicate_rule(lang).into())]);
     }
-    match state.store.add_rule(&team_id, &rule, &user).await {
-        Ok(stored) => {
+    let saved = match editing {
+        None => state
+            .store
+            .add_rule(&team_id, &rule, &user)
+            .await
+            .map(|_| RuleUpdate::Updated),
+        Some((rule_id, version)) => {
+            state
+                .store
+                .update_rule(&team_id, rule_id, version, &rule, &user)
+                .await
+        }
+    };
+    match saved {
+        Ok(RuleUpdate::Updated) => {
             state.rules.invalidate(&team_id).await;
-            tracing::info!(rule_id = %stored.id, %user, "rule added");
+            tracing::info!(?editing, %user, "rule saved");
             // The Home tab refreshes after every change; the modal closes meanwhile.
             let state = state.clone();
             tokio::spawn(async move { publish_home(&state, &workspace, &user).await });
             SlackInteractionResponse::Empty
+        }
+        Ok(RuleUpdate::Conflict) => {
+            field_errors(vec![(modal::EVENT_TYPE, texts::edit_conflict(lang).into())])
+        }
+        Ok(RuleUpdate::Missing) => {
+            field_errors(vec![(modal::EVENT_TYPE, texts::edit_missing(lang).into())])
         }
         Err(err) => {
             tracing::error!(error = %err, "could not store the rule");

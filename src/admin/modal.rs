@@ -11,10 +11,12 @@ use serde_json::{Value, json};
 use slack_morphism::prelude::{SlackActionId, SlackBlockId, SlackViewStateValue};
 
 use crate::catalog::{EventType, Lang};
-use crate::model::{ChannelId, Mention, Mentions, NewRule, RuleTrigger};
+use crate::model::{ChannelId, Mention, Mentions, NewRule, Rule, RuleTrigger};
 
 /// `callback_id` of the add-rule modal.
 pub const ADD_RULE: &str = "herald_rule_add";
+/// `callback_id` of the edit-rule modal.
+pub const EDIT_RULE: &str = "herald_rule_edit";
 
 pub const EVENT_TYPE: &str = "event_type";
 pub const MEETING_TYPE: &str = "meeting_type";
@@ -29,20 +31,69 @@ fn plain(text: &str) -> Value {
     json!({"type": "plain_text", "text": text})
 }
 
+/// What a rule modal carries through Slack in `private_metadata`: the language it was
+/// drawn in and, when editing, which rule at which version (a save against a newer
+/// version is a conflict, never a silent overwrite).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Metadata {
+    pub lang: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<i64>,
+}
+
+impl Metadata {
+    pub fn parse(raw: Option<&str>) -> Self {
+        raw.and_then(|r| serde_json::from_str(r).ok())
+            .unwrap_or(Metadata {
+                lang: raw.unwrap_or("en").to_string(),
+                rule: None,
+                version: None,
+            })
+    }
+
+    pub fn lang(&self) -> Lang {
+        self.lang.parse().unwrap_or(Lang::En)
+    }
+}
+
 /// The modal that adds a meeting-type rule.
 pub fn add_rule(lang: Lang) -> Value {
+    rule_modal(lang, None)
+}
+
+/// The rule modal: empty to add, or filled with a rule (at `version`) to edit it.
+pub fn rule_modal(lang: Lang, editing: Option<(&Rule, i64)>) -> Value {
     let options: Vec<Value> = EventType::MEETING
         .iter()
         .map(|t| json!({"text": plain(t.label(lang)), "value": t.as_str()}))
         .collect();
     let enabled = json!({"text": plain(lang.pick("有効", "Enabled")), "value": "on"});
-    json!({
+    let metadata = Metadata {
+        lang: lang.as_str().into(),
+        rule: editing.map(|(r, _)| r.id.clone()),
+        version: editing.map(|(_, v)| v),
+    };
+    let (callback_id, title, submit) = match editing {
+        None => (
+            ADD_RULE,
+            lang.pick("通知ルールの追加", "Add a rule"),
+            lang.pick("追加", "Add"),
+        ),
+        Some(_) => (
+            EDIT_RULE,
+            lang.pick("通知ルールの編集", "Edit a rule"),
+            lang.pick("保存", "Save"),
+        ),
+    };
+    let mut view = json!({
         "type": "modal",
-        "callback_id": ADD_RULE,
-        "title": plain(lang.pick("通知ルールの追加", "Add a rule")),
-        "submit": plain(lang.pick("追加", "Add")),
+        "callback_id": callback_id,
+        "title": plain(title),
+        "submit": plain(submit),
         "close": plain(lang.pick("キャンセル", "Cancel")),
-        "private_metadata": lang.as_str(),
+        "private_metadata": serde_json::to_string(&metadata).unwrap_or_default(),
         "blocks": [
             {
                 "type": "input",
@@ -109,7 +160,54 @@ pub fn add_rule(lang: Lang) -> Value {
                 }
             }
         ]
-    })
+    });
+    if let Some((rule, _)) = editing {
+        prefill(&mut view, lang, rule);
+    }
+    view
+}
+
+/// Puts a rule's current values into the modal's elements.
+fn prefill(view: &mut Value, lang: Lang, rule: &Rule) {
+    let Some(blocks) = view["blocks"].as_array_mut() else {
+        return;
+    };
+    for block in blocks {
+        let block_id = block["block_id"].as_str().unwrap_or_default().to_string();
+        let element = &mut block["element"];
+        match Some(block_id.as_str()) {
+            Some(EVENT_TYPE) => {
+                if let RuleTrigger::Event { event_type, .. } = &rule.trigger {
+                    element["initial_option"] = json!({"text": plain(event_type.label(lang)), "value": event_type.as_str()});
+                }
+            }
+            Some(MEETING_TYPE) => {
+                if let RuleTrigger::Event {
+                    meeting_type: Some(m),
+                    ..
+                } = &rule.trigger
+                {
+                    element["initial_value"] = json!(m);
+                }
+            }
+            Some(CHANNEL) => element["initial_conversation"] = json!(rule.channel.as_str()),
+            Some(MENTIONS) => {
+                let users: Vec<&str> = rule
+                    .mentions
+                    .iter()
+                    .filter(|m| matches!(m, Mention::User(_)))
+                    .map(Mention::id)
+                    .collect();
+                element["initial_users"] = json!(users);
+            }
+            Some(ENABLED) if !rule.enabled => {
+                if let Some(e) = element.as_object_mut() {
+                    e.remove("initial_options");
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 type Values = HashMap<SlackBlockId, HashMap<SlackActionId, SlackViewStateValue>>;

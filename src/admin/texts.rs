@@ -270,6 +270,16 @@ pub fn audit_line(lang: Lang, entry: &crate::store::AuditEntry) -> String {
         (Some(AuditAction::RuleAdded), Lang::En) => {
             format!("added {}", rule(entry.after_json.as_deref()))
         }
+        (Some(AuditAction::RuleEdited), Lang::Ja) => format!(
+            "ルールを編集: {} → {}",
+            rule(entry.before_json.as_deref()),
+            rule(entry.after_json.as_deref())
+        ),
+        (Some(AuditAction::RuleEdited), Lang::En) => format!(
+            "edited {} → {}",
+            rule(entry.before_json.as_deref()),
+            rule(entry.after_json.as_deref())
+        ),
         (Some(AuditAction::RuleDeleted), Lang::Ja) => {
             format!("ルールを削除: {}", rule(entry.before_json.as_deref()))
         }
@@ -303,4 +313,25 @@ pub fn audit_title(lang: Lang) -> &'static str {
 
 pub fn audit_empty(lang: Lang) -> &'static str {
     lang.pick("まだ変更はありません。", "No changes yet.")
+}
+
+pub fn edit_conflict(lang: Lang) -> &'static str {
+    lang.pick(
+        "このフォームを開いた後に、他の人がこのルールを変更しました。閉じてから開き直し、最新の内容で編集してください。",
+        "Someone else changed this rule after you opened the form. Close it and open it again to edit the latest version.",
+    )
+}
+
+pub fn edit_missing(lang: Lang) -> &'static str {
+    lang.pick(
+        "このルールは他の人が削除しました。",
+        "Someone else deleted this rule.",
+    )
+}
+
+pub fn too_many_with_groups(lang: Lang) -> &'static str {
+    lang.pick(
+        "このルールはユーザーグループもメンションしています。合わせて最大3件になるように選んでください。",
+        "This rule also mentions user groups; keep users and groups together at 3 or fewer.",
+    )
 }

@@ -8,6 +8,7 @@ use super::{Store, StoreError, new_id, now_ms};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AuditAction {
     RuleAdded,
+    RuleEdited,
     RuleDeleted,
     RulesImported,
     LanguageChanged,
@@ -17,6 +18,7 @@ impl AuditAction {
     pub fn as_str(self) -> &'static str {
         match self {
             AuditAction::RuleAdded => "rule.added",
+            AuditAction::RuleEdited => "rule.edited",
             AuditAction::RuleDeleted => "rule.deleted",
             AuditAction::RulesImported => "rules.imported",
             AuditAction::LanguageChanged => "language.changed",

@@ -28,6 +28,7 @@ pub use jobs::{
     ChannelHealth, ClaimedJob, DeliveryCounts, JobRecord, JobStatus, NewJob, insert_jobs,
 };
 pub use retention::Purged;
+pub use rules::RuleUpdate;
 pub use slack_events::WorkspaceState;
 
 pub type Tx<'c> = sqlx::Transaction<'c, sqlx::Any>;

@@ -105,6 +105,75 @@ impl Store {
             .ok_or_else(|| StoreError::Corrupt(format!("rule {id} vanished after insert")))
     }
 
+    /// A rule's version: it grows with every edit, so an edit made from an older view of
+    /// the rule is recognised as a conflict.
+    pub async fn rule_version(
+        &self,
+        team_id: &str,
+        rule_id: &str,
+    ) -> Result<Option<i64>, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT version FROM rules WHERE team_id = $1 AND id = $2")
+                .bind(team_id)
+                .bind(rule_id)
+                .fetch_optional(self.pool())
+                .await?,
+        )
+    }
+
+    /// Saves an edit made to `version` of a rule; anything newer in the store wins and is
+    /// reported as a conflict, never overwritten.
+    pub async fn update_rule(
+        &self,
+        team_id: &str,
+        rule_id: &str,
+        version: i64,
+        rule: &NewRule,
+        actor: &str,
+    ) -> Result<RuleUpdate, StoreError> {
+        let Some(before) = self
+            .rules(team_id)
+            .await?
+            .into_iter()
+            .find(|r| r.id == rule_id)
+        else {
+            return Ok(RuleUpdate::Missing);
+        };
+        let (kind, event_type, meeting_type, categories) = columns(rule);
+        let mut tx = self.begin().await?;
+        let n = sqlx::query(
+            "UPDATE rules SET kind = $1, event_type = $2, meeting_type = $3, categories = $4, \
+             channel = $5, mentions = $6, enabled = $7, version = version + 1, updated_at = $8 \
+             WHERE team_id = $9 AND id = $10 AND version = $11",
+        )
+        .bind(kind)
+        .bind(event_type)
+        .bind(meeting_type)
+        .bind(categories)
+        .bind(rule.channel.as_str())
+        .bind(serde_json::json!(rule.mentions.ids()).to_string())
+        .bind(i64::from(rule.enabled))
+        .bind(now_ms())
+        .bind(team_id)
+        .bind(rule_id)
+        .bind(version)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if n == 0 {
+            return Ok(RuleUpdate::Conflict);
+        }
+        let change = Change {
+            actor,
+            action: AuditAction::RuleEdited,
+            before: Some(serde_json::to_string(&RuleJson::from(&before)).unwrap_or_default()),
+            after: Some(rule_json(rule)),
+        };
+        super::audit::record(&mut tx, team_id, &change).await?;
+        tx.commit().await?;
+        Ok(RuleUpdate::Updated)
+    }
+
     /// Deletes one of the workspace's rules; false when it has no such rule.
     pub async fn delete_rule(
         &self,
@@ -175,14 +244,26 @@ impl Store {
     }
 }
 
-async fn insert_rule(
-    conn: &mut sqlx::AnyConnection,
-    team_id: &str,
-    id: &str,
+/// What became of an edit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RuleUpdate {
+    Updated,
+    /// Someone changed the rule since the editor read it.
+    Conflict,
+    /// Someone deleted it.
+    Missing,
+}
+
+/// The stored columns of a rule's trigger: kind, event type, meeting type, categories.
+fn columns(
     rule: &NewRule,
-    position: i64,
-) -> Result<(), StoreError> {
-    let (kind, event_type, meeting_type, categories) = match &rule.trigger {
+) -> (
+    &'static str,
+    Option<&'static str>,
+    Option<&str>,
+    Option<String>,
+) {
+    match &rule.trigger {
         RuleTrigger::Event {
             event_type,
             meeting_type,
@@ -201,7 +282,17 @@ async fn insert_rule(
                 Some(serde_json::json!(names).to_string()),
             )
         }
-    };
+    }
+}
+
+async fn insert_rule(
+    conn: &mut sqlx::AnyConnection,
+    team_id: &str,
+    id: &str,
+    rule: &NewRule,
+    position: i64,
+) -> Result<(), StoreError> {
+    let (kind, event_type, meeting_type, categories) = columns(rule);
     let now = now_ms();
     sqlx::query(
         "INSERT INTO rules (id, team_id, kind, event_type, meeting_type, categories, \

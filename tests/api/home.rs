@@ -143,3 +143,80 @@ async fn members_get_a_polite_refusal_and_nothing_changes() {
         "{refusal}"
     );
 }
+
+#[tokio::test]
+async fn edit_from_home_saves_keeps_group_mentions_and_never_overwrites_a_newer_edit() {
+    let app = TestApp::start(json!([
+        {"kind": "event", "event_type": "booking.created", "channel": "#general", "mentions": ["S0GRP001"]}
+    ]))
+    .await;
+    let admin = app.emu.add_user(TEAM, "admin", "admin@example.com");
+    app.emu.set_user_role(&admin, true, false);
+    app.emu.set_user_locale(&admin, "en-US");
+    open_home(&app, &admin, "EvHOME4").await;
+    let rule_id = app.store.rules(TEAM).await.unwrap()[0].id.clone();
+
+    // Two admins open the same rule; the first saves, the second's save is a conflict.
+    press(&app, &admin, "herald_edit_rule", Some(&rule_id)).await;
+    press(&app, &admin, "herald_edit_rule", Some(&rule_id)).await;
+    let modals: Vec<Value> = app
+        .emu
+        .views_opened()
+        .into_iter()
+        .filter(|v| v["callback_id"] == "herald_rule_edit")
+        .collect();
+    assert_eq!(modals.len(), 2);
+    let first = modals[0]["id"].as_str().unwrap();
+    let second = modals[1]["id"].as_str().unwrap();
+    assert_eq!(
+        modals[0]["blocks"][2]["element"]["initial_conversation"],
+        app.channels.general.as_str()
+    );
+
+    let edit = |channel: &str| {
+        json!({
+            "event_type": {"event_type": {"type": "static_select", "selected_option": {
+                "text": {"type": "plain_text", "text": "Meeting cancelled"}, "value": "booking.cancelled"}}},
+            "meeting_type": {"meeting_type": {"type": "plain_text_input", "value": null}},
+            "channel": {"channel": {"type": "conversations_select", "selected_conversation": channel}},
+            "mentions": {"mentions": {"type": "multi_users_select", "selected_users": ["U0AAA111"]}},
+            "enabled": {"enabled": {"type": "checkboxes", "selected_options": []}}
+        })
+    };
+    let (status, answer) = crate::modals::interact(
+        &app,
+        &app.emu
+            .view_submission(first, &admin, edit(&app.channels.public_not_member)),
+    )
+    .await;
+    assert_eq!((status, answer), (200, Value::Null));
+    let rule = app.store.rules(TEAM).await.unwrap().remove(0);
+    assert_eq!(rule.channel.as_str(), app.channels.public_not_member);
+    assert!(!rule.enabled);
+    assert_eq!(
+        rule.mentions.ids(),
+        ["U0AAA111", "S0GRP001"],
+        "the group mention is kept"
+    );
+
+    let (_, answer) = crate::modals::interact(
+        &app,
+        &app.emu
+            .view_submission(second, &admin, edit(&app.channels.general)),
+    )
+    .await;
+    assert_eq!(answer["response_action"], "errors");
+    assert!(
+        answer["errors"]["event_type"]
+            .as_str()
+            .unwrap()
+            .contains("Someone else changed"),
+        "{answer}"
+    );
+    let rule = app.store.rules(TEAM).await.unwrap().remove(0);
+    assert_eq!(
+        rule.channel.as_str(),
+        app.channels.public_not_member,
+        "the first edit stands"
+    );
+}

@@ -23,7 +23,7 @@ fn values(event_type: &str, meeting_type: &str, channel: &str, users: &[&str]) -
 }
 
 /// Posts an interaction payload as Slack does (form field `payload`, signed).
-async fn interact(app: &TestApp, payload: &Value) -> (u16, Value) {
+pub async fn interact(app: &TestApp, payload: &Value) -> (u16, Value) {
     let body = serde_urlencoded::to_string([("payload", payload.to_string())]).unwrap();
     let ts = now();
     let response = app
