@@ -9,6 +9,8 @@ pub enum Command {
     Help,
     /// Open the add-rule modal.
     Add,
+    /// Open the add-error-rule modal.
+    Errors,
     /// Rules, optionally only those posting to one channel.
     List {
         channel: Option<ChannelId>,
@@ -55,6 +57,7 @@ impl Command {
             },
             "export" | "エクスポート" => Command::Export,
             "add" | "追加" => Command::Add,
+            "errors" | "エラー" => Command::Errors,
             "audit" | "履歴" => Command::Audit,
             "lang" | "言語" => match rest.as_slice() {
                 [] => Command::Lang(None),
@@ -141,6 +144,7 @@ mod tests {
             ),
             ("export", Command::Export),
             ("add", Command::Add),
+            ("errors", Command::Errors),
             ("audit", Command::Audit),
             ("lang", Command::Lang(None)),
             ("lang en", Command::Lang(Some(Lang::En))),

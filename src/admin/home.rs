@@ -13,6 +13,7 @@ use crate::model::{Rule, RuleTrigger};
 use crate::store::{ChannelHealth, DeliveryCounts};
 
 pub const ADD_RULE: &str = "herald_add_rule";
+pub const ADD_ERROR_RULE: &str = "herald_add_error_rule";
 pub const EDIT_RULE: &str = "herald_edit_rule";
 pub const DELETE_RULE: &str = "herald_delete_rule";
 
@@ -47,6 +48,9 @@ pub fn view(d: &Dashboard<'_>) -> Value {
         json!({"type": "actions", "elements": [{
             "type": "button", "action_id": ADD_RULE, "style": "primary",
             "text": plain(lang.pick("ルールを追加", "Add a rule"))
+        }, {
+            "type": "button", "action_id": ADD_ERROR_RULE,
+            "text": plain(lang.pick("エラー通知を追加", "Add an error rule"))
         }]}),
         json!({"type": "divider"}),
     ];

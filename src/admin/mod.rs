@@ -83,8 +83,8 @@ pub async fn handle_command(
     let lang = user_lang(state, &workspace, profile.as_deref()).await;
     let command = Command::parse(event.text.as_deref().unwrap_or_default());
     tracing::info!(?command, "command");
-    match command {
-        Command::Add => {
+    match command.clone() {
+        Command::Add | Command::Errors => {
             if !profile.as_ref().is_some_and(|p| p.is_admin) {
                 return ephemeral(
                     texts::admins_only(lang).into(),
@@ -97,7 +97,11 @@ pub async fn handle_command(
                 .open_view(
                     workspace.bot_token.expose(),
                     event.trigger_id.as_ref(),
-                    modal::add_rule(lang),
+                    if command == Command::Errors {
+                        modal::add_error_rule(lang)
+                    } else {
+                        modal::add_rule(lang)
+                    },
                 )
                 .await
             {
@@ -214,7 +218,14 @@ async fn home_action(state: &AppState, event: &SlackInteractionBlockActionsEvent
     let token = workspace.bot_token.expose();
     for action in event.actions.iter().flatten() {
         let action_id = action.action_id.as_ref();
-        if ![home::ADD_RULE, home::EDIT_RULE, home::DELETE_RULE].contains(&action_id) {
+        if ![
+            home::ADD_RULE,
+            home::ADD_ERROR_RULE,
+            home::EDIT_RULE,
+            home::DELETE_RULE,
+        ]
+        .contains(&action_id)
+        {
             continue;
         }
         if !profile.as_ref().is_some_and(|p| p.is_admin) {
@@ -260,10 +271,15 @@ async fn home_action(state: &AppState, event: &SlackInteractionBlockActionsEvent
                     tracing::warn!(error = %err, "could not open the edit modal");
                 }
             }
-        } else if action_id == home::ADD_RULE {
+        } else if action_id == home::ADD_RULE || action_id == home::ADD_ERROR_RULE {
+            let view = if action_id == home::ADD_RULE {
+                modal::add_rule(lang)
+            } else {
+                modal::add_error_rule(lang)
+            };
             if let Err(err) = state
                 .slack
-                .open_view(token, event.trigger_id.as_ref(), modal::add_rule(lang))
+                .open_view(token, event.trigger_id.as_ref(), view)
                 .await
             {
                 tracing::warn!(error = %err, "could not open the rule modal");
@@ -381,7 +397,7 @@ async fn submit_rule(
         .as_ref()
         .map(|s| s.values.clone())
         .unwrap_or_default();
-    let mut rule = match modal::read_rule(&values, lang) {
+    let mut rule = match modal::read(&values, lang, metadata.errors) {
         Ok(rule) => rule,
         Err(errors) => return field_errors(errors),
     };

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use serde_json::{Value, json};
 use slack_morphism::prelude::{SlackActionId, SlackBlockId, SlackViewStateValue};
 
-use crate::catalog::{EventType, Lang};
+use crate::catalog::{ErrorCategory, EventType, Lang};
 use crate::model::{ChannelId, Mention, Mentions, NewRule, Rule, RuleTrigger};
 
 /// `callback_id` of the add-rule modal.
@@ -19,6 +19,7 @@ pub const ADD_RULE: &str = "herald_rule_add";
 pub const EDIT_RULE: &str = "herald_rule_edit";
 
 pub const EVENT_TYPE: &str = "event_type";
+pub const CATEGORIES: &str = "categories";
 pub const MEETING_TYPE: &str = "meeting_type";
 pub const CHANNEL: &str = "channel";
 pub const MENTIONS: &str = "mentions";
@@ -41,6 +42,9 @@ pub struct Metadata {
     pub rule: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<i64>,
+    /// An error rule (categories) rather than a meeting-event rule.
+    #[serde(default)]
+    pub errors: bool,
 }
 
 impl Metadata {
@@ -50,6 +54,7 @@ impl Metadata {
                 lang: raw.unwrap_or("en").to_string(),
                 rule: None,
                 version: None,
+                errors: false,
             })
     }
 
@@ -60,11 +65,21 @@ impl Metadata {
 
 /// The modal that adds a meeting-type rule.
 pub fn add_rule(lang: Lang) -> Value {
-    rule_modal(lang, None)
+    modal(lang, false, None)
 }
 
-/// The rule modal: empty to add, or filled with a rule (at `version`) to edit it.
+/// The modal that adds an error rule (the seed's エラー通知設定).
+pub fn add_error_rule(lang: Lang) -> Value {
+    modal(lang, true, None)
+}
+
+/// The modal filled with a rule (at `version`) to edit it.
 pub fn rule_modal(lang: Lang, editing: Option<(&Rule, i64)>) -> Value {
+    let errors = editing.is_some_and(|(r, _)| matches!(r.trigger, RuleTrigger::Error { .. }));
+    modal(lang, errors, editing)
+}
+
+fn modal(lang: Lang, errors: bool, editing: Option<(&Rule, i64)>) -> Value {
     let options: Vec<Value> = EventType::MEETING
         .iter()
         .map(|t| json!({"text": plain(t.label(lang)), "value": t.as_str()}))
@@ -74,18 +89,17 @@ pub fn rule_modal(lang: Lang, editing: Option<(&Rule, i64)>) -> Value {
         lang: lang.as_str().into(),
         rule: editing.map(|(r, _)| r.id.clone()),
         version: editing.map(|(_, v)| v),
+        errors,
     };
-    let (callback_id, title, submit) = match editing {
-        None => (
-            ADD_RULE,
-            lang.pick("通知ルールの追加", "Add a rule"),
-            lang.pick("追加", "Add"),
-        ),
-        Some(_) => (
-            EDIT_RULE,
-            lang.pick("通知ルールの編集", "Edit a rule"),
-            lang.pick("保存", "Save"),
-        ),
+    let title = match (editing.is_some(), errors) {
+        (false, false) => lang.pick("通知ルールの追加", "Add a rule"),
+        (false, true) => lang.pick("エラー通知の追加", "Add an error rule"),
+        (true, false) => lang.pick("通知ルールの編集", "Edit a rule"),
+        (true, true) => lang.pick("エラー通知の編集", "Edit an error rule"),
+    };
+    let (callback_id, submit) = match editing {
+        None => (ADD_RULE, lang.pick("追加", "Add")),
+        Some(_) => (EDIT_RULE, lang.pick("保存", "Save")),
     };
     let mut view = json!({
         "type": "modal",
@@ -161,6 +175,22 @@ pub fn rule_modal(lang: Lang, editing: Option<(&Rule, i64)>) -> Value {
             }
         ]
     });
+    if errors && let Some(blocks) = view["blocks"].as_array_mut() {
+        // Categories take the place of the event and the meeting type.
+        let categories: Vec<Value> = ErrorCategory::ALL
+            .iter()
+            .map(|c| json!({"text": plain(c.label(lang)), "value": c.as_str()}))
+            .collect();
+        blocks.splice(
+            0..2,
+            [json!({
+                "type": "input",
+                "block_id": CATEGORIES,
+                "label": plain(lang.pick("エラーの種類", "Errors")),
+                "element": {"type": "checkboxes", "action_id": CATEGORIES, "options": categories}
+            })],
+        );
+    }
     if let Some((rule, _)) = editing {
         prefill(&mut view, lang, rule);
     }
@@ -188,6 +218,15 @@ fn prefill(view: &mut Value, lang: Lang, rule: &Rule) {
                 } = &rule.trigger
                 {
                     element["initial_value"] = json!(m);
+                }
+            }
+            Some(CATEGORIES) => {
+                if let RuleTrigger::Error { categories } = &rule.trigger {
+                    let chosen: Vec<Value> = categories
+                        .iter()
+                        .map(|c| json!({"text": plain(c.label(lang)), "value": c.as_str()}))
+                        .collect();
+                    element["initial_options"] = json!(chosen);
                 }
             }
             Some(CHANNEL) => element["initial_conversation"] = json!(rule.channel.as_str()),
@@ -220,12 +259,33 @@ fn value<'a>(values: &'a Values, block: &str) -> Option<&'a SlackViewStateValue>
 
 /// Reads a submitted add-rule modal.
 pub fn read_rule(values: &Values, lang: Lang) -> Result<NewRule, FieldErrors> {
+    read(values, lang, false)
+}
+
+/// Reads a submitted rule modal; `error_rule` says which kind it was drawn as.
+pub fn read(values: &Values, lang: Lang, error_rule: bool) -> Result<NewRule, FieldErrors> {
     let mut errors: FieldErrors = Vec::new();
+    let mut categories: Vec<ErrorCategory> = value(values, CATEGORIES)
+        .and_then(|v| v.selected_options.as_ref())
+        .map(|o| o.iter().filter_map(|o| o.value.parse().ok()).collect())
+        .unwrap_or_default();
+    categories.sort();
+    categories.dedup();
+    if error_rule && categories.is_empty() {
+        errors.push((
+            CATEGORIES,
+            lang.pick(
+                "エラーの種類を選んでください。",
+                "Choose at least one kind of error.",
+            )
+            .into(),
+        ));
+    }
     let event_type = value(values, EVENT_TYPE)
         .and_then(|v| v.selected_option.as_ref())
         .and_then(|o| EventType::parse(&o.value).ok())
         .filter(|t| t.error_category().is_none());
-    if event_type.is_none() {
+    if event_type.is_none() && !error_rule {
         errors.push((
             EVENT_TYPE,
             lang.pick("イベントを選んでください。", "Choose an event.")
@@ -273,12 +333,17 @@ pub fn read_rule(values: &Values, lang: Lang) -> Result<NewRule, FieldErrors> {
     let enabled = value(values, ENABLED)
         .and_then(|v| v.selected_options.as_ref())
         .is_some_and(|o| o.iter().any(|o| o.value == "on"));
-    match (event_type, channel, mentions) {
-        (Some(event_type), Some(channel), Some(mentions)) if errors.is_empty() => Ok(NewRule {
-            trigger: RuleTrigger::Event {
-                event_type,
-                meeting_type,
-            },
+    let trigger = match (error_rule, event_type) {
+        (true, _) => Some(RuleTrigger::Error { categories }),
+        (false, Some(event_type)) => Some(RuleTrigger::Event {
+            event_type,
+            meeting_type,
+        }),
+        (false, None) => None,
+    };
+    match (trigger, channel, mentions) {
+        (Some(trigger), Some(channel), Some(mentions)) if errors.is_empty() => Ok(NewRule {
+            trigger,
             channel,
             mentions,
             enabled,

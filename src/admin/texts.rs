@@ -8,6 +8,7 @@ pub fn help(lang: Lang) -> String {
         Lang::Ja => "*Herald のコマンド*\n\
             • `/herald add` — 通知ルールを追加(管理者のみ)\n\
             • `/herald list` — 通知ルールの一覧(`/herald list #チャンネル` でそのチャンネルだけ)\n\
+            • `/herald errors` — エラー通知のルールを追加(管理者のみ)\n\
             • `/herald audit` — 変更履歴(誰が・いつ・何を)\n\
             • `/herald export` — ルールをJSONで表示(`herald rules import` で読み込めます)\n\
             • `/herald lang` — ワークスペースの言語を表示、`/herald lang ja|en` で変更(管理者のみ)\n\
@@ -16,6 +17,7 @@ pub fn help(lang: Lang) -> String {
         Lang::En => "*Herald commands*\n\
             • `/herald add` — add a notification rule (admins only)\n\
             • `/herald list` — the notification rules (`/herald list #channel` for one channel)\n\
+            • `/herald errors` — add an error-notification rule (admins only)\n\
             • `/herald audit` — the latest changes (who, when, what)\n\
             • `/herald export` — the rules as JSON (the format `herald rules import` reads)\n\
             • `/herald lang` — the workspace's language; `/herald lang ja|en` changes it (admins only)\n\

@@ -277,3 +277,52 @@ async fn every_change_is_in_the_audit_trail_with_who_and_what() {
         "{text}"
     );
 }
+
+#[tokio::test]
+async fn an_admin_adds_an_error_rule_and_platform_errors_follow_it() {
+    let app = TestApp::start(json!([])).await;
+    let admin = app.emu.add_user(TEAM, "admin", "admin@example.com");
+    app.emu.set_user_role(&admin, true, false);
+    app.emu.set_user_locale(&admin, "en-US");
+    let trigger = app.emu.issue_trigger(TEAM, &admin);
+    run_form(&app, command_form_with_trigger(&admin, "errors", &trigger)).await;
+    let view = app.emu.views_opened().pop().unwrap();
+    assert_eq!(view["title"]["text"], "Add an error rule");
+    let view_id = view["id"].as_str().unwrap();
+
+    let picked = |categories: &[&str]| {
+        let options: Vec<Value> = categories
+            .iter()
+            .map(|c| json!({"text": {"type": "plain_text", "text": c}, "value": c}))
+            .collect();
+        json!({
+            "categories": {"categories": {"type": "checkboxes", "selected_options": options}},
+            "channel": {"channel": {"type": "conversations_select", "selected_conversation": app.channels.errors}},
+            "mentions": {"mentions": {"type": "multi_users_select", "selected_users": ["U0OPS001"]}},
+            "enabled": {"enabled": {"type": "checkboxes", "selected_options": [
+                {"text": {"type": "plain_text", "text": "Enabled"}, "value": "on"}]}}
+        })
+    };
+    let (_, answer) = interact(&app, &app.emu.view_submission(view_id, &admin, picked(&[]))).await;
+    assert!(
+        answer["errors"]["categories"].as_str().is_some(),
+        "{answer}"
+    );
+
+    let (status, answer) = interact(
+        &app,
+        &app.emu
+            .view_submission(view_id, &admin, picked(&["calendar", "delivery"])),
+    )
+    .await;
+    assert_eq!((status, answer), (200, Value::Null));
+    let event = json!({"type": "error.calendar", "occurred_at": "2026-11-21T10:00:00Z",
+        "title": "Google Calendar token expired"});
+    let (_, body) = crate::helpers::json(app.send(&event).await).await;
+    app.settled(body["event_id"].as_str().unwrap()).await;
+    let post = app
+        .posts(&app.channels.errors)
+        .pop()
+        .expect("routed by the new error rule");
+    assert!(post["text"].as_str().unwrap().contains("<@U0OPS001>"));
+}
