@@ -21,6 +21,8 @@ pub enum Command {
     Audit,
     /// Show (None) or set the workspace's language.
     Lang(Option<Lang>),
+    /// List Herald admins, or (owners) add / remove one.
+    Admins(Option<(bool, String)>),
     /// Anything else: answered with help, never with silence.
     Unknown(String),
     /// A known subcommand with an argument it cannot use.
@@ -73,8 +75,35 @@ impl Command {
                     argument: more.join(" "),
                 },
             },
+            "admins" | "管理者" => match rest.as_slice() {
+                [] => Command::Admins(None),
+                [verb, who] => match (verb.to_lowercase().as_str(), user_argument(who)) {
+                    ("add" | "追加", Some(user)) => Command::Admins(Some((true, user))),
+                    ("remove" | "削除", Some(user)) => Command::Admins(Some((false, user))),
+                    _ => Command::Invalid {
+                        subcommand: "admins",
+                        argument: rest.join(" "),
+                    },
+                },
+                more => Command::Invalid {
+                    subcommand: "admins",
+                    argument: more.join(" "),
+                },
+            },
             _ => Command::Unknown(first.to_string()),
         }
+    }
+}
+
+/// A user as Slack escapes a mention in command text (`<@U123|name>`), or a pasted id.
+fn user_argument(word: &str) -> Option<String> {
+    let inner = word
+        .strip_prefix("<@")
+        .and_then(|w| w.strip_suffix('>'))
+        .map_or(word, |w| w.split('|').next().unwrap_or(w));
+    match crate::model::Mention::parse(inner) {
+        Ok(crate::model::Mention::User(id)) => Some(id),
+        _ => None,
     }
 }
 
@@ -147,6 +176,22 @@ mod tests {
             ("errors", Command::Errors),
             ("audit", Command::Audit),
             ("lang", Command::Lang(None)),
+            ("admins", Command::Admins(None)),
+            (
+                "admins add <@U0ABC123|sato>",
+                Command::Admins(Some((true, "U0ABC123".into()))),
+            ),
+            (
+                "admins remove U0ABC123",
+                Command::Admins(Some((false, "U0ABC123".into()))),
+            ),
+            (
+                "admins add @sato",
+                Command::Invalid {
+                    subcommand: "admins",
+                    argument: "add @sato".into(),
+                },
+            ),
             ("lang en", Command::Lang(Some(Lang::En))),
             ("lang JA", Command::Lang(Some(Lang::Ja))),
             (

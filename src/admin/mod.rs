@@ -85,7 +85,14 @@ pub async fn handle_command(
     tracing::info!(?command, "command");
     match command.clone() {
         Command::Add | Command::Errors => {
-            if !profile.as_ref().is_some_and(|p| p.is_admin) {
+            if !may_change(
+                state,
+                &workspace,
+                event.user_id.as_ref(),
+                profile.as_deref(),
+            )
+            .await
+            {
                 return ephemeral(
                     texts::admins_only(lang).into(),
                     vec![section(texts::admins_only(lang))],
@@ -116,6 +123,32 @@ pub async fn handle_command(
             }
         }
         Command::Help => help(lang, None),
+        Command::Admins(None) => match state.store.listed_admins(&team_id).await {
+            Ok(users) => {
+                let text = texts::admins_listed(lang, &users);
+                ephemeral(text.clone(), vec![section(&text)])
+            }
+            Err(err) => failure(lang, &err),
+        },
+        Command::Admins(Some((add, target))) => {
+            if !profile.as_ref().is_some_and(|p| p.is_owner) {
+                return ephemeral(
+                    texts::owners_only(lang).into(),
+                    vec![section(texts::owners_only(lang))],
+                );
+            }
+            match state
+                .store
+                .set_listed_admin(&team_id, &target, add, event.user_id.as_ref())
+                .await
+            {
+                Ok(changed) => {
+                    let text = texts::admin_changed(lang, &target, add, changed);
+                    ephemeral(text.clone(), vec![section(&text)])
+                }
+                Err(err) => failure(lang, &err),
+            }
+        }
         Command::Audit => match state.store.audit(&team_id, 20).await {
             Ok(entries) => {
                 let lines: Vec<String> =
@@ -157,7 +190,14 @@ pub async fn handle_command(
             ephemeral(text.clone(), vec![section(&text)])
         }
         Command::Lang(Some(new)) => {
-            if !profile.as_ref().is_some_and(|p| p.is_admin) {
+            if !may_change(
+                state,
+                &workspace,
+                event.user_id.as_ref(),
+                profile.as_deref(),
+            )
+            .await
+            {
                 let text = texts::admins_only(lang);
                 return ephemeral(text.into(), vec![section(texts::admins_only(lang))]);
             }
@@ -228,7 +268,7 @@ async fn home_action(state: &AppState, event: &SlackInteractionBlockActionsEvent
         {
             continue;
         }
-        if !profile.as_ref().is_some_and(|p| p.is_admin) {
+        if !may_change(state, &workspace, &user, profile.as_deref()).await {
             // A polite refusal in place of the form they asked for.
             let refusal = json!({
                 "type": "modal",
@@ -384,10 +424,8 @@ async fn submit_rule(
         return field_errors(vec![(modal::EVENT_TYPE, texts::not_connected(lang).into())]);
     };
     let user = submission.user.id.to_string();
-    if !profile(state, &workspace, &user)
-        .await
-        .is_some_and(|p| p.is_admin)
-    {
+    let profile = profile(state, &workspace, &user).await;
+    if !may_change(state, &workspace, &user, profile.as_deref()).await {
         return field_errors(vec![(modal::EVENT_TYPE, texts::admins_only(lang).into())]);
     }
     let values = submission
@@ -524,6 +562,27 @@ fn locale_lang(locale: &str) -> Option<Lang> {
         "en" => Some(Lang::En),
         _ => None,
     }
+}
+
+/// Whether a user may change Herald: a workspace admin or owner (per Slack, asked on the
+/// server for every change), or someone an owner made a Herald admin.
+async fn may_change(
+    state: &AppState,
+    workspace: &Workspace,
+    user: &str,
+    profile: Option<&UserProfile>,
+) -> bool {
+    if profile.is_some_and(|p| p.is_admin) {
+        return true;
+    }
+    state
+        .store
+        .is_listed_admin(&workspace.team_id, user)
+        .await
+        .unwrap_or_else(|err| {
+            tracing::error!(error = %err, "could not read the Herald admin list");
+            false
+        })
 }
 
 /// The user's profile; None when Slack cannot tell (then they are not an admin).

@@ -12,6 +12,7 @@ pub fn help(lang: Lang) -> String {
             • `/herald audit` — 変更履歴(誰が・いつ・何を)\n\
             • `/herald export` — ルールをJSONで表示(`herald rules import` で読み込めます)\n\
             • `/herald lang` — ワークスペースの言語を表示、`/herald lang ja|en` で変更(管理者のみ)\n\
+            • `/herald admins [add|remove @ユーザー]` — Herald管理者(変更はオーナーのみ)\n\
             • `/herald help` — このヘルプ"
             .into(),
         Lang::En => "*Herald commands*\n\
@@ -21,6 +22,7 @@ pub fn help(lang: Lang) -> String {
             • `/herald audit` — the latest changes (who, when, what)\n\
             • `/herald export` — the rules as JSON (the format `herald rules import` reads)\n\
             • `/herald lang` — the workspace's language; `/herald lang ja|en` changes it (admins only)\n\
+            • `/herald admins [add|remove @user]` — Herald admins (owners change them)\n\
             • `/herald help` — this help"
             .into(),
     }
@@ -42,6 +44,12 @@ pub fn invalid(lang: Lang, subcommand: &str, argument: &str) -> String {
         ),
         ("list", Lang::En) => format!(
             "`{argument}` is not a channel Herald can read. Pick the channel as you type, like `/herald list #channel`."
+        ),
+        ("admins", Lang::Ja) => format!(
+            "`{argument}` は読めません。`/herald admins add @ユーザー` のように、ユーザーを選んで指定してください。"
+        ),
+        ("admins", Lang::En) => format!(
+            "`{argument}` is not something Herald can read. Pick the person as you type, like `/herald admins add @user`."
         ),
         (_, Lang::Ja) => {
             format!("`{argument}` は使えません。`/herald lang ja` か `/herald lang en` です。")
@@ -298,6 +306,16 @@ pub fn audit_line(lang: Lang, entry: &crate::store::AuditEntry) -> String {
             count(entry.before_json.as_deref()),
             count(entry.after_json.as_deref())
         ),
+        (Some(AuditAction::AdminAdded), _) => format!(
+            "{} <@{}>",
+            lang.pick("Herald管理者に追加:", "made a Herald admin:"),
+            entry.after_json.as_deref().unwrap_or("?")
+        ),
+        (Some(AuditAction::AdminRemoved), _) => format!(
+            "{} <@{}>",
+            lang.pick("Herald管理者から外した:", "removed a Herald admin:"),
+            entry.after_json.as_deref().unwrap_or("?")
+        ),
         (Some(AuditAction::LanguageChanged), _) => format!(
             "{} {} → {}",
             lang.pick("言語を変更:", "changed the language:"),
@@ -336,4 +354,32 @@ pub fn too_many_with_groups(lang: Lang) -> &'static str {
         "このルールはユーザーグループもメンションしています。合わせて最大3件になるように選んでください。",
         "This rule also mentions user groups; keep users and groups together at 3 or fewer.",
     )
+}
+
+pub fn owners_only(lang: Lang) -> &'static str {
+    lang.pick(
+        "Herald管理者を変更できるのはワークスペースのオーナーだけです。",
+        "Only workspace owners can change who administers Herald.",
+    )
+}
+
+pub fn admins_listed(lang: Lang, users: &[String]) -> String {
+    let names: Vec<String> = users.iter().map(|u| format!("<@{u}>")).collect();
+    match (lang, names.is_empty()) {
+        (Lang::Ja, true) => "ワークスペースの管理者とオーナーがHeraldを管理できます。追加のHerald管理者はいません(`/herald admins add @ユーザー`)。".into(),
+        (Lang::En, true) => "Workspace admins and owners administer Herald. There are no other Herald admins (`/herald admins add @user`).".into(),
+        (Lang::Ja, false) => format!("ワークスペースの管理者とオーナーに加えて、Herald管理者: {}", names.join(" ")),
+        (Lang::En, false) => format!("Besides workspace admins and owners, Herald admins: {}", names.join(" ")),
+    }
+}
+
+pub fn admin_changed(lang: Lang, user: &str, added: bool, changed: bool) -> String {
+    match (lang, added, changed) {
+        (Lang::Ja, true, true) => format!("<@{user}> をHerald管理者にしました。"),
+        (Lang::En, true, true) => format!("<@{user}> is now a Herald admin."),
+        (Lang::Ja, false, true) => format!("<@{user}> をHerald管理者から外しました。"),
+        (Lang::En, false, true) => format!("<@{user}> is no longer a Herald admin."),
+        (Lang::Ja, _, false) => format!("<@{user}> は変わりません。"),
+        (Lang::En, _, false) => format!("Nothing changed for <@{user}>."),
+    }
 }

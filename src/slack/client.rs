@@ -90,6 +90,8 @@ struct ChannelInfoResponse {
 pub struct UserProfile {
     /// A workspace admin or owner.
     pub is_admin: bool,
+    /// A workspace owner: may name Herald admins.
+    pub is_owner: bool,
     /// Slack's locale for the user, e.g. `ja-JP`.
     pub locale: Option<String>,
 }
@@ -249,6 +251,7 @@ impl SlackApi {
         let flags = res.user.flags;
         Ok(UserProfile {
             is_admin: flags.is_admin.unwrap_or(false) || flags.is_owner.unwrap_or(false),
+            is_owner: flags.is_owner.unwrap_or(false) || flags.is_primary_owner.unwrap_or(false),
             locale: res.user.locale.map(|l| l.to_string()),
         })
     }

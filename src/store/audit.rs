@@ -12,6 +12,8 @@ pub enum AuditAction {
     RuleDeleted,
     RulesImported,
     LanguageChanged,
+    AdminAdded,
+    AdminRemoved,
 }
 
 impl AuditAction {
@@ -22,6 +24,8 @@ impl AuditAction {
             AuditAction::RuleDeleted => "rule.deleted",
             AuditAction::RulesImported => "rules.imported",
             AuditAction::LanguageChanged => "language.changed",
+            AuditAction::AdminAdded => "admin.added",
+            AuditAction::AdminRemoved => "admin.removed",
         }
     }
 
@@ -31,6 +35,8 @@ impl AuditAction {
             Self::RuleDeleted,
             Self::RulesImported,
             Self::LanguageChanged,
+            Self::AdminAdded,
+            Self::AdminRemoved,
         ]
         .into_iter()
         .find(|a| a.as_str() == s)

@@ -10,6 +10,7 @@
 //!
 //! Every query that touches workspace data takes the `team_id`.
 
+mod admins;
 mod audit;
 mod events;
 mod jobs;

@@ -244,3 +244,68 @@ async fn the_same_command_works_over_socket_mode() {
         "{ack}"
     );
 }
+
+#[tokio::test]
+async fn owners_name_herald_admins_who_may_then_change_settings() {
+    let app = TestApp::start(json!([])).await;
+    let owner = app.emu.add_user(TEAM, "owner", "owner@example.com");
+    app.emu.set_user_role(&owner, true, true);
+    let admin = app.emu.add_user(TEAM, "admin", "admin@example.com");
+    app.emu.set_user_role(&admin, true, false);
+    let member = app.emu.add_user(TEAM, "member", "member@example.com");
+    for user in [&owner, &admin, &member] {
+        app.emu.set_user_locale(user, "en-US");
+    }
+
+    let refused = run(&app, &member, "lang en").await;
+    assert!(
+        refused["text"]
+            .as_str()
+            .unwrap()
+            .contains("Only workspace admins")
+    );
+    let not_owner = run(&app, &admin, &format!("admins add <@{member}|member>")).await;
+    assert!(
+        not_owner["text"]
+            .as_str()
+            .unwrap()
+            .contains("Only workspace owners"),
+        "{not_owner}"
+    );
+
+    let added = run(&app, &owner, &format!("admins add <@{member}|member>")).await;
+    assert!(
+        added["text"]
+            .as_str()
+            .unwrap()
+            .contains("is now a Herald admin"),
+        "{added}"
+    );
+    let listed = run(&app, &member, "admins").await;
+    assert!(
+        listed["text"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("<@{member}>")),
+        "{listed}"
+    );
+    let allowed = run(&app, &member, "lang en").await;
+    assert!(
+        allowed["text"].as_str().unwrap().contains("English"),
+        "{allowed}"
+    );
+
+    run(&app, &owner, &format!("admins remove <@{member}>")).await;
+    let refused = run(&app, &member, "lang ja").await;
+    assert!(
+        refused["text"]
+            .as_str()
+            .unwrap()
+            .contains("Only workspace admins")
+    );
+    let audit = run(&app, &owner, "audit").await.to_string();
+    assert!(
+        audit.contains("made a Herald admin") && audit.contains("removed a Herald admin"),
+        "{audit}"
+    );
+}
