@@ -93,10 +93,7 @@ pub async fn handle_command(
             )
             .await
             {
-                return ephemeral(
-                    texts::admins_only(lang).into(),
-                    vec![section(texts::admins_only(lang))],
-                );
+                return refusal(lang);
             }
             // The trigger expires 3 seconds after the command: open the modal first.
             match state
@@ -198,8 +195,7 @@ pub async fn handle_command(
             )
             .await
             {
-                let text = texts::admins_only(lang);
-                return ephemeral(text.into(), vec![section(texts::admins_only(lang))]);
+                return refusal(lang);
             }
             if let Err(err) = state
                 .store
@@ -606,6 +602,14 @@ async fn profile(state: &AppState, workspace: &Workspace, user: &str) -> Option<
             None
         }
     }
+}
+
+/// A polite "admins only" for someone who may read but not change.
+fn refusal(lang: Lang) -> SlackCommandEventResponse {
+    ephemeral(
+        texts::admins_only(lang).into(),
+        vec![section(texts::admins_only(lang))],
+    )
 }
 
 fn failure(lang: Lang, err: &dyn std::error::Error) -> SlackCommandEventResponse {

@@ -263,8 +263,7 @@ impl SlackApi {
         trigger_id: &str,
         view: serde_json::Value,
     ) -> Result<(), SlackError> {
-        let view: SlackView = serde_json::from_value(view)
-            .map_err(|e| SlackError::Protocol(format!("view does not parse: {e}")))?;
+        let view = parse_view(view)?;
         let token = api_token(token);
         let session = self.client.open_session(&token);
         let request = SlackApiViewsOpenRequest::new(trigger_id.into(), view);
@@ -279,8 +278,7 @@ impl SlackApi {
         user: &str,
         view: serde_json::Value,
     ) -> Result<(), SlackError> {
-        let view: SlackView = serde_json::from_value(view)
-            .map_err(|e| SlackError::Protocol(format!("view does not parse: {e}")))?;
+        let view = parse_view(view)?;
         let token = api_token(token);
         let session = self.client.open_session(&token);
         let request = SlackApiViewsPublishRequest::new(user.into(), view);
@@ -303,6 +301,12 @@ impl SlackApi {
             Err(e) => Err(e),
         }
     }
+}
+
+/// Herald builds views as JSON (pure, testable); slack-morphism's model checks the shape.
+fn parse_view(view: serde_json::Value) -> Result<SlackView, SlackError> {
+    serde_json::from_value(view)
+        .map_err(|e| SlackError::Protocol(format!("view does not parse: {e}")))
 }
 
 pub fn api_token(token: &str) -> SlackApiToken {

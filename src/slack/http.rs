@@ -76,22 +76,29 @@ fn verified(
     Ok(body)
 }
 
+/// Verifies the request, then parses its body; a body that does not parse is a 400 named
+/// `code`.
+fn verified_as<T>(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+    code: &'static str,
+    parse: impl FnOnce(&[u8]) -> Result<T, String>,
+) -> Result<T, Refusal> {
+    let body = verified(state, headers, body)?;
+    parse(&body).map_err(|e| error(StatusCode::BAD_REQUEST, code, &e))
+}
+
 /// `POST /slack/events`.
 pub async fn events(
     State(state): State<AppState>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let body = match verified(&state, &headers, body) {
-        Ok(b) => b,
-        Err(refusal) => return refusal.into_response(),
-    };
-    let event: SlackPushEvent = match serde_json::from_slice(&body) {
+    let parse = |b: &[u8]| serde_json::from_slice::<SlackPushEvent>(b).map_err(|e| e.to_string());
+    let event = match verified_as(&state, &headers, body, "malformed_event", parse) {
         Ok(e) => e,
-        Err(e) => {
-            return error(StatusCode::BAD_REQUEST, "malformed_event", &e.to_string())
-                .into_response();
-        }
+        Err(refusal) => return refusal.into_response(),
     };
     if let Some(retry) = headers
         .get("x-slack-retry-num")
@@ -134,16 +141,11 @@ pub async fn commands(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let body = match verified(&state, &headers, body) {
-        Ok(b) => b,
-        Err(refusal) => return refusal.into_response(),
-    };
-    let event: SlackCommandEvent = match serde_urlencoded::from_bytes(&body) {
+    let parse =
+        |b: &[u8]| serde_urlencoded::from_bytes::<SlackCommandEvent>(b).map_err(|e| e.to_string());
+    let event = match verified_as(&state, &headers, body, "malformed_command", parse) {
         Ok(e) => e,
-        Err(e) => {
-            return error(StatusCode::BAD_REQUEST, "malformed_command", &e.to_string())
-                .into_response();
-        }
+        Err(refusal) => return refusal.into_response(),
     };
     Json(crate::admin::handle_command(&state, &event).await).into_response()
 }
@@ -160,18 +162,13 @@ pub async fn interactions(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let body = match verified(&state, &headers, body) {
-        Ok(b) => b,
-        Err(refusal) => return refusal.into_response(),
+    let parse = |b: &[u8]| {
+        let form: InteractionForm = serde_urlencoded::from_bytes(b).map_err(|e| e.to_string())?;
+        serde_json::from_str::<SlackInteractionEvent>(&form.payload).map_err(|e| e.to_string())
     };
-    let event: SlackInteractionEvent = match serde_urlencoded::from_bytes::<InteractionForm>(&body)
-        .map_err(|e| e.to_string())
-        .and_then(|f| serde_json::from_str(&f.payload).map_err(|e| e.to_string()))
-    {
+    let event = match verified_as(&state, &headers, body, "malformed_interaction", parse) {
         Ok(e) => e,
-        Err(e) => {
-            return error(StatusCode::BAD_REQUEST, "malformed_interaction", &e).into_response();
-        }
+        Err(refusal) => return refusal.into_response(),
     };
     match crate::admin::handle_interaction(&state, &event).await {
         SlackInteractionResponse::Empty => StatusCode::OK.into_response(),

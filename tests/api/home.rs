@@ -36,22 +36,8 @@ async fn press(app: &TestApp, user: &str, action_id: &str, value: Option<&str>) 
         action["value"] = json!(value);
     }
     let payload = app.emu.block_actions(None, user, TEAM, json!([action]));
-    let body = serde_urlencoded::to_string([("payload", payload.to_string())]).unwrap();
-    let ts = now();
-    let response = app
-        .client
-        .post(format!("{}/slack/interactions", app.address))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .header("x-slack-request-timestamp", ts.to_string())
-        .header(
-            "x-slack-signature",
-            herald::signature::slack::sign(crate::helpers::SIGNING_SECRET, ts, body.as_bytes()),
-        )
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
+    let (status, _) = crate::modals::interact(app, &payload).await;
+    assert_eq!(status, 200);
 }
 
 fn rules() -> Value {
