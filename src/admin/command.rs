@@ -33,6 +33,15 @@ pub enum Command {
 }
 
 impl Command {
+    /// Commands that change Herald, open to admins only. (Naming admins is for owners, a
+    /// stricter check made where it is handled.)
+    pub fn changes_settings(&self) -> bool {
+        matches!(
+            self,
+            Command::Add | Command::Errors | Command::Lang(Some(_))
+        )
+    }
+
     pub fn parse(text: &str) -> Self {
         let mut words = text.split_whitespace();
         let Some(first) = words.next() else {

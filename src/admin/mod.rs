@@ -83,18 +83,19 @@ pub async fn handle_command(
     let lang = user_lang(state, &workspace, profile.as_deref()).await;
     let command = Command::parse(event.text.as_deref().unwrap_or_default());
     tracing::info!(?command, "command");
+    if command.changes_settings()
+        && !may_change(
+            state,
+            &workspace,
+            event.user_id.as_ref(),
+            profile.as_deref(),
+        )
+        .await
+    {
+        return refusal(lang);
+    }
     match command.clone() {
         Command::Add | Command::Errors => {
-            if !may_change(
-                state,
-                &workspace,
-                event.user_id.as_ref(),
-                profile.as_deref(),
-            )
-            .await
-            {
-                return refusal(lang);
-            }
             // The trigger expires 3 seconds after the command: open the modal first.
             match state
                 .slack
@@ -187,16 +188,6 @@ pub async fn handle_command(
             ephemeral(text.clone(), vec![section(&text)])
         }
         Command::Lang(Some(new)) => {
-            if !may_change(
-                state,
-                &workspace,
-                event.user_id.as_ref(),
-                profile.as_deref(),
-            )
-            .await
-            {
-                return refusal(lang);
-            }
             if let Err(err) = state
                 .store
                 .set_workspace_lang(&team_id, new.as_str(), event.user_id.as_ref())
@@ -285,12 +276,7 @@ async fn home_action(state: &AppState, event: &SlackInteractionBlockActionsEvent
             let Some(rule_id) = action.value.as_deref() else {
                 continue;
             };
-            let rule = state
-                .store
-                .rules(&team_id)
-                .await
-                .ok()
-                .and_then(|rules| rules.into_iter().find(|r| r.id == rule_id));
+            let rule = state.store.rule(&team_id, rule_id).await.ok().flatten();
             let version = state
                 .store
                 .rule_version(&team_id, rule_id)

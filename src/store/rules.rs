@@ -105,6 +105,15 @@ impl Store {
             .ok_or_else(|| StoreError::Corrupt(format!("rule {id} vanished after insert")))
     }
 
+    /// One of the workspace's rules.
+    pub async fn rule(&self, team_id: &str, rule_id: &str) -> Result<Option<Rule>, StoreError> {
+        Ok(self
+            .rules(team_id)
+            .await?
+            .into_iter()
+            .find(|r| r.id == rule_id))
+    }
+
     /// A rule's version: it grows with every edit, so an edit made from an older view of
     /// the rule is recognised as a conflict.
     pub async fn rule_version(
@@ -131,12 +140,7 @@ impl Store {
         rule: &NewRule,
         actor: &str,
     ) -> Result<RuleUpdate, StoreError> {
-        let Some(before) = self
-            .rules(team_id)
-            .await?
-            .into_iter()
-            .find(|r| r.id == rule_id)
-        else {
+        let Some(before) = self.rule(team_id, rule_id).await? else {
             return Ok(RuleUpdate::Missing);
         };
         let (kind, event_type, meeting_type, categories) = columns(rule);
@@ -181,12 +185,7 @@ impl Store {
         rule_id: &str,
         actor: &str,
     ) -> Result<bool, StoreError> {
-        let Some(before) = self
-            .rules(team_id)
-            .await?
-            .into_iter()
-            .find(|r| r.id == rule_id)
-        else {
+        let Some(before) = self.rule(team_id, rule_id).await? else {
             return Ok(false);
         };
         let mut tx = self.begin().await?;
