@@ -52,9 +52,15 @@ impl Default for Profiles {
 
 /// An ephemeral answer with blocks and its fallback text.
 fn ephemeral(text: String, blocks: Vec<Value>) -> SlackCommandEventResponse {
+    // Blocks are built here from fixed shapes; one that does not parse is a bug, logged
+    // rather than hidden (the text still carries the whole answer).
     let blocks: Vec<SlackBlock> = blocks
         .into_iter()
-        .filter_map(|b| serde_json::from_value(b).ok())
+        .filter_map(|b| {
+            serde_json::from_value(b)
+                .inspect_err(|e| tracing::error!(error = %e, "reply block does not parse"))
+                .ok()
+        })
         .collect();
     SlackCommandEventResponse::new(
         SlackMessageContent::new()
@@ -80,7 +86,7 @@ pub async fn handle_command(
     };
     let workspace_lang = state.workspace_state.lang(&workspace).await;
     let profile = profile(state, &workspace, event.user_id.as_ref()).await;
-    let lang = user_lang(state, &workspace, profile.as_deref()).await;
+    let lang = locale_of(profile.as_deref()).unwrap_or(workspace_lang);
     let command = Command::parse(event.text.as_deref().unwrap_or_default());
     tracing::info!(?command, "command");
     if command.changes_settings()
@@ -321,12 +327,16 @@ async fn home_action(state: &AppState, event: &SlackInteractionBlockActionsEvent
     tokio::spawn(async move { publish_home(&state, &workspace, &user).await });
 }
 
-/// The language of replies to this user: their Slack locale, else the workspace's.
-async fn user_lang(state: &AppState, workspace: &Workspace, profile: Option<&UserProfile>) -> Lang {
-    match profile
+/// The language of the user's Slack locale, when it is ja or en.
+fn locale_of(profile: Option<&UserProfile>) -> Option<Lang> {
+    profile
         .and_then(|p| p.locale.as_deref())
         .and_then(locale_lang)
-    {
+}
+
+/// The language of replies to this user: their Slack locale, else the workspace's.
+async fn user_lang(state: &AppState, workspace: &Workspace, profile: Option<&UserProfile>) -> Lang {
+    match locale_of(profile) {
         Some(lang) => lang,
         None => state.workspace_state.lang(workspace).await,
     }

@@ -17,6 +17,7 @@ mod jobs;
 mod retention;
 mod rules;
 mod slack_events;
+mod workspaces;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -30,7 +31,7 @@ pub use jobs::{
 };
 pub use retention::Purged;
 pub use rules::RuleUpdate;
-pub use slack_events::WorkspaceState;
+pub use workspaces::WorkspaceState;
 
 pub type Tx<'c> = sqlx::Transaction<'c, sqlx::Any>;
 

@@ -1,0 +1,133 @@
+//! Workspaces: who Herald serves, whether they are still connected, their language.
+
+use super::{Store, StoreError, now_ms};
+
+/// What can change about a workspace while Herald runs.
+#[derive(Debug, Clone, Default, PartialEq, Eq, sqlx::FromRow)]
+pub struct WorkspaceState {
+    /// Why it is disconnected; None while connected.
+    pub disconnect_reason: Option<String>,
+    /// Set with `/herald lang`; None means the deployment's default.
+    pub lang: Option<String>,
+}
+
+impl Store {
+    /// Registers (or refreshes) the workspace a bot token belongs to.
+    pub async fn upsert_workspace(
+        &self,
+        team_id: &str,
+        team_name: &str,
+        bot_user_id: &str,
+    ) -> Result<(), StoreError> {
+        let now = now_ms();
+        sqlx::query(
+            "INSERT INTO workspaces (team_id, team_name, bot_user_id, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $4) ON CONFLICT (team_id) DO UPDATE SET \
+             team_name = excluded.team_name, bot_user_id = excluded.bot_user_id, \
+             disconnected_at = NULL, disconnect_reason = NULL, updated_at = excluded.updated_at",
+        )
+        .bind(team_id)
+        .bind(team_name)
+        .bind(bot_user_id)
+        .bind(now)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// Team ids of the registered workspaces.
+    pub async fn workspace_ids(&self) -> Result<Vec<String>, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT team_id FROM workspaces ORDER BY team_id")
+                .fetch_all(self.pool())
+                .await?,
+        )
+    }
+
+    /// Marks the workspace disconnected and ends its pending jobs with `reason`, in one
+    /// transaction; returns how many jobs were stopped. Jobs already running finish (or
+    /// fail on the revoked token) on their own.
+    pub async fn disconnect_workspace(
+        &self,
+        team_id: &str,
+        reason: &str,
+    ) -> Result<u64, StoreError> {
+        let now = now_ms();
+        let mut tx = self.begin().await?;
+        sqlx::query(
+            "UPDATE workspaces SET disconnected_at = $1, disconnect_reason = $2, updated_at = $1 \
+             WHERE team_id = $3",
+        )
+        .bind(now)
+        .bind(reason)
+        .bind(team_id)
+        .execute(&mut *tx)
+        .await?;
+        let stopped = sqlx::query(
+            "UPDATE jobs SET status = 'failed', last_error = $1, updated_at = $2 \
+             WHERE team_id = $3 AND status = 'pending'",
+        )
+        .bind(reason)
+        .bind(now)
+        .bind(team_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        tx.commit().await?;
+        Ok(stopped)
+    }
+
+    /// Why the workspace is disconnected, or None while it is connected.
+    pub async fn disconnect_reason(&self, team_id: &str) -> Result<Option<String>, StoreError> {
+        let reason: Option<Option<String>> = sqlx::query_scalar(
+            "SELECT disconnect_reason FROM workspaces WHERE team_id = $1 \
+             AND disconnected_at IS NOT NULL",
+        )
+        .bind(team_id)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(reason.map(Option::unwrap_or_default))
+    }
+
+    pub async fn workspace_state(&self, team_id: &str) -> Result<WorkspaceState, StoreError> {
+        let row: Option<(Option<i64>, Option<String>, Option<String>)> = sqlx::query_as(
+            "SELECT disconnected_at, disconnect_reason, lang FROM workspaces WHERE team_id = $1",
+        )
+        .bind(team_id)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(
+            row.map_or_else(WorkspaceState::default, |(at, reason, lang)| {
+                WorkspaceState {
+                    disconnect_reason: at.map(|_| reason.unwrap_or_default()),
+                    lang,
+                }
+            }),
+        )
+    }
+
+    pub async fn set_workspace_lang(
+        &self,
+        team_id: &str,
+        lang: &str,
+        actor: &str,
+    ) -> Result<(), StoreError> {
+        let before = self.workspace_state(team_id).await?.lang;
+        let mut tx = self.begin().await?;
+        sqlx::query("UPDATE workspaces SET lang = $1, updated_at = $2 WHERE team_id = $3")
+            .bind(lang)
+            .bind(now_ms())
+            .bind(team_id)
+            .execute(&mut *tx)
+            .await?;
+        let change = super::Change {
+            actor,
+            action: super::AuditAction::LanguageChanged,
+            before,
+            after: Some(lang.to_string()),
+        };
+        super::audit::record(&mut tx, team_id, &change).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
