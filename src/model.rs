@@ -185,6 +185,29 @@ pub struct Rule {
     pub enabled: bool,
 }
 
+impl Rule {
+    /// Characters of [`Rule::short_ref`].
+    pub const SHORT_REF: usize = 6;
+
+    /// The end of the rule's id (its random part): short enough to type after
+    /// `/herald edit`, long enough to be unique among one workspace's rules.
+    pub fn short_ref(&self) -> &str {
+        let start = self.id.len().saturating_sub(Self::SHORT_REF);
+        self.id.get(start..).unwrap_or(&self.id)
+    }
+
+    /// Whether a reference typed by an admin (a short ref or a whole id) names this rule.
+    pub fn is_named_by(&self, reference: &str) -> bool {
+        self.id.eq_ignore_ascii_case(reference)
+            || (reference.len() >= 4
+                && self.id.len() >= reference.len()
+                && self
+                    .id
+                    .get(self.id.len() - reference.len()..)
+                    .is_some_and(|tail| tail.eq_ignore_ascii_case(reference)))
+    }
+}
+
 /// The JSON form of rules (`herald rules import|export`), as fixed in DESIGN.md.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]

@@ -23,6 +23,14 @@ pub enum Command {
     Lang(Option<Lang>),
     /// List Herald admins, or (owners) add / remove one.
     Admins(Option<(bool, String)>),
+    /// Open a rule's edit modal; the argument is the rule's short reference from `list`.
+    Edit(String),
+    /// Ask to confirm, then delete a rule.
+    Delete(String),
+    /// Send a test notification for a rule through the normal delivery path.
+    Test(String),
+    /// Open the modal that replaces the rules with pasted JSON.
+    Import,
     /// Anything else: answered with help, never with silence.
     Unknown(String),
     /// A known subcommand with an argument it cannot use.
@@ -38,7 +46,13 @@ impl Command {
     pub fn changes_settings(&self) -> bool {
         matches!(
             self,
-            Command::Add | Command::Errors | Command::Lang(Some(_))
+            Command::Add
+                | Command::Errors
+                | Command::Lang(Some(_))
+                | Command::Edit(_)
+                | Command::Delete(_)
+                | Command::Test(_)
+                | Command::Import
         )
     }
 
@@ -99,9 +113,39 @@ impl Command {
                     argument: more.join(" "),
                 },
             },
+            "import" | "インポート" => Command::Import,
+            verb @ ("edit" | "編集" | "delete" | "削除" | "test" | "テスト") => {
+                let subcommand = match verb {
+                    "edit" | "編集" => "edit",
+                    "delete" | "削除" => "delete",
+                    _ => "test",
+                };
+                match rest.as_slice() {
+                    [one] if rule_argument(one) => {
+                        let reference = one.trim_matches('`').to_lowercase();
+                        match subcommand {
+                            "edit" => Command::Edit(reference),
+                            "delete" => Command::Delete(reference),
+                            _ => Command::Test(reference),
+                        }
+                    }
+                    other => Command::Invalid {
+                        subcommand,
+                        argument: other.join(" "),
+                    },
+                }
+            }
             _ => Command::Unknown(first.to_string()),
         }
     }
+}
+
+/// A rule reference: the short code `list` shows (or a whole rule id).
+fn rule_argument(word: &str) -> bool {
+    (4..=64).contains(&word.len())
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '`')
 }
 
 /// A user as Slack escapes a mention in command text (`<@U123|name>`), or a pasted id.
@@ -211,6 +255,25 @@ mod tests {
                 },
             ),
             ("一覧", Command::List { channel: None }),
+            ("edit 3fa9c1", Command::Edit("3fa9c1".into())),
+            ("delete 3FA9C1", Command::Delete("3fa9c1".into())),
+            ("test `3fa9c1`", Command::Test("3fa9c1".into())),
+            ("テスト 3fa9c1", Command::Test("3fa9c1".into())),
+            ("import", Command::Import),
+            (
+                "edit",
+                Command::Invalid {
+                    subcommand: "edit",
+                    argument: String::new(),
+                },
+            ),
+            (
+                "delete a b",
+                Command::Invalid {
+                    subcommand: "delete",
+                    argument: "a b".into(),
+                },
+            ),
             ("frobnicate now", Command::Unknown("frobnicate".into())),
         ];
         for (text, expected) in cases {

@@ -16,6 +16,7 @@ pub const ADD_RULE: &str = "herald_add_rule";
 pub const ADD_ERROR_RULE: &str = "herald_add_error_rule";
 pub const EDIT_RULE: &str = "herald_edit_rule";
 pub const DELETE_RULE: &str = "herald_delete_rule";
+pub const TEST_RULE: &str = "herald_test_rule_home";
 
 /// Slack's limit of blocks in a Home view.
 const MAX_BLOCKS: usize = 100;
@@ -132,6 +133,9 @@ fn rule_blocks(lang: Lang, rule: &Rule) -> [Value; 2] {
             }
         }),
         json!({"type": "actions", "elements": [{
+            "type": "button", "action_id": TEST_RULE, "value": rule.id,
+            "text": plain(lang.pick("テスト送信", "Send test"))
+        }, {
             "type": "button", "action_id": DELETE_RULE, "value": rule.id, "style": "danger",
             "text": plain(lang.pick("削除", "Delete")), "confirm": confirm
         }]}),

@@ -9,6 +9,8 @@
 pub mod command;
 pub mod home;
 pub mod modal;
+pub mod preview;
+mod test_send;
 mod texts;
 
 use std::sync::Arc;
@@ -21,7 +23,8 @@ use slack_morphism::prelude::*;
 pub use command::Command;
 
 use crate::app::AppState;
-use crate::catalog::Lang;
+use crate::catalog::{ErrorCategory, EventType, Lang};
+use crate::delivery::HERALD_CONNECTION;
 use crate::model::{ChannelId, Mention, Mentions, Rule, RuleTrigger};
 use crate::slack::UserProfile;
 use crate::store::RuleUpdate;
@@ -100,31 +103,62 @@ pub async fn handle_command(
     {
         return refusal(lang);
     }
+    let trigger_id = event.trigger_id.as_ref();
     match command.clone() {
-        Command::Add | Command::Errors => {
-            // The trigger expires 3 seconds after the command: open the modal first.
-            match state
-                .slack
-                .open_view(
-                    workspace.bot_token.expose(),
-                    event.trigger_id.as_ref(),
-                    if command == Command::Errors {
-                        modal::add_error_rule(lang)
-                    } else {
-                        modal::add_rule(lang)
-                    },
+        Command::Add => {
+            open_modal(state, &workspace, trigger_id, modal::add_rule(lang), lang).await
+        }
+        Command::Errors => {
+            let view = modal::add_error_rule(
+                lang,
+                preview_area(
+                    state,
+                    &team_id,
+                    &error_sample(),
+                    &[],
+                    lang,
+                    preview::Test::Unsaved,
                 )
-                .await
-            {
-                Ok(()) => SlackCommandEventResponse::new(SlackMessageContent::new()),
-                Err(err) => {
-                    tracing::warn!(error = %err, "could not open the rule modal");
-                    ephemeral(
-                        texts::modal_failed(lang).into(),
-                        vec![section(texts::modal_failed(lang))],
-                    )
-                }
+                .await,
+            );
+            open_modal(state, &workspace, trigger_id, view, lang).await
+        }
+        Command::Import => {
+            open_modal(
+                state,
+                &workspace,
+                trigger_id,
+                modal::import_rules(lang),
+                lang,
+            )
+            .await
+        }
+        Command::Edit(reference) | Command::Delete(reference) | Command::Test(reference) => {
+            let rules = match state.store.rules(&team_id).await {
+                Ok(rules) => rules,
+                Err(err) => return failure(lang, &err),
+            };
+            let rule = match find_rule(&rules, &reference, lang) {
+                Ok(rule) => rule,
+                Err(text) => return ephemeral(text.clone(), vec![section(&text)]),
+            };
+            if let Command::Test(_) = command {
+                return test_by_command(state, rule, event, lang).await;
             }
+            let version = match state.store.rule_version(&team_id, &rule.id).await {
+                Ok(Some(v)) => v,
+                Ok(None) => {
+                    let text = texts::no_such_rule(lang, &reference);
+                    return ephemeral(text.clone(), vec![section(&text)]);
+                }
+                Err(err) => return failure(lang, &err),
+            };
+            let view = if let Command::Edit(_) = command {
+                edit_modal(state, rule, version, lang).await
+            } else {
+                modal::delete_rule(lang, rule, version, &texts::rule_line(lang, rule))
+            };
+            open_modal(state, &workspace, trigger_id, view, lang).await
         }
         Command::Help => help(lang, None),
         Command::Admins(None) => match state.store.listed_admins(&team_id).await {
@@ -209,6 +243,127 @@ pub async fn handle_command(
     }
 }
 
+/// Opens a modal from a command. The trigger expires 3 seconds after the command, so
+/// this comes before anything slow.
+async fn open_modal(
+    state: &AppState,
+    workspace: &Workspace,
+    trigger_id: &str,
+    view: Value,
+    lang: Lang,
+) -> SlackCommandEventResponse {
+    match state
+        .slack
+        .open_view(workspace.bot_token.expose(), trigger_id, view)
+        .await
+    {
+        Ok(_) => SlackCommandEventResponse::new(SlackMessageContent::new()),
+        Err(err) => {
+            tracing::warn!(error = %err, "could not open a modal");
+            ephemeral(
+                texts::modal_failed(lang).into(),
+                vec![section(texts::modal_failed(lang))],
+            )
+        }
+    }
+}
+
+/// The rule a typed reference names: exactly one, or a message saying why not.
+fn find_rule<'a>(rules: &'a [Rule], reference: &str, lang: Lang) -> Result<&'a Rule, String> {
+    let mut named = rules.iter().filter(|r| r.is_named_by(reference));
+    match (named.next(), named.next()) {
+        (Some(rule), None) => Ok(rule),
+        (Some(_), Some(_)) => Err(texts::ambiguous_rule(lang, reference)),
+        (None, _) => Err(texts::no_such_rule(lang, reference)),
+    }
+}
+
+/// The error rule modal previews a delivery failure until categories are chosen.
+fn error_sample() -> RuleTrigger {
+    RuleTrigger::Error {
+        categories: vec![ErrorCategory::Delivery],
+    }
+}
+
+/// The edit modal of a saved rule, with its preview and test button.
+async fn edit_modal(state: &AppState, rule: &Rule, version: i64, lang: Lang) -> Value {
+    let mentions: Vec<Mention> = rule.mentions.iter().cloned().collect();
+    let area = preview_area(
+        state,
+        &rule.team_id,
+        &rule.trigger,
+        &mentions,
+        lang,
+        preview::Test::Saved(None),
+    )
+    .await;
+    modal::rule_modal(lang, (rule, version), area)
+}
+
+/// The preview area for a rule's trigger: drawn from the workspace's latest event of
+/// that type, or a sample when there is none yet.
+async fn preview_area(
+    state: &AppState,
+    team_id: &str,
+    trigger: &RuleTrigger,
+    mentions: &[Mention],
+    lang: Lang,
+    test: preview::Test<'_>,
+) -> Vec<Value> {
+    let event_type = preview::event_type(trigger);
+    let latest = state
+        .store
+        .latest_event_body(team_id, event_type.as_str(), HERALD_CONNECTION)
+        .await
+        .unwrap_or_else(|err| {
+            tracing::warn!(error = %err, "could not read the latest event for a preview");
+            None
+        });
+    let found = latest.and_then(|(body, at)| {
+        preview::parse(&body).map(|e| (e, preview::Source::Latest(at / 1000)))
+    });
+    let (event, source) = match found {
+        Some(found) => found,
+        None => {
+            let body = preview::sample(event_type, lang, crate::store::now_ms() / 1000);
+            match preview::parse(&body.to_string()) {
+                Some(event) => (event, preview::Source::Sample),
+                None => return preview::blocks(lang, None, mentions, test),
+            }
+        }
+    };
+    preview::blocks(lang, Some((&event, source)), mentions, test)
+}
+
+/// `/herald test`: queue the test at once, answer "sending", and report the outcome
+/// through the command's `response_url` when delivery has it.
+async fn test_by_command(
+    state: &AppState,
+    rule: &Rule,
+    event: &SlackCommandEvent,
+    lang: Lang,
+) -> SlackCommandEventResponse {
+    let user = event.user_id.to_string();
+    let event_id = match test_send::send(state, rule, &user, lang).await {
+        Ok(id) => id,
+        Err(err) => return failure(lang, &err),
+    };
+    let channel = rule.channel.to_string();
+    let response_url = event.response_url.clone();
+    let task_state = state.clone();
+    let team_id = rule.team_id.clone();
+    let report_channel = channel.clone();
+    tokio::spawn(async move {
+        let outcome = test_send::outcome(&task_state, &team_id, &event_id).await;
+        let text = test_send::describe(lang, &report_channel, &outcome);
+        if let Err(err) = task_state.slack.respond(&response_url, text).await {
+            tracing::warn!(error = %err, "could not report a test's outcome");
+        }
+    });
+    let text = texts::test_sending(lang, &channel);
+    ephemeral(text.clone(), vec![section(&text)])
+}
+
 /// Answers a modal submission or button press. Everything is checked again here, on
 /// the server: who submits, and what they submitted.
 #[tracing::instrument(skip_all)]
@@ -225,11 +380,16 @@ pub async fn handle_interaction(
                 Some(modal::ADD_RULE | modal::EDIT_RULE) => {
                     submit_rule(state, submission, view).await
                 }
+                Some(modal::DELETE_RULE) => submit_delete(state, submission, view).await,
+                Some(modal::IMPORT_RULES) => submit_import(state, submission, view).await,
                 _ => SlackInteractionResponse::Empty,
             }
         }
         SlackInteractionEvent::BlockActions(actions) => {
-            home_action(state, actions).await;
+            match &actions.view {
+                Some(SlackView::Modal(view)) => modal_action(state, actions, view).await,
+                _ => home_action(state, actions).await,
+            }
             SlackInteractionResponse::Empty
         }
         _ => SlackInteractionResponse::Empty,
@@ -256,6 +416,7 @@ async fn home_action(state: &AppState, event: &SlackInteractionBlockActionsEvent
             home::ADD_ERROR_RULE,
             home::EDIT_RULE,
             home::DELETE_RULE,
+            home::TEST_RULE,
         ]
         .contains(&action_id)
         {
@@ -263,12 +424,7 @@ async fn home_action(state: &AppState, event: &SlackInteractionBlockActionsEvent
         }
         if !may_change(state, &workspace, &user, profile.as_deref()).await {
             // A polite refusal in place of the form they asked for.
-            let refusal = json!({
-                "type": "modal",
-                "title": {"type": "plain_text", "text": texts::admins_only_title(lang)},
-                "close": {"type": "plain_text", "text": "OK"},
-                "blocks": [section(texts::admins_only(lang))]
-            });
+            let refusal = modal::notice(texts::admins_only_title(lang), texts::admins_only(lang));
             if let Err(err) = state
                 .slack
                 .open_view(token, event.trigger_id.as_ref(), refusal)
@@ -290,7 +446,7 @@ async fn home_action(state: &AppState, event: &SlackInteractionBlockActionsEvent
                 .ok()
                 .flatten();
             if let (Some(rule), Some(version)) = (rule, version) {
-                let view = modal::rule_modal(lang, Some((&rule, version)));
+                let view = edit_modal(state, &rule, version, lang).await;
                 if let Err(err) = state
                     .slack
                     .open_view(token, event.trigger_id.as_ref(), view)
@@ -299,11 +455,40 @@ async fn home_action(state: &AppState, event: &SlackInteractionBlockActionsEvent
                     tracing::warn!(error = %err, "could not open the edit modal");
                 }
             }
+        } else if action_id == home::TEST_RULE {
+            let rule = match action.value.as_deref() {
+                Some(rule_id) => state.store.rule(&team_id, rule_id).await.ok().flatten(),
+                None => None,
+            };
+            if let Some(rule) = rule {
+                test_in_modal(
+                    state,
+                    &workspace,
+                    &rule,
+                    &user,
+                    lang,
+                    event.trigger_id.as_ref(),
+                )
+                .await;
+            }
+            // A test changes nothing the Home tab shows until it is delivered.
+            return;
         } else if action_id == home::ADD_RULE || action_id == home::ADD_ERROR_RULE {
             let view = if action_id == home::ADD_RULE {
                 modal::add_rule(lang)
             } else {
-                modal::add_error_rule(lang)
+                modal::add_error_rule(
+                    lang,
+                    preview_area(
+                        state,
+                        &team_id,
+                        &error_sample(),
+                        &[],
+                        lang,
+                        preview::Test::Unsaved,
+                    )
+                    .await,
+                )
             };
             if let Err(err) = state
                 .slack
@@ -325,6 +510,277 @@ async fn home_action(state: &AppState, event: &SlackInteractionBlockActionsEvent
     // Slack wants its answer within 3 seconds; the Home tab is redrawn after it.
     let state = state.clone();
     tokio::spawn(async move { publish_home(&state, &workspace, &user).await });
+}
+
+/// A test from the Home tab: a small modal says "sending", then what happened.
+async fn test_in_modal(
+    state: &AppState,
+    workspace: &Workspace,
+    rule: &Rule,
+    user: &str,
+    lang: Lang,
+    trigger_id: &str,
+) {
+    let token = workspace.bot_token.expose();
+    let channel = rule.channel.to_string();
+    let sending = modal::notice(
+        texts::test_title(lang),
+        &texts::test_sending(lang, &channel),
+    );
+    // The trigger is good for 3 seconds: the modal opens before the test is queued.
+    let view_id = match state.slack.open_view(token, trigger_id, sending).await {
+        Ok(id) => id,
+        Err(err) => {
+            tracing::warn!(error = %err, "could not open the test modal");
+            return;
+        }
+    };
+    let text = match test_send::send(state, rule, user, lang).await {
+        Ok(event_id) => test_send::describe(
+            lang,
+            &channel,
+            &test_send::outcome(state, &rule.team_id, &event_id).await,
+        ),
+        Err(err) => {
+            tracing::error!(error = %err, "could not queue a test");
+            texts::failed(lang).to_string()
+        }
+    };
+    let done = modal::notice(texts::test_title(lang), &text);
+    if let Err(err) = state.slack.update_view(token, &view_id, done).await {
+        tracing::warn!(error = %err, "could not show a test's outcome");
+    }
+}
+
+/// An action inside a rule modal: a new event type redraws the preview; "Send test"
+/// tests the saved rule and shows the outcome under the preview.
+async fn modal_action(
+    state: &AppState,
+    event: &SlackInteractionBlockActionsEvent,
+    view: &SlackModalView,
+) {
+    let team_id = event.team.id.to_string();
+    let (Some(workspace), Some(user)) = (
+        state.registry.workspace(&team_id).cloned(),
+        event.user.as_ref(),
+    ) else {
+        return;
+    };
+    let SlackInteractionActionContainer::View(container) = &event.container else {
+        return;
+    };
+    let view_id = container.view_id.to_string();
+    let user = user.id.to_string();
+    let metadata = modal::Metadata::parse(view.private_metadata.as_deref());
+    let lang = metadata.lang();
+    let saved = match metadata.rule.as_deref() {
+        Some(rule_id) => state.store.rule(&team_id, rule_id).await.ok().flatten(),
+        None => None,
+    };
+    let current = match serde_json::to_value(SlackView::Modal(view.clone())) {
+        Ok(v) => v,
+        Err(err) => {
+            tracing::error!(error = %err, "could not read the modal back");
+            return;
+        }
+    };
+    let token = workspace.bot_token.expose().to_string();
+    let mentions: Vec<Mention> = saved
+        .as_ref()
+        .map(|r| r.mentions.iter().cloned().collect())
+        .unwrap_or_default();
+    for action in event.actions.iter().flatten() {
+        match action.action_id.as_ref() {
+            modal::EVENT_TYPE => {
+                let Some(event_type) = action
+                    .selected_option
+                    .as_ref()
+                    .and_then(|o| EventType::parse(&o.value).ok())
+                else {
+                    continue;
+                };
+                let trigger = RuleTrigger::Event {
+                    event_type,
+                    meeting_type: None,
+                };
+                let test = if saved.is_some() {
+                    preview::Test::Saved(None)
+                } else {
+                    preview::Test::Unsaved
+                };
+                let area = preview_area(state, &team_id, &trigger, &mentions, lang, test).await;
+                if let Err(err) = state
+                    .slack
+                    .update_view(&token, &view_id, modal::refresh(&current, area))
+                    .await
+                {
+                    tracing::warn!(error = %err, "could not redraw the preview");
+                }
+            }
+            modal::TEST_RULE => {
+                let Some(rule) = saved.clone() else { continue };
+                let profile = profile(state, &workspace, &user).await;
+                let status = if !may_change(state, &workspace, &user, profile.as_deref()).await {
+                    texts::admins_only(lang).to_string()
+                } else {
+                    match test_send::send(state, &rule, &user, lang).await {
+                        Ok(event_id) => {
+                            let sending = texts::test_sending(lang, rule.channel.as_str());
+                            let area = preview_area(
+                                state,
+                                &team_id,
+                                &rule.trigger,
+                                &mentions,
+                                lang,
+                                preview::Test::Saved(Some(&sending)),
+                            )
+                            .await;
+                            if let Err(err) = state
+                                .slack
+                                .update_view(&token, &view_id, modal::refresh(&current, area))
+                                .await
+                            {
+                                tracing::warn!(error = %err, "could not show the test as sent");
+                            }
+                            let outcome = test_send::outcome(state, &team_id, &event_id).await;
+                            test_send::describe(lang, rule.channel.as_str(), &outcome)
+                        }
+                        Err(err) => {
+                            tracing::error!(error = %err, "could not queue a test");
+                            texts::failed(lang).to_string()
+                        }
+                    }
+                };
+                let area = preview_area(
+                    state,
+                    &team_id,
+                    &rule.trigger,
+                    &mentions,
+                    lang,
+                    preview::Test::Saved(Some(&status)),
+                )
+                .await;
+                if let Err(err) = state
+                    .slack
+                    .update_view(&token, &view_id, modal::refresh(&current, area))
+                    .await
+                {
+                    tracing::warn!(error = %err, "could not show the test's outcome");
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The delete dialog's submission: deletes the rule if nobody changed it meanwhile.
+async fn submit_delete(
+    state: &AppState,
+    submission: &SlackInteractionViewSubmissionEvent,
+    view: &SlackModalView,
+) -> SlackInteractionResponse {
+    let team_id = submission.team.id.to_string();
+    let metadata = modal::Metadata::parse(view.private_metadata.as_deref());
+    let lang = metadata.lang();
+    let title = lang.pick("ルールの削除", "Delete a rule");
+    let answer = |text: &str| -> SlackInteractionResponse {
+        match serde_json::from_value::<SlackView>(modal::notice(title, text)) {
+            Ok(view) => {
+                SlackViewSubmissionResponse::Update(SlackViewSubmissionUpdateResponse::new(view))
+                    .into()
+            }
+            Err(_) => SlackInteractionResponse::Empty,
+        }
+    };
+    let Some(workspace) = state.registry.workspace(&team_id).cloned() else {
+        return answer(texts::not_connected(lang));
+    };
+    let user = submission.user.id.to_string();
+    let profile = profile(state, &workspace, &user).await;
+    if !may_change(state, &workspace, &user, profile.as_deref()).await {
+        return answer(texts::admins_only(lang));
+    }
+    let (Some(rule_id), Some(version)) = (metadata.rule.as_deref(), metadata.version) else {
+        return answer(texts::edit_missing(lang));
+    };
+    match state.store.rule_version(&team_id, rule_id).await {
+        Ok(Some(current)) if current == version => {}
+        Ok(Some(_)) => return answer(texts::edit_conflict(lang)),
+        Ok(None) => return answer(texts::edit_missing(lang)),
+        Err(err) => {
+            tracing::error!(error = %err, "could not read the rule");
+            return answer(texts::failed(lang));
+        }
+    }
+    match state.store.delete_rule(&team_id, rule_id, &user).await {
+        Ok(_) => {
+            state.rules.invalidate(&team_id).await;
+            tracing::info!(rule_id, %user, "rule deleted");
+            let state = state.clone();
+            tokio::spawn(async move { publish_home(&state, &workspace, &user).await });
+            answer(texts::rule_deleted(lang))
+        }
+        Err(err) => {
+            tracing::error!(error = %err, "could not delete the rule");
+            answer(texts::failed(lang))
+        }
+    }
+}
+
+/// The import modal's submission: all the pasted rules, or (with the problem shown on
+/// the text box) none of them.
+async fn submit_import(
+    state: &AppState,
+    submission: &SlackInteractionViewSubmissionEvent,
+    view: &SlackModalView,
+) -> SlackInteractionResponse {
+    let team_id = submission.team.id.to_string();
+    let lang = modal::Metadata::parse(view.private_metadata.as_deref()).lang();
+    let Some(workspace) = state.registry.workspace(&team_id).cloned() else {
+        return field_errors(vec![(modal::RULES_JSON, texts::not_connected(lang).into())]);
+    };
+    let user = submission.user.id.to_string();
+    let profile = profile(state, &workspace, &user).await;
+    if !may_change(state, &workspace, &user, profile.as_deref()).await {
+        return field_errors(vec![(modal::RULES_JSON, texts::admins_only(lang).into())]);
+    }
+    let values = submission
+        .view
+        .state_params
+        .state
+        .as_ref()
+        .map(|s| s.values.clone())
+        .unwrap_or_default();
+    let json = modal::read_import(&values).unwrap_or_default();
+    match crate::rules_file::import(&state.store, &team_id, json, &user).await {
+        Ok(rules) => {
+            state.rules.invalidate(&team_id).await;
+            tracing::info!(count = rules.len(), %user, "rules imported");
+            let state = state.clone();
+            tokio::spawn(async move { publish_home(&state, &workspace, &user).await });
+            match serde_json::from_value::<SlackView>(modal::notice(
+                lang.pick("ルールのインポート", "Import rules"),
+                &texts::imported(lang, rules.len()),
+            )) {
+                Ok(view) => SlackViewSubmissionResponse::Update(
+                    SlackViewSubmissionUpdateResponse::new(view),
+                )
+                .into(),
+                Err(_) => SlackInteractionResponse::Empty,
+            }
+        }
+        Err(crate::rules_file::RulesFileError::Store(err)) => {
+            tracing::error!(error = %err, "could not import rules");
+            field_errors(vec![(modal::RULES_JSON, texts::failed(lang).into())])
+        }
+        Err(problem) => field_errors(vec![(
+            modal::RULES_JSON,
+            crate::render::cut(
+                &format!("{}{problem}", lang.pick("取り込めませんでした: ", "")),
+                1000,
+            ),
+        )]),
+    }
 }
 
 /// The language of the user's Slack locale, when it is ja or en.

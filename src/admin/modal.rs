@@ -17,6 +17,14 @@ use crate::model::{ChannelId, Mention, Mentions, NewRule, Rule, RuleTrigger};
 pub const ADD_RULE: &str = "herald_rule_add";
 /// `callback_id` of the edit-rule modal.
 pub const EDIT_RULE: &str = "herald_rule_edit";
+/// `callback_id` of the dialog confirming a rule's deletion.
+pub const DELETE_RULE: &str = "herald_rule_delete";
+/// `callback_id` of the modal that imports rules as JSON.
+pub const IMPORT_RULES: &str = "herald_rules_import";
+/// `action_id` of the "Send test" button in the rule modal.
+pub const TEST_RULE: &str = "herald_test_rule";
+/// Block (and action) id of the import modal's text box.
+pub const RULES_JSON: &str = "rules_json";
 
 pub const EVENT_TYPE: &str = "event_type";
 pub const CATEGORIES: &str = "categories";
@@ -65,21 +73,128 @@ impl Metadata {
 
 /// The modal that adds a meeting-type rule.
 pub fn add_rule(lang: Lang) -> Value {
-    modal(lang, false, None)
+    let preview = super::preview::blocks(lang, None, &[], super::preview::Test::Unsaved);
+    modal(lang, false, None, preview)
 }
 
-/// The modal that adds an error rule (the seed's エラー通知設定).
-pub fn add_error_rule(lang: Lang) -> Value {
-    modal(lang, true, None)
+/// The modal that adds an error rule (the seed's エラー通知設定), with the preview of
+/// an error notification.
+pub fn add_error_rule(lang: Lang, preview: Vec<Value>) -> Value {
+    modal(lang, true, None, preview)
 }
 
-/// The modal filled with a rule (at `version`) to edit it.
-pub fn rule_modal(lang: Lang, editing: Option<(&Rule, i64)>) -> Value {
-    let errors = editing.is_some_and(|(r, _)| matches!(r.trigger, RuleTrigger::Error { .. }));
-    modal(lang, errors, editing)
+/// The modal filled with a rule (at `version`) to edit it, with its preview area.
+pub fn rule_modal(lang: Lang, editing: (&Rule, i64), preview: Vec<Value>) -> Value {
+    let errors = matches!(editing.0.trigger, RuleTrigger::Error { .. });
+    modal(lang, errors, Some(editing), preview)
 }
 
-fn modal(lang: Lang, errors: bool, editing: Option<(&Rule, i64)>) -> Value {
+/// The same modal with a new preview area (and private metadata), for `views.update`.
+/// Input blocks keep their ids, so Slack keeps what the user has entered.
+pub fn refresh(view: &Value, preview: Vec<Value>) -> Value {
+    let mut fresh = json!({});
+    for key in [
+        "type",
+        "callback_id",
+        "title",
+        "submit",
+        "close",
+        "private_metadata",
+        "clear_on_close",
+        "notify_on_close",
+    ] {
+        if let Some(v) = view.get(key).filter(|v| !v.is_null()) {
+            fresh[key] = v.clone();
+        }
+    }
+    let mut blocks: Vec<Value> = view["blocks"]
+        .as_array()
+        .map(|b| {
+            b.iter()
+                .filter(|b| {
+                    !b["block_id"]
+                        .as_str()
+                        .is_some_and(|id| id.starts_with(super::preview::BLOCK_PREFIX))
+                })
+                .cloned()
+                .collect()
+        })
+        .unwrap_or_default();
+    blocks.extend(preview);
+    fresh["blocks"] = json!(blocks);
+    fresh
+}
+
+/// The dialog confirming a rule's deletion; the submission deletes it (at `version`,
+/// so a rule changed meanwhile is not deleted unseen).
+pub fn delete_rule(lang: Lang, rule: &Rule, version: i64, line: &str) -> Value {
+    let metadata = Metadata {
+        lang: lang.as_str().into(),
+        rule: Some(rule.id.clone()),
+        version: Some(version),
+        errors: false,
+    };
+    json!({
+        "type": "modal",
+        "callback_id": DELETE_RULE,
+        "title": plain(lang.pick("ルールの削除", "Delete a rule")),
+        "submit": plain(lang.pick("削除", "Delete")),
+        "close": plain(lang.pick("キャンセル", "Cancel")),
+        "private_metadata": serde_json::to_string(&metadata).unwrap_or_default(),
+        "blocks": [
+            {"type": "section", "block_id": "rule", "text": {"type": "mrkdwn", "text": crate::render::cut(line, 3000)}},
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": lang.pick(
+                "このルールを削除します。元に戻せません(変更履歴には残ります)。",
+                "The rule is deleted for good (the audit log keeps a record)."
+            )}]}
+        ]
+    })
+}
+
+/// The modal that replaces every rule with a pasted JSON array (`/herald export`'s
+/// format); a bad entry comes back inline and nothing changes.
+pub fn import_rules(lang: Lang) -> Value {
+    json!({
+        "type": "modal",
+        "callback_id": IMPORT_RULES,
+        "title": plain(lang.pick("ルールのインポート", "Import rules")),
+        "submit": plain(lang.pick("置き換える", "Replace rules")),
+        "close": plain(lang.pick("キャンセル", "Cancel")),
+        "private_metadata": serde_json::to_string(&Metadata {
+            lang: lang.as_str().into(), rule: None, version: None, errors: false,
+        }).unwrap_or_default(),
+        "blocks": [
+            {"type": "section", "text": {"type": "mrkdwn", "text": lang.pick(
+                "`/herald export` の形式のJSONを貼り付けてください。*現在のルールはすべて置き換わります。* 1件でも誤りがあれば何も変更しません。",
+                "Paste JSON in the format of `/herald export`. *It replaces every current rule.* If any entry is wrong, nothing changes."
+            )}},
+            {
+                "type": "input",
+                "block_id": RULES_JSON,
+                "label": plain("JSON"),
+                "element": {"type": "plain_text_input", "action_id": RULES_JSON, "multiline": true,
+                            "placeholder": plain("[{\"kind\": \"event\", \"event_type\": \"booking.created\", \"channel\": \"C…\", \"mentions\": []}]")}
+            }
+        ]
+    })
+}
+
+/// A modal that only tells something (a refusal, a test's progress).
+pub fn notice(title: &str, text: &str) -> Value {
+    json!({
+        "type": "modal",
+        "title": plain(&crate::render::cut(title, 24)),
+        "close": plain("OK"),
+        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": crate::render::cut(text, 3000)}}]
+    })
+}
+
+/// The pasted text of a submitted import modal.
+pub fn read_import(values: &Values) -> Option<&str> {
+    value(values, RULES_JSON).and_then(|v| v.value.as_deref())
+}
+
+fn modal(lang: Lang, errors: bool, editing: Option<(&Rule, i64)>, preview: Vec<Value>) -> Value {
     let options: Vec<Value> = EventType::MEETING
         .iter()
         .map(|t| json!({"text": plain(t.label(lang)), "value": t.as_str()}))
@@ -112,6 +227,8 @@ fn modal(lang: Lang, errors: bool, editing: Option<(&Rule, i64)>) -> Value {
             {
                 "type": "input",
                 "block_id": EVENT_TYPE,
+                // Choosing an event redraws the preview.
+                "dispatch_action": true,
                 "label": plain(lang.pick("イベント", "Event")),
                 "element": {
                     "type": "static_select",
@@ -193,6 +310,9 @@ fn modal(lang: Lang, errors: bool, editing: Option<(&Rule, i64)>) -> Value {
     }
     if let Some((rule, _)) = editing {
         prefill(&mut view, lang, rule);
+    }
+    if let Some(blocks) = view["blocks"].as_array_mut() {
+        blocks.extend(preview);
     }
     view
 }

@@ -9,6 +9,9 @@ pub fn help(lang: Lang) -> String {
             • `/herald add` — 通知ルールを追加(管理者のみ)\n\
             • `/herald list` — 通知ルールの一覧(`/herald list #チャンネル` でそのチャンネルだけ)\n\
             • `/herald errors` — エラー通知のルールを追加(管理者のみ)\n\
+            • `/herald edit <コード>` / `/herald delete <コード>` — ルールの編集・削除(コードは一覧の `abc123`)\n\
+            • `/herald test <コード>` — ルールのテスト通知を送信(管理者のみ)\n\
+            • `/herald import` — JSONを貼り付けてルールを置き換え(管理者のみ)\n\
             • `/herald audit` — 変更履歴(誰が・いつ・何を)\n\
             • `/herald export` — ルールをJSONで表示(`herald rules import` で読み込めます)\n\
             • `/herald lang` — ワークスペースの言語を表示、`/herald lang ja|en` で変更(管理者のみ)\n\
@@ -19,6 +22,9 @@ pub fn help(lang: Lang) -> String {
             • `/herald add` — add a notification rule (admins only)\n\
             • `/herald list` — the notification rules (`/herald list #channel` for one channel)\n\
             • `/herald errors` — add an error-notification rule (admins only)\n\
+            • `/herald edit <code>` / `/herald delete <code>` — change or remove a rule (the code is the `abc123` in the list)\n\
+            • `/herald test <code>` — send a test notification for a rule (admins only)\n\
+            • `/herald import` — replace the rules with pasted JSON (admins only)\n\
             • `/herald audit` — the latest changes (who, when, what)\n\
             • `/herald export` — the rules as JSON (the format `herald rules import` reads)\n\
             • `/herald lang` — the workspace's language; `/herald lang ja|en` changes it (admins only)\n\
@@ -50,6 +56,12 @@ pub fn invalid(lang: Lang, subcommand: &str, argument: &str) -> String {
         ),
         ("admins", Lang::En) => format!(
             "`{argument}` is not something Herald can read. Pick the person as you type, like `/herald admins add @user`."
+        ),
+        ("edit" | "delete" | "test", Lang::Ja) => format!(
+            "ルールのコードを1つ指定してください(`{argument}` は使えません)。コードは `/herald list` の各行の `abc123` です。例: `/herald {subcommand} abc123`"
+        ),
+        ("edit" | "delete" | "test", Lang::En) => format!(
+            "Name one rule by its code (`{argument}` will not do). The code is the `abc123` on each line of `/herald list`, e.g. `/herald {subcommand} abc123`."
         ),
         (_, Lang::Ja) => {
             format!("`{argument}` は使えません。`/herald lang ja` か `/herald lang en` です。")
@@ -151,7 +163,7 @@ pub fn rule_line(lang: Lang, rule: &Rule) -> String {
     };
     // Ephemeral replies notify no one, so mentions show as names without a ping.
     let mentions: Vec<String> = rule.mentions.iter().map(Mention::to_mrkdwn).collect();
-    let mut line = format!("• {what} → <#{}>", rule.channel);
+    let mut line = format!("• `{}` {what} → <#{}>", rule.short_ref(), rule.channel);
     if !mentions.is_empty() {
         line.push_str(&format!(
             " {} {}",
@@ -382,4 +394,84 @@ pub fn admin_changed(lang: Lang, user: &str, added: bool, changed: bool) -> Stri
         (Lang::Ja, _, false) => format!("<@{user}> は変わりません。"),
         (Lang::En, _, false) => format!("Nothing changed for <@{user}>."),
     }
+}
+
+pub fn no_such_rule(lang: Lang, reference: &str) -> String {
+    let reference = crate::render::escape(reference);
+    match lang {
+        Lang::Ja => format!(
+            "コード `{reference}` のルールはありません。`/herald list` でコードを確かめてください。"
+        ),
+        Lang::En => {
+            format!("No rule has the code `{reference}`. `/herald list` shows each rule's code.")
+        }
+    }
+}
+
+pub fn ambiguous_rule(lang: Lang, reference: &str) -> String {
+    let reference = crate::render::escape(reference);
+    match lang {
+        Lang::Ja => format!(
+            "`{reference}` に当てはまるルールが複数あります。もっと長いコード(ルールID)を指定してください。"
+        ),
+        Lang::En => {
+            format!("More than one rule matches `{reference}`. Give more of the rule's id.")
+        }
+    }
+}
+
+pub fn test_title(lang: Lang) -> &'static str {
+    lang.pick("テスト送信", "Test send")
+}
+
+pub fn test_sending(lang: Lang, channel: &str) -> String {
+    match lang {
+        Lang::Ja => format!(":hourglass_flowing_sand: <#{channel}> にテスト通知を送っています…"),
+        Lang::En => {
+            format!(":hourglass_flowing_sand: Sending a test notification to <#{channel}>…")
+        }
+    }
+}
+
+pub fn test_posted(lang: Lang, channel: &str) -> String {
+    match lang {
+        Lang::Ja => format!(
+            ":white_check_mark: <#{channel}> にテスト通知を送りました。通常の配信と同じ経路です。"
+        ),
+        Lang::En => format!(
+            ":white_check_mark: The test notification is in <#{channel}>, sent the way real ones are."
+        ),
+    }
+}
+
+pub fn test_failed(lang: Lang, explanation: &str) -> String {
+    match lang {
+        Lang::Ja => format!(":x: テスト通知を送れませんでした。{explanation}"),
+        Lang::En => format!(":x: The test notification could not be sent. {explanation}"),
+    }
+}
+
+pub fn test_waiting(lang: Lang, last_error: Option<&str>) -> String {
+    let detail = last_error
+        .map(|e| format!(" (`{}`)", crate::render::escape(e)))
+        .unwrap_or_default();
+    match lang {
+        Lang::Ja => format!(
+            ":hourglass: Slackからまだ応答がありません{detail}。Heraldは通常の通知と同じように再試行を続けます。結果は App Home に表示されます。"
+        ),
+        Lang::En => format!(
+            ":hourglass: Slack has not accepted it yet{detail}. Herald keeps retrying as it does for real notifications; App Home shows the result."
+        ),
+    }
+}
+
+pub fn imported(lang: Lang, count: usize) -> String {
+    match lang {
+        Lang::Ja => format!("{count} 件のルールをインポートしました。"),
+        Lang::En => format!("Imported {count} rules."),
+    }
+}
+
+pub fn rule_deleted(lang: Lang) -> &'static str {
+    lang.pick("ルールを削除しました。", "The rule is deleted.")
 }

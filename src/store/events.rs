@@ -91,6 +91,26 @@ impl Store {
         )
     }
 
+    /// The body and arrival time (Unix ms) of the newest event of a type that a
+    /// platform sent (not Herald's own reports or test sends): what a rule's preview and
+    /// test are drawn from.
+    pub async fn latest_event_body(
+        &self,
+        team_id: &str,
+        event_type: &str,
+        herald_connection: &str,
+    ) -> Result<Option<(String, i64)>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT body, received_at FROM events WHERE team_id = $1 AND event_type = $2 \
+             AND connection_id <> $3 ORDER BY received_at DESC LIMIT 1",
+        )
+        .bind(team_id)
+        .bind(event_type)
+        .bind(herald_connection)
+        .fetch_optional(self.pool())
+        .await?)
+    }
+
     pub async fn count_events(&self, team_id: &str) -> Result<i64, StoreError> {
         Ok(
             sqlx::query_scalar("SELECT COUNT(*) FROM events WHERE team_id = $1")
