@@ -468,6 +468,7 @@ pub fn test_waiting(lang: Lang, last_error: Option<&str>) -> String {
 pub fn imported(lang: Lang, count: usize) -> String {
     match lang {
         Lang::Ja => format!("{count} 件のルールをインポートしました。"),
+        Lang::En if count == 1 => "Imported 1 rule.".into(),
         Lang::En => format!("Imported {count} rules."),
     }
 }

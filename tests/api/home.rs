@@ -17,7 +17,7 @@ fn home_opened(user: &str, event_id: &str) -> String {
     data.to_string()
 }
 
-async fn open_home(app: &TestApp, user: &str, event_id: &str) -> Value {
+pub async fn open_home(app: &TestApp, user: &str, event_id: &str) -> Value {
     let before = app.emu.calls_to("views.publish").len();
     let response = app
         .slack_post("/slack/events", &home_opened(user, event_id), now(), &[])
@@ -29,7 +29,7 @@ async fn open_home(app: &TestApp, user: &str, event_id: &str) -> Value {
         .expect("a published Home view")
 }
 
-async fn press(app: &TestApp, user: &str, action_id: &str, value: Option<&str>) {
+pub async fn press(app: &TestApp, user: &str, action_id: &str, value: Option<&str>) {
     let mut action = json!({"type": "button", "action_id": action_id, "block_id": "b1",
         "text": {"type": "plain_text", "text": "x"}, "action_ts": "1700000000.000100"});
     if let Some(value) = value {

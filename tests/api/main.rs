@@ -11,5 +11,6 @@ mod durability;
 mod helpers;
 mod home;
 mod modals;
+mod rule_tools;
 mod transport;
 mod webhook;
