@@ -2142,3 +2142,490 @@ async fn views_faults_and_recording() {
         "not_allowed_token_type"
     );
 }
+
+// ----- OAuth v2 install -----
+
+const CLIENT_ID: &str = "1234567890.9876543210";
+const CLIENT_SECRET: &str = "0f1e2d3c4b5a69788796a5b4c3d2e1f0";
+const REDIRECT: &str = "https://herald.example/slack/oauth";
+
+/// A workspace with one human user (the installer) and the OAuth client registered.
+async fn oauth_setup() -> (SlackEmulator, Workspace, Arc<SlackHyperClient>, String) {
+    let (emu, ws, client) = setup().await;
+    let ada = emu.add_user("T0001", "Ada Lovelace", "ada@example.com");
+    emu.register_oauth_app(
+        CLIENT_ID,
+        CLIENT_SECRET,
+        &[REDIRECT, "https://herald.example/other"],
+    );
+    (emu, ws, client, ada)
+}
+
+fn access_req(
+    client_id: &str,
+    secret: &str,
+    code: &str,
+    redirect_uri: Option<&str>,
+) -> SlackOAuthV2AccessTokenRequest {
+    let req = SlackOAuthV2AccessTokenRequest::new(
+        client_id.to_string().into(),
+        secret.to_string().into(),
+        code.to_string().into(),
+    );
+    match redirect_uri {
+        Some(uri) => req.with_redirect_uri(reqwest::Url::parse(uri).expect("url")),
+        None => req,
+    }
+}
+
+/// A client that does not follow redirects, like a test looking at what the browser is told.
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
+fn query_param(url: &str, key: &str) -> Option<String> {
+    let url = reqwest::Url::parse(url).expect("url");
+    url.query_pairs()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.into_owned())
+}
+
+#[tokio::test]
+async fn oauth_v2_access_mints_a_working_bot_token() {
+    let (emu, ws, client, ada) = oauth_setup().await;
+    let channel = emu.add_channel(
+        "T0001",
+        ChannelSpec {
+            name: "alerts".into(),
+            bot_member: true,
+            ..Default::default()
+        },
+    );
+    let code = emu.issue_oauth_code(CLIENT_ID, "T0001", &ada, &["commands", "chat:write"], None);
+    let resp = client
+        .oauth2_access(&access_req(CLIENT_ID, CLIENT_SECRET, &code, Some(REDIRECT)))
+        .await
+        .expect("oauth.v2.access");
+    let new_token = resp.access_token.0.clone();
+    assert!(new_token.starts_with("xoxb-"), "{new_token}");
+    assert_ne!(new_token, ws.bot_token);
+    assert_eq!(resp.token_type, SlackApiTokenType::Bot);
+    assert_eq!(resp.scope.0, "commands,chat:write");
+    assert_eq!(
+        resp.bot_user_id.as_ref().map(|u| u.0.as_str()),
+        Some(ws.bot_user_id.as_str())
+    );
+    assert_eq!(resp.app_id.0, emu.app_id());
+    assert_eq!(resp.team.id.0, "T0001");
+    assert_eq!(resp.team.name.as_deref(), Some("Acme Corp"));
+    assert_eq!(resp.authed_user.id.0, ada);
+    assert!(resp.authed_user.access_token.is_none());
+
+    // Slack's documented shape, exactly; slack-morphism sent the credentials as HTTP Basic.
+    let calls = emu.calls_to("oauth.v2.access");
+    assert_eq!(calls.len(), 1);
+    assert_eq!(calls[0].status, 200);
+    assert_eq!(calls[0].token, None);
+    assert_eq!(calls[0].args["code"], code.as_str());
+    assert_eq!(calls[0].args["redirect_uri"], REDIRECT);
+    assert!(calls[0].args.get("client_secret").is_none());
+    assert_eq!(
+        calls[0].response,
+        json!({
+            "ok": true,
+            "access_token": new_token,
+            "token_type": "bot",
+            "scope": "commands,chat:write",
+            "bot_user_id": ws.bot_user_id,
+            "app_id": emu.app_id(),
+            "team": {"name": "Acme Corp", "id": "T0001"},
+            "enterprise": null,
+            "authed_user": {"id": ada},
+            "is_enterprise_install": false,
+        })
+    );
+    assert_eq!(emu.received("oauth.v2.access"), 1);
+
+    // The new token is the workspace's bot token.
+    let t = token(&new_token);
+    let session = client.open_session(&t);
+    let auth = session.auth_test().await.expect("auth.test");
+    assert_eq!(auth.team_id.0, "T0001");
+    assert_eq!(auth.team, "Acme Corp");
+    assert_eq!(auth.user_id.0, ws.bot_user_id);
+    assert_eq!(auth.bot_id.map(|b| b.0), Some(ws.bot_id.clone()));
+    let posted = session
+        .chat_post_message(&post_req(&channel, "installed"))
+        .await
+        .expect("post with the new token");
+    assert_eq!(posted.channel.0, channel);
+    assert_eq!(
+        emu.workspace("T0001").map(|w| w.bot_token),
+        Some(new_token.clone())
+    );
+
+    // A reinstall asking for more scopes: a new token, scopes add up, older tokens still work.
+    let code = emu.issue_oauth_code(CLIENT_ID, "T0001", &ada, &["users:read"], None);
+    let again = client
+        .oauth2_access(&access_req(CLIENT_ID, CLIENT_SECRET, &code, None))
+        .await
+        .expect("reinstall");
+    assert_ne!(again.access_token.0, new_token);
+    assert_eq!(again.scope.0, "commands,chat:write,users:read");
+    assert_eq!(
+        emu.oauth_bot_scopes("T0001"),
+        vec!["commands", "chat:write", "users:read"]
+    );
+    for tok in [&ws.bot_token, &new_token, &again.access_token.0] {
+        let t = token(tok);
+        client
+            .open_session(&t)
+            .auth_test()
+            .await
+            .expect("every token minted so far works");
+    }
+    emu.revoke_token(&new_token);
+    assert_eq!(api_code(session.auth_test().await), "token_revoked");
+}
+
+#[tokio::test]
+async fn oauth_v2_access_errors_like_slack() {
+    let (emu, _ws, client, ada) = oauth_setup().await;
+    let issue = || emu.issue_oauth_code(CLIENT_ID, "T0001", &ada, &["chat:write"], Some(REDIRECT));
+
+    let code = issue();
+    assert_eq!(
+        api_code(
+            client
+                .oauth2_access(&access_req("999.999", CLIENT_SECRET, &code, None))
+                .await
+        ),
+        "invalid_client_id"
+    );
+    assert_eq!(
+        api_code(
+            client
+                .oauth2_access(&access_req(CLIENT_ID, "wrong-secret", &code, None))
+                .await
+        ),
+        "bad_client_secret"
+    );
+    assert_eq!(
+        api_code(
+            client
+                .oauth2_access(&access_req(
+                    CLIENT_ID,
+                    CLIENT_SECRET,
+                    "1111111111.2222222222222.abcdef",
+                    None
+                ))
+                .await
+        ),
+        "invalid_code"
+    );
+    // A redirect_uri other than the one the user was sent to.
+    assert_eq!(
+        api_code(
+            client
+                .oauth2_access(&access_req(
+                    CLIENT_ID,
+                    CLIENT_SECRET,
+                    &code,
+                    Some("https://herald.example/other")
+                ))
+                .await
+        ),
+        "bad_redirect_uri"
+    );
+    // None of those used the code up; the first success does.
+    client
+        .oauth2_access(&access_req(CLIENT_ID, CLIENT_SECRET, &code, Some(REDIRECT)))
+        .await
+        .expect("exchange");
+    assert_eq!(
+        api_code(
+            client
+                .oauth2_access(&access_req(CLIENT_ID, CLIENT_SECRET, &code, Some(REDIRECT)))
+                .await
+        ),
+        "invalid_code",
+        "codes are single use"
+    );
+
+    // Codes expire after ten minutes.
+    let code = issue();
+    emu.expire_oauth_codes();
+    assert_eq!(
+        api_code(
+            client
+                .oauth2_access(&access_req(CLIENT_ID, CLIENT_SECRET, &code, None))
+                .await
+        ),
+        "invalid_code"
+    );
+
+    // A code belongs to the client it was issued for.
+    emu.register_oauth_app("555.666", "other-secret", &[REDIRECT]);
+    let code = issue();
+    assert_eq!(
+        api_code(
+            client
+                .oauth2_access(&access_req("555.666", "other-secret", &code, None))
+                .await
+        ),
+        "invalid_code"
+    );
+
+    // Credentials as form parameters work too; a missing client_id or a JSON body does not.
+    let http = reqwest::Client::new();
+    let url = format!("{}oauth.v2.access", emu.api_url());
+    let form = |body: String| {
+        http.post(url.clone())
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+    };
+    let resp: Value = form(format!(
+        "client_id={CLIENT_ID}&client_secret={CLIENT_SECRET}&code={code}&redirect_uri={}",
+        form_encode(REDIRECT)
+    ))
+    .send()
+    .await
+    .expect("form post")
+    .json()
+    .await
+    .expect("json");
+    assert_eq!(resp["ok"], true, "{resp}");
+    assert_eq!(resp["token_type"], "bot");
+    let code = issue();
+    let resp: Value = form(format!("client_secret={CLIENT_SECRET}&code={code}"))
+        .send()
+        .await
+        .expect("form post")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(resp, json!({"ok": false, "error": "invalid_client_id"}));
+    let resp: Value = http
+        .post(url.clone())
+        .header("content-type", "application/json; charset=utf-8")
+        .body(
+            json!({"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, "code": code})
+                .to_string(),
+        )
+        .send()
+        .await
+        .expect("json post")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(resp["error"], "invalid_client_id");
+    let resp: Value = form(format!(
+        "client_id={CLIENT_ID}&client_secret={CLIENT_SECRET}&grant_type=refresh_token&refresh_token=xoxe-1-nope"
+    ))
+    .send()
+    .await
+    .expect("form post")
+    .json()
+    .await
+    .expect("json");
+    assert_eq!(resp["error"], "invalid_refresh_token");
+
+    // Faults apply as to any method, and every call is recorded.
+    emu.inject(
+        "oauth.v2.access",
+        Fault::RateLimited {
+            retry_after_secs: 3,
+        },
+    );
+    match client
+        .oauth2_access(&access_req(CLIENT_ID, CLIENT_SECRET, &code, None))
+        .await
+    {
+        Err(SlackClientError::RateLimitError(e)) => {
+            assert_eq!(e.retry_after, Some(Duration::from_secs(3)));
+        }
+        other => panic!("expected a rate limit, got {other:?}"),
+    }
+    let errors: Vec<Value> = emu
+        .calls_to("oauth.v2.access")
+        .iter()
+        .map(|c| c.response["error"].clone())
+        .collect();
+    assert_eq!(
+        errors,
+        vec![
+            json!("invalid_client_id"),
+            json!("bad_client_secret"),
+            json!("invalid_code"),
+            json!("bad_redirect_uri"),
+            Value::Null,
+            json!("invalid_code"),
+            json!("invalid_code"),
+            json!("invalid_code"),
+            Value::Null,
+            json!("invalid_client_id"),
+            json!("invalid_client_id"),
+            json!("invalid_refresh_token"),
+            json!("ratelimited"),
+        ]
+    );
+    assert_eq!(emu.received("oauth.v2.access"), 13);
+}
+
+#[tokio::test]
+async fn oauth_authorize_redirects_like_slack() {
+    let (emu, ws, client, ada) = oauth_setup().await;
+    let browser = browser();
+    let authorize = emu.oauth_authorize_url();
+    let get = |query: String| browser.get(format!("{authorize}?{query}")).send();
+    let install_query = format!(
+        "client_id={CLIENT_ID}&scope={}&user_scope=&redirect_uri={}&state={}&team=T0001",
+        form_encode("commands,chat:write"),
+        form_encode(REDIRECT),
+        form_encode("st 1&x"),
+    );
+
+    // No one signed in to approve: the emulator says so.
+    let page = get(install_query.clone()).await.expect("authorize");
+    assert_eq!(page.status(), 400);
+
+    emu.set_oauth_installer("T0001", &ada);
+    let resp = get(install_query.clone()).await.expect("authorize");
+    assert_eq!(resp.status(), 302);
+    let location = resp.headers()["location"]
+        .to_str()
+        .expect("ascii")
+        .to_string();
+    assert!(
+        location.starts_with(&format!("{REDIRECT}?code=")),
+        "{location}"
+    );
+    assert!(location.ends_with("&state=st%201%26x"), "{location}");
+    let code = query_param(&location, "code").expect("code");
+    assert_eq!(query_param(&location, "state").as_deref(), Some("st 1&x"));
+    let token_resp = client
+        .oauth2_access(&access_req(CLIENT_ID, CLIENT_SECRET, &code, Some(REDIRECT)))
+        .await
+        .expect("exchange the code");
+    assert_eq!(token_resp.authed_user.id.0, ada);
+    assert_eq!(token_resp.team.id.0, "T0001");
+    assert_eq!(token_resp.scope.0, "commands,chat:write");
+    let t = token(&token_resp.access_token.0);
+    let auth = client
+        .open_session(&t)
+        .auth_test()
+        .await
+        .expect("auth.test");
+    assert_eq!(auth.user_id.0, ws.bot_user_id);
+
+    // The user says no.
+    emu.deny_next_oauth_authorize();
+    let resp = get(install_query.clone()).await.expect("authorize");
+    assert_eq!(resp.status(), 302);
+    assert_eq!(
+        resp.headers()["location"],
+        format!("{REDIRECT}?error=access_denied&state=st%201%26x").as_str()
+    );
+    // Only that once.
+    let resp = get(install_query).await.expect("authorize");
+    assert!(query_param(resp.headers()["location"].to_str().unwrap(), "code").is_some());
+
+    // Without redirect_uri: the first Redirect URL. Below a Redirect URL: allowed. User scopes
+    // give the installer a user token.
+    let resp = get(format!("client_id={CLIENT_ID}&scope=chat:write"))
+        .await
+        .expect("authorize");
+    let location = resp.headers()["location"].to_str().unwrap().to_string();
+    assert!(
+        location.starts_with(&format!("{REDIRECT}?code=")),
+        "{location}"
+    );
+    assert!(query_param(&location, "state").is_none());
+    let sub = format!("{REDIRECT}/done?from=slack");
+    let resp = get(format!(
+        "client_id={CLIENT_ID}&scope=chat:write&user_scope=search:read&redirect_uri={}",
+        form_encode(&sub)
+    ))
+    .await
+    .expect("authorize");
+    let location = resp.headers()["location"].to_str().unwrap().to_string();
+    assert!(location.starts_with(&format!("{sub}&code=")), "{location}");
+    let code = query_param(&location, "code").expect("code");
+    assert_eq!(
+        api_code(
+            client
+                .oauth2_access(&access_req(CLIENT_ID, CLIENT_SECRET, &code, Some(REDIRECT)))
+                .await
+        ),
+        "bad_redirect_uri"
+    );
+    let with_user = client
+        .oauth2_access(&access_req(CLIENT_ID, CLIENT_SECRET, &code, Some(&sub)))
+        .await
+        .expect("exchange");
+    assert_eq!(
+        with_user.authed_user.scope.map(|s| s.0).as_deref(),
+        Some("search:read")
+    );
+    assert_eq!(
+        with_user.authed_user.token_type,
+        Some(SlackApiTokenType::User)
+    );
+    let user_token = with_user.authed_user.access_token.expect("user token").0;
+    assert!(user_token.starts_with("xoxp-"), "{user_token}");
+    let t = token(&user_token);
+    let auth = client
+        .open_session(&t)
+        .auth_test()
+        .await
+        .expect("auth.test");
+    assert_eq!(auth.user_id.0, ada);
+    assert_eq!(auth.bot_id, None);
+
+    // Slack's error pages: unknown client, a redirect_uri not configured, no scopes.
+    for query in [
+        format!(
+            "client_id=1.2&scope=chat:write&redirect_uri={}",
+            form_encode(REDIRECT)
+        ),
+        "scope=chat:write".to_string(),
+        format!(
+            "client_id={CLIENT_ID}&scope=chat:write&redirect_uri={}",
+            form_encode("https://evil.example/slack/oauth")
+        ),
+        format!(
+            "client_id={CLIENT_ID}&scope=chat:write&redirect_uri={}",
+            form_encode("https://herald.example/slack/oauthx")
+        ),
+        format!(
+            "client_id={CLIENT_ID}&redirect_uri={}",
+            form_encode(REDIRECT)
+        ),
+    ] {
+        let resp = get(query.clone()).await.expect("authorize");
+        assert_eq!(resp.status(), 400, "{query}");
+        assert!(resp.headers().get("location").is_none());
+        assert_eq!(resp.headers()["content-type"], "text/html; charset=utf-8");
+        let body = resp.text().await.expect("body");
+        assert!(body.starts_with("<!DOCTYPE html>"), "{body}");
+    }
+
+    let log = emu.oauth_authorizations();
+    let statuses: Vec<u16> = log.iter().map(|a| a.status).collect();
+    assert_eq!(
+        statuses,
+        vec![400, 302, 302, 302, 302, 302, 400, 400, 400, 400, 400]
+    );
+    assert_eq!(log[1].args["state"], "st 1&x");
+    assert_eq!(log[1].args["team"], "T0001");
+    assert!(
+        log[1]
+            .location
+            .as_deref()
+            .is_some_and(|l| l.contains("code="))
+    );
+    assert_eq!(log[6].location, None);
+}

@@ -29,16 +29,49 @@ fn shown(view: &Value) -> String {
 
 /// Runs a command with a fresh trigger and returns the modal it opened.
 async fn command_modal(app: &TestApp, user: &str, text: &str) -> Value {
-    let before = app.emu.views_opened().len();
+    let modals = || -> Vec<Value> {
+        app.emu
+            .views_opened()
+            .into_iter()
+            .filter(|v| v["type"] == "modal")
+            .collect()
+    };
+    let before = modals().len();
     let trigger = app.emu.issue_trigger(TEAM, user);
     let answer = run_form(app, command_form_with_trigger(user, text, &trigger)).await;
     assert!(
         answer.is_null() || answer.as_object().is_some_and(serde_json::Map::is_empty),
         "{answer}"
     );
-    let views = app.emu.views_opened();
+    let views = modals();
     assert_eq!(views.len(), before + 1, "one modal opened for {text:?}");
     views.last().unwrap().clone()
+}
+
+/// The modal opened last (Home views are views too).
+fn last_modal(app: &TestApp) -> Value {
+    app.emu
+        .views_opened()
+        .into_iter()
+        .rfind(|v| v["type"] == "modal")
+        .expect("a modal")
+}
+
+/// A signed command form whose `response_url` points at the emulator.
+fn with_response_url(user: &str, text: &str, response_url: &str) -> String {
+    let form: Vec<(String, String)> =
+        serde_urlencoded::from_str(&crate::commands::command_form(user, text)).unwrap();
+    let form: Vec<(String, String)> = form
+        .into_iter()
+        .map(|(k, v)| {
+            if k == "response_url" {
+                (k, response_url.to_string())
+            } else {
+                (k, v)
+            }
+        })
+        .collect();
+    serde_urlencoded::to_string(form).unwrap()
 }
 
 async fn view_eventually_shows(app: &TestApp, view_id: &str, needle: &str) -> Value {
@@ -61,7 +94,7 @@ async fn a_test_from_home_posts_like_a_real_event_and_reports_the_outcome() {
     );
 
     press(&app, &admin, "herald_test_rule_home", Some(&to_general.id)).await;
-    let opened = app.emu.views_opened().last().unwrap().clone();
+    let opened = last_modal(&app);
     let view_id = opened["id"].as_str().unwrap();
     view_eventually_shows(&app, view_id, "The test notification is in").await;
     let post = app.posts(&app.channels.general).pop().unwrap();
@@ -82,10 +115,7 @@ async fn a_test_from_home_posts_like_a_real_event_and_reports_the_outcome() {
 
     // A private channel Herald is not in: the fix, in the modal; no error report.
     press(&app, &admin, "herald_test_rule_home", Some(&to_board.id)).await;
-    let view_id = app.emu.views_opened().last().unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let view_id = last_modal(&app)["id"].as_str().unwrap().to_string();
     let view = view_eventually_shows(&app, &view_id, "could not be sent").await;
     assert!(shown(&view).contains("/invite @Herald"), "{view}");
     assert!(
@@ -102,7 +132,7 @@ async fn members_cannot_test_and_nothing_is_posted() {
     open_home(&app, &member, "EvTOOLS2").await;
     let rule_id = app.store.rules(TEAM).await.unwrap()[0].id.clone();
     press(&app, &member, "herald_test_rule_home", Some(&rule_id)).await;
-    let view = app.emu.views_opened().last().unwrap().clone();
+    let view = last_modal(&app);
     assert!(shown(&view).contains("admin"), "{view}");
     let answer = run(
         &app,
@@ -129,7 +159,13 @@ async fn test_by_command_answers_at_once_and_posts() {
         "list shows codes: {listed}"
     );
 
-    let answer = run(&app, &admin, &format!("test {code}")).await;
+    // The answer comes at once; the outcome follows through the command's response_url.
+    let response_url = app.emu.issue_response_url(TEAM);
+    let answer = run_form(
+        &app,
+        with_response_url(&admin, &format!("test {code}"), &response_url),
+    )
+    .await;
     assert_eq!(answer["response_type"], "ephemeral");
     assert!(
         answer["text"]
@@ -138,7 +174,29 @@ async fn test_by_command_answers_at_once_and_posts() {
             .contains("Sending a test notification"),
         "{answer}"
     );
-    eventually(|| async { app.posts(&app.channels.general).pop() }).await;
+    let outcome = eventually(|| async { app.emu.responses(&response_url).pop() }).await;
+    assert!(
+        outcome["text"]
+            .as_str()
+            .unwrap()
+            .contains("The test notification is in"),
+        "{outcome}"
+    );
+    assert!(app.posts(&app.channels.general).pop().is_some());
+
+    // Archived meanwhile: the outcome says so and what to do.
+    app.emu.archive_channel(&app.channels.general);
+    let response_url = app.emu.issue_response_url(TEAM);
+    run_form(
+        &app,
+        with_response_url(&admin, &format!("test {code}"), &response_url),
+    )
+    .await;
+    let outcome = eventually(|| async { app.emu.responses(&response_url).pop() }).await;
+    assert!(
+        outcome["text"].as_str().unwrap().contains("archived"),
+        "{outcome}"
+    );
 
     let answer = run(&app, &admin, "test zzzzzz").await;
     assert!(

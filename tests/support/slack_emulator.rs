@@ -6,8 +6,9 @@
 //! members, users, user groups, messages and threads, modals and Home tabs (`views.*`, with
 //! single-use trigger ids); validates arguments the way Slack does and answers with Slack's
 //! documented shapes and error codes; builds the interaction payloads Slack would send for a
-//! user acting on a view; injects faults; runs Socket Mode (hello, envelopes, acks,
-//! disconnect); and records every call.
+//! user acting on a view; runs the OAuth v2 install flow (`/oauth/v2/authorize` with an
+//! auto-approving installer, `oauth.v2.access`); injects faults; runs Socket Mode (hello,
+//! envelopes, acks, disconnect); and records every call.
 //!
 //! Include it with `#[path = "../support/slack_emulator.rs"] mod slack_emulator;`.
 #![allow(dead_code)]
@@ -23,7 +24,7 @@ use axum::extract::ws::{Message as WsMessage, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, State as AxState};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::any;
+use axum::routing::{any, get};
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use serde_json::{Map, Value, json};
@@ -41,7 +42,8 @@ type Args = Map<String, Value>;
 pub struct Workspace {
     pub team_id: String,
     pub team_name: String,
-    /// `xoxb-…`, the bot token for Web API calls.
+    /// `xoxb-…`, the bot token for Web API calls: the one `add_workspace` minted, or the latest
+    /// one an OAuth install (`oauth.v2.access`) minted since (earlier ones keep working).
     pub bot_token: String,
     /// `xapp-…`, the app-level token (`connections:write`) for `apps.connections.open`.
     pub app_token: String,
@@ -73,6 +75,18 @@ pub struct Call {
     /// The JSON body sent back (`Value::Null` for an injected 5xx).
     pub response: Value,
     pub status: u16,
+}
+
+/// One `GET /oauth/v2/authorize` the emulator answered.
+#[derive(Clone, Debug)]
+pub struct OAuthAuthorization {
+    /// The query parameters (`client_id`, `scope`, `user_scope`, `redirect_uri`, `state`, …).
+    pub args: Value,
+    pub at: Instant,
+    /// 302 (approved or denied: see `location`) or 400 (Slack's error page).
+    pub status: u16,
+    /// Where the browser was sent: `redirect_uri` with `code`/`state` or `error`/`state`.
+    pub location: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -115,12 +129,17 @@ const MAX_SOCKET_CONNECTIONS: usize = 10;
 enum TokenKind {
     Bot,
     App,
+    /// `xoxp-…`, minted by an OAuth install that asked for `user_scope`. The emulator accepts
+    /// user tokens on `auth.test` and `auth.revoke` only (`not_allowed_token_type` elsewhere).
+    User,
 }
 
 struct TokenInfo {
     team_id: String,
     kind: TokenKind,
     revoked: bool,
+    /// The user a `User` token acts for.
+    user_id: Option<String>,
 }
 
 struct Team {
@@ -131,6 +150,8 @@ struct Team {
     bot_id: String,
     bot_token: String,
     app_token: String,
+    /// Bot scopes granted through OAuth installs so far (Slack's scopes are additive).
+    bot_scopes: Vec<String>,
 }
 
 struct User {
@@ -253,6 +274,9 @@ struct State {
     triggers: HashMap<String, Trigger>,
     /// Modals and Home tabs, in creation order.
     views: Vec<StoredView>,
+    oauth: OAuthState,
+    /// Slash commands' `response_url`s by path, with what was posted to each.
+    response_urls: HashMap<String, ResponseUrl>,
 }
 
 struct Inner {
@@ -347,12 +371,19 @@ impl SlackEmulator {
                 verification_token: random_alnum(24),
                 triggers: HashMap::new(),
                 views: Vec::new(),
+                oauth: OAuthState::default(),
+                response_urls: HashMap::new(),
             }),
             connections,
             shutdown: shutdown_rx.clone(),
         });
         let app = Router::new()
             .route("/socket/{ticket}", any(socket_handler))
+            .route("/oauth/v2/authorize", get(oauth_authorize))
+            .route(
+                "/commands/{team}/{id}/{secret}",
+                axum::routing::post(response_url_handler),
+            )
             .fallback(api_entry)
             .with_state(inner.clone());
         let mut stop = shutdown_rx;
@@ -414,9 +445,7 @@ impl SlackEmulator {
         );
         let bot_user_id = st.new_id('U');
         let bot_id = st.new_id('B');
-        let n1 = fastrand::u64(1_000_000_000..10_000_000_000);
-        let n2 = fastrand::u64(1_000_000_000..10_000_000_000);
-        let bot_token = format!("xoxb-{n1}-{n2}-{}", random_alnum(24));
+        let bot_token = new_slack_token("xoxb");
         let app_token = format!(
             "xapp-1-{}-{}-{}",
             st.app_id,
@@ -436,6 +465,7 @@ impl SlackEmulator {
                 team_id: team_id.to_string(),
                 kind: TokenKind::Bot,
                 revoked: false,
+                user_id: None,
             },
         );
         st.tokens.insert(
@@ -444,6 +474,7 @@ impl SlackEmulator {
                 team_id: team_id.to_string(),
                 kind: TokenKind::App,
                 revoked: false,
+                user_id: None,
             },
         );
         st.users.push(User {
@@ -468,6 +499,7 @@ impl SlackEmulator {
             bot_id: bot_id.clone(),
             bot_token: bot_token.clone(),
             app_token: app_token.clone(),
+            bot_scopes: Vec::new(),
         });
         Workspace {
             team_id: team_id.to_string(),
@@ -479,7 +511,7 @@ impl SlackEmulator {
         }
     }
 
-    /// The workspace as created by `add_workspace`.
+    /// The workspace as created by `add_workspace`, with its latest bot token.
     pub fn workspace(&self, team_id: &str) -> Option<Workspace> {
         let st = self.inner.lock();
         st.team(team_id).map(|t| Workspace {
@@ -1715,7 +1747,12 @@ const KNOWN_METHODS: &[&str] = &[
     "views.push",
     "views.update",
     "views.publish",
+    "oauth.v2.access",
 ];
+
+/// Methods that take `application/x-www-form-urlencoded` (or query) arguments only: Slack
+/// ignores a JSON body there.
+const FORM_ONLY_METHODS: &[&str] = &["oauth.v2.access"];
 
 fn json_response(status: u16, body: &Value, retry_after: Option<u64>) -> Response {
     let mut resp = (
@@ -1767,7 +1804,10 @@ async fn api_handler(inner: Arc<Inner>, uri: Uri, headers: HeaderMap, body: Byte
     let mut body_error = None;
     let mut warnings: Vec<String> = Vec::new();
     let mut token_from_params = true;
-    if content_type.starts_with("application/json") {
+    // A JSON body is not read for a form-only method: its arguments go unseen, as at Slack.
+    let json_body = content_type.starts_with("application/json")
+        && !FORM_ONLY_METHODS.contains(&method.as_str());
+    if json_body {
         // A JSON body's token must come in the Authorization header.
         token_from_params = false;
         if !content_type.contains("charset") {
@@ -1788,6 +1828,11 @@ async fn api_handler(inner: Arc<Inner>, uri: Uri, headers: HeaderMap, body: Byte
         .and_then(|v| v.strip_prefix("Bearer ").map(|t| t.trim().to_string()))
         .filter(|t| !t.is_empty());
     let token = bearer.or_else(|| token_from_params.then(|| arg_str(&args, "token")).flatten());
+    // HTTP Basic client credentials (`oauth.v2.access`).
+    let basic = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(parse_basic_auth);
 
     // Injected faults come first.
     let fault = {
@@ -1837,7 +1882,7 @@ async fn api_handler(inner: Arc<Inner>, uri: Uri, headers: HeaderMap, body: Byte
         Some(code) => Err(err(code)),
         None => {
             let mut st = inner.lock();
-            st.dispatch(&method, token.as_deref(), &args)
+            st.dispatch(&method, token.as_deref(), &args, basic.as_ref())
         }
     };
     let body = match result {
@@ -1873,7 +1918,13 @@ async fn api_handler(inner: Arc<Inner>, uri: Uri, headers: HeaderMap, body: Byte
 }
 
 impl State {
-    fn dispatch(&mut self, method: &str, token: Option<&str>, args: &Args) -> ApiResult {
+    fn dispatch(
+        &mut self,
+        method: &str,
+        token: Option<&str>,
+        args: &Args,
+        basic: Option<&(String, String)>,
+    ) -> ApiResult {
         if !KNOWN_METHODS.contains(&method) {
             let mut e = err("unknown_method");
             e.extra.insert("req_method".into(), json!(method));
@@ -1884,13 +1935,21 @@ impl State {
             out.insert("args".into(), Value::Object(args.clone()));
             return Ok(out);
         }
-        let kind = if method == "apps.connections.open" {
-            TokenKind::App
-        } else {
-            TokenKind::Bot
+        if method == "oauth.v2.access" {
+            // Authenticated by the client credentials, not a token.
+            return self.oauth_v2_access(args, basic);
+        }
+        let user_token = token
+            .and_then(|t| self.tokens.get(t))
+            .is_some_and(|t| t.kind == TokenKind::User);
+        let kind = match method {
+            "apps.connections.open" => TokenKind::App,
+            "auth.test" | "auth.revoke" if user_token => TokenKind::User,
+            _ => TokenKind::Bot,
         };
         let team_id = self.auth(token, kind)?;
         match method {
+            "auth.test" if user_token => self.auth_test_user(&team_id, token),
             "auth.test" => self.auth_test(&team_id),
             "auth.revoke" => {
                 let revoked = !arg_bool(args, "test");
@@ -1941,6 +2000,28 @@ impl State {
             "team_id": team.id,
             "user_id": team.bot_user_id,
             "bot_id": team.bot_id,
+            "is_enterprise_install": false,
+        });
+        Ok(into_map(out))
+    }
+
+    /// `auth.test` with a user token (`xoxp-…`): the user, no `bot_id`.
+    fn auth_test_user(&self, team_id: &str, token: Option<&str>) -> ApiResult {
+        let team = self.team(team_id).ok_or_else(|| err("invalid_auth"))?;
+        let user_id = token
+            .and_then(|t| self.tokens.get(t))
+            .and_then(|t| t.user_id.clone())
+            .unwrap_or_default();
+        let name = self
+            .user(&user_id)
+            .map(|u| u.name.clone())
+            .unwrap_or_default();
+        let out = json!({
+            "url": format!("https://{}.slack.com/", team.domain),
+            "team": team.name,
+            "user": name,
+            "team_id": team.id,
+            "user_id": user_id,
             "is_enterprise_install": false,
         });
         Ok(into_map(out))
@@ -3167,6 +3248,584 @@ impl State {
         };
         self.view_result(idx)
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// OAuth v2 install flow (`/oauth/v2/authorize`, `oauth.v2.access`)
+// ---------------------------------------------------------------------------------------------
+
+/// Slack's authorization codes expire ten minutes after the redirect.
+const OAUTH_CODE_TTL: Duration = Duration::from_secs(600);
+
+/// An OAuth client of the emulated app (every client is the one app, `app_id()`).
+struct OAuthApp {
+    client_id: String,
+    client_secret: String,
+    /// The app's configured Redirect URLs, the first being the default.
+    redirect_uris: Vec<String>,
+}
+
+struct OAuthCode {
+    client_id: String,
+    team_id: String,
+    user_id: String,
+    scopes: Vec<String>,
+    user_scopes: Vec<String>,
+    /// The redirect URI the user was sent to (given at authorize, else the default).
+    redirect_uri: String,
+    expires_at: Instant,
+    used: bool,
+}
+
+#[derive(Default)]
+struct OAuthState {
+    apps: Vec<OAuthApp>,
+    /// Who approves `/oauth/v2/authorize`: `(team_id, user_id)`.
+    installer: Option<(String, String)>,
+    /// Deny this many upcoming authorizations (`error=access_denied`).
+    deny_next: usize,
+    codes: HashMap<String, OAuthCode>,
+    authorizations: Vec<OAuthAuthorization>,
+}
+
+/// `xoxb-…` / `xoxp-…`: `{prefix}-{digits}-{digits}-{24 alphanumerics}`.
+fn new_slack_token(prefix: &str) -> String {
+    format!(
+        "{prefix}-{}-{}-{}",
+        fastrand::u64(1_000_000_000..10_000_000_000),
+        fastrand::u64(1_000_000_000..10_000_000_000),
+        random_alnum(24)
+    )
+}
+
+/// A Slack-style temporary code: `{digits}.{digits}.{64 hex}`.
+fn new_oauth_code() -> String {
+    let hex: String =
+        std::iter::repeat_with(|| char::from_digit(fastrand::u32(0..16), 16).unwrap_or('0'))
+            .take(64)
+            .collect();
+    format!(
+        "{}.{}.{hex}",
+        fastrand::u64(1_000_000_000..10_000_000_000),
+        fastrand::u64(1_000_000_000_000..10_000_000_000_000),
+    )
+}
+
+/// `Authorization: Basic base64(client_id:client_secret)`.
+fn parse_basic_auth(value: &str) -> Option<(String, String)> {
+    let (scheme, encoded) = value.trim().split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let raw = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .ok()?;
+    let raw = String::from_utf8(raw).ok()?;
+    let (id, secret) = raw.split_once(':')?;
+    Some((id.to_string(), secret.to_string()))
+}
+
+/// Scopes as Slack takes them: comma-separated (spaces tolerated), deduplicated, in order.
+fn split_scopes(raw: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for scope in raw
+        .split([',', ' '])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        if !out.iter().any(|s| s == scope) {
+            out.push(scope.to_string());
+        }
+    }
+    out
+}
+
+/// `(scheme://authority, path)` of an absolute URL, query and fragment dropped.
+fn split_url(url: &str) -> Option<(String, String)> {
+    let (scheme, rest) = url.split_once("://")?;
+    let rest = rest.split(['?', '#']).next().unwrap_or_default();
+    let (authority, path) = match rest.find('/') {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, "/"),
+    };
+    if scheme.is_empty() || authority.is_empty() {
+        return None;
+    }
+    Some((
+        format!(
+            "{}://{}",
+            scheme.to_ascii_lowercase(),
+            authority.to_ascii_lowercase()
+        ),
+        path.to_string(),
+    ))
+}
+
+/// Slack's rule for a `redirect_uri` at authorize: same scheme, host and port as one of the
+/// configured Redirect URLs, and the same path or a path below it.
+fn redirect_uri_allowed(configured: &[String], candidate: &str) -> bool {
+    let Some((origin, path)) = split_url(candidate) else {
+        return false;
+    };
+    configured.iter().any(|c| {
+        split_url(c).is_some_and(|(c_origin, c_path)| {
+            let base = c_path.trim_end_matches('/');
+            c_origin == origin
+                && (path == c_path
+                    || path.trim_end_matches('/') == base
+                    || path.starts_with(&format!("{base}/")))
+        })
+    })
+}
+
+fn url_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(char::from(b));
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// `redirect_uri` with `params` appended to its query string.
+fn with_query(redirect_uri: &str, params: &[(&str, &str)]) -> String {
+    let (base, fragment) = match redirect_uri.split_once('#') {
+        Some((b, f)) => (b, Some(f)),
+        None => (redirect_uri, None),
+    };
+    let mut out = base.to_string();
+    for (k, v) in params {
+        out.push(if out.contains('?') { '&' } else { '?' });
+        out.push_str(k);
+        out.push('=');
+        out.push_str(&url_encode(v));
+    }
+    if let Some(f) = fragment {
+        out.push('#');
+        out.push_str(f);
+    }
+    out
+}
+
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+/// Slack's authorize error page (HTTP 400, HTML).
+fn oauth_error_page(message: &str) -> Response {
+    let body = format!(
+        "<!DOCTYPE html><html><head><title>Slack</title></head><body><h1>Oops! Something went wrong.</h1><p class=\"error\">{}</p></body></html>",
+        html_escape(message)
+    );
+    let mut resp = (StatusCode::BAD_REQUEST, body).into_response();
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    resp
+}
+
+impl SlackEmulator {
+    /// Registers an OAuth client of the emulated app (`app_id()`): its credentials and its
+    /// configured Redirect URLs (the first is the default when authorize has no
+    /// `redirect_uri`). Registering the same `client_id` again replaces it.
+    pub fn register_oauth_app(&self, client_id: &str, client_secret: &str, redirect_uris: &[&str]) {
+        let mut st = self.inner.lock();
+        st.oauth.apps.retain(|a| a.client_id != client_id);
+        st.oauth.apps.push(OAuthApp {
+            client_id: client_id.to_string(),
+            client_secret: client_secret.to_string(),
+            redirect_uris: redirect_uris.iter().map(|u| (*u).to_string()).collect(),
+        });
+    }
+
+    /// The user who approves `GET /oauth/v2/authorize` (no human is there to click "Allow"):
+    /// a human user of an existing workspace (`add_workspace`, `add_user`). The installation
+    /// goes to this user's workspace, whatever `team` the authorize URL names.
+    pub fn set_oauth_installer(&self, team_id: &str, user_id: &str) {
+        let mut st = self.inner.lock();
+        assert!(st.team(team_id).is_some(), "unknown workspace {team_id}");
+        assert!(
+            st.user(user_id)
+                .is_some_and(|u| u.team_id == team_id && !u.is_bot),
+            "unknown human user {user_id} in {team_id}"
+        );
+        st.oauth.installer = Some((team_id.to_string(), user_id.to_string()));
+    }
+
+    /// The next `GET /oauth/v2/authorize` is denied by the user ("Cancel"): a redirect with
+    /// `error=access_denied&state=…`. Calls add up (two calls deny the next two).
+    pub fn deny_next_oauth_authorize(&self) {
+        self.inner.lock().oauth.deny_next += 1;
+    }
+
+    /// `http://127.0.0.1:PORT/oauth/v2/authorize`, the emulator's `https://slack.com/oauth/v2/authorize`.
+    pub fn oauth_authorize_url(&self) -> String {
+        format!("http://{}/oauth/v2/authorize", self.addr)
+    }
+
+    /// A code as if `user_id` of `team_id` had approved `client_id`'s authorize URL asking for
+    /// these bot `scopes` (and no user scopes) with this `redirect_uri` (`None`: the client's
+    /// first Redirect URL). Single use, valid for 10 minutes.
+    pub fn issue_oauth_code(
+        &self,
+        client_id: &str,
+        team_id: &str,
+        user_id: &str,
+        scopes: &[&str],
+        redirect_uri: Option<&str>,
+    ) -> String {
+        let mut st = self.inner.lock();
+        assert!(st.team(team_id).is_some(), "unknown workspace {team_id}");
+        assert!(
+            st.user(user_id).is_some_and(|u| u.team_id == team_id),
+            "unknown user {user_id} in {team_id}"
+        );
+        let app = st
+            .oauth
+            .apps
+            .iter()
+            .find(|a| a.client_id == client_id)
+            .unwrap_or_else(|| panic!("unknown OAuth client {client_id}"));
+        let redirect_uri = match redirect_uri {
+            Some(uri) => {
+                assert!(
+                    redirect_uri_allowed(&app.redirect_uris, uri),
+                    "{uri} is not a Redirect URL of {client_id}"
+                );
+                uri.to_string()
+            }
+            None => app
+                .redirect_uris
+                .first()
+                .cloned()
+                .unwrap_or_else(|| panic!("{client_id} has no Redirect URL")),
+        };
+        let scopes: Vec<String> = scopes.iter().map(|s| (*s).to_string()).collect();
+        st.new_oauth_code(
+            client_id,
+            team_id,
+            user_id,
+            scopes,
+            Vec::new(),
+            redirect_uri,
+        )
+    }
+
+    /// Ages every code issued so far past its 10 minutes (`invalid_code`).
+    pub fn expire_oauth_codes(&self) {
+        let now = Instant::now();
+        for c in self.inner.lock().oauth.codes.values_mut() {
+            c.expires_at = now;
+        }
+    }
+
+    /// Every `GET /oauth/v2/authorize` answered, oldest first.
+    pub fn oauth_authorizations(&self) -> Vec<OAuthAuthorization> {
+        self.inner.lock().oauth.authorizations.clone()
+    }
+
+    /// Bot scopes granted in `team_id` by OAuth installs so far.
+    pub fn oauth_bot_scopes(&self, team_id: &str) -> Vec<String> {
+        self.inner
+            .lock()
+            .team(team_id)
+            .map(|t| t.bot_scopes.clone())
+            .unwrap_or_default()
+    }
+}
+
+impl State {
+    fn new_oauth_code(
+        &mut self,
+        client_id: &str,
+        team_id: &str,
+        user_id: &str,
+        scopes: Vec<String>,
+        user_scopes: Vec<String>,
+        redirect_uri: String,
+    ) -> String {
+        let code = new_oauth_code();
+        self.oauth.codes.insert(
+            code.clone(),
+            OAuthCode {
+                client_id: client_id.to_string(),
+                team_id: team_id.to_string(),
+                user_id: user_id.to_string(),
+                scopes,
+                user_scopes,
+                redirect_uri,
+                expires_at: Instant::now() + OAUTH_CODE_TTL,
+                used: false,
+            },
+        );
+        code
+    }
+
+    /// `GET /oauth/v2/authorize`: the error page, or where to send the browser.
+    fn authorize(&mut self, args: &Args) -> Result<String, String> {
+        let client_id = arg_str(args, "client_id").unwrap_or_default();
+        let Some(app) = self.oauth.apps.iter().find(|a| a.client_id == client_id) else {
+            return Err("Invalid client_id parameter".to_string());
+        };
+        let redirect_uri = match arg_str(args, "redirect_uri") {
+            Some(uri) if redirect_uri_allowed(&app.redirect_uris, &uri) => uri,
+            Some(uri) => {
+                return Err(format!(
+                    "redirect_uri did not match any configured URIs. Passed URI: {uri}"
+                ));
+            }
+            None => app
+                .redirect_uris
+                .first()
+                .cloned()
+                .ok_or_else(|| "No redirect_uri configured for this app".to_string())?,
+        };
+        let scopes = split_scopes(&arg_str(args, "scope").unwrap_or_default());
+        let user_scopes = split_scopes(&arg_str(args, "user_scope").unwrap_or_default());
+        if scopes.is_empty() && user_scopes.is_empty() {
+            return Err("Invalid permissions requested".to_string());
+        }
+        let state = arg_str(args, "state");
+        let mut params: Vec<(&str, &str)> = Vec::new();
+        if self.oauth.deny_next > 0 {
+            self.oauth.deny_next -= 1;
+            params.push(("error", "access_denied"));
+            if let Some(state) = &state {
+                params.push(("state", state));
+            }
+            return Ok(with_query(&redirect_uri, &params));
+        }
+        let Some((team_id, user_id)) = self.oauth.installer.clone() else {
+            return Err(
+                "No one is signed in to approve this app (the test must call set_oauth_installer)"
+                    .to_string(),
+            );
+        };
+        let code = self.new_oauth_code(
+            &client_id,
+            &team_id,
+            &user_id,
+            scopes,
+            user_scopes,
+            redirect_uri.clone(),
+        );
+        params.push(("code", &code));
+        if let Some(state) = &state {
+            params.push(("state", state));
+        }
+        Ok(with_query(&redirect_uri, &params))
+    }
+
+    /// `oauth.v2.access`: exchanges a code for the installation's tokens.
+    fn oauth_v2_access(&mut self, args: &Args, basic: Option<&(String, String)>) -> ApiResult {
+        let (client_id, client_secret) = match basic {
+            Some((id, secret)) => (Some(id.clone()), Some(secret.clone())),
+            None => (arg_str(args, "client_id"), arg_str(args, "client_secret")),
+        };
+        let app = client_id
+            .and_then(|id| self.oauth.apps.iter().find(|a| a.client_id == id))
+            .ok_or_else(|| err("invalid_client_id"))?;
+        if client_secret.as_deref() != Some(app.client_secret.as_str()) {
+            return Err(err("bad_client_secret"));
+        }
+        let client_id = app.client_id.clone();
+        if let Some(grant_type) = arg_str(args, "grant_type") {
+            match grant_type.as_str() {
+                "authorization_code" => {}
+                // The emulator does not rotate tokens, so it issued no refresh token.
+                "refresh_token" => return Err(err("invalid_refresh_token")),
+                _ => return Err(err("invalid_grant_type")),
+            }
+        }
+        let code_value = arg_str(args, "code").ok_or_else(|| err("invalid_code"))?;
+        let code = self
+            .oauth
+            .codes
+            .get(&code_value)
+            .filter(|c| c.client_id == client_id && !c.used && Instant::now() < c.expires_at)
+            .ok_or_else(|| err("invalid_code"))?;
+        if let Some(uri) = arg_str(args, "redirect_uri")
+            && uri != code.redirect_uri
+        {
+            return Err(err("bad_redirect_uri"));
+        }
+        let (team_id, user_id) = (code.team_id.clone(), code.user_id.clone());
+        let (scopes, user_scopes) = (code.scopes.clone(), code.user_scopes.clone());
+        if let Some(c) = self.oauth.codes.get_mut(&code_value) {
+            c.used = true;
+        }
+
+        let mut out = Map::new();
+        let app_id = self.app_id.clone();
+        let team = self
+            .teams
+            .iter_mut()
+            .find(|t| t.id == team_id)
+            .ok_or_else(|| err("invalid_code"))?;
+        if !scopes.is_empty() {
+            // A reinstall mints a new bot token; earlier ones stay valid until revoked.
+            let bot_token = new_slack_token("xoxb");
+            team.bot_token = bot_token.clone();
+            for scope in scopes {
+                if !team.bot_scopes.contains(&scope) {
+                    team.bot_scopes.push(scope);
+                }
+            }
+            out.insert("access_token".into(), json!(bot_token));
+            out.insert("token_type".into(), json!("bot"));
+            out.insert("scope".into(), json!(team.bot_scopes.join(",")));
+            out.insert("bot_user_id".into(), json!(team.bot_user_id));
+            self.tokens.insert(
+                bot_token,
+                TokenInfo {
+                    team_id: team_id.clone(),
+                    kind: TokenKind::Bot,
+                    revoked: false,
+                    user_id: None,
+                },
+            );
+        }
+        let team_json = json!({"name": team.name, "id": team.id});
+        out.insert("app_id".into(), json!(app_id));
+        out.insert("team".into(), team_json);
+        out.insert("enterprise".into(), Value::Null);
+        let mut authed_user = Map::new();
+        authed_user.insert("id".into(), json!(user_id));
+        if !user_scopes.is_empty() {
+            let user_token = new_slack_token("xoxp");
+            authed_user.insert("scope".into(), json!(user_scopes.join(",")));
+            authed_user.insert("access_token".into(), json!(user_token));
+            authed_user.insert("token_type".into(), json!("user"));
+            self.tokens.insert(
+                user_token,
+                TokenInfo {
+                    team_id,
+                    kind: TokenKind::User,
+                    revoked: false,
+                    user_id: Some(user_id),
+                },
+            );
+        }
+        out.insert("authed_user".into(), Value::Object(authed_user));
+        out.insert("is_enterprise_install".into(), json!(false));
+        Ok(out)
+    }
+}
+
+/// `GET /oauth/v2/authorize`: the user (`set_oauth_installer`) approves at once, or denies
+/// (`deny_next_oauth_authorize`); a bad `client_id` or `redirect_uri` gets Slack's error page.
+async fn oauth_authorize(AxState(inner): AxState<Arc<Inner>>, uri: Uri) -> Response {
+    let mut args = Map::new();
+    if let Some(q) = uri.query() {
+        parse_urlencoded(q, &mut args);
+    }
+    let mut st = inner.lock();
+    let outcome = st.authorize(&args);
+    let (status, location) = match &outcome {
+        Ok(location) => (302, Some(location.clone())),
+        Err(_) => (400, None),
+    };
+    st.oauth.authorizations.push(OAuthAuthorization {
+        args: Value::Object(args),
+        at: Instant::now(),
+        status,
+        location,
+    });
+    drop(st);
+    match outcome {
+        Ok(location) => {
+            let mut resp = StatusCode::FOUND.into_response();
+            if let Ok(value) = HeaderValue::from_str(&location) {
+                resp.headers_mut().insert(header::LOCATION, value);
+            }
+            resp
+        }
+        Err(message) => oauth_error_page(&message),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Slash commands' response_url (hooks.slack.com/commands/…)
+// ---------------------------------------------------------------------------------------------
+
+/// Slack: a `response_url` takes up to 5 responses within 30 minutes of the command.
+const RESPONSE_URL_USES: usize = 5;
+const RESPONSE_URL_TTL: Duration = Duration::from_secs(30 * 60);
+
+struct ResponseUrl {
+    issued: Instant,
+    posts: Vec<Value>,
+}
+
+impl SlackEmulator {
+    /// A `response_url` as Slack puts in a slash command's payload.
+    pub fn issue_response_url(&self, team_id: &str) -> String {
+        let path = format!(
+            "/commands/{team_id}/{}/{}",
+            fastrand::u64(100_000_000_000..999_999_999_999),
+            random_alnum(24)
+        );
+        self.inner.lock().response_urls.insert(
+            path.clone(),
+            ResponseUrl {
+                issued: Instant::now(),
+                posts: Vec::new(),
+            },
+        );
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// The messages posted to a `response_url`, oldest first.
+    pub fn responses(&self, url: &str) -> Vec<Value> {
+        let path = url
+            .split_once("/commands/")
+            .map(|(_, p)| format!("/commands/{p}"));
+        let st = self.inner.lock();
+        path.and_then(|p| st.response_urls.get(&p))
+            .map(|r| r.posts.clone())
+            .unwrap_or_default()
+    }
+}
+
+async fn response_url_handler(
+    AxState(inner): AxState<Arc<Inner>>,
+    uri: Uri,
+    body: Bytes,
+) -> Response {
+    let refuse = |status: StatusCode, error: &str| {
+        (status, axum::Json(json!({"ok": false, "error": error}))).into_response()
+    };
+    let Ok(message) = serde_json::from_slice::<Value>(&body) else {
+        return refuse(StatusCode::BAD_REQUEST, "invalid_payload");
+    };
+    if !message.is_object()
+        || (message.get("text").is_none_or(|t| !t.is_string())
+            && message.get("blocks").is_none_or(|b| !b.is_array())
+            && message.get("delete_original").is_none())
+    {
+        return refuse(StatusCode::BAD_REQUEST, "no_text");
+    }
+    let mut st = inner.lock();
+    let Some(entry) = st.response_urls.get_mut(uri.path()) else {
+        return refuse(StatusCode::NOT_FOUND, "no_service");
+    };
+    if entry.issued.elapsed() > RESPONSE_URL_TTL {
+        return refuse(StatusCode::NOT_FOUND, "expired_url");
+    }
+    if entry.posts.len() >= RESPONSE_URL_USES {
+        return refuse(StatusCode::NOT_FOUND, "used_url");
+    }
+    entry.posts.push(message);
+    axum::Json(json!({"ok": true})).into_response()
 }
 
 // ---------------------------------------------------------------------------------------------
