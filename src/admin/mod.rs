@@ -106,7 +106,15 @@ pub async fn handle_command(
     let trigger_id = event.trigger_id.as_ref();
     match command.clone() {
         Command::Add => {
-            open_modal(state, &workspace, trigger_id, modal::add_rule(lang), lang).await
+            let known = known_meeting_types(state, &team_id).await;
+            open_modal(
+                state,
+                &workspace,
+                trigger_id,
+                modal::add_rule(lang, &known),
+                lang,
+            )
+            .await
         }
         Command::Errors => {
             let view = modal::add_error_rule(
@@ -297,7 +305,25 @@ async fn edit_modal(state: &AppState, rule: &Rule, version: i64, lang: Lang) -> 
         preview::Test::Saved(None),
     )
     .await;
-    modal::rule_modal(lang, (rule, version), area)
+    let known = known_meeting_types(state, &rule.team_id).await;
+    modal::rule_modal(lang, (rule, version), area, &known)
+}
+
+/// Meeting types seen in the workspace's recent events, for the rule modal's picker.
+async fn known_meeting_types(state: &AppState, team_id: &str) -> Vec<modal::KnownMeetingType> {
+    /// Enough events to see every type a platform uses, few enough to read at once.
+    const RECENT: i64 = 500;
+    match state
+        .store
+        .recent_event_bodies(team_id, HERALD_CONNECTION, RECENT)
+        .await
+    {
+        Ok(bodies) => modal::known_meeting_types(&bodies),
+        Err(err) => {
+            tracing::warn!(error = %err, "could not read recent events for meeting types");
+            Vec::new()
+        }
+    }
 }
 
 /// The preview area for a rule's trigger: drawn from the workspace's latest event of
@@ -475,7 +501,7 @@ async fn home_action(state: &AppState, event: &SlackInteractionBlockActionsEvent
             return;
         } else if action_id == home::ADD_RULE || action_id == home::ADD_ERROR_RULE {
             let view = if action_id == home::ADD_RULE {
-                modal::add_rule(lang)
+                modal::add_rule(lang, &known_meeting_types(state, &team_id).await)
             } else {
                 modal::add_error_rule(
                     lang,

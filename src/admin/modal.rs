@@ -29,6 +29,10 @@ pub const RULES_JSON: &str = "rules_json";
 pub const EVENT_TYPE: &str = "event_type";
 pub const CATEGORIES: &str = "categories";
 pub const MEETING_TYPE: &str = "meeting_type";
+/// The select of meeting types seen in the workspace's events.
+pub const KNOWN_MEETING_TYPE: &str = "known_meeting_type";
+/// The option of [`KNOWN_MEETING_TYPE`] meaning every meeting type.
+const ANY_MEETING_TYPE: &str = "*";
 pub const CHANNEL: &str = "channel";
 pub const MENTIONS: &str = "mentions";
 pub const ENABLED: &str = "enabled";
@@ -71,22 +75,74 @@ impl Metadata {
     }
 }
 
-/// The modal that adds a meeting-type rule.
-pub fn add_rule(lang: Lang) -> Value {
+/// A meeting type the platform has sent: its id and, when given, its name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KnownMeetingType {
+    pub id: String,
+    pub name: Option<String>,
+}
+
+/// The distinct meeting types in event bodies (newest first), at most Slack's 100
+/// options minus the "any" one.
+pub fn known_meeting_types(bodies: &[String]) -> Vec<KnownMeetingType> {
+    let mut known: Vec<KnownMeetingType> = Vec::new();
+    for body in bodies {
+        let Ok(value) = serde_json::from_str::<Value>(body) else {
+            continue;
+        };
+        let Some(id) = value["meeting_type"]["id"].as_str().map(str::trim) else {
+            continue;
+        };
+        if id.is_empty() || known.iter().any(|k| k.id == id) {
+            continue;
+        }
+        known.push(KnownMeetingType {
+            id: id.to_string(),
+            name: value["meeting_type"]["name"].as_str().map(str::to_string),
+        });
+        if known.len() == 99 {
+            break;
+        }
+    }
+    known
+}
+
+fn meeting_option(lang: Lang, known: Option<&KnownMeetingType>) -> Value {
+    match known {
+        None => {
+            json!({"text": plain(lang.pick("すべての面談タイプ", "Every meeting type")), "value": ANY_MEETING_TYPE})
+        }
+        Some(k) => {
+            let label = match &k.name {
+                Some(name) => format!("{name} ({})", k.id),
+                None => k.id.clone(),
+            };
+            json!({"text": plain(&crate::render::cut(&label, 75)), "value": crate::render::cut(&k.id, 150)})
+        }
+    }
+}
+
+/// The modal that adds a meeting-type rule; `known` are the meeting types seen so far.
+pub fn add_rule(lang: Lang, known: &[KnownMeetingType]) -> Value {
     let preview = super::preview::blocks(lang, None, &[], super::preview::Test::Unsaved);
-    modal(lang, false, None, preview)
+    modal(lang, false, None, preview, known)
 }
 
 /// The modal that adds an error rule (the seed's エラー通知設定), with the preview of
 /// an error notification.
 pub fn add_error_rule(lang: Lang, preview: Vec<Value>) -> Value {
-    modal(lang, true, None, preview)
+    modal(lang, true, None, preview, &[])
 }
 
 /// The modal filled with a rule (at `version`) to edit it, with its preview area.
-pub fn rule_modal(lang: Lang, editing: (&Rule, i64), preview: Vec<Value>) -> Value {
+pub fn rule_modal(
+    lang: Lang,
+    editing: (&Rule, i64),
+    preview: Vec<Value>,
+    known: &[KnownMeetingType],
+) -> Value {
     let errors = matches!(editing.0.trigger, RuleTrigger::Error { .. });
-    modal(lang, errors, Some(editing), preview)
+    modal(lang, errors, Some(editing), preview, known)
 }
 
 /// The same modal with a new preview area (and private metadata), for `views.update`.
@@ -194,7 +250,13 @@ pub fn read_import(values: &Values) -> Option<&str> {
     value(values, RULES_JSON).and_then(|v| v.value.as_deref())
 }
 
-fn modal(lang: Lang, errors: bool, editing: Option<(&Rule, i64)>, preview: Vec<Value>) -> Value {
+fn modal(
+    lang: Lang,
+    errors: bool,
+    editing: Option<(&Rule, i64)>,
+    preview: Vec<Value>,
+    known: &[KnownMeetingType],
+) -> Value {
     let options: Vec<Value> = EventType::MEETING
         .iter()
         .map(|t| json!({"text": plain(t.label(lang)), "value": t.as_str()}))
@@ -308,8 +370,36 @@ fn modal(lang: Lang, errors: bool, editing: Option<(&Rule, i64)>, preview: Vec<V
             })],
         );
     }
+    if !errors
+        && !known.is_empty()
+        && let Some(blocks) = view["blocks"].as_array_mut()
+    {
+        // Known types to pick; the text box below stays for a type not seen yet.
+        let options: Vec<Value> = std::iter::once(meeting_option(lang, None))
+            .chain(known.iter().map(|k| meeting_option(lang, Some(k))))
+            .collect();
+        blocks.insert(
+            1,
+            json!({
+                "type": "input",
+                "block_id": KNOWN_MEETING_TYPE,
+                "optional": true,
+                "label": plain(lang.pick("面談タイプ", "Meeting type")),
+                "element": {
+                    "type": "static_select",
+                    "action_id": KNOWN_MEETING_TYPE,
+                    "placeholder": plain(lang.pick("受信した面談タイプから選ぶ", "Pick from the types received")),
+                    "options": options
+                }
+            }),
+        );
+        blocks[2]["label"] = plain(lang.pick(
+            "まだ受信していない面談タイプのID",
+            "Or the id of a type not received yet",
+        ));
+    }
     if let Some((rule, _)) = editing {
-        prefill(&mut view, lang, rule);
+        prefill(&mut view, lang, rule, known);
     }
     if let Some(blocks) = view["blocks"].as_array_mut() {
         blocks.extend(preview);
@@ -318,7 +408,12 @@ fn modal(lang: Lang, errors: bool, editing: Option<(&Rule, i64)>, preview: Vec<V
 }
 
 /// Puts a rule's current values into the modal's elements.
-fn prefill(view: &mut Value, lang: Lang, rule: &Rule) {
+fn prefill(view: &mut Value, lang: Lang, rule: &Rule, known: &[KnownMeetingType]) {
+    let meeting_type = match &rule.trigger {
+        RuleTrigger::Event { meeting_type, .. } => meeting_type.as_deref(),
+        RuleTrigger::Error { .. } => None,
+    };
+    let is_known = |id: &str| known.iter().find(|k| k.id == id);
     let Some(blocks) = view["blocks"].as_array_mut() else {
         return;
     };
@@ -331,11 +426,18 @@ fn prefill(view: &mut Value, lang: Lang, rule: &Rule) {
                     element["initial_option"] = json!({"text": plain(event_type.label(lang)), "value": event_type.as_str()});
                 }
             }
+            Some(KNOWN_MEETING_TYPE) => {
+                element["initial_option"] = match meeting_type {
+                    None => meeting_option(lang, None),
+                    Some(m) => match is_known(m) {
+                        Some(k) => meeting_option(lang, Some(k)),
+                        None => continue,
+                    },
+                };
+            }
             Some(MEETING_TYPE) => {
-                if let RuleTrigger::Event {
-                    meeting_type: Some(m),
-                    ..
-                } = &rule.trigger
+                if let Some(m) = meeting_type
+                    && (known.is_empty() || is_known(m).is_none())
                 {
                     element["initial_value"] = json!(m);
                 }
@@ -412,11 +514,17 @@ pub fn read(values: &Values, lang: Lang, error_rule: bool) -> Result<NewRule, Fi
                 .into(),
         ));
     }
-    let meeting_type = value(values, MEETING_TYPE)
+    // A typed id wins over the picked one: it is the more deliberate choice.
+    let typed = value(values, MEETING_TYPE)
         .and_then(|v| v.value.as_deref())
         .map(str::trim)
         .filter(|m| !m.is_empty())
         .map(str::to_string);
+    let picked = value(values, KNOWN_MEETING_TYPE)
+        .and_then(|v| v.selected_option.as_ref())
+        .map(|o| o.value.clone())
+        .filter(|m| m != ANY_MEETING_TYPE);
+    let meeting_type = typed.or(picked);
     let channel = value(values, CHANNEL)
         .and_then(|v| v.selected_conversation.as_ref().map(ToString::to_string))
         .and_then(|c| ChannelId::parse(&c).ok());
@@ -506,6 +614,49 @@ mod tests {
     }
 
     #[test]
+    fn known_meeting_types_are_offered_and_a_typed_id_wins() {
+        let bodies: Vec<String> = [
+            json!({"meeting_type": {"id": "mt_2", "name": "Demo"}}),
+            json!({"meeting_type": {"id": "mt_1"}}),
+            json!({"meeting_type": {"id": "mt_2", "name": "Demo"}}),
+            json!({"type": "error.calendar"}),
+        ]
+        .iter()
+        .map(Value::to_string)
+        .chain(["not json".to_string()])
+        .collect();
+        let known = known_meeting_types(&bodies);
+        let ids: Vec<&str> = known.iter().map(|k| k.id.as_str()).collect();
+        assert_eq!(ids, ["mt_2", "mt_1"]);
+        let view = add_rule(Lang::En, &known);
+        let options = &view["blocks"][1]["element"]["options"];
+        assert_eq!(options[0]["value"], "*");
+        assert_eq!(options[1]["text"]["text"], "Demo (mt_2)");
+
+        let mut picked = submission(&[]);
+        picked["meeting_type"]["meeting_type"]["value"] = Value::Null;
+        picked["known_meeting_type"] = json!({"known_meeting_type": {"type": "static_select",
+            "selected_option": {"text": {"type": "plain_text", "text": "Demo (mt_2)"}, "value": "mt_2"}}});
+        let rule = read_rule(&values(picked.clone()), Lang::En).unwrap();
+        assert!(
+            matches!(rule.trigger, RuleTrigger::Event { meeting_type: Some(ref m), .. } if m == "mt_2")
+        );
+        picked["known_meeting_type"]["known_meeting_type"]["selected_option"]["value"] = json!("*");
+        let rule = read_rule(&values(picked), Lang::En).unwrap();
+        assert!(matches!(
+            rule.trigger,
+            RuleTrigger::Event {
+                meeting_type: None,
+                ..
+            }
+        ));
+        let rule = read_rule(&values(submission(&[])), Lang::En).unwrap();
+        assert!(
+            matches!(rule.trigger, RuleTrigger::Event { meeting_type: Some(ref m), .. } if m == "mt_1")
+        );
+    }
+
+    #[test]
     fn problems_come_back_as_inline_errors_on_their_blocks() {
         let errors =
             read_rule(&values(submission(&["U01", "U02", "U03", "U04"])), Lang::En).unwrap_err();
@@ -521,7 +672,7 @@ mod tests {
     #[test]
     fn the_modal_respects_slacks_limits_in_both_languages() {
         for lang in [Lang::Ja, Lang::En] {
-            let view = add_rule(lang);
+            let view = add_rule(lang, &[]);
             for key in ["title", "submit", "close"] {
                 assert!(
                     view[key]["text"].as_str().unwrap().chars().count() <= 24,

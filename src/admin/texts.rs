@@ -163,7 +163,13 @@ pub fn rule_line(lang: Lang, rule: &Rule) -> String {
     };
     // Ephemeral replies notify no one, so mentions show as names without a ping.
     let mentions: Vec<String> = rule.mentions.iter().map(Mention::to_mrkdwn).collect();
-    let mut line = format!("• `{}` {what} → <#{}>", rule.short_ref(), rule.channel);
+    // Rules read back from the audit log have no id, so no code to show.
+    let code = if rule.id.is_empty() {
+        String::new()
+    } else {
+        format!("`{}` ", rule.short_ref())
+    };
+    let mut line = format!("• {code}{what} → <#{}>", rule.channel);
     if !mentions.is_empty() {
         line.push_str(&format!(
             " {} {}",

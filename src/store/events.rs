@@ -111,6 +111,25 @@ impl Store {
         .await?)
     }
 
+    /// Bodies of the workspace's latest platform events, newest first: where the rule
+    /// modal finds the meeting types the platform uses.
+    pub async fn recent_event_bodies(
+        &self,
+        team_id: &str,
+        herald_connection: &str,
+        limit: i64,
+    ) -> Result<Vec<String>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT body FROM events WHERE team_id = $1 AND connection_id <> $2 \
+             ORDER BY received_at DESC LIMIT $3",
+        )
+        .bind(team_id)
+        .bind(herald_connection)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?)
+    }
+
     pub async fn count_events(&self, team_id: &str) -> Result<i64, StoreError> {
         Ok(
             sqlx::query_scalar("SELECT COUNT(*) FROM events WHERE team_id = $1")

@@ -244,11 +244,24 @@ async fn edit_by_code_opens_the_modal_with_a_preview_and_a_test_button() {
         view["callback_id"], "herald_rule_edit",
         "still the edit modal"
     );
+    let channel_block = view["blocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["block_id"] == "channel")
+        .unwrap();
     assert_eq!(
-        view["blocks"][2]["element"]["initial_conversation"],
+        channel_block["element"]["initial_conversation"],
         app.channels.general.as_str(),
         "the form is untouched"
     );
+    let known = view["blocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["block_id"] == "known_meeting_type")
+        .expect("the meeting types received are offered");
+    assert!(known.to_string().contains("mt_1"), "{known}");
 }
 
 #[tokio::test]
