@@ -16,6 +16,7 @@ pub mod admin;
 pub mod app;
 pub mod catalog;
 pub mod config;
+pub mod crypto;
 pub mod delivery;
 pub mod ingest;
 pub mod model;
