@@ -14,7 +14,8 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::config::{Settings, Transport};
+use crate::config::{Secret, Settings, Transport};
+use crate::crypto::Sealer;
 use crate::delivery::Delivery;
 use crate::ingest::{Ingest, Pacing, RuleCache};
 use crate::slack::{SlackApi, SlackError};
@@ -37,6 +38,8 @@ pub enum AppError {
     SlackUnreachable { url: String, reason: String },
     #[error("Socket Mode could not start: {0}")]
     SocketMode(String),
+    #[error("HERALD_ENCRYPTION_KEY: {0}")]
+    Key(crate::crypto::CryptoError),
     #[error("the HTTP server failed: {0}")]
     Serve(#[from] std::io::Error),
 }
@@ -71,29 +74,49 @@ impl App {
                 url: settings.slack.api_url.clone(),
                 reason: e.to_string(),
             })?;
-        let identity = identify(&slack, &settings).await?;
-        store
-            .upsert_workspace(
-                &identity.team_id,
-                &identity.team_name,
-                &identity.bot_user_id,
-            )
-            .await?;
-        tracing::info!(team_id = %identity.team_id, team = %identity.team_name, "serving workspace");
-        let registry = Registry::single(
-            Workspace {
-                team_id: identity.team_id.clone(),
-                team_name: identity.team_name,
-                bot_user_id: identity.bot_user_id,
-                bot_token: settings.slack.bot_token.clone(),
-                lang: settings.lang,
-            },
-            Connection {
-                id: DEFAULT_CONNECTION.into(),
-                team_id: identity.team_id,
-                keys: vec![settings.webhook_secret.key().to_vec()],
-            },
-        );
+        let sealer = match &settings.encryption {
+            Some(keys) => Some(Arc::new(
+                Sealer::new(
+                    keys.current.expose(),
+                    keys.previous.as_ref().map(Secret::expose),
+                )
+                .map_err(AppError::Key)?,
+            )),
+            None => None,
+        };
+        let pinned = match &settings.slack.bot_token {
+            Some(token) => {
+                let identity = identify(&slack, token, &settings.slack.api_url).await?;
+                store
+                    .upsert_workspace(
+                        &identity.team_id,
+                        &identity.team_name,
+                        &identity.bot_user_id,
+                    )
+                    .await?;
+                tracing::info!(team_id = %identity.team_id, team = %identity.team_name, "serving workspace");
+                Some((
+                    Workspace {
+                        team_id: identity.team_id.clone(),
+                        team_name: identity.team_name,
+                        bot_user_id: identity.bot_user_id,
+                        bot_token: token.clone(),
+                        lang: settings.lang,
+                    },
+                    Connection {
+                        id: DEFAULT_CONNECTION.into(),
+                        team_id: identity.team_id,
+                        keys: settings
+                            .webhook_secret
+                            .iter()
+                            .map(|s| s.key().to_vec())
+                            .collect(),
+                    },
+                ))
+            }
+            None => None,
+        };
+        let registry = Registry::new(store.clone(), sealer, settings.lang, pinned);
         let wake = Arc::new(Notify::new());
         let rules = RuleCache::new(store.clone());
         let workspace_state = StateCache::new(store.clone());
@@ -236,15 +259,19 @@ async fn healthz(State(state): State<AppState>) -> StatusCode {
 }
 
 /// Asks Slack whose token this is, retrying briefly if Slack cannot be reached.
-async fn identify(slack: &SlackApi, settings: &Settings) -> Result<slack::BotIdentity, AppError> {
+async fn identify(
+    slack: &SlackApi,
+    token: &Secret,
+    api_url: &str,
+) -> Result<slack::BotIdentity, AppError> {
     let mut delay = Duration::from_millis(200);
     for attempt in 1.. {
-        match slack.auth_test(settings.slack.bot_token.expose()).await {
+        match slack.auth_test(token.expose()).await {
             Ok(identity) => return Ok(identity),
             Err(SlackError::Api { code }) => return Err(AppError::BadToken(code)),
             Err(err) if attempt >= 5 => {
                 return Err(AppError::SlackUnreachable {
-                    url: settings.slack.api_url.clone(),
+                    url: api_url.to_string(),
                     reason: err.to_string(),
                 });
             }

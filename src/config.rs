@@ -49,7 +49,7 @@ pub enum ConfigError {
 /// Raw settings as flags/env; [`Settings::from_args`] turns them into validated settings.
 #[derive(Args, Debug, Clone, Default)]
 pub struct SettingsArgs {
-    /// Bot token (xoxb-…) of the workspace Herald posts to.
+    /// Bot token (xoxb-…) of the one workspace Herald posts to (single-workspace mode).
     #[arg(long, env = "SLACK_BOT_TOKEN", hide_env_values = true)]
     pub slack_bot_token: Option<String>,
     /// Signing secret of the Slack app; verifies HTTP requests from Slack.
@@ -79,6 +79,42 @@ pub struct SettingsArgs {
     /// Delivery workers in this process.
     #[arg(long, env = "HERALD_WORKERS")]
     pub workers: Option<String>,
+    /// OAuth client id of the Slack app: enables "Add to Slack" installs.
+    #[arg(long, env = "SLACK_CLIENT_ID")]
+    pub slack_client_id: Option<String>,
+    /// OAuth client secret of the Slack app.
+    #[arg(long, env = "SLACK_CLIENT_SECRET", hide_env_values = true)]
+    pub slack_client_secret: Option<String>,
+    /// Slack's authorize page (emulators set it).
+    #[arg(long, env = "SLACK_OAUTH_AUTHORIZE_URL")]
+    pub slack_oauth_authorize_url: Option<String>,
+    /// The URL Herald is reached at from outside (install redirect, webhook URLs).
+    #[arg(long, env = "HERALD_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Base64 of 32 random bytes: encrypts bot tokens and webhook secrets at rest.
+    #[arg(long, env = "HERALD_ENCRYPTION_KEY", hide_env_values = true)]
+    pub encryption_key: Option<String>,
+    /// The key before a rotation: still opens values until `herald rekey` re-seals them.
+    #[arg(long, env = "HERALD_ENCRYPTION_KEY_PREVIOUS", hide_env_values = true)]
+    pub encryption_key_previous: Option<String>,
+}
+
+/// Slack's authorize page for OAuth v2 installs.
+pub const SLACK_OAUTH_AUTHORIZE_URL: &str = "https://slack.com/oauth/v2/authorize";
+
+/// "Add to Slack": installs into any number of workspaces.
+#[derive(Debug, Clone)]
+pub struct OAuthSettings {
+    pub client_id: String,
+    pub client_secret: Secret,
+    pub authorize_url: String,
+}
+
+/// The keys that seal secrets at rest.
+#[derive(Debug, Clone)]
+pub struct EncryptionKeys {
+    pub current: Secret,
+    pub previous: Option<Secret>,
 }
 
 /// How Slack reaches Herald.
@@ -92,7 +128,9 @@ pub enum Transport {
 
 #[derive(Debug, Clone)]
 pub struct SlackSettings {
-    pub bot_token: Secret,
+    /// Single-workspace mode's token; None when workspaces are installed with OAuth only.
+    pub bot_token: Option<Secret>,
+    pub oauth: Option<OAuthSettings>,
     pub signing_secret: Option<Secret>,
     pub transport: Transport,
     pub api_url: String,
@@ -139,9 +177,15 @@ pub struct Settings {
     pub slack: SlackSettings,
     pub database_url: String,
     pub listen: SocketAddr,
-    pub webhook_secret: WebhookSecret,
+    /// The `default` connection's secret (single-workspace mode).
+    pub webhook_secret: Option<WebhookSecret>,
     pub lang: Lang,
     pub delivery: DeliverySettings,
+    /// Without a trailing slash; None when Herald is not reachable from outside.
+    pub public_url: Option<String>,
+    pub encryption: Option<EncryptionKeys>,
+    /// How long a rotated webhook secret keeps working.
+    pub rotation_grace: Duration,
 }
 
 /// A Standard Webhooks secret: `whsec_` followed by base64 of the key bytes.
@@ -177,12 +221,77 @@ impl fmt::Debug for WebhookSecret {
 impl Settings {
     /// Validates raw settings; the error names the first bad or missing one.
     pub fn from_args(args: SettingsArgs) -> Result<Self, ConfigError> {
-        let bot_token = non_empty(args.slack_bot_token).ok_or(ConfigError::Missing {
-            name: "SLACK_BOT_TOKEN",
-            hint: "the bot token (xoxb-…) from your Slack app's OAuth & Permissions page",
-        })?;
-        if !bot_token.starts_with("xoxb-") {
+        let oauth = match (
+            non_empty(args.slack_client_id),
+            non_empty(args.slack_client_secret),
+        ) {
+            (Some(client_id), Some(secret)) => Some(OAuthSettings {
+                client_id,
+                client_secret: Secret::new(secret),
+                authorize_url: non_empty(args.slack_oauth_authorize_url)
+                    .unwrap_or_else(|| SLACK_OAUTH_AUTHORIZE_URL.into()),
+            }),
+            (Some(_), None) => {
+                return Err(ConfigError::Missing {
+                    name: "SLACK_CLIENT_SECRET",
+                    hint: "the Client Secret from your Slack app's Basic Information page",
+                });
+            }
+            (None, Some(_)) => {
+                return Err(ConfigError::Missing {
+                    name: "SLACK_CLIENT_ID",
+                    hint: "the Client ID from your Slack app's Basic Information page",
+                });
+            }
+            (None, None) => None,
+        };
+        let bot_token = non_empty(args.slack_bot_token);
+        if bot_token.is_none() && oauth.is_none() {
+            return Err(ConfigError::Missing {
+                name: "SLACK_BOT_TOKEN",
+                hint: "the bot token (xoxb-…) from your Slack app's OAuth & Permissions page \
+                       for one workspace, or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET to \
+                       install Herald into many",
+            });
+        }
+        if bot_token.as_ref().is_some_and(|t| !t.starts_with("xoxb-")) {
             return Err(invalid("SLACK_BOT_TOKEN", "a bot token starts with xoxb-"));
+        }
+        let encryption = match non_empty(args.encryption_key) {
+            Some(current) => {
+                let previous = non_empty(args.encryption_key_previous);
+                crate::crypto::Sealer::new(&current, previous.as_deref())
+                    .map_err(|e| invalid("HERALD_ENCRYPTION_KEY", &e.to_string()))?;
+                Some(EncryptionKeys {
+                    current: Secret::new(current),
+                    previous: previous.map(Secret::new),
+                })
+            }
+            None if oauth.is_some() => {
+                return Err(ConfigError::Missing {
+                    name: "HERALD_ENCRYPTION_KEY",
+                    hint: "installs store each workspace's bot token and webhook secret \
+                           encrypted; generate a key with `herald secret --encryption-key` \
+                           and keep it safe (without it the stored tokens cannot be read)",
+                });
+            }
+            None => None,
+        };
+        let public_url = non_empty(args.public_url).map(|u| u.trim_end_matches('/').to_string());
+        if let Some(url) = &public_url
+            && !(url.starts_with("https://") || url.starts_with("http://"))
+        {
+            return Err(invalid(
+                "HERALD_PUBLIC_URL",
+                "must be an http:// or https:// URL",
+            ));
+        }
+        if oauth.is_some() && public_url.is_none() {
+            return Err(ConfigError::Missing {
+                name: "HERALD_PUBLIC_URL",
+                hint: "the https:// address Slack redirects installs to and platforms post \
+                       webhooks to, e.g. https://herald.example.com",
+            });
         }
         let connections = match non_empty(args.socket_connections) {
             None => 2,
@@ -242,16 +351,24 @@ impl Settings {
             .unwrap_or_else(|| "127.0.0.1:3000".into())
             .parse()
             .map_err(|_| invalid("HERALD_LISTEN", "must be an address like 127.0.0.1:3000"))?;
-        let webhook_secret = non_empty(args.webhook_secret).ok_or(ConfigError::Missing {
-            name: "HERALD_WEBHOOK_SECRET",
-            hint: "the whsec_… secret your platform signs webhooks with (generate one with \
-                   `herald secret`)",
-        })?;
-        let webhook_secret =
-            WebhookSecret::parse(&webhook_secret).map_err(|reason| ConfigError::Invalid {
-                name: "HERALD_WEBHOOK_SECRET",
-                reason,
-            })?;
+        let webhook_secret = match non_empty(args.webhook_secret) {
+            Some(secret) => {
+                Some(
+                    WebhookSecret::parse(&secret).map_err(|reason| ConfigError::Invalid {
+                        name: "HERALD_WEBHOOK_SECRET",
+                        reason,
+                    })?,
+                )
+            }
+            None if bot_token.is_some() => {
+                return Err(ConfigError::Missing {
+                    name: "HERALD_WEBHOOK_SECRET",
+                    hint: "the whsec_… secret your platform signs webhooks with (generate \
+                           one with `herald secret`)",
+                });
+            }
+            None => None,
+        };
         let lang = match non_empty(args.lang) {
             None => Lang::Ja,
             Some(raw) => raw
@@ -272,7 +389,8 @@ impl Settings {
         }
         Ok(Self {
             slack: SlackSettings {
-                bot_token: Secret::new(bot_token),
+                bot_token: bot_token.map(Secret::new),
+                oauth,
                 signing_secret,
                 transport,
                 api_url,
@@ -282,6 +400,9 @@ impl Settings {
             webhook_secret,
             lang,
             delivery,
+            public_url,
+            encryption,
+            rotation_grace: Duration::from_secs(24 * 3600),
         })
     }
 }
@@ -370,6 +491,53 @@ mod tests {
         ];
         for (mutate, expected) in cases {
             let mut args = valid();
+            mutate(&mut args);
+            let err = Settings::from_args(args).unwrap_err().to_string();
+            assert!(
+                err.starts_with(expected),
+                "{err:?} should start with {expected:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn installs_need_a_key_and_a_public_url_but_no_bot_token() {
+        let key = crate::crypto::Sealer::generate_key().unwrap();
+        let installs = || SettingsArgs {
+            slack_signing_secret: Some("s1gn1ngs3cr3t".into()),
+            slack_client_id: Some("123.456".into()),
+            slack_client_secret: Some("cl1ents3cret".into()),
+            public_url: Some("https://herald.example.com/".into()),
+            encryption_key: Some(key.clone()),
+            ..SettingsArgs::default()
+        };
+        let s = Settings::from_args(installs()).unwrap();
+        assert!(s.slack.bot_token.is_none() && s.webhook_secret.is_none());
+        assert_eq!(s.public_url.as_deref(), Some("https://herald.example.com"));
+        assert!(!format!("{s:?}").contains(&key), "the key is never printed");
+        for (mutate, expected) in [
+            (
+                (|a: &mut SettingsArgs| a.encryption_key = None) as fn(&mut SettingsArgs),
+                "HERALD_ENCRYPTION_KEY is not set",
+            ),
+            (
+                |a| a.encryption_key = Some("short".into()),
+                "HERALD_ENCRYPTION_KEY is invalid",
+            ),
+            (|a| a.public_url = None, "HERALD_PUBLIC_URL is not set"),
+            (
+                |a| a.slack_client_secret = None,
+                "SLACK_CLIENT_SECRET is not set",
+            ),
+            (
+                |a| {
+                    a.slack_client_id = None;
+                    a.slack_client_secret = None;
+                },
+                "SLACK_BOT_TOKEN is not set",
+            ),
+        ] {
+            let mut args = installs();
             mutate(&mut args);
             let err = Settings::from_args(args).unwrap_err().to_string();
             assert!(

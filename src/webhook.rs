@@ -80,7 +80,12 @@ pub async fn receive(
 ) -> Result<(StatusCode, Json<serde_json::Value>), WebhookError> {
     let conn = state
         .registry
-        .get(&connection)
+        .connection(&connection)
+        .await
+        .map_err(|err| {
+            tracing::error!(error = %err, "could not load the connection");
+            WebhookError::Unavailable
+        })?
         .ok_or_else(|| WebhookError::UnknownConnection(connection.clone()))?;
     let body = body.map_err(|rejection| {
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {

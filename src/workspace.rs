@@ -1,16 +1,20 @@
 //! Workspaces Herald posts to and the webhook connections that feed them.
 //!
-//! Single-workspace mode: the bot token's workspace (found with `auth.test` at start)
-//! and one connection, `default`, signed with `HERALD_WEBHOOK_SECRET`. The install
-//! capability replaces this registry with per-workspace rows; every caller already asks
-//! by `team_id` or connection id.
+//! Two sources, one lookup: single-workspace mode pins the bot token's workspace (found
+//! with `auth.test` at start) and one connection, `default`, signed with
+//! `HERALD_WEBHOOK_SECRET`; installs ("Add to Slack") live in the store with their token
+//! and secrets sealed, and are opened on first use and cached briefly. Every caller asks
+//! by `team_id` or connection id, so a workspace only ever sees its own.
 
-use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Duration;
+
+use moka::future::Cache;
 
 use crate::catalog::Lang;
-use crate::config::Secret;
-use crate::store::WorkspaceState;
+use crate::config::{Secret, WebhookSecret};
+use crate::crypto::Sealer;
+use crate::store::{Store, StoreError, WorkspaceState, now_ms};
 
 #[derive(Debug, Clone)]
 pub struct Workspace {
@@ -29,26 +33,150 @@ pub struct Connection {
     pub keys: Vec<Vec<u8>>,
 }
 
-#[derive(Debug, Clone, Default)]
+/// What a sealed bot token is bound to: it opens for this workspace only.
+pub fn token_context(team_id: &str) -> String {
+    format!("bot-token:{team_id}")
+}
+
+/// What a sealed webhook secret is bound to.
+pub fn secret_context(connection_id: &str) -> String {
+    format!("webhook-secret:{connection_id}")
+}
+
+/// Installs and rotations made by another process are seen within this time.
+const CACHE_TTL: Duration = Duration::from_secs(30);
+
+#[derive(Clone)]
 pub struct Registry {
-    workspaces: Arc<HashMap<String, Workspace>>,
-    connections: Arc<HashMap<String, Connection>>,
+    pinned: Option<Arc<(Workspace, Connection)>>,
+    store: Store,
+    sealer: Option<Arc<Sealer>>,
+    lang: Lang,
+    workspaces: Cache<String, Option<Workspace>>,
+    connections: Cache<String, Option<Connection>>,
 }
 
 impl Registry {
-    pub fn single(workspace: Workspace, connection: Connection) -> Self {
+    pub fn new(
+        store: Store,
+        sealer: Option<Arc<Sealer>>,
+        lang: Lang,
+        pinned: Option<(Workspace, Connection)>,
+    ) -> Self {
         Self {
-            workspaces: Arc::new(HashMap::from([(workspace.team_id.clone(), workspace)])),
-            connections: Arc::new(HashMap::from([(connection.id.clone(), connection)])),
+            pinned: pinned.map(Arc::new),
+            store,
+            sealer,
+            lang,
+            workspaces: Cache::builder()
+                .max_capacity(100_000)
+                .time_to_live(CACHE_TTL)
+                .build(),
+            connections: Cache::builder()
+                .max_capacity(100_000)
+                .time_to_live(CACHE_TTL)
+                .build(),
         }
     }
 
-    pub fn workspace(&self, team_id: &str) -> Option<&Workspace> {
-        self.workspaces.get(team_id)
+    /// The sealer for secrets at rest; None when no encryption key is configured.
+    pub fn sealer(&self) -> Option<&Sealer> {
+        self.sealer.as_deref()
     }
 
-    pub fn get(&self, connection_id: &str) -> Option<&Connection> {
-        self.connections.get(connection_id)
+    /// The workspace with a usable token; None if Herald is not (or no longer) installed.
+    pub async fn workspace(&self, team_id: &str) -> Option<Workspace> {
+        if let Some(pinned) = &self.pinned
+            && pinned.0.team_id == team_id
+        {
+            return Some(pinned.0.clone());
+        }
+        let (store, sealer, lang) = (self.store.clone(), self.sealer.clone(), self.lang);
+        let team = team_id.to_string();
+        let loaded = self
+            .workspaces
+            .try_get_with(team_id.to_string(), async move {
+                let Some(row) = store.installed_workspace(&team).await? else {
+                    return Ok::<_, StoreError>(None);
+                };
+                let (Some(sealed), Some(sealer)) = (row.bot_token_sealed, sealer) else {
+                    return Ok(None);
+                };
+                match sealer.open(&sealed, &token_context(&team)) {
+                    Ok(token) => Ok(Some(Workspace {
+                        team_id: row.team_id,
+                        team_name: row.team_name,
+                        bot_user_id: row.bot_user_id,
+                        bot_token: Secret::new(token),
+                        lang,
+                    })),
+                    Err(err) => {
+                        tracing::error!(team_id = %team, error = %err, "the stored bot token does not open");
+                        Ok(None)
+                    }
+                }
+            })
+            .await;
+        loaded.unwrap_or_else(|err| {
+            tracing::error!(team_id, error = %err, "could not load the workspace");
+            None
+        })
+    }
+
+    /// The webhook connection and the keys that may sign its requests.
+    pub async fn connection(
+        &self,
+        connection_id: &str,
+    ) -> Result<Option<Connection>, Arc<StoreError>> {
+        if let Some(pinned) = &self.pinned
+            && pinned.1.id == connection_id
+        {
+            return Ok(Some(pinned.1.clone()));
+        }
+        let (store, sealer) = (self.store.clone(), self.sealer.clone());
+        let id = connection_id.to_string();
+        self.connections
+            .try_get_with(connection_id.to_string(), async move {
+                let Some(row) = store.connection(&id).await? else {
+                    return Ok::<_, StoreError>(None);
+                };
+                let Some(sealer) = sealer else {
+                    return Ok(None);
+                };
+                let open = |sealed: &str| {
+                    sealer
+                        .open(sealed, &secret_context(&id))
+                        .map_err(|e| e.to_string())
+                        .and_then(|s| WebhookSecret::parse(&s))
+                        .map(|s| s.key().to_vec())
+                        .inspect_err(|err| {
+                            tracing::error!(connection = %id, error = %err, "a stored webhook secret does not open");
+                        })
+                        .ok()
+                };
+                let mut keys: Vec<Vec<u8>> = open(&row.secret_sealed).into_iter().collect();
+                if let (Some(previous), Some(until)) =
+                    (row.previous_secret_sealed.as_deref(), row.previous_valid_until)
+                    && until > now_ms()
+                {
+                    keys.extend(open(previous));
+                }
+                Ok(Some(Connection {
+                    id: row.id,
+                    team_id: row.team_id,
+                    keys,
+                }))
+            })
+            .await
+    }
+
+    /// Forgets what is cached about a workspace and its connections (after an install,
+    /// a rotation or a disconnect in this process).
+    pub async fn invalidate(&self, team_id: &str) {
+        self.workspaces.invalidate(team_id).await;
+        // Connections are few per workspace and cheap to reload: drop them all rather
+        // than keep an index from team to connection.
+        self.connections.invalidate_all();
     }
 }
 
@@ -57,23 +185,20 @@ impl Registry {
 /// invalidates at once; other processes see it within the time to live.
 #[derive(Clone)]
 pub struct StateCache {
-    store: crate::store::Store,
-    cache: moka::future::Cache<String, WorkspaceState>,
+    store: Store,
+    cache: Cache<String, WorkspaceState>,
 }
 
 impl StateCache {
-    pub fn new(store: crate::store::Store) -> Self {
-        let cache = moka::future::Cache::builder()
+    pub fn new(store: Store) -> Self {
+        let cache = Cache::builder()
             .max_capacity(10_000)
             .time_to_live(std::time::Duration::from_secs(5))
             .build();
         Self { store, cache }
     }
 
-    pub async fn get(
-        &self,
-        team_id: &str,
-    ) -> Result<WorkspaceState, Arc<crate::store::StoreError>> {
+    pub async fn get(&self, team_id: &str) -> Result<WorkspaceState, Arc<StoreError>> {
         let store = self.store.clone();
         let team = team_id.to_string();
         self.cache
@@ -84,10 +209,7 @@ impl StateCache {
     }
 
     /// Why the workspace is disconnected, or None while it is connected.
-    pub async fn disconnected(
-        &self,
-        team_id: &str,
-    ) -> Result<Option<String>, Arc<crate::store::StoreError>> {
+    pub async fn disconnected(&self, team_id: &str) -> Result<Option<String>, Arc<StoreError>> {
         Ok(self.get(team_id).await?.disconnect_reason)
     }
 

@@ -84,7 +84,7 @@ pub async fn handle_command(
     event: &SlackCommandEvent,
 ) -> SlackCommandEventResponse {
     let team_id = event.team_id.to_string();
-    let Some(workspace) = state.registry.workspace(&team_id).cloned() else {
+    let Some(workspace) = state.registry.workspace(&team_id).await else {
         return ephemeral(texts::not_connected(Lang::En).into(), vec![]);
     };
     let workspace_lang = state.workspace_state.lang(&workspace).await;
@@ -426,7 +426,7 @@ pub async fn handle_interaction(
 async fn home_action(state: &AppState, event: &SlackInteractionBlockActionsEvent) {
     let team_id = event.team.id.to_string();
     let (Some(workspace), Some(user)) = (
-        state.registry.workspace(&team_id).cloned(),
+        state.registry.workspace(&team_id).await,
         event.user.as_ref(),
     ) else {
         return;
@@ -587,7 +587,7 @@ async fn modal_action(
 ) {
     let team_id = event.team.id.to_string();
     let (Some(workspace), Some(user)) = (
-        state.registry.workspace(&team_id).cloned(),
+        state.registry.workspace(&team_id).await,
         event.user.as_ref(),
     ) else {
         return;
@@ -718,7 +718,7 @@ async fn submit_delete(
             Err(_) => SlackInteractionResponse::Empty,
         }
     };
-    let Some(workspace) = state.registry.workspace(&team_id).cloned() else {
+    let Some(workspace) = state.registry.workspace(&team_id).await else {
         return answer(texts::not_connected(lang));
     };
     let user = submission.user.id.to_string();
@@ -762,7 +762,7 @@ async fn submit_import(
 ) -> SlackInteractionResponse {
     let team_id = submission.team.id.to_string();
     let lang = modal::Metadata::parse(view.private_metadata.as_deref()).lang();
-    let Some(workspace) = state.registry.workspace(&team_id).cloned() else {
+    let Some(workspace) = state.registry.workspace(&team_id).await else {
         return field_errors(vec![(modal::RULES_JSON, texts::not_connected(lang).into())]);
     };
     let user = submission.user.id.to_string();
@@ -894,7 +894,7 @@ async fn submit_rule(
     let team_id = submission.team.id.to_string();
     let metadata = modal::Metadata::parse(view.private_metadata.as_deref());
     let lang = metadata.lang();
-    let Some(workspace) = state.registry.workspace(&team_id).cloned() else {
+    let Some(workspace) = state.registry.workspace(&team_id).await else {
         return field_errors(vec![(modal::EVENT_TYPE, texts::not_connected(lang).into())]);
     };
     let user = submission.user.id.to_string();

@@ -340,6 +340,20 @@ pub fn audit_line(lang: Lang, entry: &crate::store::AuditEntry) -> String {
             entry.before_json.as_deref().unwrap_or("default"),
             entry.after_json.as_deref().unwrap_or("?")
         ),
+        (Some(AuditAction::Installed), _) => lang
+            .pick("Heraldをインストールしました", "installed Herald")
+            .to_string(),
+        (Some(AuditAction::WebhookSecretRotated), _) => format!(
+            "{} `{}`",
+            lang.pick(
+                "Webhookのシークレットを更新:",
+                "rotated the webhook secret of"
+            ),
+            crate::render::escape(entry.after_json.as_deref().unwrap_or("?"))
+        ),
+        (Some(AuditAction::Disconnected), _) => lang
+            .pick("Heraldの接続を解除しました", "disconnected Herald")
+            .to_string(),
         (None, _) => crate::render::escape(&entry.action),
     };
     format!("• {when} {who} {what}")

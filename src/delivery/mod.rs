@@ -158,7 +158,7 @@ impl Delivery {
         let route: Route = serde_json::from_str(&job.payload)
             .map_err(|e| JobError::Corrupt(format!("payload: {e}")))?;
         let channel = route.channel.as_str();
-        let Some(workspace) = self.registry.workspace(&job.team_id).cloned() else {
+        let Some(workspace) = self.registry.workspace(&job.team_id).await else {
             let p = Permanent {
                 code: "workspace_not_connected".into(),
                 channel: channel.into(),
@@ -375,8 +375,8 @@ impl Delivery {
             code: failure.code.clone(),
             channel: label,
         };
-        let lang = match self.registry.workspace(&job.team_id) {
-            Some(workspace) => self.states.lang(workspace).await,
+        let lang = match self.registry.workspace(&job.team_id).await {
+            Some(workspace) => self.states.lang(&workspace).await,
             None => crate::catalog::Lang::En,
         };
         let reason = format!(
@@ -448,7 +448,7 @@ impl Delivery {
 
     /// `#name` when Slack tells us the channel's name, else its id.
     async fn channel_label(&self, team_id: &str, channel: &str) -> String {
-        let Some(workspace) = self.registry.workspace(team_id) else {
+        let Some(workspace) = self.registry.workspace(team_id).await else {
             return channel.into();
         };
         match self

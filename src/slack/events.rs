@@ -28,7 +28,7 @@ pub async fn handle(
 ) -> Result<Handled, StoreError> {
     let event_type = event_type_name(&callback.event);
     let team_id = callback.team_id.to_string();
-    if state.registry.workspace(&team_id).is_none() {
+    if state.registry.workspace(&team_id).await.is_none() {
         // Not a workspace Herald serves: never act on another tenant's event.
         tracing::warn!(%event_type, "event for an unknown workspace ignored");
         return Ok(Handled::Duplicate);
@@ -51,7 +51,7 @@ pub async fn handle(
             )
             .await?;
         }
-        "tokens_revoked" if revokes_bot(&body, state, &team_id) => {
+        "tokens_revoked" if revokes_bot(&body, state, &team_id).await => {
             disconnect(
                 state,
                 &team_id,
@@ -62,7 +62,7 @@ pub async fn handle(
         "app_home_opened" if body["tab"].as_str() != Some("messages") => {
             if let (Some(user), Some(workspace)) = (
                 body["user"].as_str(),
-                state.registry.workspace(&team_id).cloned(),
+                state.registry.workspace(&team_id).await,
             ) {
                 // Ack Slack at once; the Home tab is drawn right after.
                 let (state, user) = (state.clone(), user.to_string());
@@ -78,8 +78,8 @@ pub async fn handle(
 }
 
 /// Whether a `tokens_revoked` event names this workspace's bot user.
-fn revokes_bot(body: &serde_json::Value, state: &AppState, team_id: &str) -> bool {
-    let Some(workspace) = state.registry.workspace(team_id) else {
+async fn revokes_bot(body: &serde_json::Value, state: &AppState, team_id: &str) -> bool {
+    let Some(workspace) = state.registry.workspace(team_id).await else {
         return false;
     };
     body["tokens"]["bot"].as_array().is_some_and(|bots| {
@@ -91,8 +91,12 @@ fn revokes_bot(body: &serde_json::Value, state: &AppState, team_id: &str) -> boo
 /// Slack will refuse the token from now on: stop the workspace's queued notifications
 /// with the reason, and refuse its webhooks (410) until Herald is installed again.
 async fn disconnect(state: &AppState, team_id: &str, reason: &str) -> Result<(), StoreError> {
-    let stopped = state.store.disconnect_workspace(team_id, reason).await?;
+    let stopped = state
+        .store
+        .disconnect_workspace(team_id, reason, "slack")
+        .await?;
     state.workspace_state.invalidate(team_id).await;
+    state.registry.invalidate(team_id).await;
     tracing::warn!(team_id, stopped, reason, "workspace disconnected");
     Ok(())
 }

@@ -14,6 +14,10 @@ pub enum AuditAction {
     LanguageChanged,
     AdminAdded,
     AdminRemoved,
+    /// Installed or reinstalled with "Add to Slack".
+    Installed,
+    WebhookSecretRotated,
+    Disconnected,
 }
 
 impl AuditAction {
@@ -26,17 +30,24 @@ impl AuditAction {
             AuditAction::LanguageChanged => "language.changed",
             AuditAction::AdminAdded => "admin.added",
             AuditAction::AdminRemoved => "admin.removed",
+            AuditAction::Installed => "workspace.installed",
+            AuditAction::WebhookSecretRotated => "connection.rotated",
+            AuditAction::Disconnected => "workspace.disconnected",
         }
     }
 
     pub fn parse(s: &str) -> Option<Self> {
         [
             Self::RuleAdded,
+            Self::RuleEdited,
             Self::RuleDeleted,
             Self::RulesImported,
             Self::LanguageChanged,
             Self::AdminAdded,
             Self::AdminRemoved,
+            Self::Installed,
+            Self::WebhookSecretRotated,
+            Self::Disconnected,
         ]
         .into_iter()
         .find(|a| a.as_str() == s)

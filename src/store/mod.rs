@@ -12,6 +12,7 @@
 
 mod admins;
 mod audit;
+mod connections;
 mod events;
 mod jobs;
 mod retention;
@@ -25,13 +26,14 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
 pub use audit::{AuditAction, AuditEntry, Change};
+pub use connections::ConnectionRow;
 pub use events::{EventRecord, NewEvent, find_by_webhook_id, insert_events};
 pub use jobs::{
     ChannelHealth, ClaimedJob, DeliveryCounts, JobRecord, JobStatus, NewJob, insert_jobs,
 };
 pub use retention::Purged;
 pub use rules::RuleUpdate;
-pub use workspaces::WorkspaceState;
+pub use workspaces::{InstalledWorkspace, WorkspaceState};
 
 pub type Tx<'c> = sqlx::Transaction<'c, sqlx::Any>;
 

@@ -11,7 +11,90 @@ pub struct WorkspaceState {
     pub lang: Option<String>,
 }
 
+/// A workspace as an install stored it.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct InstalledWorkspace {
+    pub team_id: String,
+    pub team_name: String,
+    pub bot_user_id: String,
+    /// None once disconnected (the token is deleted) or for single-workspace mode.
+    pub bot_token_sealed: Option<String>,
+    pub installed_by: Option<String>,
+}
+
 impl Store {
+    /// Stores an install (or reinstall): the sealed token replaces any earlier one, the
+    /// workspace is connected again, and rules, threads and history stay as they were.
+    pub async fn save_installation(
+        &self,
+        workspace: &InstalledWorkspace,
+        scopes: &str,
+    ) -> Result<(), StoreError> {
+        let now = now_ms();
+        let mut tx = self.begin().await?;
+        sqlx::query(
+            "INSERT INTO workspaces (team_id, team_name, bot_user_id, bot_token_sealed, scopes, \
+             installed_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) \
+             ON CONFLICT (team_id) DO UPDATE SET team_name = excluded.team_name, \
+             bot_user_id = excluded.bot_user_id, bot_token_sealed = excluded.bot_token_sealed, \
+             scopes = excluded.scopes, installed_by = excluded.installed_by, \
+             disconnected_at = NULL, disconnect_reason = NULL, updated_at = excluded.updated_at",
+        )
+        .bind(&workspace.team_id)
+        .bind(&workspace.team_name)
+        .bind(&workspace.bot_user_id)
+        .bind(workspace.bot_token_sealed.as_deref())
+        .bind(scopes)
+        .bind(workspace.installed_by.as_deref())
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        let change = super::Change {
+            actor: workspace.installed_by.as_deref().unwrap_or("slack"),
+            action: super::AuditAction::Installed,
+            before: None,
+            after: Some(scopes.to_string()),
+        };
+        super::audit::record(&mut tx, &workspace.team_id, &change).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn installed_workspace(
+        &self,
+        team_id: &str,
+    ) -> Result<Option<InstalledWorkspace>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT team_id, team_name, bot_user_id, bot_token_sealed, installed_by \
+             FROM workspaces WHERE team_id = $1",
+        )
+        .bind(team_id)
+        .fetch_optional(self.pool())
+        .await?)
+    }
+
+    /// Every workspace with a stored token, for `herald rekey`.
+    pub async fn installed_workspaces(&self) -> Result<Vec<InstalledWorkspace>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT team_id, team_name, bot_user_id, bot_token_sealed, installed_by \
+             FROM workspaces WHERE bot_token_sealed IS NOT NULL ORDER BY team_id",
+        )
+        .fetch_all(self.pool())
+        .await?)
+    }
+
+    pub async fn reseal_bot_token(&self, team_id: &str, sealed: &str) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE workspaces SET bot_token_sealed = $1, updated_at = $2 WHERE team_id = $3",
+        )
+        .bind(sealed)
+        .bind(now_ms())
+        .bind(team_id)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
     /// Registers (or refreshes) the workspace a bot token belongs to.
     pub async fn upsert_workspace(
         &self,
@@ -51,12 +134,14 @@ impl Store {
         &self,
         team_id: &str,
         reason: &str,
+        actor: &str,
     ) -> Result<u64, StoreError> {
         let now = now_ms();
         let mut tx = self.begin().await?;
+        // The token goes: a disconnected workspace's token must not be usable from here.
         sqlx::query(
-            "UPDATE workspaces SET disconnected_at = $1, disconnect_reason = $2, updated_at = $1 \
-             WHERE team_id = $3",
+            "UPDATE workspaces SET disconnected_at = $1, disconnect_reason = $2, updated_at = $1, \
+             bot_token_sealed = NULL WHERE team_id = $3",
         )
         .bind(now)
         .bind(reason)
@@ -73,6 +158,13 @@ impl Store {
         .execute(&mut *tx)
         .await?
         .rows_affected();
+        let change = super::Change {
+            actor,
+            action: super::AuditAction::Disconnected,
+            before: None,
+            after: Some(reason.to_string()),
+        };
+        super::audit::record(&mut tx, team_id, &change).await?;
         tx.commit().await?;
         Ok(stopped)
     }
