@@ -166,6 +166,9 @@ impl App {
                 post(slack::http::interactions)
                     .layer(DefaultBodyLimit::max(slack::http::MAX_BODY_BYTES)),
             )
+            // "Add to Slack" (the paths are install::INSTALL_PATH and CALLBACK_PATH).
+            .route("/slack/install", get(crate::install::install))
+            .route("/slack/oauth/callback", get(crate::install::callback))
             .route("/healthz", get(healthz))
             .with_state(self.state.clone())
     }

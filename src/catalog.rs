@@ -125,6 +125,17 @@ pub const CONVERSATION_TYPES: [&str; 7] = [
     "conversation.history",
 ];
 
+impl Lang {
+    /// `ja-JP` → ja, `en-US` → en; other Slack locales have no Herald language.
+    pub fn from_locale(locale: &str) -> Option<Lang> {
+        match locale.split(['-', '_']).next()? {
+            "ja" => Some(Lang::Ja),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+}
+
 impl EventType {
     /// The ten meeting events of the seed, in its order.
     pub const MEETING: [EventType; 10] = [

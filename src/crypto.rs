@@ -86,6 +86,20 @@ impl Sealer {
         Ok(base64::engine::general_purpose::STANDARD.encode(key))
     }
 
+    /// 16 random bytes, base64url: nonces that go into URLs and cookies.
+    pub fn random_token() -> Result<String, CryptoError> {
+        let mut bytes = [0u8; 16];
+        SystemRandom::new()
+            .fill(&mut bytes)
+            .map_err(|_| CryptoError::Random)?;
+        Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
+    }
+
+    /// A new Standard Webhooks secret (`whsec_` + base64 of 32 random bytes).
+    pub fn new_webhook_secret() -> Result<String, CryptoError> {
+        Ok(format!("whsec_{}", Self::generate_key()?))
+    }
+
     pub fn seal(&self, plaintext: &str, context: &str) -> Result<String, CryptoError> {
         let mut nonce = [0u8; NONCE_LEN];
         self.random

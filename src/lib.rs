@@ -19,6 +19,7 @@ pub mod config;
 pub mod crypto;
 pub mod delivery;
 pub mod ingest;
+pub mod install;
 pub mod model;
 pub mod render;
 pub mod router;

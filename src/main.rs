@@ -3,7 +3,6 @@
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use base64::Engine as _;
 use clap::{Parser, Subcommand};
 use herald::config::{Settings, SettingsArgs};
 use herald::store::Store;
@@ -24,7 +23,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the webhook endpoint, the Slack transport and the delivery workers.
-    Serve(SettingsArgs),
+    Serve(Box<SettingsArgs>),
     /// Apply database migrations and exit.
     Migrate {
         #[arg(long, env = "DATABASE_URL", default_value = "sqlite://herald.db")]
@@ -35,8 +34,22 @@ enum Command {
         #[command(subcommand)]
         action: RulesAction,
     },
-    /// Print a new random webhook secret (whsec_…) for HERALD_WEBHOOK_SECRET.
-    Secret,
+    /// Print a new random webhook secret (whsec_…) for HERALD_WEBHOOK_SECRET, or with
+    /// --encryption-key a key for HERALD_ENCRYPTION_KEY.
+    Secret {
+        #[arg(long)]
+        encryption_key: bool,
+    },
+    /// Re-seal every stored token and webhook secret under HERALD_ENCRYPTION_KEY (after
+    /// a key rotation, with the old key in HERALD_ENCRYPTION_KEY_PREVIOUS).
+    Rekey {
+        #[arg(long, env = "DATABASE_URL", default_value = "sqlite://herald.db")]
+        database_url: String,
+        #[arg(long, env = "HERALD_ENCRYPTION_KEY", hide_env_values = true)]
+        encryption_key: String,
+        #[arg(long, env = "HERALD_ENCRYPTION_KEY_PREVIOUS", hide_env_values = true)]
+        encryption_key_previous: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -84,7 +97,7 @@ async fn main() -> ExitCode {
 async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => {
-            let settings = Settings::from_args(args)?;
+            let settings = Settings::from_args(*args)?;
             let listen = settings.listen;
             let app = App::build(settings).await?;
             let listener = tokio::net::TcpListener::bind(listen)
@@ -144,16 +157,28 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 }
             }
         }
-        Command::Secret => {
-            // A secret needs the OS's cryptographic randomness, through rustls' provider.
-            let mut key = [0u8; 32];
-            rustls::crypto::ring::default_provider()
-                .secure_random
-                .fill(&mut key)
-                .map_err(|_| anyhow::anyhow!("the OS random source failed"))?;
+        Command::Secret { encryption_key } => {
+            let secret = if encryption_key {
+                herald::crypto::Sealer::generate_key()?
+            } else {
+                herald::crypto::Sealer::new_webhook_secret()?
+            };
+            println!("{secret}");
+        }
+        Command::Rekey {
+            database_url,
+            encryption_key,
+            encryption_key_previous,
+        } => {
+            let sealer =
+                herald::crypto::Sealer::new(&encryption_key, encryption_key_previous.as_deref())?;
+            let store = Store::connect(&database_url)
+                .await
+                .with_context(|| format!("opening {}", redact_url(&database_url)))?;
+            store.migrate().await?;
+            let (tokens, secrets) = herald::workspace::rekey(&store, &sealer).await?;
             println!(
-                "whsec_{}",
-                base64::engine::general_purpose::STANDARD.encode(key)
+                "re-sealed {tokens} bot tokens and {secrets} webhook secrets under the current key"
             );
         }
     }

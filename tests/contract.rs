@@ -232,21 +232,22 @@ fn manifest_asks_for_least_privilege_scopes_each_explained() {
         .iter()
         .map(|s| s.as_str().unwrap())
         .collect();
-    let expected = BTreeSet::from([
-        "chat:write",
-        "channels:join",
-        "channels:read",
-        "groups:read",
-        "users:read",
-        "users:read.email",
-        "usergroups:read",
-        "channels:history",
-        "groups:history",
-        "commands",
-    ]);
+    let expected: BTreeSet<&str> = herald::install::BOT_SCOPES.iter().copied().collect();
     assert_eq!(
         scopes, expected,
-        "add or drop a scope here and in the manifest together"
+        "the install asks for exactly the manifest's scopes (src/install.rs BOT_SCOPES)"
+    );
+    let routes = read("src/app.rs");
+    for path in [
+        herald::install::INSTALL_PATH,
+        herald::install::CALLBACK_PATH,
+    ] {
+        assert!(routes.contains(&format!("\"{path}\"")), "{path} is routed");
+    }
+    let redirects = &manifest["oauth_config"]["redirect_urls"];
+    assert_eq!(
+        url_path(redirects[0].as_str().expect("a redirect URL")),
+        herald::install::CALLBACK_PATH
     );
     assert!(
         manifest["oauth_config"]["scopes"].get("user").is_none(),

@@ -31,6 +31,12 @@ pub enum Command {
     Test(String),
     /// Open the modal that replaces the rules with pasted JSON.
     Import,
+    /// The workspace's webhook URL (and, once, its secret); `rotate` makes a new secret.
+    Connect {
+        rotate: bool,
+    },
+    /// Ask to confirm, then disconnect Herald from the workspace.
+    Disconnect,
     /// Anything else: answered with help, never with silence.
     Unknown(String),
     /// A known subcommand with an argument it cannot use.
@@ -53,6 +59,8 @@ impl Command {
                 | Command::Delete(_)
                 | Command::Test(_)
                 | Command::Import
+                | Command::Connect { .. }
+                | Command::Disconnect
         )
     }
 
@@ -114,6 +122,17 @@ impl Command {
                 },
             },
             "import" | "インポート" => Command::Import,
+            "connect" | "接続" => match rest.as_slice() {
+                [] => Command::Connect { rotate: false },
+                [one] if one.eq_ignore_ascii_case("rotate") || *one == "更新" => {
+                    Command::Connect { rotate: true }
+                }
+                more => Command::Invalid {
+                    subcommand: "connect",
+                    argument: more.join(" "),
+                },
+            },
+            "disconnect" | "接続解除" => Command::Disconnect,
             verb @ ("edit" | "編集" | "delete" | "削除" | "test" | "テスト") => {
                 let subcommand = match verb {
                     "edit" | "編集" => "edit",
@@ -260,6 +279,16 @@ mod tests {
             ("test `3fa9c1`", Command::Test("3fa9c1".into())),
             ("テスト 3fa9c1", Command::Test("3fa9c1".into())),
             ("import", Command::Import),
+            ("connect", Command::Connect { rotate: false }),
+            ("connect ROTATE", Command::Connect { rotate: true }),
+            ("disconnect", Command::Disconnect),
+            (
+                "connect now",
+                Command::Invalid {
+                    subcommand: "connect",
+                    argument: "now".into(),
+                },
+            ),
             (
                 "edit",
                 Command::Invalid {

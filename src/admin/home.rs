@@ -30,6 +30,8 @@ pub struct Dashboard<'a> {
     pub last_day: DeliveryCounts,
     /// The latest changes, already as lines, newest first.
     pub audit: &'a [String],
+    /// The workspace's webhook URL (never its secret: `/herald connect` shows that once).
+    pub webhook_url: Option<&'a str>,
 }
 
 fn plain(text: &str) -> Value {
@@ -53,8 +55,15 @@ pub fn view(d: &Dashboard<'_>) -> Value {
             "type": "button", "action_id": ADD_ERROR_RULE,
             "text": plain(lang.pick("エラー通知を追加", "Add an error rule"))
         }]}),
-        json!({"type": "divider"}),
     ];
+    if let Some(url) = d.webhook_url {
+        let text = match lang {
+            Lang::Ja => format!("Webhook URL: `{url}`(シークレットは `/herald connect`)"),
+            Lang::En => format!("Webhook URL: `{url}` (the secret: `/herald connect`)"),
+        };
+        blocks.push(json!({"type": "context", "elements": [mrkdwn(&text)]}));
+    }
+    blocks.push(json!({"type": "divider"}));
     if d.rules.is_empty() {
         blocks.push(json!({"type": "section", "text": mrkdwn(&texts::no_rules(lang, None))}));
     }
@@ -276,8 +285,10 @@ mod tests {
                     failed: 1,
                 },
                 audit: &["• a change".to_string()],
+                webhook_url: Some("https://h.example/hooks/conn_1"),
             });
             let text = home.to_string();
+            assert!(text.contains("https://h.example/hooks/conn_1"));
             for w in words {
                 assert!(text.contains(w), "{lang:?}: {w} missing from {text}");
             }
@@ -321,6 +332,7 @@ mod tests {
             health: &HashMap::new(),
             last_day: DeliveryCounts::default(),
             audit: &[],
+            webhook_url: None,
         });
         assert!(home["blocks"].as_array().unwrap().len() <= MAX_BLOCKS);
         assert!(home.to_string().contains("not shown"));

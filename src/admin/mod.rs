@@ -141,6 +141,17 @@ pub async fn handle_command(
             )
             .await
         }
+        Command::Connect { rotate } => {
+            connect(state, &workspace, rotate, event.user_id.as_ref(), lang).await
+        }
+        Command::Disconnect => {
+            let view = modal::disconnect(
+                lang,
+                texts::disconnect_title(lang),
+                texts::disconnect_confirm(lang),
+            );
+            open_modal(state, &workspace, trigger_id, view, lang).await
+        }
         Command::Edit(reference) | Command::Delete(reference) | Command::Test(reference) => {
             let rules = match state.store.rules(&team_id).await {
                 Ok(rules) => rules,
@@ -272,6 +283,157 @@ async fn open_modal(
                 texts::modal_failed(lang).into(),
                 vec![section(texts::modal_failed(lang))],
             )
+        }
+    }
+}
+
+/// Where the workspace's platform posts events (its first connection), for App Home.
+async fn webhook_url(state: &AppState, team_id: &str) -> Option<String> {
+    let base = state.settings.public_url.clone()?;
+    match state.store.connections_of(team_id).await {
+        Ok(connections) => match connections.first() {
+            Some(c) => Some(format!("{base}/hooks/{}", c.id)),
+            None if state.settings.slack.bot_token.is_some() => {
+                Some(format!("{base}/hooks/{}", crate::app::DEFAULT_CONNECTION))
+            }
+            None => None,
+        },
+        Err(err) => {
+            tracing::warn!(error = %err, "could not read the connections for App Home");
+            None
+        }
+    }
+}
+
+/// `/herald connect [rotate]`: the webhook URL, and a secret only when it is new.
+async fn connect(
+    state: &AppState,
+    workspace: &Workspace,
+    rotate: bool,
+    user: &str,
+    lang: Lang,
+) -> SlackCommandEventResponse {
+    let reply = |text: String| ephemeral(text.clone(), vec![section(&text)]);
+    let base = state
+        .settings
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{}", state.settings.listen));
+    let team_id = &workspace.team_id;
+    let connections = match state.store.connections_of(team_id).await {
+        Ok(c) => c,
+        Err(err) => return failure(lang, &err),
+    };
+    let (Some(connection), Some(sealer)) = (connections.first(), state.registry.sealer()) else {
+        // Single-workspace mode: the `default` connection, its secret in the settings.
+        if rotate {
+            return reply(texts::rotation_unavailable(lang).into());
+        }
+        let url = format!("{base}/hooks/{}", crate::app::DEFAULT_CONNECTION);
+        return reply(format!(
+            "{}\n{}",
+            texts::webhook_url(lang, &url),
+            texts::webhook_secret_from_env(lang)
+        ));
+    };
+    let url = texts::webhook_url(lang, &format!("{base}/hooks/{}", connection.id));
+    let context = crate::workspace::secret_context(&connection.id);
+    if rotate {
+        let fresh = match crate::crypto::Sealer::new_webhook_secret()
+            .and_then(|s| sealer.seal(&s, &context).map(|sealed| (s, sealed)))
+        {
+            Ok(fresh) => fresh,
+            Err(err) => return failure(lang, &err),
+        };
+        let until =
+            crate::store::now_ms() + crate::store::duration_ms(state.settings.rotation_grace);
+        match state
+            .store
+            .rotate_connection(team_id, &connection.id, &fresh.1, until, user)
+            .await
+        {
+            Ok(_) => {
+                state.registry.invalidate(team_id).await;
+                tracing::info!(connection = %connection.id, %user, "webhook secret rotated");
+                reply(format!(
+                    "{url}\n{}",
+                    texts::webhook_rotated(lang, &fresh.0, until / 1000)
+                ))
+            }
+            Err(err) => failure(lang, &err),
+        }
+    } else {
+        // Opened before it is marked shown, so a secret is never marked but not seen.
+        let secret = match sealer.open(&connection.secret_sealed, &context) {
+            Ok(secret) => secret,
+            Err(err) => return failure(lang, &err),
+        };
+        match state.store.mark_secret_shown(team_id, &connection.id).await {
+            Ok(true) => reply(format!(
+                "{url}\n{}",
+                texts::webhook_secret_once(lang, &secret)
+            )),
+            Ok(false) => reply(format!("{url}\n{}", texts::webhook_secret_hidden(lang))),
+            Err(err) => failure(lang, &err),
+        }
+    }
+}
+
+/// The disconnect dialog's submission: revoke, forget the token, stop queued work.
+async fn submit_disconnect(
+    state: &AppState,
+    submission: &SlackInteractionViewSubmissionEvent,
+    view: &SlackModalView,
+) -> SlackInteractionResponse {
+    let team_id = submission.team.id.to_string();
+    let lang = modal::Metadata::parse(view.private_metadata.as_deref()).lang();
+    let answer = |text: &str| -> SlackInteractionResponse {
+        match serde_json::from_value::<SlackView>(modal::notice(
+            texts::disconnect_title(lang),
+            text,
+        )) {
+            Ok(view) => {
+                SlackViewSubmissionResponse::Update(SlackViewSubmissionUpdateResponse::new(view))
+                    .into()
+            }
+            Err(_) => SlackInteractionResponse::Empty,
+        }
+    };
+    let Some(workspace) = state.registry.workspace(&team_id).await else {
+        return answer(texts::not_connected(lang));
+    };
+    let user = submission.user.id.to_string();
+    let profile = profile(state, &workspace, &user).await;
+    if !may_change(state, &workspace, &user, profile.as_deref()).await {
+        return answer(texts::admins_only(lang));
+    }
+    // Revoked first; if Slack cannot be reached the token is still deleted here, and
+    // Slack's own uninstall (or an admin) can revoke it later.
+    if let Err(err) = state.slack.revoke(workspace.bot_token.expose()).await {
+        tracing::warn!(error = %err, "auth.revoke failed; deleting the token anyway");
+    }
+    let reason = format!("disconnected by {user} with /herald disconnect");
+    match state
+        .store
+        .disconnect_workspace(&team_id, &reason, &user)
+        .await
+    {
+        Ok(stopped) => {
+            state.registry.invalidate(&team_id).await;
+            state.workspace_state.invalidate(&team_id).await;
+            tracing::warn!(stopped, %user, "workspace disconnected by command");
+            let install = state
+                .settings
+                .slack
+                .oauth
+                .as_ref()
+                .and(state.settings.public_url.as_deref())
+                .map(|u| format!("{u}{}", crate::install::INSTALL_PATH));
+            answer(&texts::disconnected(lang, install.as_deref()))
+        }
+        Err(err) => {
+            tracing::error!(error = %err, "could not disconnect");
+            answer(texts::failed(lang))
         }
     }
 }
@@ -408,6 +570,7 @@ pub async fn handle_interaction(
                 }
                 Some(modal::DELETE_RULE) => submit_delete(state, submission, view).await,
                 Some(modal::IMPORT_RULES) => submit_import(state, submission, view).await,
+                Some(modal::DISCONNECT) => submit_disconnect(state, submission, view).await,
                 _ => SlackInteractionResponse::Empty,
             }
         }
@@ -862,12 +1025,14 @@ pub async fn publish_home(state: &AppState, workspace: &Workspace, user: &str) {
         .iter()
         .map(|e| texts::audit_line(lang, e))
         .collect();
+    let webhook_url = webhook_url(state, team_id).await;
     let view = home::view(&home::Dashboard {
         lang,
         rules: &rules,
         health: &health,
         last_day,
         audit: &audit,
+        webhook_url: webhook_url.as_deref(),
     });
     if let Err(err) = state
         .slack
@@ -1031,11 +1196,7 @@ async fn check_channel(
 
 /// `ja-JP` → ja, `en-US` → en; other locales fall back to the workspace's language.
 fn locale_lang(locale: &str) -> Option<Lang> {
-    match locale.split(['-', '_']).next()? {
-        "ja" => Some(Lang::Ja),
-        "en" => Some(Lang::En),
-        _ => None,
-    }
+    Lang::from_locale(locale)
 }
 
 /// Whether a user may change Herald: a workspace admin or owner (per Slack, asked on the

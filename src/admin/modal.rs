@@ -21,6 +21,8 @@ pub const EDIT_RULE: &str = "herald_rule_edit";
 pub const DELETE_RULE: &str = "herald_rule_delete";
 /// `callback_id` of the modal that imports rules as JSON.
 pub const IMPORT_RULES: &str = "herald_rules_import";
+/// `callback_id` of the dialog confirming a disconnect.
+pub const DISCONNECT: &str = "herald_disconnect";
 /// `action_id` of the "Send test" button in the rule modal.
 pub const TEST_RULE: &str = "herald_test_rule";
 /// Block (and action) id of the import modal's text box.
@@ -232,6 +234,21 @@ pub fn import_rules(lang: Lang) -> Value {
                             "placeholder": plain("[{\"kind\": \"event\", \"event_type\": \"booking.created\", \"channel\": \"C…\", \"mentions\": []}]")}
             }
         ]
+    })
+}
+
+/// The dialog confirming `/herald disconnect`, saying what goes and what stays.
+pub fn disconnect(lang: Lang, title: &str, text: &str) -> Value {
+    json!({
+        "type": "modal",
+        "callback_id": DISCONNECT,
+        "title": plain(&crate::render::cut(title, 24)),
+        "submit": plain(lang.pick("接続を解除", "Disconnect")),
+        "close": plain(lang.pick("キャンセル", "Cancel")),
+        "private_metadata": serde_json::to_string(&Metadata {
+            lang: lang.as_str().into(), rule: None, version: None, errors: false,
+        }).unwrap_or_default(),
+        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": crate::render::cut(text, 3000)}}]
     })
 }
 

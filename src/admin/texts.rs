@@ -12,6 +12,8 @@ pub fn help(lang: Lang) -> String {
             • `/herald edit <コード>` / `/herald delete <コード>` — ルールの編集・削除(コードは一覧の `abc123`)\n\
             • `/herald test <コード>` — ルールのテスト通知を送信(管理者のみ)\n\
             • `/herald import` — JSONを貼り付けてルールを置き換え(管理者のみ)\n\
+            • `/herald connect` — WebhookのURL(とシークレット)、`/herald connect rotate` でシークレットを更新(管理者のみ)\n\
+            • `/herald disconnect` — このワークスペースからHeraldの接続を解除(管理者のみ)\n\
             • `/herald audit` — 変更履歴(誰が・いつ・何を)\n\
             • `/herald export` — ルールをJSONで表示(`herald rules import` で読み込めます)\n\
             • `/herald lang` — ワークスペースの言語を表示、`/herald lang ja|en` で変更(管理者のみ)\n\
@@ -25,6 +27,8 @@ pub fn help(lang: Lang) -> String {
             • `/herald edit <code>` / `/herald delete <code>` — change or remove a rule (the code is the `abc123` in the list)\n\
             • `/herald test <code>` — send a test notification for a rule (admins only)\n\
             • `/herald import` — replace the rules with pasted JSON (admins only)\n\
+            • `/herald connect` — the webhook URL (and secret); `/herald connect rotate` makes a new secret (admins only)\n\
+            • `/herald disconnect` — disconnect Herald from this workspace (admins only)\n\
             • `/herald audit` — the latest changes (who, when, what)\n\
             • `/herald export` — the rules as JSON (the format `herald rules import` reads)\n\
             • `/herald lang` — the workspace's language; `/herald lang ja|en` changes it (admins only)\n\
@@ -57,6 +61,12 @@ pub fn invalid(lang: Lang, subcommand: &str, argument: &str) -> String {
         ("admins", Lang::En) => format!(
             "`{argument}` is not something Herald can read. Pick the person as you type, like `/herald admins add @user`."
         ),
+        ("connect", Lang::Ja) => format!(
+            "`{argument}` は使えません。`/herald connect` か `/herald connect rotate` です。"
+        ),
+        ("connect", Lang::En) => {
+            format!("`{argument}` will not do: use `/herald connect` or `/herald connect rotate`.")
+        }
         ("edit" | "delete" | "test", Lang::Ja) => format!(
             "ルールのコードを1つ指定してください(`{argument}` は使えません)。コードは `/herald list` の各行の `abc123` です。例: `/herald {subcommand} abc123`"
         ),
@@ -495,4 +505,85 @@ pub fn imported(lang: Lang, count: usize) -> String {
 
 pub fn rule_deleted(lang: Lang) -> &'static str {
     lang.pick("ルールを削除しました。", "The rule is deleted.")
+}
+
+pub fn webhook_url(lang: Lang, url: &str) -> String {
+    match lang {
+        Lang::Ja => format!("*Webhook URL*(プラットフォームの送信先に設定してください)\n`{url}`"),
+        Lang::En => {
+            format!("*Webhook URL* (enter it in your platform as the destination)\n`{url}`")
+        }
+    }
+}
+
+pub fn webhook_secret_once(lang: Lang, secret: &str) -> String {
+    match lang {
+        Lang::Ja => format!(
+            "*署名シークレット*(表示は今回だけです。プラットフォームの設定に保存してください)\n`{secret}`\n             リクエストは Standard Webhooks 方式(`webhook-id` / `webhook-timestamp` / `webhook-signature`)で署名してください。"
+        ),
+        Lang::En => format!(
+            "*Signing secret* (shown this once: store it in your platform's settings)\n`{secret}`\n             Sign requests the Standard Webhooks way (`webhook-id`, `webhook-timestamp`, `webhook-signature`)."
+        ),
+    }
+}
+
+pub fn webhook_secret_hidden(lang: Lang) -> &'static str {
+    lang.pick(
+        "署名シークレットは以前に表示済みのため、もう表示しません。新しいシークレットが必要なら `/herald connect rotate`(古いシークレットも24時間は有効)。",
+        "The signing secret was shown before and is not shown again. For a new one, use `/herald connect rotate` (the old one keeps working for 24 hours).",
+    )
+}
+
+pub fn webhook_secret_from_env(lang: Lang) -> &'static str {
+    lang.pick(
+        "署名シークレットは、Heraldの設定 `HERALD_WEBHOOK_SECRET` の値です(単一ワークスペースモード)。",
+        "The signing secret is Herald's `HERALD_WEBHOOK_SECRET` setting (single-workspace mode).",
+    )
+}
+
+pub fn webhook_rotated(lang: Lang, secret: &str, until_unix: i64) -> String {
+    let until = format!("<!date^{until_unix}^{{date_short_pretty}} {{time}}|{until_unix}>");
+    match lang {
+        Lang::Ja => format!(
+            "新しい署名シークレットです(表示は今回だけです)。\n`{secret}`\n古いシークレットも {until} まで有効なので、その間にプラットフォームの設定を更新してください。"
+        ),
+        Lang::En => format!(
+            "Here is the new signing secret (shown this once).\n`{secret}`\nThe old one keeps working until {until}: update your platform before then."
+        ),
+    }
+}
+
+pub fn rotation_unavailable(lang: Lang) -> &'static str {
+    lang.pick(
+        "このHeraldは単一ワークスペースモードです。シークレットは設定 `HERALD_WEBHOOK_SECRET` で変更してください。",
+        "This Herald runs in single-workspace mode: change the secret with its `HERALD_WEBHOOK_SECRET` setting.",
+    )
+}
+
+pub fn disconnect_title(lang: Lang) -> &'static str {
+    lang.pick("Heraldの接続解除", "Disconnect Herald")
+}
+
+pub fn disconnect_confirm(lang: Lang) -> &'static str {
+    lang.pick(
+        "Heraldをこのワークスペースから切断します。\n• Slackのトークンを無効にして削除します\n• 送信待ちの通知はすべて止まり、理由が記録されます\n• プラットフォームからのWebhookは 410 で断られます\n• ルールと配信ログは365日間保存され、再インストールすればそのまま使えます",
+        "This disconnects Herald from the workspace.\n• Its Slack token is revoked and deleted\n• Every queued notification stops, with the reason recorded\n• Webhooks from your platform are refused with 410\n• Rules and the delivery log are kept for 365 days and work again after a reinstall",
+    )
+}
+
+pub fn disconnected(lang: Lang, install_url: Option<&str>) -> String {
+    let again = install_url
+        .map(|u| match lang {
+            Lang::Ja => format!("\n再開するには {u} から再インストールしてください。"),
+            Lang::En => format!("\nTo resume, install again at {u}."),
+        })
+        .unwrap_or_default();
+    match lang {
+        Lang::Ja => {
+            format!("Heraldの接続を解除しました。ルールと配信ログは365日間保存されます。{again}")
+        }
+        Lang::En => format!(
+            "Herald is disconnected. Rules and the delivery log are kept for 365 days.{again}"
+        ),
+    }
 }

@@ -340,6 +340,89 @@ impl SlackApi {
     }
 }
 
+impl SlackApi {
+    /// Trades an install's code for the workspace's bot token (`oauth.v2.access`).
+    pub async fn oauth_access(
+        &self,
+        oauth: &crate::config::OAuthSettings,
+        code: &str,
+        redirect_uri: &str,
+    ) -> Result<crate::install::Granted, SlackError> {
+        let redirect = url::Url::parse(redirect_uri)
+            .map_err(|e| SlackError::Protocol(format!("redirect URI: {e}")))?;
+        let request = SlackOAuthV2AccessTokenRequest::new(
+            oauth.client_id.clone().into(),
+            oauth.client_secret.expose().to_string().into(),
+            code.to_string().into(),
+        )
+        .with_redirect_uri(redirect);
+        let res = self.timed(self.client.oauth2_access(&request)).await?;
+        let bot_user_id = res
+            .bot_user_id
+            .ok_or_else(|| SlackError::Protocol("no bot user in the install".into()))?;
+        if !res.access_token.0.starts_with("xoxb-") {
+            return Err(SlackError::Protocol("the install gave no bot token".into()));
+        }
+        Ok(crate::install::Granted {
+            team_name: res
+                .team
+                .name
+                .clone()
+                .unwrap_or_else(|| res.team.id.to_string()),
+            team_id: res.team.id.to_string(),
+            bot_user_id: bot_user_id.to_string(),
+            bot_token: crate::config::Secret::new(res.access_token.0),
+            scopes: res.scope.0,
+            installer: res.authed_user.id.to_string(),
+        })
+    }
+
+    /// A plain message to a user, in their DM with Herald.
+    pub async fn direct_message(
+        &self,
+        token: &str,
+        user: &str,
+        text: &str,
+    ) -> Result<(), SlackError> {
+        let token = api_token(token);
+        let session = self.client.open_session(&token);
+        let open = SlackApiConversationsOpenRequest::new().with_users(vec![user.into()]);
+        let channel = self
+            .timed(session.conversations_open(&open))
+            .await?
+            .channel
+            .id;
+        let content = SlackMessageContent::new().with_text(text.to_string());
+        let request = SlackApiChatPostMessageRequest::new(channel, content);
+        self.timed(session.chat_post_message(&request)).await?;
+        Ok(())
+    }
+
+    /// Revokes the token (`auth.revoke`): after it, Slack refuses it everywhere.
+    pub async fn revoke(&self, token: &str) -> Result<(), SlackError> {
+        let token = api_token(token);
+        let session = self.client.open_session(&token);
+        // slack-morphism has no auth.revoke; its HTTP layer still does the envelope checks.
+        #[derive(Deserialize)]
+        struct Revoked {
+            #[serde(default)]
+            revoked: bool,
+        }
+        let params: Vec<(&str, Option<&str>)> = Vec::new();
+        let res: Revoked = self
+            .timed(
+                session
+                    .http_session_api
+                    .http_get("auth.revoke", &params, None),
+            )
+            .await?;
+        if !res.revoked {
+            tracing::warn!("auth.revoke answered without revoking");
+        }
+        Ok(())
+    }
+}
+
 /// Herald builds views as JSON (pure, testable); slack-morphism's model checks the shape.
 fn parse_view(view: serde_json::Value) -> Result<SlackView, SlackError> {
     serde_json::from_value(view)
