@@ -386,12 +386,20 @@ impl SlackApi {
     ) -> Result<(), SlackError> {
         let token = api_token(token);
         let session = self.client.open_session(&token);
-        let open = SlackApiConversationsOpenRequest::new().with_users(vec![user.into()]);
-        let channel = self
-            .timed(session.conversations_open(&open))
-            .await?
-            .channel
-            .id;
+        // Slack documents `users` as a comma-separated string; slack-morphism's request
+        // sends a JSON array, so the body is written here.
+        #[derive(Deserialize)]
+        struct Opened {
+            channel: SlackBasicChannelInfo,
+        }
+        let opened: Opened = self
+            .timed(session.http_session_api.http_post(
+                "conversations.open",
+                &serde_json::json!({ "users": user }),
+                None,
+            ))
+            .await?;
+        let channel = opened.channel.id;
         let content = SlackMessageContent::new().with_text(text.to_string());
         let request = SlackApiChatPostMessageRequest::new(channel, content);
         self.timed(session.chat_post_message(&request)).await?;

@@ -81,7 +81,7 @@ pub fn init_tracing() {
 }
 
 /// A fresh database URL: a temp SQLite file, or a new PostgreSQL database.
-async fn fresh_database() -> (String, Option<tempfile::TempDir>) {
+pub async fn fresh_database() -> (String, Option<tempfile::TempDir>) {
     if let Ok(base) = std::env::var("TEST_DATABASE_URL") {
         let name = format!("herald_test_{:016x}", fastrand::u64(..));
         let admin = Store::connect(&base)
@@ -307,7 +307,9 @@ pub struct Instance {
 }
 
 impl Instance {
-    async fn launch(settings: Settings) -> Self {
+    /// Starts Herald; with installs enabled and no public URL set, its public URL is the
+    /// address it listens on (so Slack's redirect comes back to it).
+    pub async fn launch(mut settings: Settings) -> Self {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -316,6 +318,9 @@ impl Instance {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
         listener.set_nonblocking(true).expect("nonblocking");
         let address = format!("http://{}", listener.local_addr().expect("addr"));
+        if settings.slack.oauth.is_some() && settings.public_url.is_none() {
+            settings.public_url = Some(address.clone());
+        }
         let shutdown = CancellationToken::new();
         let (ready, is_ready) = tokio::sync::oneshot::channel();
         let stop = shutdown.clone();

@@ -10,6 +10,7 @@ mod delivery;
 mod durability;
 mod helpers;
 mod home;
+mod install;
 mod modals;
 mod rule_tools;
 mod transport;
