@@ -349,11 +349,31 @@ impl Delivery {
                 }
             }
             Decision::Fail(p) => {
-                return self
-                    .fail(owner, job, route, JobStatus::Failed, &p, None)
-                    .await;
+                self.fail(owner, job, route, JobStatus::Failed, &p, None)
+                    .await?;
+                if outcome::is_token_refused(&p.code) {
+                    self.needs_reinstall(&job.team_id, &p.code).await?;
+                }
             }
         }
+        Ok(())
+    }
+
+    /// Slack refused the workspace's token: every queued job of the workspace stops with
+    /// the reason, its webhooks get 410 saying Herald must be reinstalled, and the
+    /// workspace is marked disconnected (a reinstall clears it). Slack cannot be told
+    /// with a token it refuses, so the platform hears it through the 410.
+    async fn needs_reinstall(&self, team_id: &str, code: &str) -> Result<(), JobError> {
+        let reason = format!(
+            "{code}: Slack no longer accepts Herald's token for this workspace; an admin must install Herald again"
+        );
+        let stopped = self
+            .store
+            .disconnect_workspace(team_id, &reason, "slack")
+            .await?;
+        self.states.invalidate(team_id).await;
+        self.registry.invalidate(team_id).await;
+        tracing::error!(team_id, stopped, code, "workspace needs a reinstall");
         Ok(())
     }
 

@@ -8,6 +8,15 @@ use crate::slack::SlackError;
 /// Used when Slack rate-limits without saying for how long.
 pub const DEFAULT_RETRY_AFTER: Duration = Duration::from_secs(30);
 
+/// Slack no longer takes the workspace's token: nothing Herald sends there can work
+/// until Herald is installed again.
+pub fn is_token_refused(code: &str) -> bool {
+    matches!(
+        code,
+        "invalid_auth" | "token_revoked" | "account_inactive" | "not_authed" | "token_expired"
+    )
+}
+
 /// A failure no retry can fix, with the words an admin needs to fix it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Permanent {
@@ -73,10 +82,10 @@ impl Permanent {
             ("is_archived", Lang::En) => format!(
                 "Channel {ch} is archived. Unarchive it or change the rule's channel."
             ),
-            ("invalid_auth" | "token_revoked" | "account_inactive" | "not_authed" | "token_expired", Lang::Ja) => format!(
+            (code, Lang::Ja) if is_token_refused(code) => format!(
                 "Slackがトークンを拒否しました ({}). Heraldをワークスペースに再インストールしてください。", self.code
             ),
-            ("invalid_auth" | "token_revoked" | "account_inactive" | "not_authed" | "token_expired", Lang::En) => format!(
+            (code, Lang::En) if is_token_refused(code) => format!(
                 "Slack rejected Herald's token ({}). Reinstall Herald to the workspace.", self.code
             ),
             ("missing_scope", Lang::Ja) => "Heraldに必要な権限がありません。manifest.yml のスコープでアプリを再インストールしてください。".into(),

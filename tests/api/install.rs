@@ -21,6 +21,8 @@ struct Installs {
     store: Store,
     /// A browser that does not follow redirects, so each hop is checked.
     browser: reqwest::Client,
+    /// HERALD_ENCRYPTION_KEY of this Herald.
+    key: String,
     _dir: Option<tempfile::TempDir>,
 }
 
@@ -38,6 +40,7 @@ impl Installs {
         let (database_url, dir) = fresh_database().await;
         let store = Store::connect(&database_url).await.expect("database");
         store.migrate().await.expect("migrate");
+        let key = herald::crypto::Sealer::generate_key().unwrap();
         let mut settings = Settings::from_args(SettingsArgs {
             slack_signing_secret: Some(SIGNING_SECRET.into()),
             slack_api_url: Some(emu.api_url()),
@@ -48,7 +51,7 @@ impl Installs {
             slack_client_secret: Some(CLIENT_SECRET.into()),
             slack_oauth_authorize_url: Some(emu.oauth_authorize_url()),
             public_url: Some("http://replaced-at-launch".into()),
-            encryption_key: Some(herald::crypto::Sealer::generate_key().unwrap()),
+            encryption_key: Some(key.clone()),
             ..SettingsArgs::default()
         })
         .expect("settings without a bot token");
@@ -67,6 +70,7 @@ impl Installs {
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .unwrap(),
+            key,
             _dir: dir,
         }
     }
@@ -382,6 +386,73 @@ async fn events_never_cross_workspaces_and_crafted_payloads_cannot_reach_another
         1,
         "Acme's rule stands"
     );
+    // A crafted edit: Beta's admin submits an edit modal naming Acme's rule.
+    let trigger = t.emu.issue_trigger(&beta.team, &beta.admin);
+    let form = crate::commands::command_form_with_trigger(&beta.admin, "add", &trigger)
+        .replace(crate::helpers::TEAM, &beta.team);
+    let ts = now();
+    t.browser
+        .post(format!("{}/slack/commands", t.herald.address))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("x-slack-request-timestamp", ts.to_string())
+        .header(
+            "x-slack-signature",
+            herald::signature::slack::sign(SIGNING_SECRET, ts, form.as_bytes()),
+        )
+        .body(form)
+        .send()
+        .await
+        .unwrap();
+    let modal = t
+        .emu
+        .views_opened()
+        .into_iter()
+        .rfind(|v| v["callback_id"] == "herald_rule_add")
+        .expect("Beta's add modal");
+    let mut payload = t.emu.view_submission(
+        modal["id"].as_str().unwrap(),
+        &beta.admin,
+        json!({
+            "event_type": {"event_type": {"type": "static_select", "selected_option": {
+                "text": {"type": "plain_text", "text": "x"}, "value": "booking.cancelled"}}},
+            "channel": {"channel": {"type": "conversations_select", "selected_conversation": beta.general}},
+        }),
+    );
+    payload["view"]["callback_id"] = json!("herald_rule_edit");
+    payload["view"]["private_metadata"] =
+        json!(json!({"lang": "en", "rule": acme_rule, "version": 1}).to_string());
+    let body = serde_urlencoded::to_string([("payload", payload.to_string())]).unwrap();
+    let ts = now();
+    let answer: Value = t
+        .browser
+        .post(format!("{}/slack/interactions", t.herald.address))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("x-slack-request-timestamp", ts.to_string())
+        .header(
+            "x-slack-signature",
+            herald::signature::slack::sign(SIGNING_SECRET, ts, body.as_bytes()),
+        )
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(answer["response_action"], "errors", "{answer}");
+    let acme_rules = t.store.rules(&acme.team).await.unwrap();
+    assert_eq!(acme_rules[0].id, acme_rule);
+    assert_eq!(
+        acme_rules[0].channel.as_str(),
+        acme.general,
+        "Acme's rule unchanged"
+    );
+    assert_eq!(
+        t.store.rules(&beta.team).await.unwrap().len(),
+        1,
+        "nothing added to Beta"
+    );
+
     // And Beta's `/herald list` shows Beta's rule only.
     let listed = t.command(&beta, "list").await.to_string();
     assert!(
@@ -548,4 +619,83 @@ async fn rotation_keeps_the_old_secret_for_the_grace_period_and_disconnect_stops
         .send(&url, &new, &booking("booking.created", "mt_1"))
         .await;
     assert_eq!(response.status(), 202);
+}
+
+#[tokio::test]
+async fn a_token_slack_refuses_marks_the_workspace_for_reinstall() {
+    let t = Installs::start().await;
+    let acme = t.tenant("T0ACME0001", "Acme");
+    assert_eq!(t.install(&acme).await.0, 200);
+    t.rules(&acme).await;
+    let (url, secret) = t.connect(&acme).await;
+    // Someone revokes Herald's token in Slack (without Slack telling Herald by event).
+    t.emu
+        .revoke_token(&t.emu.workspace(&acme.team).unwrap().bot_token);
+    let response = t
+        .send(&url, &secret, &booking("booking.created", "mt_1"))
+        .await;
+    assert_eq!(response.status(), 202);
+    let (status, body) = eventually(|| async {
+        let response = t
+            .send(&url, &secret, &booking("booking.created", "mt_1"))
+            .await;
+        (response.status() == 410).then_some(())?;
+        Some(crate::helpers::json(response).await)
+    })
+    .await;
+    assert_eq!(status, 410);
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("install Herald again"),
+        "{body}"
+    );
+    // Installing again clears it.
+    assert_eq!(t.install(&acme).await.0, 200);
+    let response = t
+        .send(&url, &secret, &booking("booking.created", "mt_1"))
+        .await;
+    assert_eq!(response.status(), 202);
+}
+
+#[tokio::test]
+async fn a_new_encryption_key_reseals_every_secret_and_the_old_key_can_go() {
+    let t = Installs::start().await;
+    let acme = t.tenant("T0ACME0001", "Acme");
+    assert_eq!(t.install(&acme).await.0, 200);
+    let before = t
+        .store
+        .installed_workspace(&acme.team)
+        .await
+        .unwrap()
+        .unwrap();
+    let old_key = t.key.clone();
+    let new_key = herald::crypto::Sealer::generate_key().unwrap();
+
+    // Without the old key nothing opens: rekey refuses rather than lose secrets.
+    let stranger = herald::crypto::Sealer::new(&new_key, None).unwrap();
+    assert!(herald::workspace::rekey(&t.store, &stranger).await.is_err());
+
+    let rotating = herald::crypto::Sealer::new(&new_key, Some(&old_key)).unwrap();
+    let (tokens, secrets) = herald::workspace::rekey(&t.store, &rotating).await.unwrap();
+    assert_eq!((tokens, secrets), (1, 1));
+    assert_eq!(
+        herald::workspace::rekey(&t.store, &rotating).await.unwrap(),
+        (0, 0),
+        "a second run has nothing left to do"
+    );
+    let after = t
+        .store
+        .installed_workspace(&acme.team)
+        .await
+        .unwrap()
+        .unwrap();
+    let sealed = after.bot_token_sealed.unwrap();
+    assert_ne!(Some(sealed.clone()), before.bot_token_sealed);
+    let new_only = herald::crypto::Sealer::new(&new_key, None).unwrap();
+    let token = new_only
+        .open(&sealed, &herald::workspace::token_context(&acme.team))
+        .unwrap();
+    assert_eq!(token, t.emu.workspace(&acme.team).unwrap().bot_token);
 }
