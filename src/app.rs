@@ -54,6 +54,7 @@ pub struct AppState {
     pub rules: RuleCache,
     pub workspace_state: StateCache,
     pub profiles: crate::admin::Profiles,
+    pub directory: crate::directory::Directory,
     pub pacing: Pacing,
     pub ingest: Ingest,
     pub wake: Arc<Notify>,
@@ -126,6 +127,7 @@ impl App {
         };
         let (ingest, _writer) = Ingest::start(store.clone(), wake.clone(), pacing.clone());
 
+        let directory = crate::directory::Directory::new(store.clone());
         let state = AppState {
             settings: Arc::new(settings),
             store,
@@ -134,6 +136,7 @@ impl App {
             rules,
             workspace_state,
             profiles: crate::admin::Profiles::default(),
+            directory,
             pacing,
             ingest,
             wake,
@@ -166,6 +169,12 @@ impl App {
                 post(slack::http::interactions)
                     .layer(DefaultBodyLimit::max(slack::http::MAX_BODY_BYTES)),
             )
+            // Slack's "options load URL": the pickers' block_suggestion requests.
+            .route(
+                "/slack/options",
+                post(slack::http::interactions)
+                    .layer(DefaultBodyLimit::max(slack::http::MAX_BODY_BYTES)),
+            )
             // "Add to Slack" (the paths are install::INSTALL_PATH and CALLBACK_PATH).
             .route("/slack/install", get(crate::install::install))
             .route("/slack/oauth/callback", get(crate::install::callback))
@@ -187,6 +196,10 @@ impl App {
         ));
         tracker.spawn(purge_periodically(
             self.state.store.clone(),
+            shutdown.clone(),
+        ));
+        tracker.spawn(crate::directory::sync::periodically(
+            self.state.clone(),
             shutdown.clone(),
         ));
         let socket = match &self.state.settings.slack.transport {

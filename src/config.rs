@@ -94,6 +94,9 @@ pub struct SettingsArgs {
     /// Base64 of 32 random bytes: encrypts bot tokens and webhook secrets at rest.
     #[arg(long, env = "HERALD_ENCRYPTION_KEY", hide_env_values = true)]
     pub encryption_key: Option<String>,
+    /// Hours between full directory syncs (channels, users, user groups).
+    #[arg(long, env = "HERALD_DIRECTORY_SYNC_HOURS")]
+    pub directory_sync_hours: Option<String>,
     /// The key before a rotation: still opens values until `herald rekey` re-seals them.
     #[arg(long, env = "HERALD_ENCRYPTION_KEY_PREVIOUS", hide_env_values = true)]
     pub encryption_key_previous: Option<String>,
@@ -186,6 +189,29 @@ pub struct Settings {
     pub encryption: Option<EncryptionKeys>,
     /// How long a rotated webhook secret keeps working.
     pub rotation_grace: Duration,
+    pub directory: DirectorySettings,
+}
+
+/// Directory sync tuning.
+#[derive(Debug, Clone)]
+pub struct DirectorySettings {
+    /// How often each workspace is synced in full (events keep it fresh in between).
+    pub every: Duration,
+    /// Spacing of list calls: Slack's Tier 2 (`conversations.list`, `users.list`) allows
+    /// about 20 calls a minute, so one every 3 s is as fast as Slack allows.
+    pub page_interval: Duration,
+    /// Items per page: Slack's maximum for `conversations.list` (fewer round trips).
+    pub page_size: u32,
+}
+
+impl Default for DirectorySettings {
+    fn default() -> Self {
+        Self {
+            every: Duration::from_secs(6 * 3600),
+            page_interval: Duration::from_secs(3),
+            page_size: 999,
+        }
+    }
 }
 
 /// A Standard Webhooks secret: `whsec_` followed by base64 of the key bytes.
@@ -403,6 +429,21 @@ impl Settings {
             public_url,
             encryption,
             rotation_grace: Duration::from_secs(24 * 3600),
+            directory: {
+                let mut d = DirectorySettings::default();
+                if let Some(raw) = non_empty(args.directory_sync_hours) {
+                    d.every = match raw.parse::<u64>() {
+                        Ok(h @ 1..=168) => Duration::from_secs(h * 3600),
+                        _ => {
+                            return Err(invalid(
+                                "HERALD_DIRECTORY_SYNC_HOURS",
+                                "must be a whole number of hours from 1 to 168",
+                            ));
+                        }
+                    };
+                }
+                d
+            },
         })
     }
 }

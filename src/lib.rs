@@ -18,6 +18,7 @@ pub mod catalog;
 pub mod config;
 pub mod crypto;
 pub mod delivery;
+pub mod directory;
 pub mod ingest;
 pub mod install;
 pub mod model;

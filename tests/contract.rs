@@ -126,7 +126,14 @@ fn manifest_is_valid_against_slacks_manifest_schema() {
 }
 
 /// Bot events Herald's Slack layer acts on (HTTP and Socket Mode alike).
-const HANDLED_BOT_EVENTS: [&str; 3] = herald::slack::events::HANDLED_EVENTS;
+const HANDLED_BOT_EVENTS: &[&str] = &herald::slack::events::HANDLED_EVENTS;
+
+#[test]
+fn every_directory_event_is_handled() {
+    for event in herald::directory::events::EVENTS {
+        assert!(HANDLED_BOT_EVENTS.contains(&event), "{event}");
+    }
+}
 
 #[test]
 fn manifest_subscribes_only_to_events_herald_handles() {

@@ -9,6 +9,7 @@
 pub mod command;
 pub mod home;
 pub mod modal;
+mod pickers;
 pub mod preview;
 mod test_send;
 mod texts;
@@ -25,7 +26,7 @@ pub use command::Command;
 use crate::app::AppState;
 use crate::catalog::{ErrorCategory, EventType, Lang};
 use crate::delivery::HERALD_CONNECTION;
-use crate::model::{ChannelId, Mention, Mentions, Rule, RuleTrigger};
+use crate::model::{ChannelId, Mention, Rule, RuleTrigger};
 use crate::slack::UserProfile;
 use crate::store::RuleUpdate;
 use crate::workspace::Workspace;
@@ -468,7 +469,23 @@ async fn edit_modal(state: &AppState, rule: &Rule, version: i64, lang: Lang) -> 
     )
     .await;
     let known = known_meeting_types(state, &rule.team_id).await;
-    modal::rule_modal(lang, (rule, version), area, &known)
+    let ids: Vec<String> = std::iter::once(rule.channel.to_string())
+        .chain(rule.mentions.iter().map(|m| m.id().to_string()))
+        .collect();
+    let labels: modal::Labels = state
+        .directory
+        .read(&rule.team_id, |d| {
+            ids.iter()
+                .filter_map(|id| {
+                    d.channel(id)
+                        .map(crate::directory::channel_label)
+                        .or_else(|| d.mention_label(id))
+                        .map(|label| (id.clone(), label))
+                })
+                .collect()
+        })
+        .await;
+    modal::rule_modal(lang, (rule, version), area, &known, &labels)
 }
 
 /// Meeting types seen in the workspace's recent events, for the rule modal's picker.
@@ -573,6 +590,9 @@ pub async fn handle_interaction(
                 Some(modal::DISCONNECT) => submit_disconnect(state, submission, view).await,
                 _ => SlackInteractionResponse::Empty,
             }
+        }
+        SlackInteractionEvent::BlockSuggestion(suggestion) => {
+            pickers::options(state, suggestion).await
         }
         SlackInteractionEvent::BlockActions(actions) => {
             match &actions.view {
@@ -1074,7 +1094,7 @@ async fn submit_rule(
         .as_ref()
         .map(|s| s.values.clone())
         .unwrap_or_default();
-    let mut rule = match modal::read(&values, lang, metadata.errors) {
+    let rule = match modal::read(&values, lang, metadata.errors) {
         Ok(rule) => rule,
         Err(errors) => return field_errors(errors),
     };
@@ -1086,30 +1106,6 @@ async fn submit_rule(
         }
     };
     let editing = metadata.rule.as_deref().zip(metadata.version);
-    if let Some((rule_id, _)) = editing {
-        // The modal picks users only: keep the user groups the rule mentions.
-        let groups: Vec<Mention> = existing
-            .iter()
-            .find(|r| r.id == rule_id)
-            .map(|r| {
-                r.mentions
-                    .iter()
-                    .filter(|m| matches!(m, Mention::Group(_)))
-                    .cloned()
-                    .collect()
-            })
-            .unwrap_or_default();
-        let merged: Vec<Mention> = rule.mentions.iter().cloned().chain(groups).collect();
-        match Mentions::new(merged) {
-            Ok(m) => rule.mentions = m,
-            Err(_) => {
-                return field_errors(vec![(
-                    modal::MENTIONS,
-                    texts::too_many_with_groups(lang).into(),
-                )]);
-            }
-        }
-    }
     if let Err(problem) = check_channel(state, &workspace, rule.channel.as_str(), lang).await {
         return field_errors(vec![(modal::CHANNEL, problem)]);
     }

@@ -127,13 +127,13 @@ fn meeting_option(lang: Lang, known: Option<&KnownMeetingType>) -> Value {
 /// The modal that adds a meeting-type rule; `known` are the meeting types seen so far.
 pub fn add_rule(lang: Lang, known: &[KnownMeetingType]) -> Value {
     let preview = super::preview::blocks(lang, None, &[], super::preview::Test::Unsaved);
-    modal(lang, false, None, preview, known)
+    modal(lang, false, None, preview, known, &Labels::new())
 }
 
 /// The modal that adds an error rule (the seed's エラー通知設定), with the preview of
 /// an error notification.
 pub fn add_error_rule(lang: Lang, preview: Vec<Value>) -> Value {
-    modal(lang, true, None, preview, &[])
+    modal(lang, true, None, preview, &[], &Labels::new())
 }
 
 /// The modal filled with a rule (at `version`) to edit it, with its preview area.
@@ -142,9 +142,10 @@ pub fn rule_modal(
     editing: (&Rule, i64),
     preview: Vec<Value>,
     known: &[KnownMeetingType],
+    labels: &Labels,
 ) -> Value {
     let errors = matches!(editing.0.trigger, RuleTrigger::Error { .. });
-    modal(lang, errors, Some(editing), preview, known)
+    modal(lang, errors, Some(editing), preview, known, labels)
 }
 
 /// The same modal with a new preview area (and private metadata), for `views.update`.
@@ -273,6 +274,7 @@ fn modal(
     editing: Option<(&Rule, i64)>,
     preview: Vec<Value>,
     known: &[KnownMeetingType],
+    labels: &Labels,
 ) -> Value {
     let options: Vec<Value> = EventType::MEETING
         .iter()
@@ -335,26 +337,26 @@ fn modal(
                     "プライベートチャンネルには先に /invite @Herald でHeraldを招待してください。",
                     "For a private channel, first invite Herald with /invite @Herald."
                 )),
+                // Options come from Herald's directory (`/slack/options`): channels it
+                // can post to, found by any part of the name; a pasted id is looked up.
                 "element": {
-                    "type": "conversations_select",
+                    "type": "external_select",
                     "action_id": CHANNEL,
-                    "placeholder": plain(lang.pick("通知先", "Where to post")),
-                    "filter": {
-                        "include": ["public", "private"],
-                        "exclude_external_shared_channels": true,
-                        "exclude_bot_users": true
-                    }
+                    "min_query_length": 0,
+                    "placeholder": plain(lang.pick("チャンネル名の一部、またはID", "Part of the name, or its id"))
                 }
             },
             {
                 "type": "input",
                 "block_id": MENTIONS,
                 "optional": true,
-                "label": plain(lang.pick("メンション先(最大3名)", "Mention (up to 3)")),
+                "label": plain(lang.pick("メンション先(人またはユーザーグループ、最大3つ)", "Mention (people or user groups, up to 3)")),
                 "element": {
-                    "type": "multi_users_select",
+                    "type": "multi_external_select",
                     "action_id": MENTIONS,
-                    "max_selected_items": Mentions::MAX
+                    "min_query_length": 0,
+                    "max_selected_items": Mentions::MAX,
+                    "placeholder": plain(lang.pick("名前の一部、またはID", "Part of a name, or an id"))
                 }
             },
             {
@@ -416,7 +418,7 @@ fn modal(
         ));
     }
     if let Some((rule, _)) = editing {
-        prefill(&mut view, lang, rule, known);
+        prefill(&mut view, lang, rule, known, labels);
     }
     if let Some(blocks) = view["blocks"].as_array_mut() {
         blocks.extend(preview);
@@ -425,7 +427,10 @@ fn modal(
 }
 
 /// Puts a rule's current values into the modal's elements.
-fn prefill(view: &mut Value, lang: Lang, rule: &Rule, known: &[KnownMeetingType]) {
+/// Names to show for ids (channels and mentions) in a prefilled modal.
+pub type Labels = HashMap<String, String>;
+
+fn prefill(view: &mut Value, lang: Lang, rule: &Rule, known: &[KnownMeetingType], labels: &Labels) {
     let meeting_type = match &rule.trigger {
         RuleTrigger::Event { meeting_type, .. } => meeting_type.as_deref(),
         RuleTrigger::Error { .. } => None,
@@ -468,15 +473,24 @@ fn prefill(view: &mut Value, lang: Lang, rule: &Rule, known: &[KnownMeetingType]
                     element["initial_options"] = json!(chosen);
                 }
             }
-            Some(CHANNEL) => element["initial_conversation"] = json!(rule.channel.as_str()),
-            Some(MENTIONS) => {
-                let users: Vec<&str> = rule
+            Some(CHANNEL) => {
+                let id = rule.channel.as_str();
+                let label = labels.get(id).cloned().unwrap_or_else(|| id.to_string());
+                element["initial_option"] = json!({"text": plain(&label), "value": id});
+            }
+            Some(MENTIONS) if rule.mentions.iter().next().is_some() => {
+                let chosen: Vec<Value> = rule
                     .mentions
                     .iter()
-                    .filter(|m| matches!(m, Mention::User(_)))
-                    .map(Mention::id)
+                    .map(|m| {
+                        let label = labels
+                            .get(m.id())
+                            .cloned()
+                            .unwrap_or_else(|| m.id().to_string());
+                        json!({"text": plain(&label), "value": m.id()})
+                    })
                     .collect();
-                element["initial_users"] = json!(users);
+                element["initial_options"] = json!(chosen);
             }
             Some(ENABLED) if !rule.enabled => {
                 if let Some(e) = element.as_object_mut() {
@@ -542,8 +556,14 @@ pub fn read(values: &Values, lang: Lang, error_rule: bool) -> Result<NewRule, Fi
         .map(|o| o.value.clone())
         .filter(|m| m != ANY_MEETING_TYPE);
     let meeting_type = typed.or(picked);
+    // The directory's picker (external_select) or Slack's own (conversations_select).
     let channel = value(values, CHANNEL)
-        .and_then(|v| v.selected_conversation.as_ref().map(ToString::to_string))
+        .and_then(|v| {
+            v.selected_option
+                .as_ref()
+                .map(|o| o.value.clone())
+                .or_else(|| v.selected_conversation.as_ref().map(ToString::to_string))
+        })
         .and_then(|c| ChannelId::parse(&c).ok());
     if channel.is_none() {
         errors.push((
@@ -552,13 +572,20 @@ pub fn read(values: &Values, lang: Lang, error_rule: bool) -> Result<NewRule, Fi
                 .into(),
         ));
     }
+    // People and user groups from the directory's picker, or users from Slack's own.
     let users: Vec<Mention> = value(values, MENTIONS)
-        .and_then(|v| v.selected_users.as_ref())
-        .map(|users| {
-            users
+        .map(|v| {
+            let picked = v
+                .selected_options
                 .iter()
-                .filter_map(|u| Mention::parse(u.as_ref()).ok())
-                .collect()
+                .flatten()
+                .filter_map(|o| Mention::parse(&o.value).ok());
+            let users = v
+                .selected_users
+                .iter()
+                .flatten()
+                .filter_map(|u| Mention::parse(u.as_ref()).ok());
+            picked.chain(users).collect()
         })
         .unwrap_or_default();
     let mentions = match Mentions::new(users) {

@@ -391,13 +391,6 @@ pub fn edit_missing(lang: Lang) -> &'static str {
     )
 }
 
-pub fn too_many_with_groups(lang: Lang) -> &'static str {
-    lang.pick(
-        "このルールはユーザーグループもメンションしています。合わせて最大3件になるように選んでください。",
-        "This rule also mentions user groups; keep users and groups together at 3 or fewer.",
-    )
-}
-
 pub fn owners_only(lang: Lang) -> &'static str {
     lang.pick(
         "Herald管理者を変更できるのはワークスペースのオーナーだけです。",

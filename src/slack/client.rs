@@ -431,6 +431,155 @@ impl SlackApi {
     }
 }
 
+/// A user as `users.list` / `users.info` describe them, reduced to what the directory keeps.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+pub struct UserInfo {
+    pub id: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub deleted: bool,
+    #[serde(default)]
+    pub is_bot: bool,
+    #[serde(default)]
+    pub profile: UserNames,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+pub struct UserNames {
+    #[serde(default)]
+    pub real_name: Option<String>,
+    #[serde(default)]
+    pub display_name: Option<String>,
+}
+
+/// A user group as `usergroups.list` describes it.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+pub struct GroupInfo {
+    pub id: String,
+    #[serde(default)]
+    pub handle: String,
+    #[serde(default)]
+    pub name: String,
+    /// Non-zero once the group is disabled.
+    #[serde(default)]
+    pub date_delete: i64,
+}
+
+#[derive(Deserialize, Default)]
+struct ResponseMetadata {
+    #[serde(default)]
+    next_cursor: String,
+}
+
+/// One page of a cursor-paged list and the cursor of the next (None at the end).
+pub type Page<T> = (Vec<T>, Option<String>);
+
+fn next(meta: Option<ResponseMetadata>) -> Option<String> {
+    meta.map(|m| m.next_cursor).filter(|c| !c.is_empty())
+}
+
+impl SlackApi {
+    /// A page of `conversations.list`: public channels and the private ones Herald is in,
+    /// archived ones included (the directory flags them).
+    pub async fn list_channels(
+        &self,
+        token: &str,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<Page<ChannelInfo>, SlackError> {
+        #[derive(Deserialize)]
+        struct Res {
+            #[serde(default)]
+            channels: Vec<ChannelInfo>,
+            response_metadata: Option<ResponseMetadata>,
+        }
+        let limit = limit.to_string();
+        let params = vec![
+            ("types", Some("public_channel,private_channel")),
+            ("exclude_archived", Some("false")),
+            ("limit", Some(limit.as_str())),
+            ("cursor", cursor),
+        ];
+        let token = api_token(token);
+        let session = self.client.open_session(&token);
+        let res: Res = self
+            .timed(
+                session
+                    .http_session_api
+                    .http_get("conversations.list", &params, None),
+            )
+            .await?;
+        Ok((res.channels, next(res.response_metadata)))
+    }
+
+    /// A page of `users.list`.
+    pub async fn list_users(
+        &self,
+        token: &str,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<Page<UserInfo>, SlackError> {
+        #[derive(Deserialize)]
+        struct Res {
+            #[serde(default)]
+            members: Vec<UserInfo>,
+            response_metadata: Option<ResponseMetadata>,
+        }
+        let limit = limit.to_string();
+        let params = vec![("limit", Some(limit.as_str())), ("cursor", cursor)];
+        let token = api_token(token);
+        let session = self.client.open_session(&token);
+        let res: Res = self
+            .timed(
+                session
+                    .http_session_api
+                    .http_get("users.list", &params, None),
+            )
+            .await?;
+        Ok((res.members, next(res.response_metadata)))
+    }
+
+    /// Every user group, disabled ones included (`usergroups.list` is not paged).
+    pub async fn list_groups(&self, token: &str) -> Result<Vec<GroupInfo>, SlackError> {
+        #[derive(Deserialize)]
+        struct Res {
+            #[serde(default)]
+            usergroups: Vec<GroupInfo>,
+        }
+        let params = vec![("include_disabled", Some("true"))];
+        let token = api_token(token);
+        let session = self.client.open_session(&token);
+        let res: Res = self
+            .timed(
+                session
+                    .http_session_api
+                    .http_get("usergroups.list", &params, None),
+            )
+            .await?;
+        Ok(res.usergroups)
+    }
+
+    /// One user (`users.info`), for a pasted id.
+    pub async fn user_info(&self, token: &str, user: &str) -> Result<UserInfo, SlackError> {
+        #[derive(Deserialize)]
+        struct Res {
+            user: UserInfo,
+        }
+        let params = vec![("user", Some(user))];
+        let token = api_token(token);
+        let session = self.client.open_session(&token);
+        let res: Res = self
+            .timed(
+                session
+                    .http_session_api
+                    .http_get("users.info", &params, None),
+            )
+            .await?;
+        Ok(res.user)
+    }
+}
+
 /// Herald builds views as JSON (pure, testable); slack-morphism's model checks the shape.
 fn parse_view(view: serde_json::Value) -> Result<SlackView, SlackError> {
     serde_json::from_value(view)

@@ -11,7 +11,28 @@ use crate::store::StoreError;
 
 /// The bot events Herald acts on; `manifest.yml` subscribes to exactly these (a contract
 /// test holds the two together).
-pub const HANDLED_EVENTS: [&str; 3] = ["app_home_opened", "app_uninstalled", "tokens_revoked"];
+pub const HANDLED_EVENTS: [&str; 19] = [
+    "app_home_opened",
+    "app_uninstalled",
+    "tokens_revoked",
+    // The directory's (src/directory/events.rs, EVENTS).
+    "channel_created",
+    "channel_rename",
+    "channel_archive",
+    "channel_unarchive",
+    "channel_deleted",
+    "group_rename",
+    "group_archive",
+    "group_unarchive",
+    "group_deleted",
+    "group_left",
+    "member_joined_channel",
+    "member_left_channel",
+    "user_change",
+    "team_join",
+    "subteam_created",
+    "subteam_updated",
+];
 
 /// Whether an event was new or a redelivery.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,11 +49,11 @@ pub async fn handle(
 ) -> Result<Handled, StoreError> {
     let event_type = event_type_name(&callback.event);
     let team_id = callback.team_id.to_string();
-    if state.registry.workspace(&team_id).await.is_none() {
+    let Some(workspace) = state.registry.workspace(&team_id).await else {
         // Not a workspace Herald serves: never act on another tenant's event.
         tracing::warn!(%event_type, "event for an unknown workspace ignored");
         return Ok(Handled::Duplicate);
-    }
+    };
     if !state
         .store
         .record_slack_event(&team_id, callback.event_id.as_ref(), &event_type)
@@ -60,10 +81,7 @@ pub async fn handle(
             .await?;
         }
         "app_home_opened" if body["tab"].as_str() != Some("messages") => {
-            if let (Some(user), Some(workspace)) = (
-                body["user"].as_str(),
-                state.registry.workspace(&team_id).await,
-            ) {
+            if let Some(user) = body["user"].as_str() {
                 // Ack Slack at once; the Home tab is drawn right after.
                 let (state, user) = (state.clone(), user.to_string());
                 tokio::spawn(async move {
@@ -71,7 +89,10 @@ pub async fn handle(
                 });
             }
         }
-        // Directory and conversation capabilities subscribe here as they land.
+        other if crate::directory::events::EVENTS.contains(&other) => {
+            crate::directory::events::apply(state, &workspace, other, &body).await?;
+        }
+        // Conversation capabilities subscribe here as they land.
         _ => tracing::debug!(%event_type, "event received"),
     }
     Ok(Handled::New)

@@ -8,6 +8,6 @@ pub mod http;
 pub mod socket;
 
 pub use client::{
-    BotIdentity, ChannelInfo, Connector, METADATA_EVENT, SlackApi, SlackError, UserProfile,
-    api_token,
+    BotIdentity, ChannelInfo, Connector, GroupInfo, METADATA_EVENT, Page, SlackApi, SlackError,
+    UserInfo, UserNames, UserProfile, api_token,
 };

@@ -13,6 +13,7 @@
 mod admins;
 mod audit;
 mod connections;
+mod directory;
 mod events;
 mod jobs;
 mod retention;
@@ -27,6 +28,7 @@ use sqlx::{AnyPool, Executor};
 
 pub use audit::{AuditAction, AuditEntry, Change};
 pub use connections::ConnectionRow;
+pub use directory::{ChannelRow, GroupRow, SyncRow, UserRow};
 pub use events::{EventRecord, NewEvent, find_by_webhook_id, insert_events};
 pub use jobs::{
     ChannelHealth, ClaimedJob, DeliveryCounts, JobRecord, JobStatus, NewJob, insert_jobs,

@@ -90,6 +90,11 @@ impl Store {
         .await?;
         let id = new_id("rul");
         insert_rule(&mut tx, team_id, &id, rule, position).await?;
+        sqlx::query("UPDATE rules SET owner = $1 WHERE id = $2")
+            .bind(owner(actor))
+            .bind(&id)
+            .execute(&mut *tx)
+            .await?;
         let change = Change {
             actor,
             action: AuditAction::RuleAdded,
@@ -147,8 +152,8 @@ impl Store {
         let mut tx = self.begin().await?;
         let n = sqlx::query(
             "UPDATE rules SET kind = $1, event_type = $2, meeting_type = $3, categories = $4, \
-             channel = $5, mentions = $6, enabled = $7, version = version + 1, updated_at = $8 \
-             WHERE team_id = $9 AND id = $10 AND version = $11",
+             channel = $5, mentions = $6, enabled = $7, version = version + 1, updated_at = $8, \
+             owner = $12 WHERE team_id = $9 AND id = $10 AND version = $11",
         )
         .bind(kind)
         .bind(event_type)
@@ -161,6 +166,7 @@ impl Store {
         .bind(team_id)
         .bind(rule_id)
         .bind(version)
+        .bind(owner(actor))
         .execute(&mut *tx)
         .await?
         .rows_affected();
@@ -325,4 +331,9 @@ fn rule_json(rule: &NewRule) -> String {
         enabled: rule.enabled,
     };
     serde_json::to_string(&RuleJson::from(&stored)).unwrap_or_default()
+}
+
+/// The rule's owner: a Slack user who saved it (not `cli`, the command-line import).
+fn owner(actor: &str) -> Option<&str> {
+    actor.starts_with(['U', 'W']).then_some(actor)
 }

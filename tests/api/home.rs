@@ -131,7 +131,7 @@ async fn members_get_a_polite_refusal_and_nothing_changes() {
 }
 
 #[tokio::test]
-async fn edit_from_home_saves_keeps_group_mentions_and_never_overwrites_a_newer_edit() {
+async fn edit_from_home_saves_people_and_groups_and_never_overwrites_a_newer_edit() {
     let app = TestApp::start(json!([
         {"kind": "event", "event_type": "booking.created", "channel": "#general", "mentions": ["S0GRP001"]}
     ]))
@@ -155,8 +155,13 @@ async fn edit_from_home_saves_keeps_group_mentions_and_never_overwrites_a_newer_
     let first = modals[0]["id"].as_str().unwrap();
     let second = modals[1]["id"].as_str().unwrap();
     assert_eq!(
-        modals[0]["blocks"][2]["element"]["initial_conversation"],
+        modals[0]["blocks"][2]["element"]["initial_option"]["value"],
         app.channels.general.as_str()
+    );
+    let mentioned = &modals[0]["blocks"][3]["element"]["initial_options"];
+    assert_eq!(
+        mentioned[0]["value"], "S0GRP001",
+        "the group is in the picker: {mentioned}"
     );
 
     let edit = |channel: &str| {
@@ -164,8 +169,11 @@ async fn edit_from_home_saves_keeps_group_mentions_and_never_overwrites_a_newer_
             "event_type": {"event_type": {"type": "static_select", "selected_option": {
                 "text": {"type": "plain_text", "text": "Meeting cancelled"}, "value": "booking.cancelled"}}},
             "meeting_type": {"meeting_type": {"type": "plain_text_input", "value": null}},
-            "channel": {"channel": {"type": "conversations_select", "selected_conversation": channel}},
-            "mentions": {"mentions": {"type": "multi_users_select", "selected_users": ["U0AAA111"]}},
+            "channel": {"channel": {"type": "external_select", "selected_option": {
+                "text": {"type": "plain_text", "text": "#x"}, "value": channel}}},
+            "mentions": {"mentions": {"type": "multi_external_select", "selected_options": [
+                {"text": {"type": "plain_text", "text": "someone"}, "value": "U0AAA111"},
+                {"text": {"type": "plain_text", "text": "@group"}, "value": "S0GRP001"}]}},
             "enabled": {"enabled": {"type": "checkboxes", "selected_options": []}}
         })
     };
@@ -182,7 +190,7 @@ async fn edit_from_home_saves_keeps_group_mentions_and_never_overwrites_a_newer_
     assert_eq!(
         rule.mentions.ids(),
         ["U0AAA111", "S0GRP001"],
-        "the group mention is kept"
+        "people and groups from the picker"
     );
 
     let (_, answer) = crate::modals::interact(

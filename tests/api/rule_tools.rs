@@ -251,7 +251,7 @@ async fn edit_by_code_opens_the_modal_with_a_preview_and_a_test_button() {
         .find(|b| b["block_id"] == "channel")
         .unwrap();
     assert_eq!(
-        channel_block["element"]["initial_conversation"],
+        channel_block["element"]["initial_option"]["value"],
         app.channels.general.as_str(),
         "the form is untouched"
     );

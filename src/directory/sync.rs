@@ -1,0 +1,252 @@
+//! Batch sync: every channel, user and user group of a workspace, page by page.
+//!
+//! Calls are spaced at Slack's rate tier (Tier 2 for the list methods) so a sync is as
+//! fast as Slack allows and no faster; a 429 waits for its `Retry-After` and asks for
+//! the same page again. Each page is stored as it arrives, so a sync cut short still
+//! leaves the directory fresher than it was, and the next one starts over cleanly.
+
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use crate::app::AppState;
+use crate::slack::SlackError;
+use crate::store::{StoreError, now_ms};
+use crate::workspace::Workspace;
+
+use super::{channel_row, group_row, user_row};
+
+/// How far a sync has come.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Progress {
+    pub channels: usize,
+    pub users: usize,
+    pub groups: usize,
+    /// List calls made (429s included).
+    pub calls: usize,
+    /// Time spent waiting for Slack's `Retry-After`.
+    pub rate_limited: Duration,
+    pub done: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error("Slack: {0}")]
+    Slack(#[from] SlackError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("a sync of this workspace is already running")]
+    Running,
+}
+
+/// When a rate-limited answer does not say how long to wait.
+const DEFAULT_RETRY_AFTER: Duration = Duration::from_secs(30);
+/// A sync that started this long ago and never finished is taken to have died.
+const STALE: Duration = Duration::from_secs(3600);
+
+/// Paces calls to one method family at the tier's rate.
+struct Pace {
+    interval: Duration,
+    next: Instant,
+}
+
+impl Pace {
+    fn new(interval: Duration) -> Self {
+        Self {
+            interval,
+            next: Instant::now(),
+        }
+    }
+
+    async fn wait(&mut self) {
+        tokio::time::sleep_until(self.next).await;
+        self.next = Instant::now() + self.interval;
+    }
+}
+
+/// Calls `call` until Slack stops answering 429, waiting as told.
+async fn patiently<T, F, Fut>(
+    pace: &mut Pace,
+    progress: &mut Progress,
+    mut call: F,
+) -> Result<T, SlackError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, SlackError>>,
+{
+    loop {
+        pace.wait().await;
+        progress.calls += 1;
+        match call().await {
+            Err(SlackError::RateLimited { retry_after }) => {
+                let wait = retry_after.unwrap_or(DEFAULT_RETRY_AFTER);
+                tracing::info!(?wait, "directory sync rate limited; waiting as asked");
+                progress.rate_limited += wait;
+                pace.next = Instant::now() + wait;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// Whether a sync may start now: none running (or the running one is stale), and for a
+/// scheduled sync, the last one is older than `min_age`.
+pub async fn may_start(
+    state: &AppState,
+    team_id: &str,
+    min_age: Duration,
+) -> Result<bool, StoreError> {
+    let now = now_ms();
+    Ok(match state.store.last_sync(team_id).await? {
+        None => true,
+        Some(last) => {
+            let running = last.finished_at.is_none()
+                && now - last.started_at < crate::store::duration_ms(STALE);
+            !running && now - last.started_at >= crate::store::duration_ms(min_age)
+        }
+    })
+}
+
+/// Syncs one workspace; `report` sees the progress after every page.
+pub async fn run(
+    state: &AppState,
+    workspace: &Workspace,
+    report: &(dyn Fn(&Progress) + Send + Sync),
+) -> Result<Progress, SyncError> {
+    let team_id = &workspace.team_id;
+    let token = workspace.bot_token.expose();
+    let settings = &state.settings.directory;
+    let started = now_ms();
+    state.store.start_sync(team_id, started).await?;
+    let directory = &state.directory;
+    let mut progress = Progress::default();
+    tracing::info!(team_id, "directory sync started");
+
+    let outcome: Result<(), SyncError> = async {
+        let mut pace = Pace::new(settings.page_interval);
+        let mut cursor: Option<String> = None;
+        loop {
+            let (page, next) = patiently(&mut pace, &mut progress, || {
+                state
+                    .slack
+                    .list_channels(token, cursor.as_deref(), settings.page_size)
+            })
+            .await?;
+            progress.channels += page.len();
+            let rows = page.iter().map(|c| channel_row(c, team_id)).collect();
+            directory.put_channels(team_id, rows).await?;
+            report(&progress);
+            match next {
+                Some(next) => cursor = Some(next),
+                None => break,
+            }
+        }
+        let mut pace = Pace::new(settings.page_interval);
+        let mut cursor: Option<String> = None;
+        loop {
+            let (page, next) = patiently(&mut pace, &mut progress, || {
+                state
+                    .slack
+                    .list_users(token, cursor.as_deref(), settings.page_size)
+            })
+            .await?;
+            progress.users += page.len();
+            directory
+                .put_users(team_id, page.iter().map(user_row).collect())
+                .await?;
+            report(&progress);
+            match next {
+                Some(next) => cursor = Some(next),
+                None => break,
+            }
+        }
+        let mut pace = Pace::new(settings.page_interval);
+        let groups = patiently(&mut pace, &mut progress, || state.slack.list_groups(token)).await?;
+        progress.groups = groups.len();
+        directory
+            .put_groups(team_id, groups.iter().map(group_row).collect())
+            .await?;
+        let gone = directory.finish_sync(team_id, started).await?;
+        tracing::info!(
+            team_id,
+            gone,
+            "channels no longer listed by Slack marked deleted"
+        );
+        Ok(())
+    }
+    .await;
+
+    let counts = (
+        i64::try_from(progress.channels).unwrap_or(i64::MAX),
+        i64::try_from(progress.users).unwrap_or(i64::MAX),
+        i64::try_from(progress.groups).unwrap_or(i64::MAX),
+    );
+    match outcome {
+        Ok(()) => {
+            progress.done = true;
+            state.store.record_sync(team_id, counts, true, None).await?;
+            report(&progress);
+            tracing::info!(
+                team_id,
+                channels = progress.channels,
+                users = progress.users,
+                groups = progress.groups,
+                calls = progress.calls,
+                waited = ?progress.rate_limited,
+                seconds = (now_ms() - started) / 1000,
+                "directory sync finished"
+            );
+            Ok(progress)
+        }
+        Err(err) => {
+            let message = err.to_string();
+            state
+                .store
+                .record_sync(team_id, counts, true, Some(&message))
+                .await?;
+            tracing::warn!(team_id, error = %message, "directory sync failed");
+            Err(err)
+        }
+    }
+}
+
+/// Syncs every workspace Herald serves when its last sync is older than the setting,
+/// checking every few minutes; runs until shutdown.
+pub async fn periodically(state: AppState, shutdown: tokio_util::sync::CancellationToken) {
+    let mut wait = Duration::from_secs(1);
+    loop {
+        tokio::select! {
+            () = tokio::time::sleep(wait) => {}
+            () = shutdown.cancelled() => return,
+        }
+        wait = Duration::from_secs(300);
+        let teams = match state.store.workspace_ids().await {
+            Ok(teams) => teams,
+            Err(err) => {
+                tracing::warn!(error = %err, "could not list workspaces for directory sync");
+                continue;
+            }
+        };
+        for team_id in teams {
+            let Some(workspace) = state.registry.workspace(&team_id).await else {
+                continue;
+            };
+            match may_start(&state, &team_id, state.settings.directory.every).await {
+                Ok(true) => {}
+                Ok(false) => continue,
+                Err(err) => {
+                    tracing::warn!(error = %err, "could not read the last directory sync");
+                    continue;
+                }
+            }
+            tokio::select! {
+                result = run(&state, &workspace, &|_| {}) => {
+                    if let Err(err) = result {
+                        tracing::warn!(team_id, error = %err, "scheduled directory sync failed");
+                    }
+                }
+                () = shutdown.cancelled() => return,
+            }
+        }
+    }
+}
