@@ -37,6 +37,8 @@ pub enum Command {
     },
     /// Ask to confirm, then disconnect Herald from the workspace.
     Disconnect,
+    /// Sync the directory (channels, people, user groups) now, showing its progress.
+    Sync,
     /// Anything else: answered with help, never with silence.
     Unknown(String),
     /// A known subcommand with an argument it cannot use.
@@ -61,6 +63,7 @@ impl Command {
                 | Command::Import
                 | Command::Connect { .. }
                 | Command::Disconnect
+                | Command::Sync
         )
     }
 
@@ -133,6 +136,7 @@ impl Command {
                 },
             },
             "disconnect" | "接続解除" => Command::Disconnect,
+            "sync" | "同期" => Command::Sync,
             verb @ ("edit" | "編集" | "delete" | "削除" | "test" | "テスト") => {
                 let subcommand = match verb {
                     "edit" | "編集" => "edit",
@@ -282,6 +286,7 @@ mod tests {
             ("connect", Command::Connect { rotate: false }),
             ("connect ROTATE", Command::Connect { rotate: true }),
             ("disconnect", Command::Disconnect),
+            ("sync", Command::Sync),
             (
                 "connect now",
                 Command::Invalid {

@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 use super::texts;
 use crate::catalog::Lang;
 use crate::delivery::Permanent;
+use crate::directory::events::{Broken, broken_text};
 use crate::model::{Rule, RuleTrigger};
 use crate::store::{ChannelHealth, DeliveryCounts};
 
@@ -27,6 +28,8 @@ pub struct Dashboard<'a> {
     pub rules: &'a [Rule],
     /// The latest finished delivery per channel id (None: nothing delivered yet).
     pub health: &'a HashMap<String, Option<ChannelHealth>>,
+    /// Channels the directory knows cannot take posts (archived, deleted, Herald removed).
+    pub broken: &'a HashMap<String, Broken>,
     pub last_day: DeliveryCounts,
     /// The latest changes, already as lines, newest first.
     pub audit: &'a [String],
@@ -96,7 +99,12 @@ pub fn view(d: &Dashboard<'_>) -> Value {
                 continue;
             }
             blocks.extend(rule_blocks(lang, rule));
-            blocks.push(json!({"type": "context", "elements": [mrkdwn(&health_text(lang, rule, d.health))]}));
+            let health = match d.broken.get(rule.channel.as_str()) {
+                // What Slack said happened to the channel outranks the last delivery.
+                Some(broken) => broken_text(lang, rule.channel.as_str(), *broken),
+                None => health_text(lang, rule, d.health),
+            };
+            blocks.push(json!({"type": "context", "elements": [mrkdwn(&health)]}));
         }
     };
     for meeting_type in meeting_types {
@@ -280,6 +288,7 @@ mod tests {
                 lang,
                 rules: &rules,
                 health: &health,
+                broken: &HashMap::from([("C0CHAN".to_string(), Broken::Archived)]),
                 last_day: DeliveryCounts {
                     delivered: 5,
                     failed: 1,
@@ -330,6 +339,7 @@ mod tests {
             lang: Lang::En,
             rules: &rules,
             health: &HashMap::new(),
+            broken: &HashMap::new(),
             last_day: DeliveryCounts::default(),
             audit: &[],
             webhook_url: None,

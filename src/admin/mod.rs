@@ -14,6 +14,7 @@ pub mod preview;
 mod test_send;
 mod texts;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -145,6 +146,7 @@ pub async fn handle_command(
         Command::Connect { rotate } => {
             connect(state, &workspace, rotate, event.user_id.as_ref(), lang).await
         }
+        Command::Sync => sync(state, &workspace, event, lang).await,
         Command::Disconnect => {
             let view = modal::disconnect(
                 lang,
@@ -304,6 +306,69 @@ async fn webhook_url(state: &AppState, team_id: &str) -> Option<String> {
             None
         }
     }
+}
+
+/// `/herald sync`: starts a directory sync now; its progress replaces the answer in
+/// place through the command's `response_url` (which takes 5 posts: one per phase).
+async fn sync(
+    state: &AppState,
+    workspace: &Workspace,
+    event: &SlackCommandEvent,
+    lang: Lang,
+) -> SlackCommandEventResponse {
+    use crate::directory::sync::{Progress, may_start, run};
+    match may_start(state, &workspace.team_id, std::time::Duration::ZERO).await {
+        Ok(true) => {}
+        Ok(false) => {
+            let text = texts::sync_running(lang).to_string();
+            return ephemeral(text.clone(), vec![section(&text)]);
+        }
+        Err(err) => return failure(lang, &err),
+    }
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Progress>();
+    let response_url = event.response_url.clone();
+    let poster_state = state.clone();
+    // Posts when the phase changes (channels → people → done): 3 posts at most.
+    let poster = tokio::spawn(async move {
+        let mut phase = (false, false);
+        while let Some(progress) = rx.recv().await {
+            let now = (progress.users > 0, progress.done);
+            if now == phase {
+                continue;
+            }
+            phase = now;
+            let text = texts::sync_progress(lang, &progress);
+            if let Err(err) = poster_state
+                .slack
+                .respond_with(&response_url, text, true)
+                .await
+            {
+                tracing::warn!(error = %err, "could not show the sync's progress");
+            }
+        }
+    });
+    let (task_state, task_workspace) = (state.clone(), workspace.clone());
+    let response_url = event.response_url.clone();
+    tokio::spawn(async move {
+        let report = move |p: &Progress| {
+            let _ = tx.send(*p);
+        };
+        let result = run(&task_state, &task_workspace, &report).await;
+        drop(report);
+        let _ = poster.await;
+        if let Err(err) = result {
+            let text = texts::sync_failed(lang, &err.to_string());
+            if let Err(err) = task_state
+                .slack
+                .respond_with(&response_url, text, true)
+                .await
+            {
+                tracing::warn!(error = %err, "could not report the failed sync");
+            }
+        }
+    });
+    let text = texts::sync_progress(lang, &Progress::default());
+    ephemeral(text.clone(), vec![section(&text)])
 }
 
 /// `/herald connect [rotate]`: the webhook URL, and a secret only when it is new.
@@ -1022,7 +1087,7 @@ pub async fn publish_home(state: &AppState, workspace: &Workspace, user: &str) {
     let mut channels: Vec<String> = rules.iter().map(|r| r.channel.to_string()).collect();
     channels.sort();
     channels.dedup();
-    let mut health = std::collections::HashMap::new();
+    let mut health = HashMap::new();
     for channel in channels {
         let latest = state
             .store
@@ -1046,6 +1111,28 @@ pub async fn publish_home(state: &AppState, workspace: &Workspace, user: &str) {
         .map(|e| texts::audit_line(lang, e))
         .collect();
     let webhook_url = webhook_url(state, team_id).await;
+    let broken: HashMap<String, crate::directory::events::Broken> = state
+        .directory
+        .read(team_id, |d| {
+            rules
+                .iter()
+                .filter_map(|r| {
+                    let c = d.channel(r.channel.as_str())?;
+                    use crate::directory::events::Broken;
+                    let broken = if c.deleted == 1 {
+                        Broken::Deleted
+                    } else if c.is_archived == 1 {
+                        Broken::Archived
+                    } else if c.is_private == 1 && c.is_member == 0 {
+                        Broken::Removed
+                    } else {
+                        return None;
+                    };
+                    Some((c.id.clone(), broken))
+                })
+                .collect()
+        })
+        .await;
     let view = home::view(&home::Dashboard {
         lang,
         rules: &rules,
@@ -1053,6 +1140,7 @@ pub async fn publish_home(state: &AppState, workspace: &Workspace, user: &str) {
         last_day,
         audit: &audit,
         webhook_url: webhook_url.as_deref(),
+        broken: &broken,
     });
     if let Err(err) = state
         .slack

@@ -14,6 +14,7 @@ pub fn help(lang: Lang) -> String {
             • `/herald import` — JSONを貼り付けてルールを置き換え(管理者のみ)\n\
             • `/herald connect` — WebhookのURL(とシークレット)、`/herald connect rotate` でシークレットを更新(管理者のみ)\n\
             • `/herald disconnect` — このワークスペースからHeraldの接続を解除(管理者のみ)\n\
+            • `/herald sync` — チャンネル・メンバー・ユーザーグループを今すぐ同期(管理者のみ)\n\
             • `/herald audit` — 変更履歴(誰が・いつ・何を)\n\
             • `/herald export` — ルールをJSONで表示(`herald rules import` で読み込めます)\n\
             • `/herald lang` — ワークスペースの言語を表示、`/herald lang ja|en` で変更(管理者のみ)\n\
@@ -29,6 +30,7 @@ pub fn help(lang: Lang) -> String {
             • `/herald import` — replace the rules with pasted JSON (admins only)\n\
             • `/herald connect` — the webhook URL (and secret); `/herald connect rotate` makes a new secret (admins only)\n\
             • `/herald disconnect` — disconnect Herald from this workspace (admins only)\n\
+            • `/herald sync` — sync channels, people and user groups now (admins only)\n\
             • `/herald audit` — the latest changes (who, when, what)\n\
             • `/herald export` — the rules as JSON (the format `herald rules import` reads)\n\
             • `/herald lang` — the workspace's language; `/herald lang ja|en` changes it (admins only)\n\
@@ -578,5 +580,50 @@ pub fn disconnected(lang: Lang, install_url: Option<&str>) -> String {
         Lang::En => format!(
             "Herald is disconnected. Rules and the delivery log are kept for 365 days.{again}"
         ),
+    }
+}
+
+pub fn sync_running(lang: Lang) -> &'static str {
+    lang.pick(
+        "同期はすでに実行中です。終わるまでお待ちください。",
+        "A sync is already running; it will finish on its own.",
+    )
+}
+
+pub fn sync_progress(lang: Lang, p: &crate::directory::sync::Progress) -> String {
+    let phase = match (p.done, p.users, lang) {
+        (true, _, Lang::Ja) => ":white_check_mark: 同期が完了しました",
+        (true, _, Lang::En) => ":white_check_mark: Sync finished",
+        (false, 0, Lang::Ja) => ":arrows_counterclockwise: チャンネルを同期中…",
+        (false, 0, Lang::En) => ":arrows_counterclockwise: Syncing channels…",
+        (false, _, Lang::Ja) => ":arrows_counterclockwise: メンバーを同期中…",
+        (false, _, Lang::En) => ":arrows_counterclockwise: Syncing people…",
+    };
+    let waited = p.rate_limited.as_secs();
+    match lang {
+        Lang::Ja => format!(
+            "{phase}\nチャンネル {} ・ メンバー {} ・ ユーザーグループ {}(Slack API 呼び出し {} 回{})",
+            p.channels,
+            p.users,
+            p.groups,
+            p.calls,
+            if waited > 0 { format!("、レート制限で {waited} 秒待機") } else { String::new() }
+        ),
+        Lang::En => format!(
+            "{phase}\n{} channels · {} people · {} user groups ({} Slack API calls{})",
+            p.channels,
+            p.users,
+            p.groups,
+            p.calls,
+            if waited > 0 { format!(", {waited} s waiting on rate limits") } else { String::new() }
+        ),
+    }
+}
+
+pub fn sync_failed(lang: Lang, error: &str) -> String {
+    let error = crate::render::escape(error);
+    match lang {
+        Lang::Ja => format!(":x: 同期が途中で止まりました({error})。同期済みの分は保存されています。もう一度 `/herald sync` を実行してください。"),
+        Lang::En => format!(":x: The sync stopped ({error}). What it fetched is kept; run `/herald sync` again."),
     }
 }

@@ -295,6 +295,17 @@ impl SlackApi {
         response_url: &SlackResponseUrl,
         text: String,
     ) -> Result<(), SlackError> {
+        self.respond_with(response_url, text, false).await
+    }
+
+    /// [`SlackApi::respond`], optionally replacing the command's earlier answer (a
+    /// progress message that updates in place).
+    pub async fn respond_with(
+        &self,
+        response_url: &SlackResponseUrl,
+        text: String,
+        replace_original: bool,
+    ) -> Result<(), SlackError> {
         let content = SlackMessageContent::new()
             .with_text(text.clone())
             .with_blocks(vec![
@@ -302,7 +313,8 @@ impl SlackApi {
                     .with_text(md!(crate::render::cut(&text, 3000)))
                     .into(),
             ]);
-        let request = SlackApiPostWebhookMessageRequest::new(content);
+        let request = SlackApiPostWebhookMessageRequest::new(content)
+            .opt_replace_original(replace_original.then_some(true));
         self.timed(self.client.respond_to_event(response_url, &request))
             .await?;
         Ok(())

@@ -143,13 +143,15 @@ impl Store {
         Ok(())
     }
 
-    /// After a full sync: channels Slack no longer lists (deleted, or private ones
-    /// Herald left) are marked deleted rather than forgotten, so rules naming them can
-    /// still say what happened.
+    /// After a full sync: a public channel Slack no longer lists was deleted; a private
+    /// one may only have lost Herald. Either is kept (not forgotten) so rules naming it
+    /// can still say what happened.
     pub async fn mark_unseen_channels(&self, team_id: &str, since: i64) -> Result<u64, StoreError> {
         Ok(sqlx::query(
-            "UPDATE directory_channels SET deleted = 1, is_member = 0 \
-             WHERE team_id = $1 AND updated_at < $2 AND deleted = 0",
+            "UPDATE directory_channels SET is_member = 0, \
+             deleted = CASE WHEN is_private = 1 THEN deleted ELSE 1 END \
+             WHERE team_id = $1 AND updated_at < $2 AND deleted = 0 \
+             AND (is_private = 0 OR is_member = 1)",
         )
         .bind(team_id)
         .bind(since)
