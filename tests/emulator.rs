@@ -956,7 +956,11 @@ async fn users_lookup_and_usergroups() {
     );
 
     let groups = session
-        .usergroups_list(&SlackApiUserGroupsListRequest::new().with_include_users(true))
+        .usergroups_list(
+            &SlackApiUserGroupsListRequest::new()
+                .with_include_users(true)
+                .with_include_count(true),
+        )
         .await
         .expect("usergroups.list");
     assert_eq!(groups.usergroups.len(), 1);
@@ -2628,4 +2632,1105 @@ async fn oauth_authorize_redirects_like_slack() {
             .is_some_and(|l| l.contains("code="))
     );
     assert_eq!(log[6].location, None);
+}
+
+// ----- Rate tiers -----
+
+fn rate_limit_of<T: std::fmt::Debug>(result: Result<T, SlackClientError>) -> Duration {
+    match result {
+        Err(SlackClientError::RateLimitError(e)) => {
+            assert_eq!(e.code.as_deref(), Some("ratelimited"));
+            e.retry_after.expect("Retry-After")
+        }
+        other => panic!("expected a rate limit, got {other:?}"),
+    }
+}
+
+fn list_req(limit: u16) -> SlackApiConversationsListRequest {
+    SlackApiConversationsListRequest::new().with_limit(limit)
+}
+
+#[tokio::test]
+async fn rate_tiers_refuse_over_the_limit_then_recover() {
+    let (emu, ws, client) = setup().await;
+    let ch = emu.add_channel(
+        "T0001",
+        ChannelSpec {
+            name: "c".into(),
+            bot_member: true,
+            ..Default::default()
+        },
+    );
+    let ada = emu.add_user("T0001", "Ada", "ada@example.com");
+    let t = token(&ws.bot_token);
+    let session = client.open_session(&t);
+
+    // Off by default: well past Tier 2 without a refusal.
+    for _ in 0..25 {
+        session
+            .conversations_list(&list_req(10))
+            .await
+            .expect("no tiers by default");
+    }
+    assert_eq!(emu.rate_limited("conversations.list"), 0);
+
+    // A "minute" of two seconds (room for a slow machine to make the calls within it).
+    emu.enforce_rate_tiers(30.0);
+    for i in 0..20 {
+        session
+            .conversations_list(&list_req(10))
+            .await
+            .unwrap_or_else(|e| panic!("call {i} within Tier 2: {e:?}"));
+    }
+    let retry_list = rate_limit_of(session.conversations_list(&list_req(10)).await);
+    assert!(
+        (1..=2).contains(&retry_list.as_secs()) && retry_list.subsec_nanos() == 0,
+        "whole seconds within the window, at least 1: {retry_list:?}"
+    );
+    assert_eq!(emu.rate_limited("conversations.list"), 1);
+    let last = emu.calls_to("conversations.list").pop().expect("recorded");
+    assert_eq!(last.status, 429);
+    assert_eq!(last.response, json!({"ok": false, "error": "ratelimited"}));
+
+    // Limits are per method and per workspace.
+    session
+        .users_info(&SlackApiUsersInfoRequest::new(ada.clone().into()))
+        .await
+        .expect("users.info has its own Tier 4 budget");
+    let other = emu.add_workspace("T0002", "Other Corp");
+    let other_token = token(&other.bot_token);
+    client
+        .open_session(&other_token)
+        .conversations_list(&list_req(10))
+        .await
+        .expect("another workspace has its own budget");
+    // chat.postMessage keeps its special (untiered) handling.
+    for i in 0..30 {
+        session
+            .chat_post_message(&post_req(&ch, &format!("n{i}")))
+            .await
+            .expect("chat.postMessage is not tier-limited");
+    }
+
+    // Tier 1: one call a minute.
+    let history = SlackApiConversationsHistoryRequest::new().with_channel(ch.clone().into());
+    session
+        .conversations_history(&history)
+        .await
+        .expect("first history call");
+    let retry_history = rate_limit_of(session.conversations_history(&history).await);
+    assert_eq!(emu.rate_limited("conversations.history"), 1);
+
+    // Tier 3: fifty conversations.info a minute.
+    let info = SlackApiConversationsInfoRequest::new(ch.clone().into());
+    for _ in 0..50 {
+        session.conversations_info(&info).await.expect("Tier 3");
+    }
+    let retry_info = rate_limit_of(session.conversations_info(&info).await);
+
+    // After Retry-After the window has room again.
+    tokio::time::sleep(retry_list.max(retry_history).max(retry_info)).await;
+    session
+        .conversations_list(&list_req(10))
+        .await
+        .expect("after Retry-After");
+    session
+        .conversations_history(&history)
+        .await
+        .expect("Tier 1 after a minute");
+    session
+        .conversations_info(&info)
+        .await
+        .expect("Tier 3 after a minute");
+    assert_eq!(emu.rate_limited("conversations.list"), 1);
+
+    emu.stop_rate_tiers();
+    for _ in 0..3 {
+        session
+            .conversations_history(&history)
+            .await
+            .expect("tiers off again");
+    }
+}
+
+// ----- Paging at Slack's limits, user groups -----
+
+#[tokio::test]
+async fn list_limits_and_virtual_pages_like_slack() {
+    let (emu, ws, client) = setup().await;
+    let t = token(&ws.bot_token);
+    let session = client.open_session(&t);
+
+    // Slack: "specify a limit value under 1000".
+    assert_eq!(
+        api_code(
+            session
+                .users_list(&SlackApiUsersListRequest::new().with_limit(1000))
+                .await
+        ),
+        "invalid_limit"
+    );
+    assert_eq!(
+        api_code(session.conversations_list(&list_req(1000)).await),
+        "invalid_limit"
+    );
+    session
+        .users_list(&SlackApiUsersListRequest::new().with_limit(999))
+        .await
+        .expect("999 is fine");
+    session
+        .conversations_list(&list_req(999))
+        .await
+        .expect("999 is fine");
+    assert_eq!(
+        api_code(
+            session
+                .users_list(
+                    &SlackApiUsersListRequest::new()
+                        .with_limit(10)
+                        .with_cursor("bm9wZQ==".into())
+                )
+                .await
+        ),
+        "invalid_cursor"
+    );
+
+    // exclude_archived applies after the virtual page is cut: a short page, then the rest.
+    let spec = |name: &str, archived: bool| ChannelSpec {
+        name: name.into(),
+        archived,
+        ..Default::default()
+    };
+    let a = emu.add_channel("T0001", spec("a", false));
+    let _b = emu.add_channel("T0001", spec("b", true));
+    let c = emu.add_channel("T0001", spec("c", false));
+    let secret = emu.add_channel(
+        "T0001",
+        ChannelSpec {
+            name: "secret".into(),
+            private: true,
+            ..Default::default()
+        },
+    );
+    let d = emu.add_channel("T0001", spec("d", false));
+    emu.delete_channel(&d);
+    let first = session
+        .conversations_list(&list_req(2).with_exclude_archived(true))
+        .await
+        .expect("page 1");
+    let ids: Vec<String> = first.channels.iter().map(|c| c.id.0.clone()).collect();
+    assert_eq!(
+        ids,
+        vec![a.clone()],
+        "b counted towards the page, then filtered"
+    );
+    let cursor = first
+        .response_metadata
+        .and_then(|m| m.next_cursor)
+        .expect("more pages");
+    let second = session
+        .conversations_list(&list_req(2).with_exclude_archived(true).with_cursor(cursor))
+        .await
+        .expect("page 2");
+    let ids: Vec<String> = second.channels.iter().map(|c| c.id.0.clone()).collect();
+    assert_eq!(
+        ids,
+        vec![c.clone()],
+        "deleted and private channels are not listed"
+    );
+    assert!(
+        second
+            .response_metadata
+            .and_then(|m| m.next_cursor)
+            .is_none()
+    );
+    // A private channel is listed only for its members, and only with private_channel.
+    emu.set_bot_member(&secret, true);
+    let with_private = raw_get(
+        &client,
+        &ws.bot_token,
+        "conversations.list",
+        &[("types", Some("public_channel,private_channel"))],
+    )
+    .await
+    .expect("both types");
+    let names: Vec<&str> = with_private["channels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, vec!["a", "b", "c", "secret"]);
+
+    // users.list without a limit stops at 1000 members, with a cursor for the rest.
+    emu.add_users_bulk("T0001", 1500);
+    let unlimited = session
+        .users_list(&SlackApiUsersListRequest::new())
+        .await
+        .expect("no limit");
+    assert_eq!(unlimited.members.len(), 1000);
+    let cursor = unlimited
+        .response_metadata
+        .and_then(|m| m.next_cursor)
+        .expect("cursor");
+    let rest = session
+        .users_list(&SlackApiUsersListRequest::new().with_cursor(cursor))
+        .await
+        .expect("the rest");
+    assert_eq!(rest.members.len(), 501, "1500 people and the bot");
+    let with_locale = raw_get(
+        &client,
+        &ws.bot_token,
+        "users.list",
+        &[("limit", Some("2")), ("include_locale", Some("true"))],
+    )
+    .await
+    .expect("include_locale");
+    assert!(with_locale["members"][1]["locale"].is_string());
+}
+
+#[tokio::test]
+async fn usergroups_list_options_and_disabled_groups() {
+    let (emu, ws, client) = setup().await;
+    let ada = emu.add_user("T0001", "Ada", "ada@example.com");
+    let bob = emu.add_user("T0001", "Bob", "bob@example.com");
+    let live = emu.add_usergroup("T0001", "oncall", &[&ada, &bob]);
+    let gone = emu.add_usergroup("T0001", "alumni", &[&bob]);
+    let event = emu.set_usergroup_disabled(&gone, true);
+    assert_ne!(event["event"]["subteam"]["date_delete"], 0);
+    let t = token(&ws.bot_token);
+    let session = client.open_session(&t);
+
+    let plain = raw_get(&client, &ws.bot_token, "usergroups.list", &[])
+        .await
+        .expect("usergroups.list");
+    let groups = plain["usergroups"].as_array().unwrap();
+    assert_eq!(
+        groups.len(),
+        1,
+        "disabled groups only with include_disabled"
+    );
+    assert_eq!(groups[0]["id"], live.as_str());
+    assert_eq!(groups[0]["date_delete"], 0);
+    assert!(groups[0].get("users").is_none(), "only with include_users");
+    assert!(
+        groups[0].get("user_count").is_none(),
+        "only with include_count"
+    );
+
+    let all = session
+        .usergroups_list(
+            &SlackApiUserGroupsListRequest::new()
+                .with_include_disabled(true)
+                .with_include_count(true)
+                .with_include_users(true),
+        )
+        .await
+        .expect("typed usergroups.list");
+    assert_eq!(all.usergroups.len(), 2);
+    let disabled = all
+        .usergroups
+        .iter()
+        .find(|g| g.id.0 == gone)
+        .expect("disabled group listed");
+    assert!(
+        disabled
+            .date_delete
+            .as_ref()
+            .is_some_and(|d| d.0.as_second() > 0)
+    );
+    assert!(disabled.deleted_by.is_some());
+    assert_eq!(disabled.user_count, 1);
+    assert_eq!(
+        disabled.users.as_ref().map(Vec::len),
+        Some(1),
+        "include_users"
+    );
+
+    let members = SlackApiUserGroupsUsersListRequest::new(gone.clone().into());
+    assert_eq!(
+        api_code(session.usergroups_users_list(&members).await),
+        "no_such_subteam"
+    );
+    let members = session
+        .usergroups_users_list(&members.with_include_disabled(true))
+        .await
+        .expect("with include_disabled");
+    assert_eq!(members.users.len(), 1);
+
+    emu.set_usergroup_disabled(&gone, false);
+    let plain = raw_get(&client, &ws.bot_token, "usergroups.list", &[])
+        .await
+        .expect("usergroups.list");
+    assert_eq!(plain["usergroups"].as_array().map(Vec::len), Some(2));
+}
+
+// ----- Directory events -----
+
+/// The Events API envelope of one of Herald's fixtures (a real Slack payload).
+fn fixture_envelope_keys() -> std::collections::BTreeSet<String> {
+    let fixture: Value =
+        serde_json::from_str(include_str!("fixtures/slack/tokens_revoked.json")).expect("json");
+    let mut keys = top_level_keys(&fixture["data"]);
+    keys.remove("enterprise_id");
+    keys
+}
+
+/// Parses an emulator event the way an app would and returns the inner event.
+fn push_event(emu: &SlackEmulator, ws: &Workspace, envelope: &Value) -> SlackEventCallbackBody {
+    let keys = top_level_keys(envelope);
+    assert!(
+        fixture_envelope_keys().is_subset(&keys),
+        "envelope keys {keys:?}"
+    );
+    assert_eq!(envelope["type"], "event_callback");
+    assert_eq!(envelope["token"], json!(emu.verification_token()));
+    assert_eq!(envelope["api_app_id"], json!(emu.app_id()));
+    assert_eq!(envelope["team_id"], json!(ws.team_id));
+    assert_eq!(envelope["is_ext_shared_channel"], false);
+    assert!(envelope["event_id"].as_str().unwrap().starts_with("Ev"));
+    assert!(envelope["event"]["event_ts"].is_string());
+    assert_eq!(
+        envelope["authorizations"],
+        json!([{
+            "enterprise_id": null,
+            "team_id": ws.team_id,
+            "user_id": ws.bot_user_id,
+            "is_bot": true,
+            "is_enterprise_install": false,
+        }])
+    );
+    match serde_json::from_value::<SlackPushEvent>(envelope.clone()).expect("parses") {
+        SlackPushEvent::EventCallback(cb) => {
+            assert_eq!(cb.team_id.0, ws.team_id);
+            assert_eq!(
+                cb.event_id.0,
+                envelope["event_id"].as_str().unwrap().to_string()
+            );
+            let auth = &cb.authorizations.expect("authorizations")[0];
+            assert_eq!(auth.user_id.0, ws.bot_user_id);
+            cb.event
+        }
+        other => panic!("expected event_callback, got {other:?}"),
+    }
+}
+
+fn unknown_type(event: &SlackEventCallbackBody) -> String {
+    match event {
+        SlackEventCallbackBody::Unknown(v) => v["type"].as_str().unwrap_or_default().to_string(),
+        other => panic!("expected an event slack-morphism does not model, got {other:?}"),
+    }
+}
+
+async fn info(
+    client: &SlackHyperClient,
+    tok: &str,
+    channel: &str,
+) -> Result<Value, SlackClientError> {
+    raw_get(
+        client,
+        tok,
+        "conversations.info",
+        &[("channel", Some(channel))],
+    )
+    .await
+}
+
+#[tokio::test]
+async fn public_channel_events_parse_and_change_state() {
+    let (emu, ws, client) = setup().await;
+    let ada = emu.add_user("T0001", "Ada", "ada@example.com");
+    let t = token(&ws.bot_token);
+    let session = client.open_session(&t);
+
+    let (id, created) = emu.create_channel(
+        "T0001",
+        ChannelSpec {
+            name: "launch".into(),
+            ..Default::default()
+        },
+    );
+    match push_event(&emu, &ws, &created) {
+        SlackEventCallbackBody::ChannelCreated(ev) => {
+            assert_eq!(ev.channel.id.0, id);
+            assert_eq!(ev.channel.name.as_deref(), Some("launch"));
+            assert_eq!(ev.channel.creator.map(|c| c.0), Some(ada.clone()));
+            assert_eq!(ev.channel.flags.is_private, Some(false));
+        }
+        other => panic!("expected channel_created, got {other:?}"),
+    }
+    assert_eq!(created["event"]["channel"]["is_frozen"], false);
+    assert_eq!(
+        info(&client, &ws.bot_token, &id).await.unwrap()["channel"]["name"],
+        "launch"
+    );
+
+    let renamed = emu.rename_channel(&id, "launch-2025");
+    match push_event(&emu, &ws, &renamed) {
+        SlackEventCallbackBody::ChannelRename(ev) => {
+            assert_eq!(ev.channel.id.0, id);
+            assert_eq!(ev.channel.name.as_deref(), Some("launch-2025"));
+        }
+        other => panic!("expected channel_rename, got {other:?}"),
+    }
+    let now = info(&client, &ws.bot_token, &id).await.unwrap();
+    assert_eq!(now["channel"]["name"], "launch-2025");
+    assert_eq!(now["channel"]["previous_names"], json!(["launch"]));
+
+    let joined = emu.add_bot_to_channel(&id);
+    match push_event(&emu, &ws, &joined) {
+        SlackEventCallbackBody::MemberJoinedChannel(ev) => {
+            assert_eq!(ev.user.0, ws.bot_user_id);
+            assert_eq!(ev.channel.0, id);
+            assert_eq!(ev.channel_type.0, "C");
+            assert_eq!(ev.team.0, "T0001");
+            assert_eq!(ev.inviter.map(|u| u.0), Some(ada.clone()));
+        }
+        other => panic!("expected member_joined_channel, got {other:?}"),
+    }
+    session
+        .chat_post_message(&post_req(&id, "hello"))
+        .await
+        .expect("a member can post");
+
+    let archived = emu.archive_channel_event(&id);
+    match push_event(&emu, &ws, &archived) {
+        SlackEventCallbackBody::ChannelArchive(ev) => {
+            assert_eq!(ev.channel.0, id);
+            assert_eq!(ev.user.0, ada);
+        }
+        other => panic!("expected channel_archive, got {other:?}"),
+    }
+    assert_eq!(
+        info(&client, &ws.bot_token, &id).await.unwrap()["channel"]["is_archived"],
+        true
+    );
+    assert_eq!(
+        api_code(session.chat_post_message(&post_req(&id, "x")).await),
+        "is_archived"
+    );
+    let unarchived = emu.unarchive_channel_event(&id);
+    assert!(matches!(
+        push_event(&emu, &ws, &unarchived),
+        SlackEventCallbackBody::ChannelUnarchive(ev) if ev.channel.0 == id
+    ));
+    assert_eq!(
+        info(&client, &ws.bot_token, &id).await.unwrap()["channel"]["is_archived"],
+        false
+    );
+
+    let left = emu.remove_bot_from_channel(&id);
+    match push_event(&emu, &ws, &left) {
+        SlackEventCallbackBody::MemberLeftChannel(ev) => {
+            assert_eq!(ev.user.0, ws.bot_user_id);
+            assert_eq!(ev.channel_type.0, "C");
+        }
+        other => panic!("expected member_left_channel, got {other:?}"),
+    }
+    assert_eq!(
+        api_code(session.chat_post_message(&post_req(&id, "x")).await),
+        "not_in_channel"
+    );
+
+    let deleted = emu.delete_channel(&id);
+    assert!(matches!(
+        push_event(&emu, &ws, &deleted),
+        SlackEventCallbackBody::ChannelDeleted(ev) if ev.channel.0 == id
+    ));
+    assert_eq!(
+        api_code(info(&client, &ws.bot_token, &id).await),
+        "channel_not_found"
+    );
+    assert_eq!(
+        api_code(session.chat_post_message(&post_req(&id, "x")).await),
+        "channel_not_found"
+    );
+    assert_eq!(
+        api_code(
+            session
+                .chat_post_message(&post_req("launch-2025", "x"))
+                .await
+        ),
+        "channel_not_found",
+        "nor by name"
+    );
+    let listed = session.conversations_list(&list_req(100)).await.unwrap();
+    assert!(listed.channels.is_empty());
+
+    // Every event got its own id.
+    let ids: std::collections::HashSet<&str> = [
+        &created,
+        &renamed,
+        &joined,
+        &archived,
+        &unarchived,
+        &left,
+        &deleted,
+    ]
+    .iter()
+    .map(|e| e["event_id"].as_str().unwrap())
+    .collect();
+    assert_eq!(ids.len(), 7);
+}
+
+#[tokio::test]
+async fn private_channel_events_use_group_types() {
+    let (emu, ws, client) = setup().await;
+    let ada = emu.add_user("T0001", "Ada", "ada@example.com");
+    let id = emu.add_channel(
+        "T0001",
+        ChannelSpec {
+            name: "hr-private".into(),
+            private: true,
+            bot_member: true,
+            ..Default::default()
+        },
+    );
+    let renamed = emu.rename_channel(&id, "hr-confidential");
+    assert_eq!(
+        unknown_type(&push_event(&emu, &ws, &renamed)),
+        "group_rename"
+    );
+    assert_eq!(renamed["event"]["channel"]["name"], "hr-confidential");
+    assert_eq!(
+        info(&client, &ws.bot_token, &id).await.unwrap()["channel"]["name"],
+        "hr-confidential"
+    );
+
+    let archived = emu.archive_channel_event(&id);
+    assert_eq!(
+        unknown_type(&push_event(&emu, &ws, &archived)),
+        "group_archive"
+    );
+    assert_eq!(archived["event"]["channel"], id.as_str());
+    assert_eq!(archived["event"]["user"], ada.as_str());
+    let unarchived = emu.unarchive_channel_event(&id);
+    assert_eq!(
+        unknown_type(&push_event(&emu, &ws, &unarchived)),
+        "group_unarchive"
+    );
+    assert_eq!(unarchived["event"]["actor_id"], ada.as_str());
+
+    let left = emu.remove_bot_from_channel(&id);
+    match push_event(&emu, &ws, &left) {
+        SlackEventCallbackBody::MemberLeftChannel(ev) => assert_eq!(ev.channel_type.0, "G"),
+        other => panic!("expected member_left_channel, got {other:?}"),
+    }
+    assert_eq!(
+        api_code(info(&client, &ws.bot_token, &id).await),
+        "channel_not_found",
+        "a private channel the bot left looks missing"
+    );
+    let joined = emu.add_bot_to_channel(&id);
+    match push_event(&emu, &ws, &joined) {
+        SlackEventCallbackBody::MemberJoinedChannel(ev) => assert_eq!(ev.channel_type.0, "G"),
+        other => panic!("expected member_joined_channel, got {other:?}"),
+    }
+    assert_eq!(
+        info(&client, &ws.bot_token, &id).await.unwrap()["channel"]["is_member"],
+        true
+    );
+
+    let deleted = emu.delete_channel(&id);
+    assert_eq!(
+        unknown_type(&push_event(&emu, &ws, &deleted)),
+        "group_deleted"
+    );
+    assert_eq!(deleted["event"]["actor_id"], ada.as_str());
+    assert!(deleted["event"]["date_deleted"].is_i64());
+    assert_eq!(
+        api_code(info(&client, &ws.bot_token, &id).await),
+        "channel_not_found"
+    );
+}
+
+#[tokio::test]
+async fn user_events_carry_the_users_info_object() {
+    let (emu, ws, client) = setup().await;
+    let t = token(&ws.bot_token);
+    let session = client.open_session(&t);
+
+    let (id, joined) = emu.add_user_event("T0001", "佐藤 太郎", "taro@example.co.jp");
+    match push_event(&emu, &ws, &joined) {
+        SlackEventCallbackBody::TeamJoin(ev) => {
+            assert_eq!(ev.user.id.0, id);
+            assert_eq!(ev.user.real_name.as_deref(), Some("佐藤 太郎"));
+            assert_eq!(ev.user.deleted, Some(false));
+        }
+        other => panic!("expected team_join, got {other:?}"),
+    }
+    assert!(joined["event"]["cache_ts"].is_i64());
+    // The same object users.info returns, plus locale.
+    let via_api = raw_get(
+        &client,
+        &ws.bot_token,
+        "users.info",
+        &[("user", Some(&id)), ("include_locale", Some("true"))],
+    )
+    .await
+    .expect("users.info");
+    let mut from_event = joined["event"]["user"].clone();
+    let mut from_api = via_api["user"].clone();
+    from_event.as_object_mut().unwrap().remove("updated");
+    from_api.as_object_mut().unwrap().remove("updated");
+    assert_eq!(from_event, from_api);
+
+    let changed = emu.update_user(&id, Some("佐藤 太郎 (Taro Sato)"), Some("ｻﾄｳ"), None);
+    match push_event(&emu, &ws, &changed) {
+        SlackEventCallbackBody::UserChange(ev) => {
+            assert_eq!(ev.user.id.0, id);
+            assert_eq!(ev.user.real_name.as_deref(), Some("佐藤 太郎 (Taro Sato)"));
+            let profile = ev.user.profile.expect("profile");
+            assert_eq!(profile.display_name.as_deref(), Some("ｻﾄｳ"));
+        }
+        other => panic!("expected user_change, got {other:?}"),
+    }
+    let now = session
+        .users_info(&SlackApiUsersInfoRequest::new(id.clone().into()))
+        .await
+        .expect("users.info");
+    assert_eq!(now.user.real_name.as_deref(), Some("佐藤 太郎 (Taro Sato)"));
+    assert_eq!(
+        now.user.profile.and_then(|p| p.display_name).as_deref(),
+        Some("ｻﾄｳ")
+    );
+
+    let deactivated = emu.update_user(&id, None, None, Some(true));
+    match push_event(&emu, &ws, &deactivated) {
+        SlackEventCallbackBody::UserChange(ev) => assert_eq!(ev.user.deleted, Some(true)),
+        other => panic!("expected user_change, got {other:?}"),
+    }
+    let now = session
+        .users_info(&SlackApiUsersInfoRequest::new(id.clone().into()))
+        .await
+        .expect("users.info");
+    assert_eq!(now.user.deleted, Some(true));
+    assert_eq!(now.user.real_name.as_deref(), Some("佐藤 太郎 (Taro Sato)"));
+}
+
+#[tokio::test]
+async fn usergroup_events_carry_the_subteam() {
+    let (emu, ws, client) = setup().await;
+    let ada = emu.add_user("T0001", "Ada", "ada@example.com");
+    let bob = emu.add_user("T0001", "Bob", "bob@example.com");
+
+    let (id, created) = emu.add_usergroup_event("T0001", "sre", "SRE", &[&ada]);
+    assert_eq!(
+        unknown_type(&push_event(&emu, &ws, &created)),
+        "subteam_created"
+    );
+    let subteam = &created["event"]["subteam"];
+    assert_eq!(subteam["id"], id.as_str());
+    assert_eq!(subteam["handle"], "sre");
+    assert_eq!(subteam["name"], "SRE");
+    assert_eq!(subteam["users"], json!([ada]));
+    assert_eq!(subteam["user_count"], 1);
+    assert_eq!(subteam["created_by"], ada.as_str());
+    // The object usergroups.list returns (include_users, include_count), which slack-morphism
+    // models.
+    let listed = raw_get(
+        &client,
+        &ws.bot_token,
+        "usergroups.list",
+        &[
+            ("include_users", Some("true")),
+            ("include_count", Some("true")),
+        ],
+    )
+    .await
+    .expect("usergroups.list");
+    assert_eq!(&listed["usergroups"][0], subteam);
+    let typed: SlackUserGroup = serde_json::from_value(subteam.clone()).expect("a SlackUserGroup");
+    assert_eq!(typed.id.0, id);
+
+    let updated = emu.update_usergroup(
+        &id,
+        Some("Site Reliability"),
+        Some("sre-team"),
+        Some(&[&ada, &bob]),
+    );
+    assert_eq!(
+        unknown_type(&push_event(&emu, &ws, &updated)),
+        "subteam_updated"
+    );
+    let subteam = &updated["event"]["subteam"];
+    assert_eq!(subteam["name"], "Site Reliability");
+    assert_eq!(subteam["handle"], "sre-team");
+    assert_eq!(subteam["user_count"], 2);
+    let t = token(&ws.bot_token);
+    let members = client
+        .open_session(&t)
+        .usergroups_users_list(&SlackApiUserGroupsUsersListRequest::new(id.clone().into()))
+        .await
+        .expect("usergroups.users.list");
+    assert_eq!(members.users.len(), 2);
+
+    // Slack truncates `users` at 500 in the event; user_count stays exact.
+    let many = emu.add_users_bulk("T0001", 600);
+    let many: Vec<&str> = many.iter().map(String::as_str).collect();
+    let big = emu.update_usergroup(&id, None, None, Some(&many));
+    assert_eq!(
+        big["event"]["subteam"]["users"].as_array().map(Vec::len),
+        Some(500)
+    );
+    assert_eq!(big["event"]["subteam"]["user_count"], 600);
+
+    let disabled = emu.set_usergroup_disabled(&id, true);
+    assert_eq!(
+        unknown_type(&push_event(&emu, &ws, &disabled)),
+        "subteam_updated"
+    );
+    assert!(
+        disabled["event"]["subteam"]["date_delete"]
+            .as_i64()
+            .unwrap()
+            > 0
+    );
+}
+
+// ----- block_suggestion and external selects -----
+
+/// `block_suggestion` payload from slackapi/bolt-python
+/// (tests/scenario_tests/test_block_suggestion.py @ a2f21ae4b1d1d63a6a5dc533aa53a8c4badd103d).
+fn real_block_suggestion() -> Value {
+    json!({
+        "type": "block_suggestion",
+        "user": {"id": "W111", "username": "primary-owner", "name": "primary-owner", "team_id": "T111"},
+        "container": {"type": "view", "view_id": "V111"},
+        "api_app_id": "A111",
+        "token": "verification_token",
+        "action_id": "es_a",
+        "block_id": "es_b",
+        "value": "search word",
+        "team": {"id": "T111", "domain": "workspace-domain", "enterprise_id": "E111", "enterprise_name": "Sandbox Org"},
+        "view": {
+            "id": "V111",
+            "team_id": "T111",
+            "type": "modal",
+            "blocks": [{
+                "type": "input",
+                "block_id": "es_b",
+                "label": {"type": "plain_text", "text": "Search"},
+                "optional": false,
+                "element": {
+                    "type": "external_select",
+                    "action_id": "es_a",
+                    "placeholder": {"type": "plain_text", "text": "Select an item"},
+                },
+            }],
+            "private_metadata": "",
+            "callback_id": "view-id",
+            "state": {"values": {}},
+            "hash": "111.xxx",
+            "title": {"type": "plain_text", "text": "My App"},
+            "clear_on_close": false,
+            "notify_on_close": false,
+            "close": {"type": "plain_text", "text": "Cancel"},
+            "submit": {"type": "plain_text", "text": "Submit"},
+            "previous_view_id": null,
+            "root_view_id": "V111",
+            "app_id": "A111",
+            "external_id": "",
+            "app_installed_team_id": "T111",
+            "bot_id": "B111",
+        },
+    })
+}
+
+fn picker_modal() -> Value {
+    json!({
+        "type": "modal",
+        "callback_id": "route_picker",
+        "title": {"type": "plain_text", "text": "Route"},
+        "submit": {"type": "plain_text", "text": "Save"},
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": "channel",
+                "label": {"type": "plain_text", "text": "Channel"},
+                "element": {
+                    "type": "external_select",
+                    "action_id": "pick_channel",
+                    "placeholder": {"type": "plain_text", "text": "#sales-tokyo"},
+                    "min_query_length": 2,
+                },
+            },
+            {
+                "type": "input",
+                "block_id": "people",
+                "label": {"type": "plain_text", "text": "People"},
+                "element": {
+                    "type": "multi_external_select",
+                    "action_id": "pick_people",
+                    "min_query_length": 0,
+                    "max_selected_items": 5,
+                },
+            },
+        ],
+    })
+}
+
+#[tokio::test]
+async fn block_suggestion_payloads_for_external_selects() {
+    let (emu, ws, client) = setup().await;
+    let ada = emu.add_user("T0001", "Ada", "ada@example.com");
+    let t = token(&ws.bot_token);
+    let session = client.open_session(&t);
+    let view = session
+        .views_open(&open_req(&emu.issue_trigger("T0001", &ada), picker_modal()))
+        .await
+        .expect("external selects with min_query_length are accepted")
+        .view;
+    let view_id = view.state_params.id.0.clone();
+    assert_eq!(
+        emu.view(&view_id).unwrap()["blocks"][0]["element"]["min_query_length"],
+        2
+    );
+
+    let payload = emu.block_suggestion(&view_id, &ada, "T0001", "pick_channel", "channel", "営業");
+    let ours = top_level_keys(&payload);
+    let theirs = top_level_keys(&real_block_suggestion());
+    assert!(
+        theirs.is_subset(&ours),
+        "missing {:?}",
+        theirs.difference(&ours).collect::<Vec<_>>()
+    );
+    let extra: Vec<&String> = ours.difference(&theirs).collect();
+    assert_eq!(extra, vec!["enterprise", "is_enterprise_install"]);
+    assert!(
+        payload.get("trigger_id").is_none(),
+        "block_suggestion has no trigger"
+    );
+    assert_eq!(
+        top_level_keys(&payload["view"]),
+        top_level_keys(&real_block_suggestion()["view"])
+    );
+    assert_eq!(
+        payload["container"],
+        json!({"type": "view", "view_id": view_id})
+    );
+    assert_eq!(payload["token"], json!(emu.verification_token()));
+    assert_eq!(
+        payload["team"],
+        json!({"id": "T0001", "domain": "acme-corp"})
+    );
+
+    let parsed: SlackInteractionEvent =
+        serde_json::from_value(real_block_suggestion()).expect("the real payload parses");
+    assert!(matches!(parsed, SlackInteractionEvent::BlockSuggestion(_)));
+    match serde_json::from_value::<SlackInteractionEvent>(payload).expect("parses") {
+        SlackInteractionEvent::BlockSuggestion(ev) => {
+            assert_eq!(ev.action_id.0, "pick_channel");
+            assert_eq!(ev.block_id.0, "channel");
+            assert_eq!(ev.value, "営業");
+            assert_eq!(ev.user.id.0, ada);
+            assert_eq!(ev.team.id.0, "T0001");
+            match ev.container {
+                SlackInteractionActionContainer::View(c) => assert_eq!(c.view_id.0, view_id),
+                other => panic!("expected a view container, got {other:?}"),
+            }
+            assert!(matches!(ev.view, Some(SlackView::Modal(_))));
+        }
+        other => panic!("expected block_suggestion, got {other:?}"),
+    }
+    // min_query_length 0: Slack asks as soon as the menu opens.
+    let empty = emu.block_suggestion(&view_id, &ada, "T0001", "pick_people", "people", "");
+    assert_eq!(empty["value"], "");
+
+    // Options come from the app: an external select with an options array is refused.
+    let mut bad = picker_modal();
+    bad["blocks"][0]["element"]["options"] =
+        json!([{"text": {"type": "plain_text", "text": "x"}, "value": "x"}]);
+    let resp = raw_post(
+        &client,
+        &ws.bot_token,
+        "views.open",
+        &json!({"trigger_id": emu.issue_trigger("T0001", &ada), "view": bad}),
+    )
+    .await;
+    let (code, messages) = response_messages(resp);
+    assert_eq!(code, "invalid_arguments");
+    assert!(
+        messages[0]
+            .as_str()
+            .unwrap()
+            .contains("/view/blocks/0/element/options"),
+        "{messages}"
+    );
+    let mut bad = picker_modal();
+    bad["blocks"][1]["element"]["min_query_length"] = json!("two");
+    let resp = raw_post(
+        &client,
+        &ws.bot_token,
+        "views.open",
+        &json!({"trigger_id": emu.issue_trigger("T0001", &ada), "view": bad}),
+    )
+    .await;
+    assert_eq!(response_messages(resp).0, "invalid_arguments");
+
+    // The same rule for message blocks.
+    let ch = emu.add_channel(
+        "T0001",
+        ChannelSpec {
+            name: "c".into(),
+            bot_member: true,
+            ..Default::default()
+        },
+    );
+    let resp = raw_post(
+        &client,
+        &ws.bot_token,
+        "chat.postMessage",
+        &json!({"channel": ch, "blocks": [{
+            "type": "section",
+            "text": {"type": "mrkdwn", "text": "Pick"},
+            "accessory": {
+                "type": "external_select",
+                "action_id": "pick",
+                "option_groups": [],
+            },
+        }]}),
+    )
+    .await;
+    assert_eq!(api_code(resp), "invalid_blocks");
+
+    // views.update and views.publish take them too.
+    let mut updated = picker_modal();
+    updated["blocks"][0]["element"]["min_query_length"] = json!(1);
+    updated["blocks"][0]["element"]["initial_option"] =
+        json!({"text": {"type": "plain_text", "text": "#general"}, "value": "C1"});
+    session
+        .views_update(
+            &SlackApiViewsUpdateRequest::new(slack_view(updated))
+                .with_view_id(view_id.clone().into()),
+        )
+        .await
+        .expect("views.update with external selects");
+    session
+        .views_publish(&SlackApiViewsPublishRequest::new(
+            ada.clone().into(),
+            slack_view(json!({"type": "home", "blocks": [{
+                "type": "section",
+                "block_id": "filter",
+                "text": {"type": "mrkdwn", "text": "Filter"},
+                "accessory": {
+                    "type": "external_select",
+                    "action_id": "filter_channel",
+                    "min_query_length": 3,
+                    "placeholder": {"type": "plain_text", "text": "Channel"},
+                },
+            }]})),
+        ))
+        .await
+        .expect("views.publish with an external select");
+    let home_id = emu.home_view("T0001", &ada).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let home = emu.block_suggestion(&home_id, &ada, "T0001", "filter_channel", "filter", "sal");
+    assert!(matches!(
+        serde_json::from_value::<SlackInteractionEvent>(home).expect("parses"),
+        SlackInteractionEvent::BlockSuggestion(ev) if matches!(ev.view, Some(SlackView::Home(_)))
+    ));
+}
+
+// ----- Scale -----
+
+#[tokio::test]
+async fn bulk_directory_pages_through_100k_users() {
+    let (emu, ws, client) = setup().await;
+    let started = Instant::now();
+    let users = emu.add_users_bulk("T0001", 100_000);
+    let channels = emu.add_channels_bulk("T0001", 20_000);
+    let seeded = started.elapsed();
+    eprintln!("seeded 100k users and 20k channels in {seeded:?}");
+    assert!(seeded < Duration::from_secs(5), "seeding took {seeded:?}");
+    assert_eq!(users.len(), 100_000);
+    assert_eq!(channels.len(), 20_000);
+    let t = token(&ws.bot_token);
+    let session = client.open_session(&t);
+
+    // Every user exactly once, through slack-morphism's typed paging.
+    let started = Instant::now();
+    let mut seen = std::collections::HashSet::new();
+    let mut pages = 0;
+    let mut cursor: Option<SlackCursorId> = None;
+    let (mut fullwidth_space, mut halfwidth_kana, mut empty_display, mut deleted) =
+        (false, false, false, 0);
+    loop {
+        let mut req = SlackApiUsersListRequest::new().with_limit(200);
+        if let Some(c) = cursor.take() {
+            req = req.with_cursor(c);
+        }
+        let page = session.users_list(&req).await.expect("users.list page");
+        pages += 1;
+        for u in &page.members {
+            assert!(seen.insert(u.id.0.clone()), "{} listed twice", u.id.0);
+            let real = u.real_name.clone().unwrap_or_default();
+            fullwidth_space |= real.contains('\u{3000}');
+            let display = u
+                .profile
+                .as_ref()
+                .and_then(|p| p.display_name.clone())
+                .unwrap_or_default();
+            halfwidth_kana |= display
+                .chars()
+                .any(|c| ('\u{FF66}'..='\u{FF9F}').contains(&c));
+            empty_display |= display.is_empty() && u.flags.is_bot != Some(true);
+            deleted += usize::from(u.deleted == Some(true));
+        }
+        match page.response_metadata.and_then(|m| m.next_cursor) {
+            Some(c) => cursor = Some(c),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 100_001, "the people and the bot");
+    assert_eq!(pages, 501);
+    assert!(fullwidth_space && halfwidth_kana && empty_display);
+    assert_eq!(deleted, 2_000, "every 50th is deactivated");
+    eprintln!("paged 100k users in {:?}", started.elapsed());
+
+    // Channels with the largest page Slack allows.
+    let mut names = std::collections::HashSet::new();
+    let mut bot_member = 0;
+    let mut cursor: Option<SlackCursorId> = None;
+    loop {
+        let mut req = list_req(999);
+        if let Some(c) = cursor.take() {
+            req = req.with_cursor(c);
+        }
+        let page = session.conversations_list(&req).await.expect("page");
+        for c in &page.channels {
+            assert!(names.insert(c.name.clone().unwrap()), "duplicate name");
+            bot_member += usize::from(c.flags.is_member == Some(true));
+        }
+        match page.response_metadata.and_then(|m| m.next_cursor) {
+            Some(c) => cursor = Some(c),
+            None => break,
+        }
+    }
+    assert_eq!(names.len(), 20_000);
+    assert_eq!(bot_member, 2_000);
+    assert!(names.iter().any(|n| n.starts_with("営業部-")));
+    assert!(names.iter().any(|n| n.starts_with("sales-")));
+
+    // Lookups by id stay cheap at this size.
+    let started = Instant::now();
+    for id in users.iter().rev().take(50) {
+        session
+            .users_info(&SlackApiUsersInfoRequest::new(id.clone().into()))
+            .await
+            .expect("users.info");
+    }
+    for id in channels.iter().rev().take(50) {
+        session
+            .conversations_info(&SlackApiConversationsInfoRequest::new(id.clone().into()))
+            .await
+            .expect("conversations.info");
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "100 lookups took {:?}",
+        started.elapsed()
+    );
 }

@@ -7,8 +7,13 @@
 //! single-use trigger ids); validates arguments the way Slack does and answers with Slack's
 //! documented shapes and error codes; builds the interaction payloads Slack would send for a
 //! user acting on a view; runs the OAuth v2 install flow (`/oauth/v2/authorize` with an
-//! auto-approving installer, `oauth.v2.access`); injects faults; runs Socket Mode (hello,
-//! envelopes, acks, disconnect); and records every call.
+//! auto-approving installer, `oauth.v2.access`); injects faults; optionally enforces Slack's
+//! per-method rate tiers (`enforce_rate_tiers`); runs Socket Mode (hello, envelopes, acks,
+//! disconnect); and records every call. Directory changes (channels created, renamed, archived,
+//! deleted, the bot added or removed, users changed or joining, user groups created or updated)
+//! change the state and return the Events API `event_callback` payload Slack would POST; bulk
+//! seeding (`add_users_bulk`, `add_channels_bulk`) makes 100k-user workspaces, which lookups and
+//! list pages handle through id indexes.
 //!
 //! Include it with `#[path = "../support/slack_emulator.rs"] mod slack_emulator;`.
 #![allow(dead_code)]
@@ -77,6 +82,34 @@ pub struct Call {
     pub status: u16,
 }
 
+/// A `Call` as logged: the response kept as the bytes sent.
+struct CallRecord {
+    method: String,
+    token: Option<String>,
+    args: Value,
+    at: Instant,
+    /// `None` for an injected 5xx (HTML body).
+    body: Option<Bytes>,
+    status: u16,
+}
+
+impl CallRecord {
+    fn to_call(&self) -> Call {
+        Call {
+            method: self.method.clone(),
+            token: self.token.clone(),
+            args: self.args.clone(),
+            at: self.at,
+            response: self
+                .body
+                .as_ref()
+                .and_then(|b| serde_json::from_slice(b).ok())
+                .unwrap_or(Value::Null),
+            status: self.status,
+        }
+    }
+}
+
 /// One `GET /oauth/v2/authorize` the emulator answered.
 #[derive(Clone, Debug)]
 pub struct OAuthAuthorization {
@@ -122,6 +155,10 @@ pub fn sign_slack_request(signing_secret: &str, timestamp: i64, body: &str) -> S
 const HTML_5XX: &str = "<!DOCTYPE html><html><head><title>Slack</title></head><body><h1>Server Error</h1><p>Something went wrong on Slack's end.</p></body></html>";
 const MAX_TEXT_CHARS: usize = 40_000;
 const MAX_BLOCKS: usize = 50;
+/// `users.list` / `conversations.list`: Slack's docs ask for a `limit` "under 1000".
+const MAX_LIST_LIMIT: u64 = 999;
+/// `users.list` without a `limit` stops after this many members (with a cursor for the rest).
+const USERS_LIST_DEFAULT_CAP: usize = 1000;
 /// Slack allows at most 10 simultaneous Socket Mode connections per app.
 const MAX_SOCKET_CONNECTIONS: usize = 10;
 
@@ -159,6 +196,8 @@ struct User {
     team_id: String,
     name: String,
     real_name: String,
+    /// `profile.display_name` (Slack allows it empty; clients then show `real_name`).
+    display_name: String,
     email: Option<String>,
     is_bot: bool,
     bot_id: Option<String>,
@@ -175,8 +214,14 @@ struct UserGroup {
     team_id: String,
     handle: String,
     name: String,
+    description: String,
     users: Vec<String>,
     created: i64,
+    updated: i64,
+    /// Non-zero once the group is disabled (`usergroups.disable`).
+    date_delete: i64,
+    created_by: String,
+    updated_by: String,
 }
 
 struct Channel {
@@ -193,6 +238,9 @@ struct Channel {
     created: i64,
     creator: String,
     messages: Vec<Msg>,
+    previous_names: Vec<String>,
+    /// Deleted channels stay in the store (indices stay valid) but are invisible to the API.
+    deleted: bool,
 }
 
 #[derive(Clone)]
@@ -249,6 +297,45 @@ struct Content {
     metadata: Option<Value>,
 }
 
+/// Slack's published per-method rate tiers, per (workspace, method): a sliding one-minute
+/// window allowing that many calls (Slack tolerates bursts up to the per-minute count).
+struct RateTiers {
+    /// A "minute" lasts `60 / time_scale` real seconds.
+    window: Duration,
+    /// Accepted calls in the current window, oldest first.
+    hits: HashMap<(String, String), VecDeque<Instant>>,
+}
+
+/// The tier Slack publishes for a method (`None`: not tier-limited here, e.g. `chat.postMessage`,
+/// which Slack limits per channel instead).
+fn rate_tier(method: &str) -> Option<u8> {
+    match method {
+        "conversations.history" | "conversations.replies" => Some(1),
+        "conversations.list" | "users.list" | "usergroups.list" => Some(2),
+        "conversations.info"
+        | "conversations.join"
+        | "conversations.open"
+        | "usergroups.users.list"
+        | "users.lookupByEmail"
+        | "chat.update"
+        | "chat.delete"
+        | "auth.revoke" => Some(3),
+        "users.info" | "conversations.members" | "oauth.v2.access" => Some(4),
+        m if m.starts_with("views.") => Some(4),
+        _ => None,
+    }
+}
+
+/// Calls per minute Slack allows in a tier.
+fn tier_per_minute(tier: u8) -> usize {
+    match tier {
+        1 => 1,
+        2 => 20,
+        3 => 50,
+        _ => 100,
+    }
+}
+
 struct State {
     seq: u64,
     last_ts_micros: u64,
@@ -258,11 +345,21 @@ struct State {
     tokens: HashMap<String, TokenInfo>,
     channels: Vec<Channel>,
     users: Vec<User>,
+    /// Id → index in `channels` / `users`, and each team's indices in creation order, so that
+    /// lookups and list pages stay cheap with 100k users and 20k channels.
+    channel_index: HashMap<String, usize>,
+    user_index: HashMap<String, usize>,
+    team_channels: HashMap<String, Vec<usize>>,
+    team_users: HashMap<String, Vec<usize>>,
+    /// The bot's DM with a user: `(team, user)` → channel index.
+    ims: HashMap<(String, String), usize>,
     usergroups: Vec<UserGroup>,
+    /// Per-(workspace, method) rate tiers, when `enforce_rate_tiers` turned them on.
+    rate: Option<RateTiers>,
     faults: HashMap<String, VecDeque<Fault>>,
     /// Requests received per method, counted on arrival (before faults and delays).
     received: HashMap<String, usize>,
-    calls: Vec<Call>,
+    calls: Vec<CallRecord>,
     tickets: HashSet<String>,
     sockets: Vec<SocketConn>,
     socket_seq: u64,
@@ -358,7 +455,13 @@ impl SlackEmulator {
                 tokens: HashMap::new(),
                 channels: Vec::new(),
                 users: Vec::new(),
+                channel_index: HashMap::new(),
+                user_index: HashMap::new(),
+                team_channels: HashMap::new(),
+                team_users: HashMap::new(),
+                ims: HashMap::new(),
                 usergroups: Vec::new(),
+                rate: None,
                 faults: HashMap::new(),
                 received: HashMap::new(),
                 calls: Vec::new(),
@@ -477,11 +580,12 @@ impl SlackEmulator {
                 user_id: None,
             },
         );
-        st.users.push(User {
+        st.push_user(User {
             id: bot_user_id.clone(),
             team_id: team_id.to_string(),
             name: "herald".to_string(),
             real_name: "Herald".to_string(),
+            display_name: String::new(),
             email: None,
             is_bot: true,
             bot_id: Some(bot_id.clone()),
@@ -533,16 +637,12 @@ impl SlackEmulator {
             .bot_user_id
             .clone();
         let id = st.new_id('C');
-        let creator = st
-            .users
-            .iter()
-            .find(|u| u.team_id == team_id && !u.is_bot)
-            .map_or_else(|| bot_user.clone(), |u| u.id.clone());
+        let creator = st.first_human(team_id).unwrap_or_else(|| bot_user.clone());
         let mut members = BTreeSet::new();
         if spec.bot_member {
             members.insert(bot_user);
         }
-        st.channels.push(Channel {
+        st.push_channel(Channel {
             id: id.clone(),
             team_id: team_id.to_string(),
             name: spec.name,
@@ -554,6 +654,8 @@ impl SlackEmulator {
             created: now_secs(),
             creator,
             messages: Vec::new(),
+            previous_names: Vec::new(),
+            deleted: false,
         });
         id
     }
@@ -568,11 +670,12 @@ impl SlackEmulator {
             .chars()
             .map(|c| if c.is_whitespace() { '.' } else { c })
             .collect();
-        st.users.push(User {
+        st.push_user(User {
             id: id.clone(),
             team_id: team_id.to_string(),
             name: handle,
             real_name: name.to_string(),
+            display_name: name.to_string(),
             email: (!email.is_empty()).then(|| email.to_string()),
             is_bot: false,
             bot_id: None,
@@ -588,11 +691,7 @@ impl SlackEmulator {
     /// Marks a user deactivated (`deleted: true`).
     pub fn set_user_deleted(&self, user: &str, deleted: bool) {
         let mut st = self.inner.lock();
-        let u = st
-            .users
-            .iter_mut()
-            .find(|u| u.id == user)
-            .unwrap_or_else(|| panic!("unknown user {user}"));
+        let u = st.user_mut(user);
         u.deleted = deleted;
         u.updated = now_secs();
     }
@@ -600,11 +699,7 @@ impl SlackEmulator {
     /// Makes a user a workspace admin and/or owner, as `users.info` reports them.
     pub fn set_user_role(&self, user: &str, admin: bool, owner: bool) {
         let mut st = self.inner.lock();
-        let u = st
-            .users
-            .iter_mut()
-            .find(|u| u.id == user)
-            .unwrap_or_else(|| panic!("unknown user {user}"));
+        let u = st.user_mut(user);
         u.is_admin = admin || owner;
         u.is_owner = owner;
         u.updated = now_secs();
@@ -613,11 +708,7 @@ impl SlackEmulator {
     /// Sets a user's Slack locale (e.g. `ja-JP`).
     pub fn set_user_locale(&self, user: &str, locale: &str) {
         let mut st = self.inner.lock();
-        let u = st
-            .users
-            .iter_mut()
-            .find(|u| u.id == user)
-            .unwrap_or_else(|| panic!("unknown user {user}"));
+        let u = st.user_mut(user);
         u.locale = locale.to_string();
     }
 
@@ -626,13 +717,20 @@ impl SlackEmulator {
         let mut st = self.inner.lock();
         assert!(st.team(team_id).is_some(), "unknown workspace {team_id}");
         let id = st.new_id('S');
+        let bot = st.bot_user(team_id);
+        let now = now_secs();
         st.usergroups.push(UserGroup {
             id: id.clone(),
             team_id: team_id.to_string(),
             handle: handle.to_string(),
             name: handle.to_string(),
+            description: String::new(),
             users: members.iter().map(|m| (*m).to_string()).collect(),
-            created: now_secs(),
+            created: now,
+            updated: now,
+            date_delete: 0,
+            created_by: bot.clone(),
+            updated_by: bot,
         });
         id
     }
@@ -723,10 +821,15 @@ impl SlackEmulator {
     /// `metadata` always included.
     pub fn messages(&self, channel: &str) -> Vec<Value> {
         let st = self.inner.lock();
-        st.channels
-            .iter()
-            .find(|c| c.id == channel)
-            .map(|c| c.messages.iter().map(|m| render_msg(m, true)).collect())
+        st.channel_index
+            .get(channel)
+            .map(|&i| {
+                st.channels[i]
+                    .messages
+                    .iter()
+                    .map(|m| render_msg(m, true))
+                    .collect()
+            })
             .unwrap_or_default()
     }
 
@@ -737,7 +840,12 @@ impl SlackEmulator {
     }
 
     pub fn calls(&self) -> Vec<Call> {
-        self.inner.lock().calls.clone()
+        self.inner
+            .lock()
+            .calls
+            .iter()
+            .map(CallRecord::to_call)
+            .collect()
     }
 
     pub fn calls_to(&self, method: &str) -> Vec<Call> {
@@ -746,8 +854,45 @@ impl SlackEmulator {
             .calls
             .iter()
             .filter(|c| c.method == method)
-            .cloned()
+            .map(CallRecord::to_call)
             .collect()
+    }
+
+    /// Turns on Slack's per-(workspace, method) rate tiers (off by default): Tier 1 1/min,
+    /// Tier 2 20/min, Tier 3 50/min, Tier 4 100/min over a sliding minute, bursts up to that
+    /// count allowed. `time_scale` compresses time: with 60.0 a "minute" lasts one second. A call
+    /// over the limit gets HTTP 429, `Retry-After` (whole real seconds, at least 1) and
+    /// `{"ok":false,"error":"ratelimited"}`, and is recorded with status 429; it does not use up
+    /// quota. Tiers: `conversations.history`/`replies` 1; `conversations.list`, `users.list`,
+    /// `usergroups.list` 2; `conversations.info`/`join`/`open`, `usergroups.users.list`,
+    /// `users.lookupByEmail`, `chat.update`/`delete`, `auth.revoke` 3; `users.info`,
+    /// `conversations.members`, `views.*`, `oauth.v2.access` 4. `chat.postMessage` stays
+    /// unlimited (use `inject` for its 429s). Calling it again restarts every window.
+    pub fn enforce_rate_tiers(&self, time_scale: f64) {
+        assert!(
+            time_scale.is_finite() && time_scale > 0.0,
+            "time_scale must be positive"
+        );
+        self.inner.lock().rate = Some(RateTiers {
+            window: Duration::from_secs_f64(60.0 / time_scale),
+            hits: HashMap::new(),
+        });
+    }
+
+    /// Turns rate tiers off again.
+    pub fn stop_rate_tiers(&self) {
+        self.inner.lock().rate = None;
+    }
+
+    /// Calls of `method` answered with HTTP 429 (by a rate tier or an injected
+    /// `Fault::RateLimited`).
+    pub fn rate_limited(&self, method: &str) -> usize {
+        self.inner
+            .lock()
+            .calls
+            .iter()
+            .filter(|c| c.method == method && c.status == 429)
+            .count()
     }
 
     // ----- Socket Mode -----
@@ -888,14 +1033,59 @@ impl State {
     }
 
     fn channel_mut(&mut self, id: &str) -> &mut Channel {
-        self.channels
-            .iter_mut()
-            .find(|c| c.id == id)
-            .unwrap_or_else(|| panic!("unknown channel {id}"))
+        let idx = *self
+            .channel_index
+            .get(id)
+            .unwrap_or_else(|| panic!("unknown channel {id}"));
+        &mut self.channels[idx]
     }
 
     fn user(&self, id: &str) -> Option<&User> {
-        self.users.iter().find(|u| u.id == id)
+        self.user_index.get(id).map(|&i| &self.users[i])
+    }
+
+    fn user_mut(&mut self, id: &str) -> &mut User {
+        let idx = *self
+            .user_index
+            .get(id)
+            .unwrap_or_else(|| panic!("unknown user {id}"));
+        &mut self.users[idx]
+    }
+
+    fn push_user(&mut self, user: User) -> usize {
+        let idx = self.users.len();
+        self.user_index.insert(user.id.clone(), idx);
+        self.team_users
+            .entry(user.team_id.clone())
+            .or_default()
+            .push(idx);
+        self.users.push(user);
+        idx
+    }
+
+    fn push_channel(&mut self, channel: Channel) -> usize {
+        let idx = self.channels.len();
+        self.channel_index.insert(channel.id.clone(), idx);
+        self.team_channels
+            .entry(channel.team_id.clone())
+            .or_default()
+            .push(idx);
+        if let Some(user) = &channel.im_user {
+            self.ims
+                .insert((channel.team_id.clone(), user.clone()), idx);
+        }
+        self.channels.push(channel);
+        idx
+    }
+
+    /// The workspace's first human user (who "did" things in events), if any.
+    fn first_human(&self, team_id: &str) -> Option<String> {
+        self.team_users
+            .get(team_id)?
+            .iter()
+            .map(|&i| &self.users[i])
+            .find(|u| !u.is_bot && !u.deleted)
+            .map(|u| u.id.clone())
     }
 
     fn auth(&self, token: Option<&str>, kind: TokenKind) -> Result<String, ApiErr> {
@@ -916,18 +1106,19 @@ impl State {
 
     /// Channel index for an id visible in `team_id`.
     fn find_channel(&self, team_id: &str, raw: &str) -> Option<usize> {
-        self.channels
-            .iter()
-            .position(|c| c.id == raw && c.team_id == team_id)
+        self.channel_index
+            .get(raw)
+            .copied()
+            .filter(|&i| self.channels[i].team_id == team_id && !self.channels[i].deleted)
     }
 
     /// Like `find_channel`, also accepting `#name` / `name` (as `chat.postMessage` does).
     fn find_channel_or_name(&self, team_id: &str, raw: &str) -> Option<usize> {
         self.find_channel(team_id, raw).or_else(|| {
             let name = raw.strip_prefix('#').unwrap_or(raw);
-            self.channels
-                .iter()
-                .position(|c| c.team_id == team_id && c.im_user.is_none() && c.name == name)
+            self.channels.iter().position(|c| {
+                c.team_id == team_id && c.im_user.is_none() && !c.deleted && c.name == name
+            })
         })
     }
 
@@ -939,16 +1130,12 @@ impl State {
 
     /// The DM between the bot and `user`, created on first use.
     fn im_with(&mut self, team_id: &str, user: &str) -> usize {
-        if let Some(i) = self
-            .channels
-            .iter()
-            .position(|c| c.team_id == team_id && c.im_user.as_deref() == Some(user))
-        {
+        if let Some(&i) = self.ims.get(&(team_id.to_string(), user.to_string())) {
             return i;
         }
         let id = self.new_id('D');
         let bot = self.bot_user(team_id);
-        self.channels.push(Channel {
+        self.push_channel(Channel {
             id,
             team_id: team_id.to_string(),
             name: String::new(),
@@ -960,8 +1147,9 @@ impl State {
             created: now_secs(),
             creator: user.to_string(),
             messages: Vec::new(),
-        });
-        self.channels.len() - 1
+            previous_names: Vec::new(),
+            deleted: false,
+        })
     }
 
     fn channel_json(&self, ch: &Channel, viewer_team: &str, include_num_members: bool) -> Value {
@@ -1013,7 +1201,7 @@ impl State {
             "is_member": is_member,
             "topic": {"value": "", "creator": "", "last_set": 0},
             "purpose": {"value": "", "creator": "", "last_set": 0},
-            "previous_names": [],
+            "previous_names": ch.previous_names,
         });
         if include_num_members {
             v["num_members"] = json!(ch.members.len());
@@ -1025,8 +1213,8 @@ impl State {
         let mut profile = json!({
             "real_name": u.real_name,
             "real_name_normalized": u.real_name,
-            "display_name": if u.is_bot { String::new() } else { u.real_name.clone() },
-            "display_name_normalized": if u.is_bot { String::new() } else { u.real_name.clone() },
+            "display_name": u.display_name,
+            "display_name_normalized": u.display_name,
             "status_text": "",
             "status_emoji": "",
             "avatar_hash": "g0123456789a",
@@ -1067,37 +1255,68 @@ impl State {
         })
     }
 
-    fn usergroup_json(&self, g: &UserGroup, include_users: bool) -> Value {
-        let creator = self.bot_user(&g.team_id);
+    /// A user group as `usergroups.list` returns it: `users` with `include_users`, `user_count`
+    /// with `include_count` (Slack documents both as opt-in).
+    fn usergroup_json(&self, g: &UserGroup, include_users: bool, include_count: bool) -> Value {
+        let deleted_by = if g.date_delete == 0 {
+            Value::Null
+        } else {
+            json!(g.updated_by)
+        };
         let mut v = json!({
             "id": g.id,
             "team_id": g.team_id,
             "is_usergroup": true,
             "is_subteam": true,
             "name": g.name,
-            "description": "",
+            "description": g.description,
             "handle": g.handle,
             "is_external": false,
             "date_create": g.created,
-            "date_update": g.created,
-            "date_delete": 0,
+            "date_update": g.updated,
+            "date_delete": g.date_delete,
             "auto_type": null,
             "auto_provision": false,
             "enterprise_subteam_id": "",
-            "created_by": creator,
-            "updated_by": creator,
-            "deleted_by": null,
+            "created_by": g.created_by,
+            "updated_by": g.updated_by,
+            "deleted_by": deleted_by,
             "prefs": {"channels": [], "groups": []},
-            "user_count": g.users.len(),
             "channel_count": 0,
         });
         if include_users {
             v["users"] = json!(g.users);
         }
+        if include_count {
+            v["user_count"] = json!(g.users.len());
+        }
         v
     }
 
-    fn record(&mut self, call: Call) {
+    /// Counts a call against its tier: `Some(retry_after_secs)` when it is over the limit.
+    fn rate_check(&mut self, method: &str, token: Option<&str>) -> Option<u64> {
+        self.rate.as_ref()?;
+        let tier = rate_tier(method)?;
+        let team_id = token
+            .and_then(|t| self.tokens.get(t))
+            .map(|t| t.team_id.clone())?;
+        let rate = self.rate.as_mut()?;
+        let window = rate.window;
+        let now = Instant::now();
+        let hits = rate.hits.entry((team_id, method.to_string())).or_default();
+        while hits.front().is_some_and(|t| *t + window <= now) {
+            hits.pop_front();
+        }
+        if hits.len() >= tier_per_minute(tier) {
+            let free_at = hits.front().map_or(now, |t| *t + window);
+            let wait = free_at.saturating_duration_since(now).as_secs_f64();
+            return Some((wait.ceil() as u64).max(1));
+        }
+        hits.push_back(now);
+        None
+    }
+
+    fn record(&mut self, call: CallRecord) {
         self.calls.push(call);
     }
 }
@@ -1462,6 +1681,56 @@ impl BlockCheck {
                     self.options(obj.get("options"), &format!("{path}/options"), 100, true);
                 }
             }
+            "external_select" | "multi_external_select" => {
+                self.text(
+                    obj.get("placeholder"),
+                    &format!("{path}/placeholder"),
+                    150,
+                    true,
+                    false,
+                );
+                // Options come from the app's options load URL (`block_suggestion`).
+                for key in ["options", "option_groups"] {
+                    if obj.contains_key(key) {
+                        self.fail(
+                            &format!("invalid additional property: {key}"),
+                            &format!("{path}/{key}"),
+                        );
+                    }
+                }
+                match obj.get("min_query_length") {
+                    None => {}
+                    Some(v) if v.as_u64().is_some() => {}
+                    Some(_) => self.fail(
+                        "must be a non-negative integer",
+                        &format!("{path}/min_query_length"),
+                    ),
+                }
+                if kind == "external_select" {
+                    if let Some(o) = obj.get("initial_option") {
+                        let p = format!("{path}/initial_option");
+                        self.text(o.get("text"), &format!("{p}/text"), 75, false, true);
+                        self.max_len(o.get("value"), 150, &format!("{p}/value"));
+                    }
+                } else {
+                    if obj.contains_key("initial_options") {
+                        self.options(
+                            obj.get("initial_options"),
+                            &format!("{path}/initial_options"),
+                            100,
+                            false,
+                        );
+                    }
+                    match obj.get("max_selected_items") {
+                        None => {}
+                        Some(v) if v.as_u64().is_some_and(|n| n >= 1) => {}
+                        Some(_) => self.fail(
+                            "must be an integer of at least 1",
+                            &format!("{path}/max_selected_items"),
+                        ),
+                    }
+                }
+            }
             "overflow" => self.options(obj.get("options"), &format!("{path}/options"), 5, true),
             "checkboxes" | "radio_buttons" => {
                 self.options(obj.get("options"), &format!("{path}/options"), 10, true);
@@ -1754,12 +2023,14 @@ const KNOWN_METHODS: &[&str] = &[
 /// ignores a JSON body there.
 const FORM_ONLY_METHODS: &[&str] = &["oauth.v2.access"];
 
-fn json_response(status: u16, body: &Value, retry_after: Option<u64>) -> Response {
-    let mut resp = (
-        StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
-        body.to_string(),
-    )
-        .into_response();
+/// A JSON body as sent on the wire; the calls log keeps these bytes (parsed again only when a
+/// test reads the log), which keeps 100k-user directory syncs cheap in memory.
+fn json_bytes(body: &Value) -> Bytes {
+    Bytes::from(body.to_string())
+}
+
+fn json_response(status: u16, body: Bytes, retry_after: Option<u64>) -> Response {
+    let mut resp = (StatusCode::from_u16(status).unwrap_or(StatusCode::OK), body).into_response();
     resp.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json; charset=utf-8"),
@@ -1840,24 +2111,24 @@ async fn api_handler(inner: Arc<Inner>, uri: Uri, headers: HeaderMap, body: Byte
         *st.received.entry(method.clone()).or_default() += 1;
         st.faults.get_mut(&method).and_then(VecDeque::pop_front)
     };
-    let record = |status: u16, response: Value| {
-        inner.lock().record(Call {
+    let record = |status: u16, body: Option<Bytes>| {
+        inner.lock().record(CallRecord {
             method: method.clone(),
             token: token.clone(),
             args: Value::Object(args.clone()),
             at,
-            response,
+            body,
             status,
         });
     };
     match fault {
         Some(Fault::RateLimited { retry_after_secs }) => {
-            let body = json!({"ok": false, "error": "ratelimited"});
-            record(429, body.clone());
-            return json_response(429, &body, Some(retry_after_secs));
+            let body = json_bytes(&json!({"ok": false, "error": "ratelimited"}));
+            record(429, Some(body.clone()));
+            return json_response(429, body, Some(retry_after_secs));
         }
         Some(Fault::ServerError(code)) => {
-            record(code, Value::Null);
+            record(code, None);
             let mut resp = (
                 StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
                 HTML_5XX,
@@ -1870,14 +2141,20 @@ async fn api_handler(inner: Arc<Inner>, uri: Uri, headers: HeaderMap, body: Byte
             return resp;
         }
         Some(Fault::ApiError(code)) => {
-            let body = json!({"ok": false, "error": code});
-            record(200, body.clone());
-            return json_response(200, &body, None);
+            let body = json_bytes(&json!({"ok": false, "error": code}));
+            record(200, Some(body.clone()));
+            return json_response(200, body, None);
         }
         Some(Fault::Delay(d)) => tokio::time::sleep(d).await,
         None => {}
     }
 
+    let limited = inner.lock().rate_check(&method, token.as_deref());
+    if let Some(retry_after) = limited {
+        let body = json_bytes(&json!({"ok": false, "error": "ratelimited"}));
+        record(429, Some(body.clone()));
+        return json_response(429, body, Some(retry_after));
+    }
     let result = match body_error {
         Some(code) => Err(err(code)),
         None => {
@@ -1913,8 +2190,9 @@ async fn api_handler(inner: Arc<Inner>, uri: Uri, headers: HeaderMap, body: Byte
             Value::Object(out)
         }
     };
-    record(200, body.clone());
-    json_response(200, &body, None)
+    let body = json_bytes(&body);
+    record(200, Some(body.clone()));
+    json_response(200, body, None)
 }
 
 impl State {
@@ -2392,9 +2670,12 @@ impl State {
         Ok(into_map(json!({"messages": thread, "has_more": has_more})))
     }
 
+    /// Cursor pages over the team's channels in creation order. As Slack documents, the page is
+    /// cut at `limit` channels first and `exclude_archived` applies afterwards, so a page may hold
+    /// fewer channels (even none) while `next_cursor` is still set.
     fn conversations_list(&self, team_id: &str, args: &Args) -> ApiResult {
         let limit = arg_u64(args, "limit")?.unwrap_or(100);
-        if limit > 999 {
+        if limit > MAX_LIST_LIMIT {
             return Err(err("invalid_limit"));
         }
         let limit = limit.max(1) as usize;
@@ -2402,34 +2683,45 @@ impl State {
         let types: Vec<&str> = types.split(',').map(str::trim).collect();
         let exclude_archived = arg_bool(args, "exclude_archived");
         let bot = self.bot_user(team_id);
-        let start = match arg_str(args, "cursor") {
-            Some(c) => decode_cursor("offset", &c)?
-                .parse::<usize>()
-                .map_err(|_| err("invalid_cursor"))?,
+        let listed = |c: &Channel| {
+            !c.deleted
+                && match (&c.im_user, c.private) {
+                    (Some(_), _) => types.contains(&"im"),
+                    (None, false) => types.contains(&"public_channel"),
+                    (None, true) => types.contains(&"private_channel") && c.members.contains(&bot),
+                }
+        };
+        let ids: &[usize] = self.team_channels.get(team_id).map_or(&[], Vec::as_slice);
+        let mut pos = match arg_str(args, "cursor") {
+            Some(c) => {
+                let id = decode_cursor("team", &c)?;
+                let idx = self
+                    .channel_index
+                    .get(&id)
+                    .ok_or_else(|| err("invalid_cursor"))?;
+                ids.binary_search(idx).map_err(|_| err("invalid_cursor"))?
+            }
             None => 0,
         };
-        let visible: Vec<&Channel> = self
-            .channels
+        let mut page = Vec::new();
+        let mut taken = 0;
+        while pos < ids.len() && taken < limit {
+            let c = &self.channels[ids[pos]];
+            pos += 1;
+            if !listed(c) {
+                continue;
+            }
+            taken += 1;
+            if !(exclude_archived && c.archived) {
+                page.push(self.channel_json(c, team_id, true));
+            }
+        }
+        let next = ids[pos..]
             .iter()
-            .filter(|c| c.team_id == team_id)
-            .filter(|c| !(exclude_archived && c.archived))
-            .filter(|c| match (&c.im_user, c.private) {
-                (Some(_), _) => types.contains(&"im"),
-                (None, false) => types.contains(&"public_channel"),
-                (None, true) => types.contains(&"private_channel") && c.members.contains(&bot),
-            })
-            .collect();
-        let page: Vec<Value> = visible
-            .iter()
-            .skip(start)
-            .take(limit)
-            .map(|c| self.channel_json(c, team_id, true))
-            .collect();
-        let next = if start + limit < visible.len() {
-            encode_cursor("offset", &(start + limit).to_string())
-        } else {
-            String::new()
-        };
+            .map(|&i| &self.channels[i])
+            .find(|c| listed(c))
+            .map(|c| encode_cursor("team", &c.id))
+            .unwrap_or_default();
         Ok(into_map(json!({
             "channels": page,
             "response_metadata": {"next_cursor": next},
@@ -2471,9 +2763,8 @@ impl State {
             return Err(err("cannot_dm_bot"));
         }
         let existed = self
-            .channels
-            .iter()
-            .any(|c| c.team_id == team_id && c.im_user.as_deref() == Some(users[0]));
+            .ims
+            .contains_key(&(team_id.to_string(), users[0].to_string()));
         let idx = self.im_with(team_id, users[0]);
         let channel = if arg_bool(args, "return_im") {
             self.channel_json(&self.channels[idx], team_id, false)
@@ -2501,31 +2792,48 @@ impl State {
         Ok(into_map(json!({"user": json})))
     }
 
+    /// Cursor pages over the team's users (deactivated ones included) in creation order.
     fn users_list(&self, team_id: &str, args: &Args) -> ApiResult {
         let limit = arg_u64(args, "limit")?.unwrap_or(0);
-        let start = match arg_str(args, "cursor") {
-            Some(c) => decode_cursor("offset", &c)?
-                .parse::<usize>()
-                .map_err(|_| err("invalid_cursor"))?,
-            None => 0,
-        };
-        let all: Vec<&User> = self.users.iter().filter(|u| u.team_id == team_id).collect();
+        if limit > MAX_LIST_LIMIT {
+            return Err(err("invalid_limit"));
+        }
+        // No limit: Slack "attempts to deliver the entire result set", but in practice stops at
+        // 1000 members and hands out a cursor for the rest.
         let take = if limit == 0 {
-            all.len()
+            USERS_LIST_DEFAULT_CAP
         } else {
             limit as usize
         };
-        let page: Vec<Value> = all
-            .iter()
-            .skip(start)
-            .take(take)
-            .map(|u| self.user_json(u))
-            .collect();
-        let next = if start + take < all.len() {
-            encode_cursor("offset", &(start + take).to_string())
-        } else {
-            String::new()
+        let include_locale = arg_bool(args, "include_locale");
+        let ids: &[usize] = self.team_users.get(team_id).map_or(&[], Vec::as_slice);
+        let start = match arg_str(args, "cursor") {
+            Some(c) => {
+                let id = decode_cursor("user", &c)?;
+                let idx = self
+                    .user_index
+                    .get(&id)
+                    .ok_or_else(|| err("invalid_cursor"))?;
+                ids.binary_search(idx).map_err(|_| err("invalid_cursor"))?
+            }
+            None => 0,
         };
+        let end = (start + take).min(ids.len());
+        let page: Vec<Value> = ids[start..end]
+            .iter()
+            .map(|&i| {
+                let u = &self.users[i];
+                let mut json = self.user_json(u);
+                if include_locale {
+                    json["locale"] = json!(u.locale);
+                }
+                json
+            })
+            .collect();
+        let next = ids
+            .get(end)
+            .map(|&i| encode_cursor("user", &self.users[i].id))
+            .unwrap_or_default();
         Ok(into_map(json!({
             "members": page,
             "cache_ts": now_secs(),
@@ -2552,23 +2860,29 @@ impl State {
         Ok(into_map(json!({"user": json})))
     }
 
+    /// All the team's user groups at once (Slack does not page this method); disabled ones
+    /// (`date_delete` ≠ 0) only with `include_disabled`.
     fn usergroups_list(&self, team_id: &str, args: &Args) -> ApiResult {
         let include_users = arg_bool(args, "include_users");
+        let include_count = arg_bool(args, "include_count");
+        let include_disabled = arg_bool(args, "include_disabled");
         let groups: Vec<Value> = self
             .usergroups
             .iter()
-            .filter(|g| g.team_id == team_id)
-            .map(|g| self.usergroup_json(g, include_users))
+            .filter(|g| g.team_id == team_id && (include_disabled || g.date_delete == 0))
+            .map(|g| self.usergroup_json(g, include_users, include_count))
             .collect();
         Ok(into_map(json!({"usergroups": groups})))
     }
 
     fn usergroups_users_list(&self, team_id: &str, args: &Args) -> ApiResult {
         let id = arg_str(args, "usergroup").ok_or_else(|| err("invalid_arguments"))?;
+        let include_disabled = arg_bool(args, "include_disabled");
         let group = self
             .usergroups
             .iter()
             .find(|g| g.id == id && g.team_id == team_id)
+            .filter(|g| include_disabled || g.date_delete == 0)
             .ok_or_else(|| err("no_such_subteam"))?;
         Ok(into_map(json!({"users": group.users})))
     }
@@ -2975,6 +3289,89 @@ impl SlackEmulator {
         payload.insert("actions".into(), Value::Array(actions));
         Value::Object(payload)
     }
+
+    /// What Slack sends to the options load URL when `user_id` types `value` into the
+    /// `external_select` / `multi_external_select` (`block_id`, `action_id`) of view `view_id`:
+    /// a `block_suggestion` payload (no trigger id) with the view as published. Panics if the
+    /// view has no such element, or if `value` is shorter than the element's `min_query_length`
+    /// (default 3), since Slack does not ask for options before that.
+    pub fn block_suggestion(
+        &self,
+        view_id: &str,
+        user_id: &str,
+        team_id: &str,
+        action_id: &str,
+        block_id: &str,
+        value: &str,
+    ) -> Value {
+        let st = self.inner.lock();
+        let view = st
+            .views
+            .iter()
+            .find(|v| v.id == view_id)
+            .unwrap_or_else(|| panic!("unknown view {view_id}"));
+        assert_eq!(
+            view.team_id, team_id,
+            "view {view_id} belongs to {}",
+            view.team_id
+        );
+        assert!(
+            st.user(user_id).is_some_and(|u| u.team_id == team_id),
+            "unknown user {user_id} in {team_id}"
+        );
+        let element =
+            external_select(&view.content.blocks, block_id, action_id).unwrap_or_else(|| {
+                panic!("view {view_id} has no external select {block_id}/{action_id}")
+            });
+        let min_query_length = element
+            .get("min_query_length")
+            .and_then(Value::as_u64)
+            .unwrap_or(3) as usize;
+        assert!(
+            chars(value) >= min_query_length,
+            "Slack sends block_suggestion only once {min_query_length} characters are typed"
+        );
+        let domain = st
+            .team(team_id)
+            .map(|t| t.domain.clone())
+            .unwrap_or_default();
+        let handle = st.user(user_id).map(|u| u.name.clone()).unwrap_or_default();
+        json!({
+            "type": "block_suggestion",
+            "user": {"id": user_id, "username": handle, "name": handle, "team_id": team_id},
+            "container": {"type": "view", "view_id": view_id},
+            "api_app_id": st.app_id,
+            "token": st.verification_token,
+            "action_id": action_id,
+            "block_id": block_id,
+            "value": value,
+            "team": {"id": team_id, "domain": domain},
+            "enterprise": null,
+            "is_enterprise_install": false,
+            "view": st.view_json(view),
+        })
+    }
+}
+
+/// The `external_select` / `multi_external_select` element (`block_id`, `action_id`) of blocks.
+fn external_select<'a>(blocks: &'a Value, block_id: &str, action_id: &str) -> Option<&'a Value> {
+    let block = blocks
+        .as_array()?
+        .iter()
+        .find(|b| b.get("block_id").and_then(Value::as_str) == Some(block_id))?;
+    let mut elements: Vec<&Value> = Vec::new();
+    elements.extend(block.get("element"));
+    elements.extend(block.get("accessory"));
+    if let Some(Value::Array(els)) = block.get("elements") {
+        elements.extend(els);
+    }
+    elements.into_iter().find(|el| {
+        el.get("action_id").and_then(Value::as_str) == Some(action_id)
+            && matches!(
+                el.get("type").and_then(Value::as_str),
+                Some("external_select" | "multi_external_select")
+            )
+    })
 }
 
 impl State {
@@ -3750,6 +4147,694 @@ async fn oauth_authorize(AxState(inner): AxState<Arc<Inner>>, uri: Uri) -> Respo
             resp
         }
         Err(message) => oauth_error_page(&message),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Directory changes: state mutations that return the Events API payload Slack would POST
+// ---------------------------------------------------------------------------------------------
+
+/// `Ev…` followed by uppercase alphanumerics, like Slack's event ids.
+fn new_event_id() -> String {
+    let tail: String = std::iter::repeat_with(|| fastrand::alphanumeric().to_ascii_uppercase())
+        .take(10)
+        .collect();
+    format!("Ev{tail}")
+}
+
+/// The keys of `v` (an object) listed in `keys`, in a new object.
+fn pick(v: &Value, keys: &[&str]) -> Value {
+    let mut out = Map::new();
+    for key in keys {
+        if let Some(x) = v.get(*key) {
+            out.insert((*key).to_string(), x.clone());
+        }
+    }
+    Value::Object(out)
+}
+
+/// Slack truncates `users` at 500 in `subteam_*` events (`user_count` stays the real count).
+const SUBTEAM_EVENT_MAX_USERS: usize = 500;
+
+/// Surname: kanji, hiragana, half-width katakana, romaji.
+const JA_SURNAMES: &[(&str, &str, &str, &str)] = &[
+    ("佐藤", "さとう", "ｻﾄｳ", "sato"),
+    ("鈴木", "すずき", "ｽｽﾞｷ", "suzuki"),
+    ("高橋", "たかはし", "ﾀｶﾊｼ", "takahashi"),
+    ("田中", "たなか", "ﾀﾅｶ", "tanaka"),
+    ("伊藤", "いとう", "ｲﾄｳ", "ito"),
+    ("渡辺", "わたなべ", "ﾜﾀﾅﾍﾞ", "watanabe"),
+    ("山本", "やまもと", "ﾔﾏﾓﾄ", "yamamoto"),
+    ("中村", "なかむら", "ﾅｶﾑﾗ", "nakamura"),
+    ("小林", "こばやし", "ｺﾊﾞﾔｼ", "kobayashi"),
+    ("加藤", "かとう", "ｶﾄｳ", "kato"),
+    ("吉田", "よしだ", "ﾖｼﾀﾞ", "yoshida"),
+    ("山田", "やまだ", "ﾔﾏﾀﾞ", "yamada"),
+    ("斎藤", "さいとう", "ｻｲﾄｳ", "saito"),
+    ("松本", "まつもと", "ﾏﾂﾓﾄ", "matsumoto"),
+    ("井上", "いのうえ", "ｲﾉｳｴ", "inoue"),
+    ("木村", "きむら", "ｷﾑﾗ", "kimura"),
+];
+
+/// Given name: kanji (or kana), hiragana, half-width katakana, romaji.
+const JA_GIVEN: &[(&str, &str, &str, &str)] = &[
+    ("太郎", "たろう", "ﾀﾛｳ", "taro"),
+    ("花子", "はなこ", "ﾊﾅｺ", "hanako"),
+    ("翔太", "しょうた", "ｼｮｳﾀ", "shota"),
+    ("陽菜", "ひな", "ﾋﾅ", "hina"),
+    ("蓮", "れん", "ﾚﾝ", "ren"),
+    ("結衣", "ゆい", "ﾕｲ", "yui"),
+    ("大翔", "ひろと", "ﾋﾛﾄ", "hiroto"),
+    ("美咲", "みさき", "ﾐｻｷ", "misaki"),
+    ("健太", "けんた", "ｹﾝﾀ", "kenta"),
+    ("葵", "あおい", "ｱｵｲ", "aoi"),
+    ("悠真", "ゆうま", "ﾕｳﾏ", "yuma"),
+    ("さくら", "さくら", "ｻｸﾗ", "sakura"),
+];
+
+const WESTERN_FIRST: &[&str] = &[
+    "Alice", "Bob", "Carol", "David", "Emma", "Frank", "Grace", "Henry", "Ivy", "Jack", "Léa",
+    "José",
+];
+const WESTERN_LAST: &[&str] = &[
+    "Smith", "Johnson", "Brown", "Garcia", "Müller", "Martin", "Lee", "Kim", "Nguyen", "O'Brien",
+];
+
+const CHANNEL_DEPTS: &[&str] = &[
+    "sales",
+    "eng",
+    "support",
+    "marketing",
+    "ops",
+    "hr",
+    "finance",
+    "design",
+];
+const CHANNEL_CITIES: &[&str] = &[
+    "tokyo", "osaka", "nagoya", "fukuoka", "sapporo", "nyc", "london", "sf",
+];
+const CHANNEL_JA_DEPTS: &[&str] = &[
+    "営業部",
+    "開発部",
+    "人事部",
+    "経理部",
+    "総務部",
+    "企画室",
+    "カスタマーサポート",
+    "マーケティング",
+];
+const CHANNEL_JA_CITIES: &[&str] = &["東京", "大阪", "名古屋", "福岡", "札幌", "横浜"];
+const CHANNEL_JA_WORDS: &[&str] = &["お知らせ", "雑談", "プロジェクト", "障害対応", "勉強会"];
+const CHANNEL_PROJECTS: &[&str] = &["phoenix", "atlas", "sakura", "fuji", "kaizen", "orion"];
+
+/// Hiragana → full-width katakana (the kana blocks are 0x60 apart).
+fn to_katakana(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '\u{3041}'..='\u{3096}' => char::from_u32(c as u32 + 0x60).unwrap_or(c),
+            _ => c,
+        })
+        .collect()
+}
+
+/// ASCII letters and digits → their full-width forms (Ｔａｒｏ).
+fn to_fullwidth(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                char::from_u32(c as u32 + 0xFEE0).unwrap_or(c)
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+fn capitalize(s: &str) -> String {
+    let mut chars = s.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_uppercase().chain(chars).collect()
+    })
+}
+
+/// `(real_name, display_name, handle stem, email domain)` for the `i`-th bulk user: Japanese
+/// names in kanji with half-width, full-width or no space, kana (hiragana, full- and half-width
+/// katakana) and romaji display names, full-width Latin, empty display names, Western names.
+fn bulk_user_name(i: usize) -> (String, String, String, &'static str) {
+    let (s_kanji, s_kana, s_half, s_roma) = JA_SURNAMES[(i / 8) % JA_SURNAMES.len()];
+    let (g_kanji, g_kana, g_half, g_roma) =
+        JA_GIVEN[(i / 8 / JA_SURNAMES.len() + i) % JA_GIVEN.len()];
+    let ja_stem = format!("{g_roma}.{s_roma}");
+    match i % 8 {
+        0 => (
+            format!("{s_kanji} {g_kanji}"),
+            s_kanji.to_string(),
+            ja_stem,
+            "example.co.jp",
+        ),
+        1 => (
+            format!("{s_kanji}\u{3000}{g_kanji}"),
+            format!("{s_kana} {g_kana}"),
+            ja_stem,
+            "example.co.jp",
+        ),
+        2 => (
+            format!("{s_kanji} {g_kanji}"),
+            format!("{} {}", to_katakana(s_kana), to_katakana(g_kana)),
+            ja_stem,
+            "example.co.jp",
+        ),
+        3 => (
+            format!("{s_kanji}{g_kanji}"),
+            format!("{s_half} {g_half}"),
+            ja_stem,
+            "example.co.jp",
+        ),
+        4 => (
+            format!("{} {}", capitalize(g_roma), capitalize(s_roma)),
+            ja_stem.clone(),
+            ja_stem,
+            "example.com",
+        ),
+        5 => (
+            format!(
+                "{s_kanji} {g_kanji} ({} {})",
+                capitalize(g_roma),
+                capitalize(s_roma)
+            ),
+            String::new(),
+            ja_stem,
+            "example.co.jp",
+        ),
+        6 => {
+            let first = WESTERN_FIRST[(i / 8) % WESTERN_FIRST.len()];
+            let last = WESTERN_LAST[(i / 8 / WESTERN_FIRST.len() + i) % WESTERN_LAST.len()];
+            let stem: String = format!("{first}.{last}")
+                .to_lowercase()
+                .chars()
+                .filter(|c| c.is_ascii_alphanumeric() || *c == '.')
+                .collect();
+            (
+                format!("{first} {last}"),
+                first.to_string(),
+                stem,
+                "example.com",
+            )
+        }
+        _ => (
+            format!("{} {}", s_roma.to_uppercase(), capitalize(g_roma)),
+            to_fullwidth(&capitalize(g_roma)),
+            ja_stem,
+            "example.co.jp",
+        ),
+    }
+}
+
+/// A channel name for the `i`-th bulk channel, made unique by `n`.
+fn bulk_channel_name(i: usize, n: u64) -> String {
+    let pick_from = |list: &[&str], k: usize| list[(i / 6 + k) % list.len()].to_string();
+    match i % 6 {
+        0 => format!(
+            "{}-{}-{n}",
+            pick_from(CHANNEL_DEPTS, 0),
+            pick_from(CHANNEL_CITIES, i / 48)
+        ),
+        1 => format!("{}-{n}", pick_from(CHANNEL_JA_DEPTS, 0)),
+        2 => format!(
+            "{}-{}-{n}",
+            pick_from(CHANNEL_JA_DEPTS, 3),
+            pick_from(CHANNEL_JA_CITIES, i / 48)
+        ),
+        3 => format!("proj-{}-{n}", pick_from(CHANNEL_PROJECTS, 0)),
+        4 => format!("times-{}-{n}", JA_SURNAMES[(i / 6) % JA_SURNAMES.len()].3),
+        _ => format!("{}-{n}", pick_from(CHANNEL_JA_WORDS, 0)),
+    }
+}
+
+impl State {
+    /// Wraps an inner event in the `event_callback` envelope Slack POSTs to the app, as
+    /// authorized for the bot; sets the event's `event_ts`.
+    fn event_callback(&mut self, team_id: &str, mut event: Value, channel: Option<&str>) -> Value {
+        let event_ts = self.next_ts();
+        let event_time: i64 = event_ts
+            .split('.')
+            .next()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(now_secs);
+        event["event_ts"] = json!(event_ts);
+        let ext_shared = channel
+            .and_then(|c| self.channel_index.get(c))
+            .is_some_and(|&i| self.channels[i].shared_from_team.is_some());
+        let mut context = json!({
+            "et": event["type"],
+            "tid": team_id,
+            "aid": self.app_id,
+        });
+        if let Some(c) = channel {
+            context["cid"] = json!(c);
+        }
+        let event_context = format!(
+            "4-{}",
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(context.to_string())
+        );
+        json!({
+            "token": self.verification_token,
+            "team_id": team_id,
+            "api_app_id": self.app_id,
+            "event": event,
+            "type": "event_callback",
+            "event_id": new_event_id(),
+            "event_time": event_time,
+            "authorizations": [{
+                "enterprise_id": null,
+                "team_id": team_id,
+                "user_id": self.bot_user(team_id),
+                "is_bot": true,
+                "is_enterprise_install": false,
+            }],
+            "is_ext_shared_channel": ext_shared,
+            "event_context": event_context,
+        })
+    }
+
+    /// A live (not deleted) public or private channel, for the event helpers.
+    fn live_channel(&self, id: &str) -> usize {
+        let idx = *self
+            .channel_index
+            .get(id)
+            .unwrap_or_else(|| panic!("unknown channel {id}"));
+        let ch = &self.channels[idx];
+        assert!(!ch.deleted, "channel {id} was deleted");
+        assert!(ch.im_user.is_none(), "{id} is a DM, not a channel");
+        idx
+    }
+
+    /// Who acts in a channel event: the channel's creator if human, else the team's first human.
+    fn channel_actor(&self, idx: usize) -> String {
+        let ch = &self.channels[idx];
+        if self.user(&ch.creator).is_some_and(|u| !u.is_bot) {
+            return ch.creator.clone();
+        }
+        self.first_human(&ch.team_id)
+            .unwrap_or_else(|| self.bot_user(&ch.team_id))
+    }
+
+    /// The user object as `users.info` (with `include_locale`) returns it.
+    fn user_event_json(&self, id: &str) -> Value {
+        let user = self.user(id).unwrap_or_else(|| panic!("unknown user {id}"));
+        let mut json = self.user_json(user);
+        json["locale"] = json!(user.locale);
+        json
+    }
+
+    fn usergroup_index(&self, id: &str) -> usize {
+        self.usergroups
+            .iter()
+            .position(|g| g.id == id)
+            .unwrap_or_else(|| panic!("unknown user group {id}"))
+    }
+
+    /// The subteam as `usergroups.list` (`include_users`, `include_count`) returns it, with
+    /// `users` truncated at 500 as in Slack's `subteam_*` events.
+    fn subteam_event(&mut self, idx: usize, kind: &str) -> Value {
+        let g = &self.usergroups[idx];
+        let team_id = g.team_id.clone();
+        let mut subteam = self.usergroup_json(g, true, true);
+        if let Some(Value::Array(users)) = subteam.get_mut("users") {
+            users.truncate(SUBTEAM_EVENT_MAX_USERS);
+        }
+        self.event_callback(&team_id, json!({"type": kind, "subteam": subteam}), None)
+    }
+
+    fn channel_type_letter(&self, idx: usize) -> &'static str {
+        if self.channels[idx].private { "G" } else { "C" }
+    }
+}
+
+impl SlackEmulator {
+    /// Creates a public channel (as `add_channel` does) and returns its id with the
+    /// `channel_created` event. Slack sends no `channel_created` for private channels (panics:
+    /// use `add_channel`, then `add_bot_to_channel` for the bot's `member_joined_channel`). With
+    /// `bot_member` the bot is in the channel at once, but only `channel_created` is returned.
+    pub fn create_channel(&self, team_id: &str, spec: ChannelSpec) -> (String, Value) {
+        assert!(
+            !spec.private,
+            "Slack sends no channel_created for a private channel: use add_channel"
+        );
+        let id = self.add_channel(team_id, spec);
+        let mut st = self.inner.lock();
+        let idx = st.live_channel(&id);
+        let full = st.channel_json(&st.channels[idx], team_id, false);
+        let mut channel = pick(
+            &full,
+            &[
+                "id",
+                "is_channel",
+                "name",
+                "name_normalized",
+                "created",
+                "creator",
+                "is_shared",
+                "is_org_shared",
+                "context_team_id",
+                "is_archived",
+                "is_general",
+                "is_group",
+                "is_private",
+                "is_ext_shared",
+                "is_im",
+                "is_mpim",
+                "is_pending_ext_shared",
+            ],
+        );
+        channel["is_frozen"] = json!(false);
+        let event = json!({"type": "channel_created", "channel": channel});
+        let envelope = st.event_callback(team_id, event, Some(&id));
+        (id, envelope)
+    }
+
+    /// Renames a channel (its old name goes to `previous_names`): `channel_rename`, or
+    /// `group_rename` for a private channel.
+    pub fn rename_channel(&self, id: &str, new_name: &str) -> Value {
+        let mut st = self.inner.lock();
+        let idx = st.live_channel(id);
+        let ch = &mut st.channels[idx];
+        let old = std::mem::replace(&mut ch.name, new_name.to_string());
+        ch.previous_names.push(old);
+        let kind = if ch.private {
+            "group_rename"
+        } else {
+            "channel_rename"
+        };
+        let channel = json!({
+            "id": ch.id,
+            "name": ch.name,
+            "name_normalized": ch.name.to_lowercase(),
+            "created": ch.created,
+            "is_channel": true,
+            "is_mpim": false,
+        });
+        let team_id = ch.team_id.clone();
+        st.event_callback(
+            &team_id,
+            json!({"type": kind, "channel": channel}),
+            Some(id),
+        )
+    }
+
+    /// Archives a channel: `channel_archive` (`channel`, `user`), or `group_archive` for a
+    /// private one. `archive_channel` does the same without the event.
+    pub fn archive_channel_event(&self, id: &str) -> Value {
+        let mut st = self.inner.lock();
+        let idx = st.live_channel(id);
+        assert!(
+            !st.channels[idx].archived,
+            "channel {id} is already archived"
+        );
+        st.channels[idx].archived = true;
+        let user = st.channel_actor(idx);
+        let team_id = st.channels[idx].team_id.clone();
+        let event = if st.channels[idx].private {
+            json!({"type": "group_archive", "channel": id, "user": user, "is_moved": 0})
+        } else {
+            json!({"type": "channel_archive", "channel": id, "user": user})
+        };
+        st.event_callback(&team_id, event, Some(id))
+    }
+
+    /// Unarchives a channel: `channel_unarchive` (`channel`, `user`), or `group_unarchive`
+    /// (`channel`, `actor_id`) for a private one.
+    pub fn unarchive_channel_event(&self, id: &str) -> Value {
+        let mut st = self.inner.lock();
+        let idx = st.live_channel(id);
+        assert!(st.channels[idx].archived, "channel {id} is not archived");
+        st.channels[idx].archived = false;
+        let user = st.channel_actor(idx);
+        let team_id = st.channels[idx].team_id.clone();
+        let event = if st.channels[idx].private {
+            json!({"type": "group_unarchive", "channel": id, "actor_id": user})
+        } else {
+            json!({"type": "channel_unarchive", "channel": id, "user": user})
+        };
+        st.event_callback(&team_id, event, Some(id))
+    }
+
+    /// Deletes a channel: from then on the Web API answers `channel_not_found` for it and lists
+    /// leave it out. Returns `channel_deleted`, or `group_deleted` (`date_deleted`, `actor_id`)
+    /// for a private one.
+    pub fn delete_channel(&self, id: &str) -> Value {
+        let mut st = self.inner.lock();
+        let idx = st.live_channel(id);
+        let actor = st.channel_actor(idx);
+        st.channels[idx].deleted = true;
+        let team_id = st.channels[idx].team_id.clone();
+        let event = if st.channels[idx].private {
+            json!({
+                "type": "group_deleted",
+                "channel": id,
+                "date_deleted": now_secs(),
+                "actor_id": actor,
+            })
+        } else {
+            json!({"type": "channel_deleted", "channel": id})
+        };
+        st.event_callback(&team_id, event, Some(id))
+    }
+
+    /// Removes the bot from a channel: returns `member_left_channel` for the bot
+    /// (`channel_type` `C`, or `G` for a private channel). For a private channel Slack also
+    /// sends the app `group_left`; that one is not returned.
+    pub fn remove_bot_from_channel(&self, id: &str) -> Value {
+        let mut st = self.inner.lock();
+        let idx = st.live_channel(id);
+        let team_id = st.channels[idx].team_id.clone();
+        let bot = st.bot_user(&team_id);
+        assert!(
+            st.channels[idx].members.remove(&bot),
+            "the bot is not in channel {id}"
+        );
+        let event = json!({
+            "type": "member_left_channel",
+            "user": bot,
+            "channel": id,
+            "channel_type": st.channel_type_letter(idx),
+            "team": team_id,
+        });
+        st.event_callback(&team_id, event, Some(id))
+    }
+
+    /// A member of the channel adds the bot: `member_joined_channel` with `inviter`.
+    pub fn add_bot_to_channel(&self, id: &str) -> Value {
+        let mut st = self.inner.lock();
+        let idx = st.live_channel(id);
+        assert!(!st.channels[idx].archived, "channel {id} is archived");
+        let team_id = st.channels[idx].team_id.clone();
+        let bot = st.bot_user(&team_id);
+        assert!(
+            st.channels[idx].members.insert(bot.clone()),
+            "the bot is already in channel {id}"
+        );
+        let inviter = st.channel_actor(idx);
+        let event = json!({
+            "type": "member_joined_channel",
+            "user": bot,
+            "channel": id,
+            "channel_type": st.channel_type_letter(idx),
+            "team": team_id,
+            "inviter": inviter,
+        });
+        st.event_callback(&team_id, event, Some(id))
+    }
+
+    /// Changes a user's `real_name`, `profile.display_name` and/or `deleted` (deactivation):
+    /// `user_change` with the whole user object as `users.info` returns it (`locale` included).
+    pub fn update_user(
+        &self,
+        id: &str,
+        real_name: Option<&str>,
+        display_name: Option<&str>,
+        deleted: Option<bool>,
+    ) -> Value {
+        let mut st = self.inner.lock();
+        let u = st.user_mut(id);
+        if let Some(name) = real_name {
+            u.real_name = name.to_string();
+        }
+        if let Some(name) = display_name {
+            u.display_name = name.to_string();
+        }
+        if let Some(deleted) = deleted {
+            u.deleted = deleted;
+        }
+        u.updated = now_secs();
+        let team_id = u.team_id.clone();
+        let user = st.user_event_json(id);
+        let event = json!({"type": "user_change", "user": user, "cache_ts": now_secs()});
+        st.event_callback(&team_id, event, None)
+    }
+
+    /// A new member joins the workspace (as `add_user`): its id and `team_join`.
+    pub fn add_user_event(&self, team_id: &str, name: &str, email: &str) -> (String, Value) {
+        let id = self.add_user(team_id, name, email);
+        let mut st = self.inner.lock();
+        let user = st.user_event_json(&id);
+        let event = json!({"type": "team_join", "user": user, "cache_ts": now_secs()});
+        let envelope = st.event_callback(team_id, event, None);
+        (id, envelope)
+    }
+
+    /// Creates a user group (created by the workspace's first human): its `S…` id and
+    /// `subteam_created` with the subteam as `usergroups.list` returns it.
+    pub fn add_usergroup_event(
+        &self,
+        team_id: &str,
+        handle: &str,
+        name: &str,
+        members: &[&str],
+    ) -> (String, Value) {
+        let id = self.add_usergroup(team_id, handle, members);
+        let mut st = self.inner.lock();
+        let idx = st.usergroup_index(&id);
+        let actor = st
+            .first_human(team_id)
+            .unwrap_or_else(|| st.bot_user(team_id));
+        let g = &mut st.usergroups[idx];
+        g.name = name.to_string();
+        g.created_by.clone_from(&actor);
+        g.updated_by = actor;
+        let envelope = st.subteam_event(idx, "subteam_created");
+        (id, envelope)
+    }
+
+    /// Changes a user group's name, handle and/or members (the whole member list):
+    /// `subteam_updated` with the subteam as `usergroups.list` returns it (`users` truncated
+    /// at 500, `user_count` exact).
+    pub fn update_usergroup(
+        &self,
+        id: &str,
+        name: Option<&str>,
+        handle: Option<&str>,
+        users: Option<&[&str]>,
+    ) -> Value {
+        let mut st = self.inner.lock();
+        let idx = st.usergroup_index(id);
+        let team_id = st.usergroups[idx].team_id.clone();
+        let actor = st
+            .first_human(&team_id)
+            .unwrap_or_else(|| st.bot_user(&team_id));
+        let g = &mut st.usergroups[idx];
+        if let Some(name) = name {
+            g.name = name.to_string();
+        }
+        if let Some(handle) = handle {
+            g.handle = handle.to_string();
+        }
+        if let Some(users) = users {
+            g.users = users.iter().map(|u| (*u).to_string()).collect();
+        }
+        g.updated = now_secs();
+        g.updated_by = actor;
+        st.subteam_event(idx, "subteam_updated")
+    }
+
+    /// Disables (`date_delete` ≠ 0) or re-enables a user group: `subteam_updated`, which Slack
+    /// also sends for that.
+    pub fn set_usergroup_disabled(&self, id: &str, disabled: bool) -> Value {
+        let mut st = self.inner.lock();
+        let idx = st.usergroup_index(id);
+        let team_id = st.usergroups[idx].team_id.clone();
+        let actor = st
+            .first_human(&team_id)
+            .unwrap_or_else(|| st.bot_user(&team_id));
+        let now = now_secs();
+        let g = &mut st.usergroups[idx];
+        g.date_delete = if disabled { now } else { 0 };
+        g.updated = now;
+        g.updated_by = actor;
+        st.subteam_event(idx, "subteam_updated")
+    }
+
+    /// Adds `n` human users to `team_id` at once (fast enough for 100,000) and returns their
+    /// ids in order. Names are varied like a Japanese company's: kanji real names with
+    /// half-width, full-width or no space, display names in hiragana, katakana, half-width
+    /// katakana, romaji, full-width Latin or empty, and some Western names; handles and emails
+    /// are unique ASCII. Every 50th user is deactivated (`deleted: true`).
+    pub fn add_users_bulk(&self, team_id: &str, n: usize) -> Vec<String> {
+        let mut st = self.inner.lock();
+        assert!(st.team(team_id).is_some(), "unknown workspace {team_id}");
+        let now = now_secs();
+        let mut ids = Vec::with_capacity(n);
+        st.users.reserve(n);
+        st.user_index.reserve(n);
+        for i in 0..n {
+            let id = st.new_id('U');
+            let (real_name, display_name, stem, domain) = bulk_user_name(i);
+            let handle = format!("{stem}{}", st.seq);
+            let email = format!("{handle}@{domain}");
+            st.push_user(User {
+                id: id.clone(),
+                team_id: team_id.to_string(),
+                name: handle,
+                real_name,
+                display_name,
+                email: Some(email),
+                is_bot: false,
+                bot_id: None,
+                deleted: i % 50 == 49,
+                updated: now,
+                is_admin: false,
+                is_owner: false,
+                locale: if i % 8 == 6 { "en-US" } else { "ja-JP" }.to_string(),
+            });
+            ids.push(id);
+        }
+        ids
+    }
+
+    /// Adds `n` public channels to `team_id` at once (fast enough for 20,000) and returns their
+    /// ids in order. Names mix `sales-tokyo-123`, `営業部-45`, `開発部-大阪-7`, `proj-…`,
+    /// `times-…` and `お知らせ-…` forms, unique by their number. The bot is a member of every
+    /// 10th channel (the first included); none is archived.
+    pub fn add_channels_bulk(&self, team_id: &str, n: usize) -> Vec<String> {
+        let mut st = self.inner.lock();
+        let bot = st
+            .team(team_id)
+            .unwrap_or_else(|| panic!("unknown workspace {team_id}"))
+            .bot_user_id
+            .clone();
+        let creator = st.first_human(team_id).unwrap_or_else(|| bot.clone());
+        let now = now_secs();
+        let mut ids = Vec::with_capacity(n);
+        st.channels.reserve(n);
+        st.channel_index.reserve(n);
+        for i in 0..n {
+            let id = st.new_id('C');
+            let name = bulk_channel_name(i, st.seq);
+            let mut members = BTreeSet::new();
+            if creator != bot {
+                members.insert(creator.clone());
+            }
+            if i % 10 == 0 {
+                members.insert(bot.clone());
+            }
+            st.push_channel(Channel {
+                id: id.clone(),
+                team_id: team_id.to_string(),
+                name,
+                private: false,
+                archived: false,
+                im_user: None,
+                shared_from_team: None,
+                members,
+                created: now,
+                creator: creator.clone(),
+                messages: Vec::new(),
+                previous_names: Vec::new(),
+                deleted: false,
+            });
+            ids.push(id);
+        }
+        ids
     }
 }
 
