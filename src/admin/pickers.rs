@@ -82,12 +82,7 @@ pub async fn options(
                 .read(&team_id, |d| match &pasted {
                     Some((Kind::Channel, id)) => d
                         .channel(id)
-                        .map(|c| {
-                            vec![Choice {
-                                id: c.id.clone(),
-                                label: crate::directory::channel_label(c),
-                            }]
-                        })
+                        .map(|c| vec![crate::directory::channel_choice(c, lang)])
                         .unwrap_or_default(),
                     _ => d.channels(search),
                 })
@@ -124,8 +119,14 @@ pub async fn options(
                 })
                 .await;
             match (looked_up, &pasted) {
-                (Some(choice), Some((Kind::User, _))) => users.insert(0, choice),
-                (Some(choice), Some((Kind::Group, _))) => groups.insert(0, choice),
+                (Some(choice), Some((Kind::User, _))) => {
+                    users.retain(|c| c.id != choice.id);
+                    users.insert(0, choice);
+                }
+                (Some(choice), Some((Kind::Group, _))) => {
+                    groups.retain(|c| c.id != choice.id);
+                    groups.insert(0, choice);
+                }
                 _ => {}
             }
             let mut option_groups = Vec::new();

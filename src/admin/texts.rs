@@ -607,7 +607,11 @@ pub fn sync_progress(lang: Lang, p: &crate::directory::sync::Progress) -> String
             p.users,
             p.groups,
             p.calls,
-            if waited > 0 { format!("、レート制限で {waited} 秒待機") } else { String::new() }
+            if waited > 0 {
+                format!("、レート制限で {waited} 秒待機")
+            } else {
+                String::new()
+            }
         ),
         Lang::En => format!(
             "{phase}\n{} channels · {} people · {} user groups ({} Slack API calls{})",
@@ -615,7 +619,11 @@ pub fn sync_progress(lang: Lang, p: &crate::directory::sync::Progress) -> String
             p.users,
             p.groups,
             p.calls,
-            if waited > 0 { format!(", {waited} s waiting on rate limits") } else { String::new() }
+            if waited > 0 {
+                format!(", {waited} s waiting on rate limits")
+            } else {
+                String::new()
+            }
         ),
     }
 }
@@ -623,7 +631,11 @@ pub fn sync_progress(lang: Lang, p: &crate::directory::sync::Progress) -> String
 pub fn sync_failed(lang: Lang, error: &str) -> String {
     let error = crate::render::escape(error);
     match lang {
-        Lang::Ja => format!(":x: 同期が途中で止まりました({error})。同期済みの分は保存されています。もう一度 `/herald sync` を実行してください。"),
-        Lang::En => format!(":x: The sync stopped ({error}). What it fetched is kept; run `/herald sync` again."),
+        Lang::Ja => format!(
+            ":x: 同期が途中で止まりました({error})。同期済みの分は保存されています。もう一度 `/herald sync` を実行してください。"
+        ),
+        Lang::En => format!(
+            ":x: The sync stopped ({error}). What it fetched is kept; run `/herald sync` again."
+        ),
     }
 }

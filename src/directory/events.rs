@@ -186,9 +186,19 @@ async fn tell_owners(state: &AppState, workspace: &Workspace, channel: &ChannelR
             return;
         }
     };
-    let lang = state.workspace_state.lang(workspace).await;
-    let text = broken_text(lang, &channel.id, what);
+    let fallback = state.workspace_state.lang(workspace).await;
+    let token = workspace.bot_token.expose();
     for owner in owners {
+        // In the owner's own Slack language when Herald speaks it.
+        let lang = match state.slack.user_profile(token, &owner).await {
+            Ok(profile) => profile
+                .locale
+                .as_deref()
+                .and_then(Lang::from_locale)
+                .unwrap_or(fallback),
+            Err(_) => fallback,
+        };
+        let text = broken_text(lang, &channel.id, what);
         if let Err(err) = state
             .slack
             .direct_message(workspace.bot_token.expose(), &owner, &text)

@@ -8,7 +8,7 @@ use crate::slack::SlackError;
 use crate::store::StoreError;
 use crate::workspace::Workspace;
 
-use super::{Choice, channel_label, channel_row, group_row, offerable, user_row};
+use super::{Choice, channel_choice, channel_row, group_row, user_row};
 
 /// What kind of thing an id names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,25 +81,7 @@ pub async fn lookup(
                         .directory
                         .put_channels(team_id, vec![row.clone()])
                         .await?;
-                    let label = if offerable(&row) {
-                        channel_label(&row)
-                    } else {
-                        let why = if row.external_team.is_some() {
-                            lang.pick(
-                                "他組織のSlack Connectチャンネル",
-                                "another organization's Slack Connect channel",
-                            )
-                        } else if row.is_archived == 1 {
-                            lang.pick("アーカイブ済み", "archived")
-                        } else {
-                            lang.pick(
-                                "Heraldが未参加(/invite @Herald)",
-                                "Herald is not in it (/invite @Herald)",
-                            )
-                        };
-                        crate::render::cut(&format!("⚠ {} — {why}", channel_label(&row)), 75)
-                    };
-                    Ok(Some(Choice { id: row.id, label }))
+                    Ok(Some(channel_choice(&row, lang)))
                 }
                 Err(SlackError::Api { code }) if code == "channel_not_found" => Ok(None),
                 Err(err) => Err(LookupError::Slack(err)),

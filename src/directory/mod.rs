@@ -209,6 +209,35 @@ fn group_label(g: &GroupRow) -> String {
     cut(&format!("@{} ({})", g.handle, g.name))
 }
 
+/// A channel as a picker option; one a rule cannot use says why (a pasted id may name
+/// one, and the admin should learn it before saving).
+pub fn channel_choice(row: &ChannelRow, lang: crate::catalog::Lang) -> Choice {
+    let label = if offerable(row) {
+        channel_label(row)
+    } else {
+        let why = if row.external_team.is_some() {
+            lang.pick(
+                "他組織のSlack Connectチャンネル",
+                "another organization's Slack Connect channel",
+            )
+        } else if row.deleted == 1 {
+            lang.pick("削除済み", "deleted")
+        } else if row.is_archived == 1 {
+            lang.pick("アーカイブ済み", "archived")
+        } else {
+            lang.pick(
+                "Heraldが未参加(/invite @Herald)",
+                "Herald is not in it (/invite @Herald)",
+            )
+        };
+        cut(&format!("⚠ {} — {why}", channel_label(row)))
+    };
+    Choice {
+        id: row.id.clone(),
+        label,
+    }
+}
+
 /// A channel as the directory keeps it. Another organization's Slack Connect channel is
 /// kept with its owner so a lookup can say why it is not offered.
 pub fn channel_row(info: &crate::slack::ChannelInfo, own_team: &str) -> ChannelRow {

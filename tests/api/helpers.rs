@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use herald::App;
-use herald::config::{DeliverySettings, Settings, SettingsArgs};
+use herald::config::{DeliverySettings, DirectorySettings, Settings, SettingsArgs};
 use herald::signature::{slack as slack_sig, standard_webhooks};
 use herald::store::{JobRecord, Store};
 use serde_json::{Value, json};
@@ -52,6 +52,7 @@ pub struct Options {
     pub socket_mode: bool,
     pub lang: &'static str,
     pub delivery: DeliverySettings,
+    pub directory: DirectorySettings,
 }
 
 impl Default for Options {
@@ -66,6 +67,10 @@ impl Default for Options {
                 channel_interval: Duration::from_millis(50),
                 poll_interval: Duration::from_millis(100),
                 request_timeout: Duration::from_secs(5),
+            },
+            directory: DirectorySettings {
+                page_interval: Duration::from_millis(5),
+                ..DirectorySettings::default()
             },
         }
     }
@@ -154,6 +159,7 @@ impl TestApp {
         })
         .expect("settings");
         settings.delivery = options.delivery;
+        settings.directory = options.directory;
 
         let mut app = Self {
             address: String::new(),

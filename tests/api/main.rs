@@ -7,6 +7,7 @@ mod slack_emulator;
 mod cli;
 mod commands;
 mod delivery;
+mod directory;
 mod durability;
 mod helpers;
 mod home;
