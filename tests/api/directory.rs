@@ -113,7 +113,7 @@ async fn pickers_offer_what_a_rule_can_use_best_first() {
     let found = values(&suggest(&app, &view, &admin, "channel", "GEN").await);
     assert_eq!(
         found,
-        [app.channels.general.clone()],
+        vec![app.channels.general.clone()],
         "not the partner's channel"
     );
     let all = values(&suggest(&app, &view, &admin, "channel", "").await);
@@ -134,17 +134,17 @@ async fn pickers_offer_what_a_rule_can_use_best_first() {
 
     // People by display name in half-width kana; groups by handle.
     let answer = suggest(&app, &view, &admin, "mentions", "ﾊﾅｺ").await;
-    assert_eq!(values(&answer), [sato.clone()]);
+    assert_eq!(values(&answer), vec![sato.clone()]);
     assert_eq!(
         answer["option_groups"][0]["options"][0]["text"]["text"],
         "ハナコ (佐藤 花子)"
     );
     let answer = suggest(&app, &view, &admin, "mentions", "sales").await;
-    assert_eq!(values(&answer), [group.clone()]);
+    assert_eq!(values(&answer), vec![group.clone()]);
 
     // The Slack Connect channel pasted by id is offered with the reason it cannot be used.
     let answer = suggest(&app, &view, &admin, "channel", &partner).await;
-    assert_eq!(values(&answer), [partner.clone()]);
+    assert_eq!(values(&answer), vec![partner.clone()]);
     let label = answer["options"][0]["text"]["text"].as_str().unwrap();
     assert!(label.contains("Slack Connect"), "{label}");
 }
@@ -174,7 +174,7 @@ async fn a_pasted_id_is_fetched_at_once_and_found_by_name_afterwards() {
         &format!("<#{fresh}|launch-2027>"),
     )
     .await;
-    assert_eq!(values(&answer), [fresh.clone()]);
+    assert_eq!(values(&answer), vec![fresh.clone()]);
     assert_eq!(answer["options"][0]["text"]["text"], "#launch-2027");
     assert_eq!(
         values(&suggest(&app, &view, &admin, "channel", "launch").await),
@@ -183,7 +183,7 @@ async fn a_pasted_id_is_fetched_at_once_and_found_by_name_afterwards() {
 
     assert_eq!(
         values(&suggest(&app, &view, &admin, "mentions", &newcomer).await),
-        [newcomer.clone()]
+        vec![newcomer.clone()]
     );
     assert_eq!(
         values(&suggest(&app, &view, &admin, "mentions", "newc").await),
@@ -222,7 +222,7 @@ async fn events_keep_names_fresh_and_a_broken_channel_flags_its_rule() {
     let view = add_modal(&app, &admin).await;
     assert_eq!(
         values(&suggest(&app, &view, &admin, "channel", "2027").await),
-        [app.channels.general.clone()]
+        vec![app.channels.general.clone()]
     );
     let (_, body) = crate::helpers::json(app.send(&booking("booking.created", "mt_1")).await).await;
     app.settled(body["event_id"].as_str().unwrap()).await;
