@@ -119,53 +119,90 @@ pub async fn run(
     let started = now_ms();
     state.store.start_sync(team_id, started).await?;
     let directory = &state.directory;
-    let mut progress = Progress::default();
     tracing::info!(team_id, "directory sync started");
 
-    let outcome: Result<(), SyncError> = async {
+    // Each list method has its own rate limit: channels and people are fetched side by
+    // side, each at its tier's pace.
+    let shared = std::sync::Mutex::new(Progress::default());
+    let bump = |change: &dyn Fn(&mut Progress)| {
+        let snapshot = {
+            let mut p = shared
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            change(&mut p);
+            *p
+        };
+        report(&snapshot);
+    };
+    let channels = async {
         let mut pace = Pace::new(settings.page_interval);
+        let mut local = Progress::default();
         let mut cursor: Option<String> = None;
         loop {
-            let (page, next) = patiently(&mut pace, &mut progress, || {
+            let before = (local.calls, local.rate_limited);
+            let (page, next) = patiently(&mut pace, &mut local, || {
                 state
                     .slack
                     .list_channels(token, cursor.as_deref(), settings.page_size)
             })
             .await?;
-            progress.channels += page.len();
             let rows = page.iter().map(|c| channel_row(c, team_id)).collect();
             directory.put_channels(team_id, rows).await?;
-            report(&progress);
+            let (calls, waited) = (local.calls - before.0, local.rate_limited - before.1);
+            bump(&|p| {
+                p.channels += page.len();
+                p.calls += calls;
+                p.rate_limited += waited;
+            });
             match next {
                 Some(next) => cursor = Some(next),
-                None => break,
+                None => return Ok::<_, SyncError>(()),
             }
         }
+    };
+    let users = async {
         let mut pace = Pace::new(settings.page_interval);
+        let mut local = Progress::default();
         let mut cursor: Option<String> = None;
         loop {
-            let (page, next) = patiently(&mut pace, &mut progress, || {
+            let before = (local.calls, local.rate_limited);
+            let (page, next) = patiently(&mut pace, &mut local, || {
                 state
                     .slack
                     .list_users(token, cursor.as_deref(), settings.page_size)
             })
             .await?;
-            progress.users += page.len();
             directory
                 .put_users(team_id, page.iter().map(user_row).collect())
                 .await?;
-            report(&progress);
+            let (calls, waited) = (local.calls - before.0, local.rate_limited - before.1);
+            bump(&|p| {
+                p.users += page.len();
+                p.calls += calls;
+                p.rate_limited += waited;
+            });
             match next {
                 Some(next) => cursor = Some(next),
-                None => break,
+                None => return Ok::<_, SyncError>(()),
             }
         }
+    };
+    let groups = async {
         let mut pace = Pace::new(settings.page_interval);
-        let groups = patiently(&mut pace, &mut progress, || state.slack.list_groups(token)).await?;
-        progress.groups = groups.len();
+        let mut local = Progress::default();
+        let groups = patiently(&mut pace, &mut local, || state.slack.list_groups(token)).await?;
         directory
             .put_groups(team_id, groups.iter().map(group_row).collect())
             .await?;
+        bump(&|p| {
+            p.groups = groups.len();
+            p.calls += local.calls;
+            p.rate_limited += local.rate_limited;
+        });
+        Ok::<_, SyncError>(())
+    };
+    let outcome: Result<(), SyncError> = async {
+        tokio::try_join!(channels, users, groups)?;
         let gone = directory.finish_sync(team_id, started).await?;
         tracing::info!(
             team_id,
@@ -175,6 +212,9 @@ pub async fn run(
         Ok(())
     }
     .await;
+    let mut progress = shared
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
 
     let counts = (
         i64::try_from(progress.channels).unwrap_or(i64::MAX),
