@@ -55,6 +55,7 @@ pub struct AppState {
     pub workspace_state: StateCache,
     pub profiles: crate::admin::Profiles,
     pub directory: crate::directory::Directory,
+    pub platform: crate::platform::PlatformClient,
     pub pacing: Pacing,
     pub ingest: Ingest,
     pub wake: Arc<Notify>,
@@ -128,6 +129,11 @@ impl App {
         let (ingest, _writer) = Ingest::start(store.clone(), wake.clone(), pacing.clone());
 
         let directory = crate::directory::Directory::new(store.clone());
+        let platform = crate::platform::PlatformClient::new(settings.delivery.request_timeout)
+            .map_err(|e| AppError::SlackUnreachable {
+                url: "the platform callback client".into(),
+                reason: e.to_string(),
+            })?;
         let state = AppState {
             settings: Arc::new(settings),
             store,
@@ -137,6 +143,7 @@ impl App {
             workspace_state,
             profiles: crate::admin::Profiles::default(),
             directory,
+            platform,
             pacing,
             ingest,
             wake,

@@ -1,8 +1,7 @@
 //! The event catalog: every event type the platform may send, with its ja/en label.
 //!
 //! The type names are the public webhook contract (DESIGN.md); the labels are the seed's
-//! terms. Conversation events are reserved for the threads issue and rejected until then,
-//! so a platform that sends them gets a clear 422 instead of a silent drop.
+//! terms. Conversation events (a chat inbox's messages and state) thread per conversation.
 
 use std::fmt;
 use std::str::FromStr;
@@ -103,6 +102,54 @@ pub enum EventType {
     FollowupEmailSent,
     BookingCancelled,
     Error(ErrorCategory),
+    Conversation(ConversationKind),
+}
+
+/// What happened in a chat conversation (HubSpot's inbox, KARTE Talk, Re:lation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ConversationKind {
+    MessageCreated,
+    MessageUpdated,
+    MessageDeleted,
+    Assigned,
+    Closed,
+    Reopened,
+    /// Up to the last 100 messages, oldest first, when a conversation is first linked.
+    History,
+}
+
+impl ConversationKind {
+    pub const ALL: [ConversationKind; 7] = [
+        ConversationKind::MessageCreated,
+        ConversationKind::MessageUpdated,
+        ConversationKind::MessageDeleted,
+        ConversationKind::Assigned,
+        ConversationKind::Closed,
+        ConversationKind::Reopened,
+        ConversationKind::History,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConversationKind::MessageCreated => "conversation.message.created",
+            ConversationKind::MessageUpdated => "conversation.message.updated",
+            ConversationKind::MessageDeleted => "conversation.message.deleted",
+            ConversationKind::Assigned => "conversation.assigned",
+            ConversationKind::Closed => "conversation.closed",
+            ConversationKind::Reopened => "conversation.reopened",
+            ConversationKind::History => "conversation.history",
+        }
+    }
+
+    /// Whether the event carries one `message` (created, updated, deleted).
+    pub fn has_message(self) -> bool {
+        matches!(
+            self,
+            ConversationKind::MessageCreated
+                | ConversationKind::MessageUpdated
+                | ConversationKind::MessageDeleted
+        )
+    }
 }
 
 /// Why a type name is not accepted.
@@ -110,11 +157,9 @@ pub enum EventType {
 pub enum UnsupportedType {
     /// Not in the contract at all.
     Unknown,
-    /// Part of the contract, handled by a later capability.
-    Reserved,
 }
 
-/// Conversation events of the contract, reserved for the threads capability.
+/// The conversation events of the contract, by name.
 pub const CONVERSATION_TYPES: [&str; 7] = [
     "conversation.message.created",
     "conversation.message.updated",
@@ -168,13 +213,48 @@ impl EventType {
             EventType::Error(ErrorCategory::ExternalApi) => "error.external_api",
             EventType::Error(ErrorCategory::Internal) => "error.internal",
             EventType::Error(ErrorCategory::Delivery) => "error.delivery",
+            EventType::Conversation(kind) => kind.as_str(),
         }
+    }
+
+    /// The types a rule can name, in the order the rule modal offers them. A rule for
+    /// chat messages follows the whole conversation (assignment, closing, history).
+    pub const RULE_TYPES: [EventType; 11] = [
+        EventType::BookingCreated,
+        EventType::BookingFailed,
+        EventType::PhoneRequested,
+        EventType::SurveyPreMeetingAnswered,
+        EventType::SurveyExitAnswered,
+        EventType::BookingNoPreferredTime,
+        EventType::ResearchCompleted,
+        EventType::BookingNoCandidates,
+        EventType::FollowupEmailSent,
+        EventType::BookingCancelled,
+        EventType::Conversation(ConversationKind::MessageCreated),
+    ];
+
+    pub fn conversation(self) -> Option<ConversationKind> {
+        match self {
+            EventType::Conversation(kind) => Some(kind),
+            _ => None,
+        }
+    }
+
+    /// Whether an event of this type is routed by a rule naming `rule_type`: its own
+    /// type, or any conversation event for a chat-message rule.
+    pub fn routed_by(self, rule_type: EventType) -> bool {
+        self == rule_type
+            || (self.conversation().is_some()
+                && rule_type == EventType::Conversation(ConversationKind::MessageCreated))
     }
 
     /// Parses a type name from the contract, telling reserved types apart from unknown ones.
     pub fn parse(name: &str) -> Result<Self, UnsupportedType> {
-        if CONVERSATION_TYPES.contains(&name) {
-            return Err(UnsupportedType::Reserved);
+        if let Some(kind) = ConversationKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == name)
+        {
+            return Ok(EventType::Conversation(kind));
         }
         if let Some(category) = name.strip_prefix("error.") {
             return category
@@ -231,6 +311,19 @@ impl EventType {
             }
             EventType::BookingCancelled => lang.pick("キャンセル", "Meeting cancelled"),
             EventType::Error(category) => category.label(lang),
+            EventType::Conversation(kind) => match kind {
+                ConversationKind::MessageCreated => lang.pick("チャット", "Chat message"),
+                ConversationKind::MessageUpdated => {
+                    lang.pick("チャットの編集", "Chat message edited")
+                }
+                ConversationKind::MessageDeleted => {
+                    lang.pick("チャットの削除", "Chat message deleted")
+                }
+                ConversationKind::Assigned => lang.pick("担当者の割り当て", "Chat assigned"),
+                ConversationKind::Closed => lang.pick("チャットの終了", "Chat closed"),
+                ConversationKind::Reopened => lang.pick("チャットの再開", "Chat reopened"),
+                ConversationKind::History => lang.pick("チャットの履歴", "Chat history"),
+            },
         }
     }
 
@@ -284,6 +377,31 @@ impl EventType {
                 "プラットフォームでエラーが発生しました",
                 "The platform reported an error",
             ),
+            EventType::Conversation(kind) => match kind {
+                ConversationKind::MessageCreated => {
+                    lang.pick("顧客からチャットが届きました", "A customer wrote in a chat")
+                }
+                ConversationKind::MessageUpdated => lang.pick(
+                    "チャットのメッセージが編集されました",
+                    "A chat message was edited",
+                ),
+                ConversationKind::MessageDeleted => lang.pick(
+                    "チャットのメッセージが削除されました",
+                    "A chat message was deleted",
+                ),
+                ConversationKind::Assigned => {
+                    lang.pick("チャットの担当者が決まりました", "The chat was assigned")
+                }
+                ConversationKind::Closed => {
+                    lang.pick("チャットが終了しました", "The chat was closed")
+                }
+                ConversationKind::Reopened => {
+                    lang.pick("チャットが再開されました", "The chat was reopened")
+                }
+                ConversationKind::History => {
+                    lang.pick("これまでのチャットの履歴です", "The chat so far")
+                }
+            },
         }
     }
 
@@ -298,6 +416,9 @@ impl EventType {
             EventType::FollowupEmailSent => ":email:",
             EventType::BookingCancelled => ":x:",
             EventType::Error(_) => ":rotating_light:",
+            EventType::Conversation(ConversationKind::Closed) => ":lock:",
+            EventType::Conversation(ConversationKind::Assigned) => ":bust_in_silhouette:",
+            EventType::Conversation(_) => ":speech_balloon:",
         }
     }
 }
@@ -325,9 +446,12 @@ mod tests {
     }
 
     #[test]
-    fn conversation_types_are_reserved_and_others_unknown() {
+    fn conversation_types_parse_and_others_are_unknown() {
         for t in CONVERSATION_TYPES {
-            assert_eq!(EventType::parse(t), Err(UnsupportedType::Reserved));
+            let parsed = EventType::parse(t).unwrap();
+            assert_eq!(parsed.as_str(), t);
+            assert!(parsed.routed_by(EventType::Conversation(ConversationKind::MessageCreated)));
+            assert!(!parsed.routed_by(EventType::BookingCreated));
         }
         for t in ["booking", "error.", "error.unknown", "Booking.Created", ""] {
             assert_eq!(EventType::parse(t), Err(UnsupportedType::Unknown), "{t}");

@@ -39,6 +39,8 @@ pub struct Staged {
     pub routes: Vec<Route>,
     /// Herald's own report: its delivery failures are not reported again.
     pub internal: bool,
+    /// The conversation the event belongs to: its jobs per channel run in order.
+    pub thread_key: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -129,6 +131,7 @@ pub async fn stage_all(
             payload: &o.payload,
             internal: o.staged.internal,
             run_at: o.run_at,
+            thread_key: o.staged.thread_key.as_deref(),
         })
         .collect();
     insert_jobs(conn, &jobs).await?;

@@ -390,6 +390,102 @@ pub struct PlatformEvent {
     pub fields: BTreeMap<String, String>,
     /// A Slack channel the event is about (Herald's delivery failure reports).
     pub slack_channel: Option<ChannelId>,
+    /// The chat conversation (conversation.* events; may come with others too).
+    pub conversation: Option<Conversation>,
+    /// The message a conversation.message.* event is about.
+    pub message: Option<ChatMessage>,
+    /// conversation.history: up to 100 messages, oldest first.
+    pub messages: Vec<ChatMessage>,
+}
+
+/// A chat conversation on the platform: its id is the thread's key.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Conversation {
+    pub id: String,
+    /// `open` or `closed` (a closed conversation ends its thread).
+    pub state: Option<String>,
+    /// The page the customer wrote from.
+    pub page: Option<String>,
+    pub assignee: Option<Person>,
+    /// The contact's owner (HubSpot's "contact owner").
+    pub owner: Option<Person>,
+}
+
+impl Conversation {
+    pub fn is_closed(&self) -> bool {
+        self.state.as_deref() == Some("closed")
+    }
+}
+
+/// Someone on the platform side (an operator, an owner).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Person {
+    pub id: Option<String>,
+    pub email: Option<String>,
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChatMessage {
+    pub id: String,
+    pub text: String,
+    /// `customer`, `operator` or `bot`.
+    pub author_kind: Option<String>,
+    pub author_name: Option<String>,
+}
+
+/// The most messages `conversation.history` may carry.
+pub const HISTORY_MAX: usize = 100;
+
+fn person(value: Option<&Value>, field: &str) -> Result<Option<Person>, EventError> {
+    match value {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Object(p)) => Ok(Some(Person {
+            id: nonblank(p.get("id"), &format!("{field}.id"))?,
+            email: nonblank(p.get("email"), &format!("{field}.email"))?,
+            name: nonblank(p.get("name"), &format!("{field}.name"))?,
+        })),
+        Some(_) => Err(EventError::Invalid(FieldError::new(
+            field,
+            "must be an object {id, email, name}",
+        ))),
+    }
+}
+
+fn chat_message(value: &Value, field: &str, needs_text: bool) -> Result<ChatMessage, EventError> {
+    let invalid = |f: &str, reason: &str| EventError::Invalid(FieldError::new(f, reason));
+    let Value::Object(m) = value else {
+        return Err(invalid(field, "must be an object {id, text, author}"));
+    };
+    let id = nonblank(m.get("id"), &format!("{field}.id"))?
+        .ok_or_else(|| invalid(&format!("{field}.id"), "required, a string"))?;
+    let text = match m.get("text") {
+        Some(Value::String(s)) => s.clone(),
+        None | Some(Value::Null) if !needs_text => String::new(),
+        None | Some(Value::Null) => {
+            return Err(invalid(&format!("{field}.text"), "required, a string"));
+        }
+        Some(_) => return Err(invalid(&format!("{field}.text"), "must be a string")),
+    };
+    let (author_kind, author_name) = match m.get("author") {
+        None | Some(Value::Null) => (None, None),
+        Some(Value::Object(a)) => (
+            nonblank(a.get("kind"), &format!("{field}.author.kind"))?,
+            nonblank(a.get("name"), &format!("{field}.author.name"))?,
+        ),
+        Some(_) => {
+            return Err(invalid(
+                &format!("{field}.author"),
+                "must be an object {kind, name}",
+            ));
+        }
+    };
+    Ok(ChatMessage {
+        id,
+        text,
+        author_kind,
+        author_name,
+    })
 }
 
 /// Who wrote an event body: only Herald may raise its own event types.
@@ -406,8 +502,6 @@ pub enum EventError {
     Malformed(String),
     #[error("unknown event type {0:?}")]
     UnknownType(String),
-    #[error("event type {0:?} is not handled yet")]
-    ReservedType(String),
     #[error("{0}")]
     Invalid(FieldError),
 }
@@ -435,9 +529,6 @@ impl PlatformEvent {
             Ok(t) if t.platform_may_send() || origin == Origin::Herald => t,
             Ok(_) | Err(UnsupportedType::Unknown) => {
                 return Err(EventError::UnknownType(type_name.into()));
-            }
-            Err(UnsupportedType::Reserved) => {
-                return Err(EventError::ReservedType(type_name.into()));
             }
         };
         let occurred_at = obj
@@ -519,6 +610,67 @@ impl PlatformEvent {
                 .collect::<Result<_, _>>()?,
             Some(_) => return Err(invalid("fields", "must be an object of key facts")),
         };
+        let conversation = match obj.get("conversation") {
+            None | Some(Value::Null) => None,
+            Some(Value::Object(c)) => Some(Conversation {
+                id: nonblank(c.get("id"), "conversation.id")?
+                    .ok_or_else(|| invalid("conversation.id", "required, a string"))?,
+                state: match nonblank(c.get("state"), "conversation.state")? {
+                    Some(s) if s == "open" || s == "closed" => Some(s),
+                    Some(_) => {
+                        return Err(invalid(
+                            "conversation.state",
+                            "must be \"open\" or \"closed\"",
+                        ));
+                    }
+                    None => None,
+                },
+                page: nonblank(c.get("page"), "conversation.page")?,
+                assignee: person(c.get("assignee"), "conversation.assignee")?,
+                owner: person(c.get("owner"), "conversation.owner")?,
+            }),
+            Some(_) => return Err(invalid("conversation", "must be an object {id, state, …}")),
+        };
+        let kind = event_type.conversation();
+        if kind.is_some() && conversation.is_none() {
+            return Err(invalid(
+                "conversation",
+                "required for conversation events: an object with the conversation's id",
+            ));
+        }
+        let message = match (kind, obj.get("message")) {
+            (Some(k), Some(m)) if k.has_message() => Some(chat_message(
+                m,
+                "message",
+                k != crate::catalog::ConversationKind::MessageDeleted,
+            )?),
+            (Some(k), _) if k.has_message() => {
+                return Err(invalid(
+                    "message",
+                    "required: the message {id, text, author}",
+                ));
+            }
+            _ => None,
+        };
+        let messages = match (kind, obj.get("messages")) {
+            (Some(crate::catalog::ConversationKind::History), Some(Value::Array(items))) => {
+                if items.len() > HISTORY_MAX {
+                    return Err(invalid("messages", "at most 100 messages, oldest first"));
+                }
+                items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, m)| chat_message(m, &format!("messages[{i}]"), true))
+                    .collect::<Result<Vec<_>, _>>()?
+            }
+            (Some(crate::catalog::ConversationKind::History), _) => {
+                return Err(invalid(
+                    "messages",
+                    "required: an array of up to 100 messages, oldest first",
+                ));
+            }
+            _ => Vec::new(),
+        };
         Ok(Self {
             event_type,
             occurred_at,
@@ -532,6 +684,9 @@ impl PlatformEvent {
                 None => None,
                 Some(c) => Some(ChannelId::parse(&c).map_err(|e| invalid("slack_channel", &e))?),
             },
+            conversation,
+            message,
+            messages,
         })
     }
 }
@@ -688,7 +843,7 @@ mod tests {
             ),
             (
                 br#"{"type":"conversation.closed","occurred_at":"2026-11-21T10:00:00Z"}"#,
-                EventError::ReservedType("conversation.closed".into()),
+                EventError::Invalid(FieldError::new("conversation", "")),
             ),
             (br#"{"type":"booking.created"}"#, EventError::Invalid(FieldError::new("occurred_at", ""))),
             (

@@ -291,6 +291,9 @@ mod tests {
             url: Some("https://platform.example/bookings/1".into()),
             fields: BTreeMap::from([("予算".into(), "100万円".into())]),
             slack_channel: None,
+            conversation: None,
+            message: None,
+            messages: Vec::new(),
         }
     }
 

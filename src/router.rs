@@ -73,7 +73,7 @@ fn matches(event: &PlatformEvent, trigger: &RuleTrigger) -> bool {
             },
             None,
         ) => {
-            *event_type == event.event_type
+            event.event_type.routed_by(*event_type)
                 && match meeting_type {
                     None => true,
                     Some(wanted) => event.meeting_type.as_ref().is_some_and(|m| &m.id == wanted),
@@ -106,6 +106,9 @@ mod tests {
             url: None,
             fields: BTreeMap::new(),
             slack_channel: None,
+            conversation: None,
+            message: None,
+            messages: Vec::new(),
         }
     }
 

@@ -53,9 +53,6 @@ impl IntoResponse for WebhookError {
             WebhookError::Event(EventError::UnknownType(_)) => {
                 (StatusCode::UNPROCESSABLE_ENTITY, "unknown_event_type")
             }
-            WebhookError::Event(EventError::ReservedType(_)) => {
-                (StatusCode::UNPROCESSABLE_ENTITY, "unsupported_event_type")
-            }
             WebhookError::Event(EventError::Invalid(_)) => {
                 (StatusCode::UNPROCESSABLE_ENTITY, "invalid_field")
             }
@@ -135,6 +132,7 @@ pub async fn receive(
             webhook_id,
             event_type: event.event_type.as_str().to_string(),
             body,
+            thread_key: event.conversation.as_ref().map(|c| c.id.clone()),
             routes,
             internal: false,
         })

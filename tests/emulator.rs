@@ -4,6 +4,9 @@
 #[path = "support/slack_emulator.rs"]
 mod slack_emulator;
 
+#[path = "support/fake_platform.rs"]
+mod fake_platform;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -3733,4 +3736,881 @@ async fn bulk_directory_pages_through_100k_users() {
         "100 lookups took {:?}",
         started.elapsed()
     );
+}
+
+// ----- Reactions, ephemeral messages, permalinks -----
+
+fn react_req(channel: &str, name: &str, ts: &str) -> SlackApiReactionsAddRequest {
+    SlackApiReactionsAddRequest::new(
+        channel.to_string().into(),
+        SlackReactionName(name.to_string()),
+        ts.to_string().into(),
+    )
+}
+
+#[tokio::test]
+async fn reactions_add_like_slack() {
+    let (emu, ws, client) = setup().await;
+    let human = emu.add_user("T0001", "Ada Lovelace", "ada@example.com");
+    let spec = |name: &str, private: bool, bot_member: bool| ChannelSpec {
+        name: name.into(),
+        private,
+        bot_member,
+        ..Default::default()
+    };
+    let ch = emu.add_channel("T0001", spec("c", false, true));
+    let public_out = emu.add_channel("T0001", spec("out", false, false));
+    let private_out = emu.add_channel("T0001", spec("secret", true, false));
+    let archived = emu.add_channel("T0001", spec("old", false, true));
+    let t = token(&ws.bot_token);
+    let session = client.open_session(&t);
+    let parent = session
+        .chat_post_message(&post_req(&ch, "parent"))
+        .await
+        .expect("parent");
+    let ts = parent.ts.0.clone();
+    let human_ts = emu.post_as_user(&ch, &human, "human reply", Some(&ts));
+    let out_ts = emu.post_as_user(&public_out, &human, "hi", None);
+    let private_ts = emu.post_as_user(&private_out, &human, "hi", None);
+    let archived_ts = emu.post_as_user(&archived, &human, "hi", None);
+    emu.archive_channel(&archived);
+
+    session
+        .reactions_add(&react_req(&ch, "eyes", &ts))
+        .await
+        .expect("react");
+    session
+        .reactions_add(&react_req(&ch, "thumbsup::skin-tone-3", &ts))
+        .await
+        .expect("skin tone");
+    session
+        .reactions_add(&react_req(&ch, "white_check_mark", &human_ts))
+        .await
+        .expect("on a reply");
+    let code = |r| api_code::<SlackApiReactionsAddResponse>(r);
+    assert_eq!(
+        code(session.reactions_add(&react_req(&ch, "eyes", &ts)).await),
+        "already_reacted"
+    );
+    for bad in [":eyes:", "Eyes", "two words", "eyes::skin-tone-9"] {
+        assert_eq!(
+            code(session.reactions_add(&react_req(&ch, bad, &ts)).await),
+            "invalid_name",
+            "{bad}"
+        );
+    }
+    assert_eq!(
+        code(
+            session
+                .reactions_add(&react_req(&ch, "eyes", "1.000001"))
+                .await
+        ),
+        "message_not_found"
+    );
+    assert_eq!(
+        code(session.reactions_add(&react_req(&ch, "eyes", "soon")).await),
+        "bad_timestamp"
+    );
+    assert_eq!(
+        code(
+            session
+                .reactions_add(&react_req("C0NOPE", "eyes", &ts))
+                .await
+        ),
+        "channel_not_found"
+    );
+    assert_eq!(
+        code(
+            session
+                .reactions_add(&react_req(&public_out, "eyes", &out_ts))
+                .await
+        ),
+        "not_in_channel"
+    );
+    assert_eq!(
+        code(
+            session
+                .reactions_add(&react_req(&private_out, "eyes", &private_ts))
+                .await
+        ),
+        "channel_not_found"
+    );
+    assert_eq!(
+        code(
+            session
+                .reactions_add(&react_req(&archived, "eyes", &archived_ts))
+                .await
+        ),
+        "is_archived"
+    );
+    let no_ts = raw_post(
+        &client,
+        &ws.bot_token,
+        "reactions.add",
+        &json!({"channel": ch, "name": "eyes"}),
+    )
+    .await;
+    assert_eq!(api_code(no_ts), "no_item_specified");
+
+    let bot = ws.bot_user_id.clone();
+    assert_eq!(
+        emu.reactions(&ch, &ts),
+        vec![
+            ("eyes".to_string(), vec![bot.clone()]),
+            ("thumbsup::skin-tone-3".to_string(), vec![bot.clone()]),
+        ]
+    );
+    assert_eq!(emu.reactions(&ch, "1.000001"), vec![]);
+
+    // Slack's shape in history and replies.
+    let history = session
+        .conversations_history(
+            &SlackApiConversationsHistoryRequest::new().with_channel(ch.clone().into()),
+        )
+        .await
+        .expect("history");
+    let reactions = history.messages[0]
+        .content
+        .reactions
+        .clone()
+        .expect("reactions");
+    assert_eq!(reactions.len(), 2);
+    assert_eq!(reactions[0].name.0, "eyes");
+    assert_eq!(reactions[0].count, 1);
+    assert_eq!(reactions[0].users, vec![bot.clone().into()]);
+    let replies = raw_get(
+        &client,
+        &ws.bot_token,
+        "conversations.replies",
+        &[("channel", Some(ch.as_str())), ("ts", Some(ts.as_str()))],
+    )
+    .await
+    .expect("replies");
+    assert_eq!(
+        replies["messages"][1]["reactions"],
+        json!([{"name": "white_check_mark", "users": [bot], "count": 1}])
+    );
+    assert!(replies["messages"][0]["reactions"].is_array());
+    assert_eq!(emu.calls_to("reactions.add").len(), 15);
+
+    // Tier 3: 50 a minute per workspace.
+    emu.enforce_rate_tiers(1.0);
+    let names: Vec<String> = (0..50).map(|i| format!("e{i}")).collect();
+    for name in &names {
+        session
+            .reactions_add(&react_req(&ch, name, &human_ts))
+            .await
+            .expect("within the tier");
+    }
+    assert!(matches!(
+        session
+            .reactions_add(&react_req(&ch, "one_more", &human_ts))
+            .await,
+        Err(SlackClientError::RateLimitError(_))
+    ));
+    assert_eq!(emu.rate_limited("reactions.add"), 1);
+}
+
+#[tokio::test]
+async fn ephemeral_messages_like_slack() {
+    let (emu, ws, client) = setup().await;
+    let human = emu.add_user("T0001", "Ada Lovelace", "ada@example.com");
+    let outsider = emu.add_user("T0001", "Bob Smith", "bob@example.com");
+    let spec = |name: &str, private: bool, bot_member: bool| ChannelSpec {
+        name: name.into(),
+        private,
+        bot_member,
+        ..Default::default()
+    };
+    let ch = emu.add_channel("T0001", spec("c", false, true));
+    let public_out = emu.add_channel("T0001", spec("out", false, false));
+    let private_out = emu.add_channel("T0001", spec("secret", true, false));
+    let archived = emu.add_channel("T0001", spec("old", false, true));
+    for c in [&ch, &public_out, &private_out, &archived] {
+        emu.add_member(c, &human);
+    }
+    emu.archive_channel(&archived);
+    let t = token(&ws.bot_token);
+    let session = client.open_session(&t);
+    let parent = session
+        .chat_post_message(&post_req(&ch, "parent"))
+        .await
+        .expect("parent");
+
+    let ephemeral = |channel: &str, user: &str, text: &str| {
+        SlackApiChatPostEphemeralRequest::new(
+            channel.to_string().into(),
+            user.to_string().into(),
+            SlackMessageContent::new().with_text(text.to_string()),
+        )
+    };
+    session
+        .chat_post_ephemeral(&ephemeral(&ch, &human, "only you"))
+        .await
+        .expect("ephemeral");
+    let blocks = json!([{"type": "section", "text": {"type": "mrkdwn", "text": "*in thread*"}}]);
+    let raw = raw_post(
+        &client,
+        &ws.bot_token,
+        "chat.postEphemeral",
+        &json!({
+            "channel": ch,
+            "user": human,
+            "text": "fallback",
+            "blocks": blocks,
+            "thread_ts": parent.ts.0,
+        }),
+    )
+    .await
+    .expect("ephemeral in a thread");
+    let message_ts = raw["message_ts"].as_str().expect("message_ts").to_string();
+    assert_eq!(
+        top_level_keys(&raw),
+        ["message_ts", "ok"].into_iter().map(String::from).collect()
+    );
+
+    let sent = emu.ephemerals(&ch);
+    assert_eq!(sent.len(), 2);
+    assert_eq!(sent[0]["user"], json!(human));
+    assert_eq!(sent[0]["text"], "only you");
+    assert!(sent[0]["blocks"].is_null() && sent[0]["thread_ts"].is_null());
+    assert_eq!(sent[1]["thread_ts"], json!(parent.ts.0));
+    assert_eq!(sent[1]["blocks"][0]["text"]["text"], "*in thread*");
+    assert_eq!(sent[1]["message_ts"], json!(message_ts));
+    assert_eq!(
+        emu.messages(&ch).len(),
+        1,
+        "ephemeral messages are not in history"
+    );
+    assert!(emu.ephemerals(&public_out).is_empty());
+
+    let code = |r| api_code::<SlackApiChatPostEphemeralResponse>(r);
+    assert_eq!(
+        code(
+            session
+                .chat_post_ephemeral(&ephemeral(&ch, &outsider, "x"))
+                .await
+        ),
+        "user_not_in_channel"
+    );
+    assert_eq!(
+        code(
+            session
+                .chat_post_ephemeral(&ephemeral(&public_out, &human, "x"))
+                .await
+        ),
+        "not_in_channel"
+    );
+    assert_eq!(
+        code(
+            session
+                .chat_post_ephemeral(&ephemeral(&private_out, &human, "x"))
+                .await
+        ),
+        "channel_not_found"
+    );
+    assert_eq!(
+        code(
+            session
+                .chat_post_ephemeral(&ephemeral("C0NOPE", &human, "x"))
+                .await
+        ),
+        "channel_not_found"
+    );
+    assert_eq!(
+        code(
+            session
+                .chat_post_ephemeral(&ephemeral(&archived, &human, "x"))
+                .await
+        ),
+        "is_archived"
+    );
+    let no_text = raw_post(
+        &client,
+        &ws.bot_token,
+        "chat.postEphemeral",
+        &json!({"channel": ch, "user": human}),
+    )
+    .await;
+    assert_eq!(api_code(no_text), "no_text");
+    assert_eq!(emu.ephemerals(&ch).len(), 2, "failures store nothing");
+    assert_eq!(emu.calls_to("chat.postEphemeral").len(), 8);
+
+    // Tier 4: 100 a minute per workspace.
+    emu.enforce_rate_tiers(1.0);
+    for _ in 0..100 {
+        session
+            .chat_post_ephemeral(&ephemeral(&ch, &human, "again"))
+            .await
+            .expect("within the tier");
+    }
+    assert!(matches!(
+        session
+            .chat_post_ephemeral(&ephemeral(&ch, &human, "one more"))
+            .await,
+        Err(SlackClientError::RateLimitError(_))
+    ));
+}
+
+#[tokio::test]
+async fn permalinks_like_slack() {
+    let (emu, ws, client) = setup().await;
+    let human = emu.add_user("T0001", "Ada Lovelace", "ada@example.com");
+    let ch = emu.add_channel(
+        "T0001",
+        ChannelSpec {
+            name: "c".into(),
+            bot_member: true,
+            ..Default::default()
+        },
+    );
+    let public_out = emu.add_channel(
+        "T0001",
+        ChannelSpec {
+            name: "out".into(),
+            ..Default::default()
+        },
+    );
+    let private_out = emu.add_channel(
+        "T0001",
+        ChannelSpec {
+            name: "secret".into(),
+            private: true,
+            ..Default::default()
+        },
+    );
+    let t = token(&ws.bot_token);
+    let session = client.open_session(&t);
+    let parent = session
+        .chat_post_message(&post_req(&ch, "parent"))
+        .await
+        .expect("parent");
+    let reply = emu.post_as_user(&ch, &human, "reply", Some(&parent.ts.0));
+    let link_req = |channel: &str, ts: &str| {
+        SlackApiChatGetPermalinkRequest::new(channel.to_string().into(), ts.to_string().into())
+    };
+
+    let top = session
+        .chat_get_permalink(&link_req(&ch, &parent.ts.0))
+        .await
+        .expect("permalink");
+    assert_eq!(top.channel.0, ch);
+    assert_eq!(
+        top.permalink.as_str(),
+        format!(
+            "https://acme-corp.slack.com/archives/{ch}/p{}",
+            parent.ts.0.replace('.', "")
+        )
+    );
+    let threaded = session
+        .chat_get_permalink(&link_req(&ch, &reply))
+        .await
+        .expect("reply permalink");
+    assert_eq!(
+        threaded.permalink.as_str(),
+        format!(
+            "https://acme-corp.slack.com/archives/{ch}/p{}?thread_ts={}&cid={ch}",
+            reply.replace('.', ""),
+            parent.ts.0
+        )
+    );
+    // No scope and no membership needed in a public channel.
+    let out_ts = emu.post_as_user(&public_out, &human, "hi", None);
+    session
+        .chat_get_permalink(&link_req(&public_out, &out_ts))
+        .await
+        .expect("public channel");
+
+    let private_ts = emu.post_as_user(&private_out, &human, "hi", None);
+    let code = |r| api_code::<SlackApiChatGetPermalinkResponse>(r);
+    assert_eq!(
+        code(
+            session
+                .chat_get_permalink(&link_req(&private_out, &private_ts))
+                .await
+        ),
+        "channel_not_found"
+    );
+    assert_eq!(
+        code(
+            session
+                .chat_get_permalink(&link_req("C0NOPE", &reply))
+                .await
+        ),
+        "channel_not_found"
+    );
+    assert_eq!(
+        code(session.chat_get_permalink(&link_req(&ch, "1.000001")).await),
+        "message_not_found"
+    );
+    let calls = emu.calls_to("chat.getPermalink");
+    assert_eq!(calls.len(), 6);
+    assert_eq!(calls[0].args["message_ts"], json!(parent.ts.0));
+
+    // Tier 4 here (Slack: "hundreds of requests per minute").
+    emu.enforce_rate_tiers(1.0);
+    for _ in 0..100 {
+        session
+            .chat_get_permalink(&link_req(&ch, &reply))
+            .await
+            .expect("within the tier");
+    }
+    assert!(matches!(
+        session.chat_get_permalink(&link_req(&ch, &reply)).await,
+        Err(SlackClientError::RateLimitError(_))
+    ));
+}
+
+// ----- People in threads: message events -----
+
+/// The real thread-reply payload's event keys that every channel message event carries too.
+fn fixture_message_keys() -> std::collections::BTreeSet<String> {
+    let fixture: Value = serde_json::from_str(include_str!(
+        "fixtures/slack/message_thread_reply_event.json"
+    ))
+    .expect("json");
+    let mut keys = top_level_keys(&fixture["data"]);
+    // Slack Connect / assistant-thread extras of that DM payload.
+    for extra in ["user_team", "source_team", "user_profile"] {
+        keys.remove(extra);
+    }
+    keys
+}
+
+fn message_event(event: SlackEventCallbackBody) -> SlackMessageEvent {
+    match event {
+        SlackEventCallbackBody::Message(m) => m,
+        other => panic!("expected a message event, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn people_reply_edit_and_delete_in_threads() {
+    let (emu, ws, client) = setup().await;
+    let ada = emu.add_user("T0001", "Ada Lovelace", "ada@example.com");
+    let bob = emu.add_user("T0001", "Bob Smith", "bob@example.com");
+    let ch = emu.add_channel(
+        "T0001",
+        ChannelSpec {
+            name: "c".into(),
+            bot_member: true,
+            ..Default::default()
+        },
+    );
+    let t = token(&ws.bot_token);
+    let session = client.open_session(&t);
+    let parent = session
+        .chat_post_message(&post_req(&ch, "Order #42 shipped"))
+        .await
+        .expect("parent");
+    let parent_ts = parent.ts.0.clone();
+
+    // A reply, with a mention, as Slack delivers it.
+    let text = format!(
+        "thanks <@{}> &amp; see <https://example.com|the docs>",
+        ws.bot_user_id
+    );
+    let (reply_ts, envelope) = emu.user_reply(&ch, &parent_ts, &ada, &text);
+    let event = &envelope["event"];
+    let keys = top_level_keys(event);
+    assert!(
+        fixture_message_keys().is_subset(&keys),
+        "event keys {keys:?}"
+    );
+    assert_eq!(event["type"], "message");
+    assert!(event.get("subtype").is_none());
+    assert_eq!(event["user"], json!(ada));
+    assert_eq!(event["text"], json!(text));
+    assert_eq!(event["ts"], json!(reply_ts));
+    assert_eq!(event["event_ts"], json!(reply_ts));
+    assert_eq!(event["thread_ts"], json!(parent_ts));
+    assert_eq!(event["parent_user_id"], json!(ws.bot_user_id));
+    assert_eq!(event["channel"], json!(ch));
+    assert_eq!(event["channel_type"], "channel");
+    assert_eq!(event["team"], "T0001");
+    assert!(event["client_msg_id"].is_string());
+    assert_eq!(event["blocks"][0]["type"], "rich_text");
+    assert_eq!(
+        event["blocks"][0]["elements"][0],
+        json!({"type": "rich_text_section", "elements": [
+            {"type": "text", "text": "thanks "},
+            {"type": "user", "user_id": ws.bot_user_id},
+            {"type": "text", "text": " & see "},
+            {"type": "link", "url": "https://example.com", "text": "the docs"},
+        ]})
+    );
+    let reply_secs: i64 = reply_ts.split('.').next().unwrap().parse().unwrap();
+    assert_eq!(envelope["event_time"], json!(reply_secs));
+    let m = message_event(push_event(&emu, &ws, &envelope));
+    assert_eq!(m.origin.thread_ts.map(|t| t.0), Some(parent_ts.clone()));
+    assert_eq!(
+        m.origin.channel_type,
+        Some(SlackChannelType("channel".into()))
+    );
+    assert_eq!(m.sender.user.map(|u| u.0), Some(ada.clone()));
+    assert!(m.subtype.is_none());
+    assert!(m.content.and_then(|c| c.blocks).is_some());
+
+    // Bob, not yet in the public channel, joins by posting.
+    let (bob_ts, _) = emu.user_reply(&ch, &reply_ts, &bob, "me too");
+    let replies = raw_get(
+        &client,
+        &ws.bot_token,
+        "conversations.replies",
+        &[
+            ("channel", Some(ch.as_str())),
+            ("ts", Some(parent_ts.as_str())),
+        ],
+    )
+    .await
+    .expect("replies");
+    let tss: Vec<&str> = replies["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["ts"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        tss,
+        [parent_ts.as_str(), reply_ts.as_str(), bob_ts.as_str()]
+    );
+    assert_eq!(replies["messages"][0]["reply_count"], 2);
+    assert_eq!(replies["messages"][0]["reply_users"], json!([ada, bob]));
+    assert_eq!(replies["messages"][0]["latest_reply"], json!(bob_ts));
+    assert_eq!(replies["messages"][2]["thread_ts"], json!(parent_ts));
+    assert_eq!(replies["messages"][1]["blocks"][0]["type"], "rich_text");
+    let members = raw_get(
+        &client,
+        &ws.bot_token,
+        "conversations.members",
+        &[("channel", Some(ch.as_str()))],
+    )
+    .await
+    .expect("members");
+    assert!(members["members"].as_array().unwrap().contains(&json!(bob)));
+
+    // The bot cannot edit or delete people's replies.
+    assert_eq!(
+        api_code(
+            session
+                .chat_update(&SlackApiChatUpdateRequest::new(
+                    ch.clone().into(),
+                    SlackMessageContent::new().with_text("hijack".into()),
+                    reply_ts.clone().into(),
+                ))
+                .await
+        ),
+        "cant_update_message"
+    );
+    assert_eq!(
+        api_code(
+            session
+                .chat_delete(&SlackApiChatDeleteRequest::new(
+                    ch.clone().into(),
+                    reply_ts.clone().into()
+                ))
+                .await
+        ),
+        "cant_delete_message"
+    );
+
+    // Ada edits her reply.
+    let changed = emu.user_edit(&ch, &reply_ts, "thanks, all good");
+    let event = &changed["event"];
+    assert_eq!(event["subtype"], "message_changed");
+    assert_eq!(event["hidden"], true);
+    assert_eq!(event["channel"], json!(ch));
+    assert_eq!(event["channel_type"], "channel");
+    assert_eq!(event["ts"], event["event_ts"]);
+    assert_eq!(event["message"]["ts"], json!(reply_ts));
+    assert_eq!(event["message"]["text"], "thanks, all good");
+    assert_eq!(event["message"]["thread_ts"], json!(parent_ts));
+    assert_eq!(event["message"]["user"], json!(ada));
+    assert_eq!(
+        event["message"]["edited"],
+        json!({"user": ada, "ts": event["ts"]})
+    );
+    assert_eq!(
+        event["message"]["blocks"][0]["elements"][0]["elements"][0]["text"],
+        "thanks, all good"
+    );
+    assert_eq!(event["previous_message"]["text"], json!(text));
+    assert!(event["previous_message"].get("edited").is_none());
+    let m = message_event(push_event(&emu, &ws, &changed));
+    assert_eq!(m.subtype, Some(SlackMessageEventType::MessageChanged));
+    assert_eq!(m.hidden, Some(true));
+    let new = m.message.expect("message");
+    assert_eq!(new.ts.0, reply_ts);
+    assert!(new.edited.is_some());
+    assert_eq!(
+        new.content.and_then(|c| c.text).as_deref(),
+        Some("thanks, all good")
+    );
+    assert!(m.previous_message.is_some());
+    assert_eq!(emu.messages(&ch)[1]["text"], "thanks, all good");
+
+    // Bob deletes his reply.
+    let deleted = emu.user_delete(&ch, &bob_ts);
+    let event = &deleted["event"];
+    assert_eq!(event["subtype"], "message_deleted");
+    assert_eq!(event["hidden"], true);
+    assert_eq!(event["deleted_ts"], json!(bob_ts));
+    assert_eq!(event["previous_message"]["text"], "me too");
+    assert_eq!(event["previous_message"]["thread_ts"], json!(parent_ts));
+    assert_eq!(event["ts"], event["event_ts"]);
+    assert_eq!(event["channel_type"], "channel");
+    let m = message_event(push_event(&emu, &ws, &deleted));
+    assert_eq!(m.subtype, Some(SlackMessageEventType::MessageDeleted));
+    assert_eq!(m.deleted_ts.map(|t| t.0), Some(bob_ts.clone()));
+    let stored = emu.messages(&ch);
+    assert_eq!(stored.len(), 2);
+    assert_eq!(stored[0]["reply_count"], 1);
+    assert_eq!(stored[0]["reply_users"], json!([ada]));
+    assert_eq!(stored[0]["latest_reply"], json!(reply_ts));
+
+    // A private channel: channel_type "group"; members only.
+    let private = emu.add_channel(
+        "T0001",
+        ChannelSpec {
+            name: "p".into(),
+            private: true,
+            bot_member: true,
+            ..Default::default()
+        },
+    );
+    emu.add_member(&private, &ada);
+    let (top_ts, envelope) = emu.user_message(&private, &ada, "hello", None);
+    assert_eq!(envelope["event"]["channel_type"], "group");
+    assert!(envelope["event"].get("thread_ts").is_none());
+    assert!(envelope["event"].get("parent_user_id").is_none());
+    let (_, envelope) = emu.user_reply(&private, &top_ts, &ada, "more");
+    assert_eq!(envelope["event"]["parent_user_id"], json!(ada));
+    assert_eq!(envelope["event"]["channel_type"], "group");
+
+    // Deleting a thread parent that has replies leaves a tombstone (a message_changed);
+    // deleting its last reply then removes the tombstone.
+    let changed = emu.user_delete(&private, &top_ts);
+    let event = &changed["event"];
+    assert_eq!(event["subtype"], "message_changed");
+    assert_eq!(event["message"]["subtype"], "tombstone");
+    assert_eq!(event["message"]["hidden"], true);
+    assert_eq!(event["message"]["user"], "USLACKBOT");
+    assert_eq!(event["message"]["text"], "This message was deleted.");
+    assert_eq!(event["message"]["reply_count"], 1);
+    assert_eq!(event["previous_message"]["text"], "hello");
+    message_event(push_event(&emu, &ws, &changed));
+    let stored = emu.messages(&private);
+    assert_eq!(stored.len(), 2);
+    assert_eq!(stored[0]["subtype"], "tombstone");
+    let last = stored[1]["ts"].as_str().unwrap().to_string();
+    emu.user_delete(&private, &last);
+    assert!(emu.messages(&private).is_empty());
+
+    // The bot's own thread parent gets the same tombstone through chat.delete.
+    session
+        .chat_delete(&SlackApiChatDeleteRequest::new(
+            ch.clone().into(),
+            parent.ts.clone(),
+        ))
+        .await
+        .expect("delete parent");
+    let stored = emu.messages(&ch);
+    assert_eq!(stored.len(), 2);
+    assert_eq!(stored[0]["subtype"], "tombstone");
+    assert_eq!(stored[0]["ts"], json!(parent_ts));
+    let history = session
+        .conversations_history(
+            &SlackApiConversationsHistoryRequest::new().with_channel(ch.clone().into()),
+        )
+        .await
+        .expect("history");
+    assert_eq!(history.messages.len(), 1);
+    assert_eq!(
+        history.messages[0].subtype,
+        Some(SlackMessageEventType::Tombstone)
+    );
+}
+
+#[tokio::test]
+async fn reply_broadcast_shows_in_history_with_its_root() {
+    let (emu, ws, client) = setup().await;
+    let ch = emu.add_channel(
+        "T0001",
+        ChannelSpec {
+            name: "c".into(),
+            bot_member: true,
+            ..Default::default()
+        },
+    );
+    let t = token(&ws.bot_token);
+    let session = client.open_session(&t);
+    let parent = session
+        .chat_post_message(&post_req(&ch, "parent"))
+        .await
+        .expect("parent");
+    let quiet = session
+        .chat_post_message(&post_req(&ch, "quiet").with_thread_ts(parent.ts.clone()))
+        .await
+        .expect("reply");
+    let loud = session
+        .chat_post_message(
+            &post_req(&ch, "loud")
+                .with_thread_ts(quiet.ts.clone())
+                .with_reply_broadcast(true),
+        )
+        .await
+        .expect("broadcast");
+    assert_eq!(loud.message.origin.thread_ts, Some(parent.ts.clone()));
+    let history = raw_get(
+        &client,
+        &ws.bot_token,
+        "conversations.history",
+        &[("channel", Some(ch.as_str()))],
+    )
+    .await
+    .expect("history");
+    let messages = history["messages"].as_array().unwrap();
+    assert_eq!(
+        messages.len(),
+        2,
+        "the broadcast and the parent, newest first"
+    );
+    assert_eq!(messages[0]["subtype"], "thread_broadcast");
+    assert_eq!(messages[0]["thread_ts"], json!(parent.ts.0));
+    assert_eq!(messages[0]["root"]["ts"], json!(parent.ts.0));
+    assert_eq!(messages[0]["root"]["reply_count"], 2);
+    assert_eq!(messages[1]["ts"], json!(parent.ts.0));
+    let replies = session
+        .conversations_replies(&SlackApiConversationsRepliesRequest::new(
+            ch.clone().into(),
+            parent.ts.clone(),
+        ))
+        .await
+        .expect("replies");
+    let tss: Vec<SlackTs> = replies
+        .messages
+        .iter()
+        .map(|m| m.origin.ts.clone())
+        .collect();
+    assert_eq!(tss, vec![parent.ts, quiet.ts, loud.ts]);
+}
+
+// ----- The fake platform (Herald's callbacks) -----
+
+async fn send_signed(url: &str, id: &str, timestamp: i64, signature: &str, body: &[u8]) -> u16 {
+    reqwest::Client::new()
+        .post(url)
+        .header("content-type", "application/json")
+        .header("webhook-id", id)
+        .header("webhook-timestamp", timestamp.to_string())
+        .header("webhook-signature", signature)
+        .body(body.to_vec())
+        .send()
+        .await
+        .expect("send")
+        .status()
+        .as_u16()
+}
+
+fn now_unix() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+#[tokio::test]
+async fn fake_platform_verifies_standard_webhooks() {
+    use base64::Engine as _;
+    use fake_platform::FakePlatform;
+    use herald::signature::standard_webhooks::sign;
+
+    let key = b"herald-fake-platform-test-key-01".to_vec();
+    let whsec = format!(
+        "whsec_{}",
+        base64::engine::general_purpose::STANDARD.encode(&key)
+    );
+    let platform = FakePlatform::start(&whsec).await;
+    let url = platform.url();
+    assert!(url.starts_with("http://127.0.0.1:") && url.ends_with("/callbacks"));
+    let now = now_unix();
+    let body = br#"{"type":"notification.delivered","id":"n_1"}"#;
+    assert_eq!(
+        fake_platform::sign(&key, "msg_1", now, body),
+        sign(&key, "msg_1", now, body),
+        "the fake signs like Herald"
+    );
+
+    // Accepted.
+    let sig = sign(&key, "msg_1", now, body);
+    assert_eq!(send_signed(&url, "msg_1", now, &sig, body).await, 200);
+    let got = platform.received();
+    assert_eq!(got.len(), 1);
+    assert!(got[0].signature_ok);
+    assert_eq!(got[0].webhook_id, "msg_1");
+    assert_eq!(got[0].timestamp, now);
+    assert_eq!(got[0].body["id"], "n_1");
+    assert_eq!(got[0].status, 200);
+    assert_eq!(got[0].path, "/callbacks");
+
+    // A tampered body, a wrong id, an old timestamp, no signature header value: 401, recorded.
+    let tampered = br#"{"type":"notification.delivered","id":"n_2"}"#;
+    assert_eq!(send_signed(&url, "msg_1", now, &sig, tampered).await, 401);
+    assert_eq!(send_signed(&url, "msg_2", now, &sig, body).await, 401);
+    let old = now - 301;
+    let old_sig = sign(&key, "msg_1", old, body);
+    assert_eq!(send_signed(&url, "msg_1", old, &old_sig, body).await, 401);
+    assert_eq!(send_signed(&url, "msg_1", now, "v1,", body).await, 401);
+    let got = platform.received();
+    assert_eq!(got.len(), 5);
+    assert!(got[1..].iter().all(|r| !r.signature_ok && r.status == 401));
+    assert!(got[1].signature_error.is_some());
+    assert_eq!(got[1].body["id"], "n_2");
+
+    // Well signed but not JSON: 400.
+    let text = b"not json";
+    let text_sig = sign(&key, "msg_3", now, text);
+    assert_eq!(send_signed(&url, "msg_3", now, &text_sig, text).await, 400);
+    assert!(platform.received()[5].signature_ok);
+    assert!(platform.received()[5].body.is_null());
+
+    // Scripted answers for retry tests, then back to 200.
+    platform.answer_next(503, 2);
+    for expected in [503, 503, 200] {
+        assert_eq!(send_signed(&url, "msg_1", now, &sig, body).await, expected);
+    }
+    // A delayed answer.
+    platform.delay_next(Duration::from_millis(300));
+    let started = Instant::now();
+    assert_eq!(send_signed(&url, "msg_1", now, &sig, body).await, 200);
+    assert!(started.elapsed() >= Duration::from_millis(300));
+
+    // Secret rotation: several signatures, any accepted secret.
+    let new_key = b"herald-fake-platform-rotated-key".to_vec();
+    let new_whsec = format!(
+        "whsec_{}",
+        base64::engine::general_purpose::STANDARD.encode(&new_key)
+    );
+    platform.set_secret(&new_whsec);
+    assert_eq!(
+        send_signed(&url, "msg_4", now, &sign(&key, "msg_4", now, body), body).await,
+        401
+    );
+    let both = format!(
+        "{} {}",
+        sign(&key, "msg_4", now, body),
+        sign(&new_key, "msg_4", now, body)
+    );
+    assert_eq!(send_signed(&url, "msg_4", now, &both, body).await, 200);
+    platform.set_secrets(&[&whsec, &new_whsec]);
+    assert_eq!(
+        send_signed(&url, "msg_5", now, &sign(&key, "msg_5", now, body), body).await,
+        200
+    );
+
+    let all = platform.wait_for(13, Duration::from_secs(5)).await;
+    assert_eq!(all.len(), 13);
+    assert_eq!(platform.accepted().len(), 5);
+    let short = platform.wait_for(99, Duration::from_millis(50)).await;
+    assert_eq!(short.len(), 13, "a timeout returns what arrived");
 }

@@ -35,6 +35,8 @@ pub enum Command {
     Connect {
         rotate: bool,
     },
+    /// Where the platform receives replies from Slack threads.
+    ConnectCallback(String),
     /// Ask to confirm, then disconnect Herald from the workspace.
     Disconnect,
     /// Sync the directory (channels, people, user groups) now, showing its progress.
@@ -62,6 +64,7 @@ impl Command {
                 | Command::Test(_)
                 | Command::Import
                 | Command::Connect { .. }
+                | Command::ConnectCallback(_)
                 | Command::Disconnect
                 | Command::Sync
         )
@@ -129,6 +132,16 @@ impl Command {
                 [] => Command::Connect { rotate: false },
                 [one] if one.eq_ignore_ascii_case("rotate") || *one == "更新" => {
                     Command::Connect { rotate: true }
+                }
+                [verb, url] if verb.eq_ignore_ascii_case("callback") || *verb == "返信先" => {
+                    // Slack wraps pasted links in <…> (and <url|label>).
+                    let url = url
+                        .trim_start_matches('<')
+                        .trim_end_matches('>')
+                        .split('|')
+                        .next()
+                        .unwrap_or_default();
+                    Command::ConnectCallback(url.to_string())
                 }
                 more => Command::Invalid {
                     subcommand: "connect",
@@ -285,6 +298,10 @@ mod tests {
             ("import", Command::Import),
             ("connect", Command::Connect { rotate: false }),
             ("connect ROTATE", Command::Connect { rotate: true }),
+            (
+                "connect callback <https://platform.example/cb>",
+                Command::ConnectCallback("https://platform.example/cb".into()),
+            ),
             ("disconnect", Command::Disconnect),
             ("sync", Command::Sync),
             (

@@ -143,6 +143,7 @@ pub async fn handle_command(
             )
             .await
         }
+        Command::ConnectCallback(url) => connect_callback(state, &workspace, &url, lang).await,
         Command::Connect { rotate } => {
             connect(state, &workspace, rotate, event.user_id.as_ref(), lang).await
         }
@@ -369,6 +370,35 @@ async fn sync(
     });
     let text = texts::sync_progress(lang, &Progress::default());
     ephemeral(text.clone(), vec![section(&text)])
+}
+
+/// `/herald connect callback <url>`: where the platform receives replies from Slack.
+async fn connect_callback(
+    state: &AppState,
+    workspace: &Workspace,
+    url: &str,
+    lang: Lang,
+) -> SlackCommandEventResponse {
+    let reply = |text: String| ephemeral(text.clone(), vec![section(&text)]);
+    if let Err(why) = crate::platform::check_callback_url(url) {
+        return reply(texts::callback_invalid(lang, url, why));
+    }
+    // The connection of the workspace: its own, or `default` in single-workspace mode.
+    let connection = match state.store.connections_of(&workspace.team_id).await {
+        Ok(c) => c.first().map_or_else(
+            || crate::app::DEFAULT_CONNECTION.to_string(),
+            |c| c.id.clone(),
+        ),
+        Err(err) => return failure(lang, &err),
+    };
+    match state
+        .store
+        .set_callback_url(&workspace.team_id, &connection, url)
+        .await
+    {
+        Ok(()) => reply(texts::callback_set(lang, url)),
+        Err(err) => failure(lang, &err),
+    }
 }
 
 /// `/herald connect [rotate]`: the webhook URL, and a secret only when it is new.

@@ -276,7 +276,7 @@ fn modal(
     known: &[KnownMeetingType],
     labels: &Labels,
 ) -> Value {
-    let options: Vec<Value> = EventType::MEETING
+    let options: Vec<Value> = EventType::RULE_TYPES
         .iter()
         .map(|t| json!({"text": plain(t.label(lang)), "value": t.as_str()}))
         .collect();

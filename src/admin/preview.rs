@@ -50,7 +50,17 @@ pub fn sample(event_type: EventType, lang: Lang, occurred_at: i64) -> Value {
         "occurred_at": rfc3339(occurred_at),
         "url": "https://example.com/herald/sample",
     });
-    if event_type.error_category().is_some() {
+    if let Some(kind) = event_type.conversation() {
+        body["conversation"] =
+            json!({"id": "chat_sample", "state": "open", "page": "https://example.com/pricing"});
+        body["customer"] = json!({"name": lang.pick("山田 花子", "Hanako Yamada")});
+        let message = json!({"id": "m_sample", "text": lang.pick("料金プランについて教えてください", "Could you tell me about your plans?"), "author": {"kind": "customer", "name": lang.pick("山田 花子", "Hanako Yamada")}});
+        if kind == crate::catalog::ConversationKind::History {
+            body["messages"] = json!([message]);
+        } else if kind.has_message() {
+            body["message"] = message;
+        }
+    } else if event_type.error_category().is_some() {
         body["title"] = json!(lang.pick(
             "サンプル: 連携先がエラーを返しました",
             "Sample: the connected service returned an error"
@@ -90,6 +100,11 @@ pub fn test_body(
         None => format!("[{marker}]"),
     });
     body["occurred_at"] = json!(rfc3339(now));
+    if body["conversation"].is_object() {
+        // A test opens a thread of its own, never one of a real conversation.
+        body["conversation"]["id"] = json!(format!("herald-test-{now}-{actor}"));
+        body["conversation"]["state"] = json!("open");
+    }
     if let Some(obj) = body.as_object_mut() {
         obj.remove("host");
         let fields = obj.entry("fields").or_insert_with(|| json!({}));
@@ -199,7 +214,12 @@ mod tests {
         for lang in [Lang::Ja, Lang::En] {
             let types = EventType::MEETING
                 .into_iter()
-                .chain(ErrorCategory::ALL.into_iter().map(EventType::Error));
+                .chain(ErrorCategory::ALL.into_iter().map(EventType::Error))
+                .chain(
+                    crate::catalog::ConversationKind::ALL
+                        .into_iter()
+                        .map(EventType::Conversation),
+                );
             for t in types {
                 let body = sample(t, lang, 1_700_000_000).to_string();
                 let event = parse(&body).unwrap_or_else(|| panic!("{t:?} sample"));

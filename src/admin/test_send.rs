@@ -68,6 +68,7 @@ pub async fn send(
                 host: None,
             }],
             internal: true,
+            thread_key: None,
         })
         .await?;
     tracing::info!(rule = %rule.id, event_id = %ingested.event_id, actor, "test send queued");

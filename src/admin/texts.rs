@@ -12,7 +12,7 @@ pub fn help(lang: Lang) -> String {
             • `/herald edit <コード>` / `/herald delete <コード>` — ルールの編集・削除(コードは一覧の `abc123`)\n\
             • `/herald test <コード>` — ルールのテスト通知を送信(管理者のみ)\n\
             • `/herald import` — JSONを貼り付けてルールを置き換え(管理者のみ)\n\
-            • `/herald connect` — WebhookのURL(とシークレット)、`/herald connect rotate` でシークレットを更新(管理者のみ)\n\
+            • `/herald connect` — WebhookのURL(とシークレット)、`/herald connect rotate` でシークレットを更新、`/herald connect callback <URL>` で返信の送り先を設定(管理者のみ)\n\
             • `/herald disconnect` — このワークスペースからHeraldの接続を解除(管理者のみ)\n\
             • `/herald sync` — チャンネル・メンバー・ユーザーグループを今すぐ同期(管理者のみ)\n\
             • `/herald audit` — 変更履歴(誰が・いつ・何を)\n\
@@ -28,7 +28,7 @@ pub fn help(lang: Lang) -> String {
             • `/herald edit <code>` / `/herald delete <code>` — change or remove a rule (the code is the `abc123` in the list)\n\
             • `/herald test <code>` — send a test notification for a rule (admins only)\n\
             • `/herald import` — replace the rules with pasted JSON (admins only)\n\
-            • `/herald connect` — the webhook URL (and secret); `/herald connect rotate` makes a new secret (admins only)\n\
+            • `/herald connect` — the webhook URL (and secret); `/herald connect rotate` makes a new secret; `/herald connect callback <URL>` sets where replies go (admins only)\n\
             • `/herald disconnect` — disconnect Herald from this workspace (admins only)\n\
             • `/herald sync` — sync channels, people and user groups now (admins only)\n\
             • `/herald audit` — the latest changes (who, when, what)\n\
@@ -636,6 +636,28 @@ pub fn sync_failed(lang: Lang, error: &str) -> String {
         ),
         Lang::En => format!(
             ":x: The sync stopped ({error}). What it fetched is kept; run `/herald sync` again."
+        ),
+    }
+}
+
+pub fn callback_invalid(lang: Lang, url: &str, why: &str) -> String {
+    let url = crate::render::escape(url);
+    match lang {
+        Lang::Ja => {
+            format!("`{url}` は返信先に使えません({why})。https:// のURLを指定してください。")
+        }
+        Lang::En => format!("`{url}` cannot receive replies: it {why}."),
+    }
+}
+
+pub fn callback_set(lang: Lang, url: &str) -> String {
+    let url = crate::render::escape(url);
+    match lang {
+        Lang::Ja => format!(
+            "Slackのスレッドでの返信を `{url}` に送ります(Standard Webhooks方式で署名)。```で囲んだ返信は顧客へのメッセージ、それ以外は社内メモです。"
+        ),
+        Lang::En => format!(
+            "Replies in Herald's threads now go to `{url}`, signed the Standard Webhooks way. A reply wrapped in ``` is a message to the customer; anything else is an internal note."
         ),
     }
 }

@@ -7,8 +7,10 @@
 //! follow the retry schedule; permanent ones fail at once and are reported through the
 //! error rules, in the same transaction, unless the failing job is itself a report.
 
+pub mod callback;
 mod outcome;
 mod pacing;
+mod thread;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -50,6 +52,7 @@ pub struct Delivery {
     pub pacing: Pacing,
     pub states: StateCache,
     pub wake: Arc<Notify>,
+    pub platform: crate::platform::PlatformClient,
     hosts: Cache<(String, String), Option<String>>,
 }
 
@@ -77,6 +80,7 @@ impl Delivery {
             pacing: state.pacing.clone(),
             states: state.workspace_state.clone(),
             wake: state.wake.clone(),
+            platform: state.platform.clone(),
             hosts,
         }
     }
@@ -152,6 +156,9 @@ impl Delivery {
     }
 
     async fn run(&self, owner: &str, job: &ClaimedJob) -> Result<(), JobError> {
+        if job.kind == callback::KIND {
+            return self.run_callback(owner, job).await;
+        }
         if job.kind != SLACK_POST {
             return Err(JobError::Corrupt(format!("unknown job kind {}", job.kind)));
         }
@@ -170,7 +177,12 @@ impl Delivery {
         let token = workspace.bot_token.expose();
 
         if job.maybe_posted == 1 {
-            match self.slack.find_job_message(token, channel, &job.id).await {
+            let thread = self.thread_of(job, channel).await?;
+            match self
+                .slack
+                .find_job_message(token, channel, &job.id, thread.as_deref())
+                .await
+            {
                 Ok(Some(ts)) => {
                     tracing::info!(%ts, "found the post of an interrupted attempt; not posting again");
                     self.store.complete_job(&job.id, owner, Some(&ts)).await?;
@@ -191,6 +203,18 @@ impl Delivery {
             .ok_or_else(|| JobError::Corrupt(format!("event {} is missing", job.event_id)))?;
         let event = PlatformEvent::parse_from(record.body.as_bytes(), Origin::Herald)
             .map_err(|e| JobError::Corrupt(format!("stored event: {e}")))?;
+        if event.conversation.is_some() {
+            return self
+                .run_threaded(
+                    owner,
+                    job,
+                    &route,
+                    &workspace,
+                    &event,
+                    &record.connection_id,
+                )
+                .await;
+        }
         let host = match &route.host {
             None => None,
             Some(host) => match self.resolve_host(&workspace, host).await {
@@ -208,30 +232,14 @@ impl Delivery {
             },
         );
 
-        match self.pacing.pacer.reserve(
-            &job.team_id,
-            channel,
-            &job.id,
-            self.settings.channel_interval,
-            MAX_PACING_WAIT,
-        ) {
-            Slot::After(wait) => tokio::time::sleep(wait).await,
-            Slot::Defer(wait) => {
-                self.store
-                    .reschedule_job(
-                        &job.id,
-                        owner,
-                        now_ms() + duration_ms(wait),
-                        None,
-                        true,
-                        false,
-                    )
-                    .await?;
-                return Ok(());
-            }
+        if !self.wait_turn(owner, job, channel).await? {
+            return Ok(());
         }
 
-        match self.post_joining(token, channel, &message, &job.id).await {
+        match self
+            .post_joining(token, channel, &message, &job.id, None)
+            .await
+        {
             Ok(ts) => {
                 if !self.store.complete_job(&job.id, owner, Some(&ts)).await? {
                     tracing::warn!(
@@ -245,6 +253,41 @@ impl Delivery {
         }
     }
 
+    /// Waits for the channel's pacing slot; false when the job was deferred instead
+    /// (rescheduled for its slot, not counted as an attempt).
+    async fn wait_turn(
+        &self,
+        owner: &str,
+        job: &ClaimedJob,
+        channel: &str,
+    ) -> Result<bool, JobError> {
+        match self.pacing.pacer.reserve(
+            &job.team_id,
+            channel,
+            &job.id,
+            self.settings.channel_interval,
+            MAX_PACING_WAIT,
+        ) {
+            Slot::After(wait) => {
+                tokio::time::sleep(wait).await;
+                Ok(true)
+            }
+            Slot::Defer(wait) => {
+                self.store
+                    .reschedule_job(
+                        &job.id,
+                        owner,
+                        now_ms() + duration_ms(wait),
+                        None,
+                        true,
+                        false,
+                    )
+                    .await?;
+                Ok(false)
+            }
+        }
+    }
+
     /// Posts; on `not_in_channel` joins the (public) channel and posts once more.
     async fn post_joining(
         &self,
@@ -252,10 +295,11 @@ impl Delivery {
         channel: &str,
         message: &render::Message,
         job_id: &str,
+        thread_ts: Option<&str>,
     ) -> Result<String, SlackError> {
         match self
             .slack
-            .post_message(token, channel, message, job_id)
+            .post_message(token, channel, message, job_id, thread_ts)
             .await
         {
             Err(SlackError::Api { code }) if code == "not_in_channel" => {
@@ -263,7 +307,7 @@ impl Delivery {
                     Ok(()) => {
                         tracing::info!("joined the public channel to post");
                         self.slack
-                            .post_message(token, channel, message, job_id)
+                            .post_message(token, channel, message, job_id, thread_ts)
                             .await
                     }
                     Err(SlackError::Api { code })
@@ -463,6 +507,7 @@ impl Delivery {
             body,
             routes: router::route(&event, &rules),
             internal: true,
+            thread_key: None,
         })
     }
 

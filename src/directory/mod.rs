@@ -33,103 +33,149 @@ const MAX_LABEL: usize = 75;
 
 struct Channel {
     row: ChannelRow,
-    key: String,
+    names: search::Names,
 }
 
 struct User {
     row: UserRow,
-    keys: Vec<String>,
+    names: search::Names,
 }
 
 struct Group {
     row: GroupRow,
-    keys: Vec<String>,
+    names: search::Names,
+}
+
+/// Entries in a vector (scanned on every search, so kept contiguous) with an index by id.
+struct Table<T> {
+    rows: Vec<T>,
+    by_id: HashMap<String, usize>,
+}
+
+impl<T> Default for Table<T> {
+    fn default() -> Self {
+        Self {
+            rows: Vec::new(),
+            by_id: HashMap::new(),
+        }
+    }
+}
+
+impl<T> Table<T> {
+    fn put(&mut self, id: String, entry: T) {
+        match self.by_id.get(&id) {
+            Some(&i) => self.rows[i] = entry,
+            None => {
+                self.by_id.insert(id, self.rows.len());
+                self.rows.push(entry);
+            }
+        }
+    }
+
+    fn get(&self, id: &str) -> Option<&T> {
+        self.by_id.get(id).map(|&i| &self.rows[i])
+    }
+
+    fn len(&self) -> usize {
+        self.rows.len()
+    }
 }
 
 /// A workspace's directory in memory: rows by id, each with its folded names.
 #[derive(Default)]
 pub struct Snapshot {
-    channels: HashMap<String, Channel>,
-    users: HashMap<String, User>,
-    groups: HashMap<String, Group>,
+    channels: Table<Channel>,
+    users: Table<User>,
+    groups: Table<Group>,
 }
 
-fn user_keys(row: &UserRow) -> Vec<String> {
-    let mut keys = vec![search::fold(&row.name)];
-    for name in [&row.display_name, &row.real_name].into_iter().flatten() {
-        let key = search::fold(name);
-        if !key.is_empty() && !keys.contains(&key) {
-            keys.push(key);
-        }
-    }
-    keys
+fn user_names(row: &UserRow) -> search::Names {
+    search::Names::new(
+        [
+            Some(&row.name),
+            row.display_name.as_ref(),
+            row.real_name.as_ref(),
+        ]
+        .into_iter()
+        .flatten()
+        .map(String::as_str),
+    )
+}
+
+/// The best hits of a scan, found with one substring search per entry.
+fn scan<'a, T>(
+    rows: &'a [T],
+    query: &str,
+    usable: impl Fn(&T) -> bool,
+    names: impl Fn(&T) -> &search::Names,
+) -> Vec<&'a T> {
+    let finder = memchr::memmem::Finder::new(query.as_bytes());
+    let mut hits: Vec<Hit<'a, T>> = rows
+        .iter()
+        .filter(|e| usable(e))
+        .filter_map(|e| {
+            let n = names(e);
+            n.rank(&finder).map(|r| (r, n.first().len(), n.first(), e))
+        })
+        .collect();
+    top(&mut hits);
+    hits.into_iter().map(|(_, _, _, e)| e).collect()
 }
 
 impl Snapshot {
     fn put_channel(&mut self, row: ChannelRow) {
-        let key = search::fold(&row.name);
-        self.channels.insert(row.id.clone(), Channel { row, key });
+        let names = search::Names::new([row.name.as_str()]);
+        self.channels.put(row.id.clone(), Channel { row, names });
     }
 
     fn put_user(&mut self, row: UserRow) {
-        let keys = user_keys(&row);
-        self.users.insert(row.id.clone(), User { row, keys });
+        let names = user_names(&row);
+        self.users.put(row.id.clone(), User { row, names });
     }
 
     fn put_group(&mut self, row: GroupRow) {
-        let keys = vec![search::fold(&row.handle), search::fold(&row.name)];
-        self.groups.insert(row.id.clone(), Group { row, keys });
+        let names = search::Names::new([row.handle.as_str(), row.name.as_str()]);
+        self.groups.put(row.id.clone(), Group { row, names });
     }
 
     /// Channels a rule may post to, best matches first: not archived or deleted, not
     /// another organization's, and private ones only where Herald is a member.
     pub fn channels(&self, query: &str) -> Vec<Choice> {
         let query = search::fold(query.trim().trim_start_matches('#'));
-        let mut hits: Vec<Hit<'_, Channel>> = self
-            .channels
-            .values()
-            .filter(|c| offerable(&c.row))
-            .filter_map(|c| {
-                search::rank(&c.key, &query).map(|r| (r, c.key.len(), c.key.as_str(), c))
-            })
-            .collect();
-        top(&mut hits);
-        hits.iter()
-            .map(|(_, _, _, c)| Choice {
-                id: c.row.id.clone(),
-                label: channel_label(&c.row),
-            })
-            .collect()
+        scan(
+            &self.channels.rows,
+            &query,
+            |c| offerable(&c.row),
+            |c| &c.names,
+        )
+        .into_iter()
+        .map(|c| Choice {
+            id: c.row.id.clone(),
+            label: channel_label(&c.row),
+        })
+        .collect()
     }
 
     /// People (not bots, not deactivated) and user groups (not disabled) to mention.
     pub fn people(&self, query: &str) -> (Vec<Choice>, Vec<Choice>) {
         let query = search::fold(query.trim().trim_start_matches('@'));
-        let mut users: Vec<Hit<'_, User>> = self
-            .users
-            .values()
-            .filter(|u| u.row.is_bot == 0 && u.row.deleted == 0)
-            .filter_map(|u| {
-                search::best_rank(u.keys.iter().map(String::as_str), &query)
-                    .map(|r| (r, u.keys[0].len(), u.keys[0].as_str(), u))
-            })
-            .collect();
-        top(&mut users);
-        let mut groups: Vec<Hit<'_, Group>> = self
-            .groups
-            .values()
-            .filter(|g| g.row.disabled == 0)
-            .filter_map(|g| {
-                search::best_rank(g.keys.iter().map(String::as_str), &query)
-                    .map(|r| (r, g.keys[0].len(), g.keys[0].as_str(), g))
-            })
-            .collect();
-        top(&mut groups);
+        let users = scan(
+            &self.users.rows,
+            &query,
+            |u| u.row.is_bot == 0 && u.row.deleted == 0,
+            |u| &u.names,
+        );
+        let groups = scan(
+            &self.groups.rows,
+            &query,
+            |g| g.row.disabled == 0,
+            |g| &g.names,
+        );
         // Together within Slack's 100: groups are few, people many.
         let groups: Vec<Choice> = groups
             .iter()
             .take(MAX_OPTIONS / 4)
-            .map(|(_, _, _, g)| Choice {
+            .map(|g| Choice {
                 id: g.row.id.clone(),
                 label: group_label(&g.row),
             })
@@ -137,7 +183,7 @@ impl Snapshot {
         let users = users
             .iter()
             .take(MAX_OPTIONS - groups.len())
-            .map(|(_, _, _, u)| Choice {
+            .map(|u| Choice {
                 id: u.row.id.clone(),
                 label: user_label(&u.row),
             })

@@ -113,6 +113,73 @@ pub fn best_rank<'a>(keys: impl IntoIterator<Item = &'a str>, query: &str) -> Op
     keys.into_iter().filter_map(|k| rank(k, query)).min()
 }
 
+/// Separates the names in a [`Names`] haystack; never part of a folded name.
+const SEP: u8 = 0;
+
+/// An entry's names, folded and joined, so a search runs one SIMD substring scan per
+/// entry (`memchr::memmem`) instead of one per name.
+pub struct Names {
+    hay: String,
+    first_len: usize,
+}
+
+impl Names {
+    pub fn new<'a>(names: impl IntoIterator<Item = &'a str>) -> Self {
+        let mut hay = String::new();
+        let mut first_len = 0;
+        for (i, name) in names.into_iter().enumerate() {
+            let folded: String = fold(name).chars().filter(|c| *c != '\0').collect();
+            if folded.is_empty() || (i > 0 && hay.split('\0').any(|k| k == folded)) {
+                continue;
+            }
+            if !hay.is_empty() {
+                hay.push('\0');
+            } else {
+                first_len = folded.len();
+            }
+            hay.push_str(&folded);
+        }
+        Self { hay, first_len }
+    }
+
+    /// The main name, folded: what ties are broken on.
+    pub fn first(&self) -> &str {
+        &self.hay[..self.first_len]
+    }
+
+    /// The best [`rank`] over the names, from the positions the finder reports.
+    pub fn rank(&self, finder: &memchr::memmem::Finder<'_>) -> Option<u8> {
+        let needle = finder.needle().len();
+        if needle == 0 {
+            return Some(3);
+        }
+        let bytes = self.hay.as_bytes();
+        let mut best: Option<u8> = None;
+        for at in finder.find_iter(bytes) {
+            let start = at == 0 || bytes[at - 1] == SEP;
+            let end = at + needle == bytes.len() || bytes[at + needle] == SEP;
+            let rank = if start && end {
+                0
+            } else if start {
+                1
+            } else if self.hay[..at]
+                .chars()
+                .next_back()
+                .is_some_and(|c| matches!(c, '-' | '_' | '.' | ' ' | '/' | '(' | '・'))
+            {
+                2
+            } else {
+                3
+            };
+            best = Some(best.map_or(rank, |b| b.min(rank)));
+            if rank == 0 {
+                break;
+            }
+        }
+        best
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -152,6 +219,25 @@ mod tests {
             best_rank(["taro", "やまだ たろう"], &fold("タロウ")),
             Some(2)
         );
+    }
+
+    #[test]
+    fn names_rank_like_rank_over_each_name() {
+        let names = Names::new(["taro", "やまだ たろう", "タロウ"]);
+        assert_eq!(names.first(), "taro");
+        for (q, expected) in [
+            ("taro", Some(0)),
+            ("たろう", Some(0)),
+            ("ta", Some(1)),
+            ("ろう", Some(3)),
+            ("x", None),
+        ] {
+            let finder = memchr::memmem::Finder::new(q.as_bytes());
+            assert_eq!(names.rank(&finder), expected, "{q}");
+        }
+        let channel = Names::new(["jp-sales"]);
+        let finder = memchr::memmem::Finder::new("sales".as_bytes());
+        assert_eq!(channel.rank(&finder), Some(2));
     }
 
     #[test]

@@ -107,27 +107,7 @@ pub struct SlackApi {
 
 impl SlackApi {
     pub fn new(api_url: &str, timeout: Duration) -> Result<Self, SlackError> {
-        let builder = hyper_rustls::HttpsConnectorBuilder::new();
-        let builder = match builder.with_native_roots() {
-            Ok(b) => b,
-            Err(err) => {
-                // Without CA roots, https to Slack cannot work; http emulators still do.
-                tracing::warn!(%err, "no native CA certificates; only http:// Slack URLs will work");
-                let config = rustls::ClientConfig::builder_with_provider(Arc::new(
-                    rustls::crypto::ring::default_provider(),
-                ))
-                .with_safe_default_protocol_versions()
-                .map_err(|e| SlackError::Transport(e.to_string()))?
-                .with_root_certificates(rustls::RootCertStore::empty())
-                .with_no_client_auth();
-                hyper_rustls::HttpsConnectorBuilder::new().with_tls_config(config)
-            }
-        };
-        let https = builder
-            .https_or_http()
-            .enable_http1()
-            .enable_http2()
-            .build();
+        let https = https_connector()?;
         let connector = SlackClientHyperConnector::from(https).with_slack_api_url(api_url);
         Ok(Self {
             client: Arc::new(SlackClient::new(connector)),
@@ -163,20 +143,17 @@ impl SlackApi {
         })
     }
 
-    /// Posts a message carrying `job_id` in its metadata; returns Slack's `ts`.
+    /// Posts a message carrying `job_id` in its metadata, in a thread when `thread_ts`
+    /// is given; returns Slack's `ts`.
     pub async fn post_message(
         &self,
         token: &str,
         channel: &str,
         message: &Message,
         job_id: &str,
+        thread_ts: Option<&str>,
     ) -> Result<String, SlackError> {
-        let blocks: Vec<SlackBlock> = message
-            .blocks
-            .iter()
-            .map(|b| serde_json::from_value(b.clone()))
-            .collect::<Result<_, _>>()
-            .map_err(|e| SlackError::Protocol(format!("rendered block does not parse: {e}")))?;
+        let blocks = blocks_of(message)?;
         let content = SlackMessageContent::new()
             .with_text(message.text.clone())
             .with_blocks(blocks)
@@ -186,11 +163,87 @@ impl SlackApi {
             });
         let request = SlackApiChatPostMessageRequest::new(channel.into(), content)
             .with_unfurl_links(false)
-            .with_unfurl_media(false);
+            .with_unfurl_media(false)
+            .opt_thread_ts(thread_ts.map(|ts| SlackTs(ts.to_string())));
         let token = api_token(token);
         let session = self.client.open_session(&token);
         let res = self.timed(session.chat_post_message(&request)).await?;
         Ok(res.ts.to_string())
+    }
+
+    /// Replaces a message Herald posted (`chat.update`).
+    pub async fn update_message(
+        &self,
+        token: &str,
+        channel: &str,
+        ts: &str,
+        message: &Message,
+    ) -> Result<(), SlackError> {
+        let content = SlackMessageContent::new()
+            .with_text(message.text.clone())
+            .with_blocks(blocks_of(message)?);
+        let request =
+            SlackApiChatUpdateRequest::new(channel.into(), content, SlackTs(ts.to_string()));
+        let token = api_token(token);
+        let session = self.client.open_session(&token);
+        self.timed(session.chat_update(&request)).await?;
+        Ok(())
+    }
+
+    /// Deletes a message Herald posted (`chat.delete`).
+    pub async fn delete_message(
+        &self,
+        token: &str,
+        channel: &str,
+        ts: &str,
+    ) -> Result<(), SlackError> {
+        let request = SlackApiChatDeleteRequest::new(channel.into(), SlackTs(ts.to_string()));
+        let token = api_token(token);
+        let session = self.client.open_session(&token);
+        match self.timed(session.chat_delete(&request)).await {
+            // Already gone is what was wanted.
+            Err(SlackError::Api { code }) if code == "message_not_found" => Ok(()),
+            other => other.map(|_| ()),
+        }
+    }
+
+    /// Adds a reaction (`reactions.add`); one already there is fine.
+    pub async fn add_reaction(
+        &self,
+        token: &str,
+        channel: &str,
+        ts: &str,
+        name: &str,
+    ) -> Result<(), SlackError> {
+        let request = SlackApiReactionsAddRequest::new(
+            channel.into(),
+            SlackReactionName(name.to_string()),
+            SlackTs(ts.to_string()),
+        );
+        let token = api_token(token);
+        let session = self.client.open_session(&token);
+        match self.timed(session.reactions_add(&request)).await {
+            Err(SlackError::Api { code }) if code == "already_reacted" => Ok(()),
+            other => other.map(|_| ()),
+        }
+    }
+
+    /// A message only `user` sees (`chat.postEphemeral`), in a thread if given.
+    pub async fn post_ephemeral(
+        &self,
+        token: &str,
+        channel: &str,
+        user: &str,
+        text: &str,
+        thread_ts: Option<&str>,
+    ) -> Result<(), SlackError> {
+        let content = SlackMessageContent::new().with_text(text.to_string());
+        let request = SlackApiChatPostEphemeralRequest::new(channel.into(), user.into(), content)
+            .opt_thread_ts(thread_ts.map(|ts| SlackTs(ts.to_string())));
+        let token = api_token(token);
+        let session = self.client.open_session(&token);
+        self.timed(session.chat_post_ephemeral(&request)).await?;
+        Ok(())
     }
 
     pub async fn join(&self, token: &str, channel: &str) -> Result<(), SlackError> {
@@ -219,22 +272,47 @@ impl SlackApi {
         Ok(res.channel)
     }
 
-    /// Looks among the channel's latest messages for the one a job posted, so a job whose
-    /// worker died between Slack's answer and the commit is not posted twice.
+    /// Looks among the channel's latest messages (or the thread's) for the one a job
+    /// posted, so a job whose worker died between Slack's answer and the commit is not
+    /// posted twice.
     pub async fn find_job_message(
         &self,
         token: &str,
         channel: &str,
         job_id: &str,
+        thread_ts: Option<&str>,
     ) -> Result<Option<String>, SlackError> {
         let token = api_token(token);
         let session = self.client.open_session(&token);
-        let request = SlackApiConversationsHistoryRequest::new()
-            .with_channel(channel.into())
-            .with_limit(100)
-            .with_include_all_metadata(true);
-        let res = self.timed(session.conversations_history(&request)).await?;
-        Ok(res.messages.into_iter().find_map(|m| {
+        let messages = match thread_ts {
+            Some(ts) => {
+                // slack-morphism's replies request has no include_all_metadata.
+                let params = vec![
+                    ("channel", Some(channel)),
+                    ("ts", Some(ts)),
+                    ("limit", Some("200")),
+                    ("include_all_metadata", Some("true")),
+                ];
+                let res: SlackApiConversationsRepliesResponse = self
+                    .timed(session.http_session_api.http_get(
+                        "conversations.replies",
+                        &params,
+                        None,
+                    ))
+                    .await?;
+                res.messages
+            }
+            None => {
+                let request = SlackApiConversationsHistoryRequest::new()
+                    .with_channel(channel.into())
+                    .with_limit(100)
+                    .with_include_all_metadata(true);
+                self.timed(session.conversations_history(&request))
+                    .await?
+                    .messages
+            }
+        };
+        Ok(messages.into_iter().find_map(|m| {
             let metadata = m.content.metadata?;
             let payload = metadata.event_payload?;
             (metadata.event_type == METADATA_EVENT && payload.get("job_id")? == job_id)
@@ -463,6 +541,9 @@ pub struct UserNames {
     pub real_name: Option<String>,
     #[serde(default)]
     pub display_name: Option<String>,
+    /// With `users:read.email`.
+    #[serde(default)]
+    pub email: Option<String>,
 }
 
 /// A user group as `usergroups.list` describes it.
@@ -590,6 +671,45 @@ impl SlackApi {
             .await?;
         Ok(res.user)
     }
+}
+
+fn blocks_of(message: &Message) -> Result<Vec<SlackBlock>, SlackError> {
+    message
+        .blocks
+        .iter()
+        .map(|b| serde_json::from_value(b.clone()))
+        .collect::<Result<_, _>>()
+        .map_err(|e| SlackError::Protocol(format!("rendered block does not parse: {e}")))
+}
+
+/// An HTTP(S) connector with the OS's CA roots (or none, for plain-http emulators):
+/// Slack's client and the platform callback client share it.
+pub fn https_connector() -> Result<
+    hyper_rustls::HttpsConnector<hyper_util::client::legacy::connect::HttpConnector>,
+    SlackError,
+> {
+    let builder = hyper_rustls::HttpsConnectorBuilder::new();
+    let builder = match builder.with_native_roots() {
+        Ok(b) => b,
+        Err(err) => {
+            // Without CA roots, https to Slack cannot work; http emulators still do.
+            tracing::warn!(%err, "no native CA certificates; only http:// Slack URLs will work");
+            let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+                rustls::crypto::ring::default_provider(),
+            ))
+            .with_safe_default_protocol_versions()
+            .map_err(|e| SlackError::Transport(e.to_string()))?
+            .with_root_certificates(rustls::RootCertStore::empty())
+            .with_no_client_auth();
+            hyper_rustls::HttpsConnectorBuilder::new().with_tls_config(config)
+        }
+    };
+    let https = builder
+        .https_or_http()
+        .enable_http1()
+        .enable_http2()
+        .build();
+    Ok(https)
 }
 
 /// Herald builds views as JSON (pure, testable); slack-morphism's model checks the shape.

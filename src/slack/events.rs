@@ -11,10 +11,14 @@ use crate::store::StoreError;
 
 /// The bot events Herald acts on; `manifest.yml` subscribes to exactly these (a contract
 /// test holds the two together).
-pub const HANDLED_EVENTS: [&str; 19] = [
+pub const HANDLED_EVENTS: [&str; 21] = [
     "app_home_opened",
     "app_uninstalled",
     "tokens_revoked",
+    // Replies in Herald's threads (src/conversations/replies.rs); the payload's type is
+    // `message` for both.
+    "message.channels",
+    "message.groups",
     // The directory's (src/directory/events.rs, EVENTS).
     "channel_created",
     "channel_rename",
@@ -88,6 +92,9 @@ pub async fn handle(
                     crate::admin::publish_home(&state, &workspace, &user).await;
                 });
             }
+        }
+        "message" => {
+            crate::conversations::replies::forward(state, &workspace, &body).await?;
         }
         other if crate::directory::events::EVENTS.contains(&other) => {
             crate::directory::events::apply(state, &workspace, other, &body).await?;

@@ -9,5 +9,5 @@ pub mod socket;
 
 pub use client::{
     BotIdentity, ChannelInfo, Connector, GroupInfo, METADATA_EVENT, Page, SlackApi, SlackError,
-    UserInfo, UserNames, UserProfile, api_token,
+    UserInfo, UserNames, UserProfile, api_token, https_connector,
 };

@@ -43,10 +43,12 @@ pub struct NewJob<'a> {
     pub payload: &'a str,
     pub internal: bool,
     pub run_at: i64,
+    /// A conversation's id: its jobs in one channel run in order.
+    pub thread_key: Option<&'a str>,
 }
 
 /// Columns of one `jobs` row, for the multi-row insert.
-const JOB_COLUMNS: usize = 14;
+const JOB_COLUMNS: usize = 15;
 /// Rows per statement. SQLite looks bound parameters up by name in a list, so a
 /// statement's binding cost grows with the square of its parameters: keep them to a
 /// few hundred (measured with `examples`-style profiling of the ingest path).
@@ -60,7 +62,8 @@ pub async fn insert_jobs(conn: &mut AnyConnection, jobs: &[NewJob<'_>]) -> Resul
     for chunk in jobs.chunks(CHUNK) {
         let sql = format!(
             "INSERT INTO jobs (id, team_id, kind, event_id, dedupe_key, channel, payload, \
-             internal, status, attempts, run_at, maybe_posted, created_at, updated_at) \
+             internal, status, attempts, run_at, maybe_posted, created_at, updated_at, \
+             thread_key) \
              VALUES {} ON CONFLICT (dedupe_key) DO NOTHING",
             super::placeholders(chunk.len(), JOB_COLUMNS)
         );
@@ -80,7 +83,8 @@ pub async fn insert_jobs(conn: &mut AnyConnection, jobs: &[NewJob<'_>]) -> Resul
                 .bind(j.run_at)
                 .bind(0_i64)
                 .bind(now)
-                .bind(now);
+                .bind(now)
+                .bind(j.thread_key);
         }
         inserted += query.execute(&mut *conn).await?.rows_affected();
     }

@@ -19,6 +19,7 @@ mod jobs;
 mod retention;
 mod rules;
 mod slack_events;
+mod threads;
 mod workspaces;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -35,6 +36,7 @@ pub use jobs::{
 };
 pub use retention::Purged;
 pub use rules::RuleUpdate;
+pub use threads::Thread;
 pub use workspaces::{InstalledWorkspace, WorkspaceState};
 
 pub type Tx<'c> = sqlx::Transaction<'c, sqlx::Any>;

@@ -99,6 +99,7 @@ async fn a_job_herald_cannot_read_fails_with_the_reason_instead_of_looping() {
         payload: "{not a route",
         internal: false,
         run_at: 0,
+        thread_key: None,
     };
     herald::store::insert_jobs(&mut conn, &[job]).await.unwrap();
     drop(conn);

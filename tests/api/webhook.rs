@@ -125,13 +125,13 @@ async fn bad_requests_get_a_named_error_and_store_nothing() {
             "unknown_event_type",
         ),
         (
-            "reserved type",
+            "conversation event without its conversation",
             "default",
             now(),
             br#"{"type":"conversation.closed","occurred_at":"2026-11-21T10:00:00Z"}"#.to_vec(),
             None,
             422,
-            "unsupported_event_type",
+            "invalid_field",
         ),
         (
             "forged delivery error",

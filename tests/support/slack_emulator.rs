@@ -3,7 +3,8 @@
 //! Self-contained on purpose (it depends on axum, tokio, serde_json, hmac, sha2, base64 and
 //! fastrand only, never on the crate under test) so that it can later become a standalone
 //! "local Slack". It keeps workspaces, channels (public, private, archived, Slack Connect, DMs),
-//! members, users, user groups, messages and threads, modals and Home tabs (`views.*`, with
+//! members, users, user groups, messages and threads (with reactions, tombstones for deleted
+//! thread parents, ephemeral messages and permalinks), modals and Home tabs (`views.*`, with
 //! single-use trigger ids); validates arguments the way Slack does and answers with Slack's
 //! documented shapes and error codes; builds the interaction payloads Slack would send for a
 //! user acting on a view; runs the OAuth v2 install flow (`/oauth/v2/authorize` with an
@@ -11,7 +12,9 @@
 //! per-method rate tiers (`enforce_rate_tiers`); runs Socket Mode (hello, envelopes, acks,
 //! disconnect); and records every call. Directory changes (channels created, renamed, archived,
 //! deleted, the bot added or removed, users changed or joining, user groups created or updated)
-//! change the state and return the Events API `event_callback` payload Slack would POST; bulk
+//! change the state and return the Events API `event_callback` payload Slack would POST, and so
+//! do people posting, replying in threads, editing and deleting (`user_message`, `user_reply`,
+//! `user_edit`, `user_delete`: `message`, `message_changed`, `message_deleted`); bulk
 //! seeding (`add_users_bulk`, `add_channels_bulk`) makes 100k-user workspaces, which lookups and
 //! list pages handle through id indexes.
 //!
@@ -263,6 +266,23 @@ struct Msg {
     edited: Option<(String, String)>,
     username: Option<String>,
     bot_profile: Option<Value>,
+    /// Set on messages typed by humans in a Slack client.
+    client_msg_id: Option<String>,
+    /// `(emoji name, users who reacted)`, in the order the emoji were first added.
+    reactions: Vec<(String, Vec<String>)>,
+    /// `hidden: true` (a deleted thread parent's tombstone).
+    hidden: bool,
+}
+
+/// One `chat.postEphemeral` message (never stored in the channel's history).
+struct Ephemeral {
+    channel: String,
+    user: String,
+    text: String,
+    blocks: Option<Value>,
+    attachments: Option<Value>,
+    thread_ts: Option<String>,
+    message_ts: String,
 }
 
 struct SocketConn {
@@ -319,8 +339,13 @@ fn rate_tier(method: &str) -> Option<u8> {
         | "users.lookupByEmail"
         | "chat.update"
         | "chat.delete"
+        | "reactions.add"
         | "auth.revoke" => Some(3),
-        "users.info" | "conversations.members" | "oauth.v2.access" => Some(4),
+        "users.info"
+        | "conversations.members"
+        | "oauth.v2.access"
+        | "chat.postEphemeral"
+        | "chat.getPermalink" => Some(4),
         m if m.starts_with("views.") => Some(4),
         _ => None,
     }
@@ -374,6 +399,8 @@ struct State {
     oauth: OAuthState,
     /// Slash commands' `response_url`s by path, with what was posted to each.
     response_urls: HashMap<String, ResponseUrl>,
+    /// `chat.postEphemeral` messages, in the order they were sent.
+    ephemerals: Vec<Ephemeral>,
 }
 
 struct Inner {
@@ -476,6 +503,7 @@ impl SlackEmulator {
                 views: Vec::new(),
                 oauth: OAuthState::default(),
                 response_urls: HashMap::new(),
+                ephemerals: Vec::new(),
             }),
             connections,
             shutdown: shutdown_rx.clone(),
@@ -764,7 +792,9 @@ impl SlackEmulator {
         self.inner.lock().channel_mut(channel).archived = false;
     }
 
-    /// Seeds a message from a (human) user, as if posted in Slack; returns its `ts`.
+    /// Seeds a message from a (human) user, as if posted in Slack (with the `rich_text` blocks
+    /// and `client_msg_id` a Slack client adds); returns its `ts`. No checks and no event: see
+    /// `user_message` / `user_reply` for those.
     pub fn post_as_user(
         &self,
         channel: &str,
@@ -772,32 +802,10 @@ impl SlackEmulator {
         text: &str,
         thread_ts: Option<&str>,
     ) -> String {
-        let mut st = self.inner.lock();
-        let team = st.channel_mut(channel).team_id.clone();
-        let ts = st.next_ts();
-        let msg = Msg {
-            ts: ts.clone(),
-            user: user.to_string(),
-            bot_id: None,
-            app_id: None,
-            team,
-            text: text.to_string(),
-            blocks: None,
-            attachments: None,
-            metadata: None,
-            thread_ts: None,
-            parent_user_id: None,
-            reply_count: 0,
-            reply_users: Vec::new(),
-            latest_reply: None,
-            subtype: None,
-            edited: None,
-            username: None,
-            bot_profile: None,
-        };
-        let ch = st.channel_mut(channel);
-        insert_message(ch, msg, thread_ts, false).expect("thread parent exists");
-        ts
+        self.inner
+            .lock()
+            .store_user_message(channel, user, text, thread_ts)
+            .ts
     }
 
     /// Later calls with this token fail with `token_revoked`.
@@ -865,8 +873,9 @@ impl SlackEmulator {
     /// `{"ok":false,"error":"ratelimited"}`, and is recorded with status 429; it does not use up
     /// quota. Tiers: `conversations.history`/`replies` 1; `conversations.list`, `users.list`,
     /// `usergroups.list` 2; `conversations.info`/`join`/`open`, `usergroups.users.list`,
-    /// `users.lookupByEmail`, `chat.update`/`delete`, `auth.revoke` 3; `users.info`,
-    /// `conversations.members`, `views.*`, `oauth.v2.access` 4. `chat.postMessage` stays
+    /// `users.lookupByEmail`, `chat.update`/`delete`, `reactions.add`, `auth.revoke` 3;
+    /// `users.info`, `conversations.members`, `views.*`, `oauth.v2.access`,
+    /// `chat.postEphemeral`, `chat.getPermalink` 4. `chat.postMessage` stays
     /// unlimited (use `inject` for its 429s). Calling it again restarts every window.
     pub fn enforce_rate_tiers(&self, time_scale: f64) {
         assert!(
@@ -1327,9 +1336,15 @@ impl State {
 
 fn render_msg(m: &Msg, include_metadata: bool) -> Value {
     let mut v = Map::new();
+    if let Some(id) = &m.client_msg_id {
+        v.insert("client_msg_id".into(), json!(id));
+    }
     v.insert("type".into(), json!("message"));
     if let Some(subtype) = &m.subtype {
         v.insert("subtype".into(), json!(subtype));
+    }
+    if m.hidden {
+        v.insert("hidden".into(), json!(true));
     }
     v.insert("user".into(), json!(m.user));
     if let Some(bot_id) = &m.bot_id {
@@ -1355,6 +1370,14 @@ fn render_msg(m: &Msg, include_metadata: bool) -> Value {
     }
     if let Some((user, ts)) = &m.edited {
         v.insert("edited".into(), json!({"user": user, "ts": ts}));
+    }
+    if !m.reactions.is_empty() {
+        let reactions: Vec<Value> = m
+            .reactions
+            .iter()
+            .map(|(name, users)| json!({"name": name, "users": users, "count": users.len()}))
+            .collect();
+        v.insert("reactions".into(), json!(reactions));
     }
     if include_metadata && let Some(metadata) = &m.metadata {
         v.insert("metadata".into(), metadata.clone());
@@ -1411,6 +1434,173 @@ fn is_top_level(m: &Msg) -> bool {
     match &m.thread_ts {
         None => true,
         Some(t) => *t == m.ts || m.subtype.as_deref() == Some("thread_broadcast"),
+    }
+}
+
+/// Deletes `ch.messages[mi]` as Slack does. A thread parent that still has replies stays as a
+/// tombstone (`subtype: "tombstone"`, `hidden: true`, `user: "USLACKBOT"`, text "This message
+/// was deleted.", thread fields kept); deleting a reply refreshes its parent's `reply_count`,
+/// `reply_users` and `latest_reply` (the last reply gone: a tombstone goes too, a live parent
+/// stops being a thread). Returns the message as it was and the tombstone, if one was left.
+fn remove_message(ch: &mut Channel, mi: usize) -> (Msg, Option<Msg>) {
+    let old = ch.messages[mi].clone();
+    let is_parent = old.thread_ts.as_deref() == Some(old.ts.as_str());
+    if is_parent && old.reply_count > 0 {
+        let m = &mut ch.messages[mi];
+        m.user = "USLACKBOT".into();
+        m.text = "This message was deleted.".into();
+        m.subtype = Some("tombstone".into());
+        m.hidden = true;
+        m.bot_id = None;
+        m.app_id = None;
+        m.blocks = None;
+        m.attachments = None;
+        m.metadata = None;
+        m.edited = None;
+        m.username = None;
+        m.bot_profile = None;
+        m.client_msg_id = None;
+        m.reactions.clear();
+        return (old, Some(m.clone()));
+    }
+    ch.messages.remove(mi);
+    if let Some(root_ts) = old.thread_ts.as_ref().filter(|t| **t != old.ts) {
+        refresh_thread(ch, root_ts);
+    }
+    (old, None)
+}
+
+/// Recomputes a thread parent's reply fields from the replies left.
+fn refresh_thread(ch: &mut Channel, root_ts: &str) {
+    let replies: Vec<(String, String)> = ch
+        .messages
+        .iter()
+        .filter(|m| m.ts != root_ts && m.thread_ts.as_deref() == Some(root_ts))
+        .map(|m| (m.ts.clone(), m.user.clone()))
+        .collect();
+    let Some(ri) = ch.messages.iter().position(|m| m.ts == root_ts) else {
+        return;
+    };
+    if replies.is_empty() && ch.messages[ri].subtype.as_deref() == Some("tombstone") {
+        ch.messages.remove(ri);
+        return;
+    }
+    let root = &mut ch.messages[ri];
+    root.reply_count = replies.len();
+    root.reply_users.clear();
+    for (_, user) in &replies {
+        if !root.reply_users.contains(user) {
+            root.reply_users.push(user.clone());
+        }
+    }
+    root.latest_reply = replies.last().map(|(ts, _)| ts.clone());
+    if replies.is_empty() {
+        root.thread_ts = None;
+    }
+}
+
+/// Emoji names as `reactions.add` takes them: no colons, lowercase letters, digits, `_`, `+`,
+/// `-`, optionally followed by a skin tone (`thumbsup::skin-tone-3`).
+fn valid_emoji_name(name: &str) -> bool {
+    let (base, tone) = match name.split_once("::") {
+        Some((base, tone)) => (base, Some(tone)),
+        None => (name, None),
+    };
+    let base_ok = !base.is_empty()
+        && base.len() <= 100
+        && base
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '_' | '+' | '-'));
+    base_ok
+        && tone.is_none_or(|t| {
+            matches!(
+                t,
+                "skin-tone-2" | "skin-tone-3" | "skin-tone-4" | "skin-tone-5" | "skin-tone-6"
+            )
+        })
+}
+
+/// A message `ts`: digits, a dot, digits.
+fn valid_ts(ts: &str) -> bool {
+    ts.split_once('.').is_some_and(|(secs, micros)| {
+        !secs.is_empty()
+            && !micros.is_empty()
+            && secs.bytes().all(|b| b.is_ascii_digit())
+            && micros.bytes().all(|b| b.is_ascii_digit())
+    })
+}
+
+/// `&amp;`, `&lt;`, `&gt;` back to characters (Slack escapes them in message `text`).
+fn unescape_text(s: &str) -> String {
+    s.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+/// One `<…>` token of message text as a `rich_text_section` element.
+fn rich_text_token(inner: &str) -> Value {
+    let (target, label) = match inner.split_once('|') {
+        Some((target, label)) => (target, Some(label)),
+        None => (inner, None),
+    };
+    if let Some(id) = target.strip_prefix('@') {
+        return json!({"type": "user", "user_id": id});
+    }
+    if let Some(id) = target.strip_prefix('#') {
+        return json!({"type": "channel", "channel_id": id});
+    }
+    if let Some(id) = target.strip_prefix("!subteam^") {
+        return json!({"type": "usergroup", "usergroup_id": id});
+    }
+    if let Some(range) = target.strip_prefix('!') {
+        if matches!(range, "here" | "channel" | "everyone") {
+            return json!({"type": "broadcast", "range": range});
+        }
+        return json!({"type": "text", "text": unescape_text(label.unwrap_or(range))});
+    }
+    let mut link = json!({"type": "link", "url": unescape_text(target)});
+    if let Some(label) = label {
+        link["text"] = json!(unescape_text(label));
+    }
+    link
+}
+
+/// The `rich_text` block a Slack client sends along with what a person typed: one
+/// `rich_text_section` of `text`, `user`, `channel`, `usergroup`, `broadcast` and `link`
+/// elements parsed from the message's `text` (`<@U…>`, `<#C…>`, `<!subteam^S…>`, `<!here>`,
+/// `<https://…|label>`).
+fn rich_text_blocks(text: &str) -> Value {
+    let mut elements = Vec::new();
+    let push_text = |elements: &mut Vec<Value>, s: &str| {
+        if !s.is_empty() {
+            elements.push(json!({"type": "text", "text": unescape_text(s)}));
+        }
+    };
+    let mut rest = text;
+    while let Some(start) = rest.find('<') {
+        let Some(len) = rest[start..].find('>') else {
+            break;
+        };
+        push_text(&mut elements, &rest[..start]);
+        elements.push(rich_text_token(&rest[start + 1..start + len]));
+        rest = &rest[start + len + 1..];
+    }
+    push_text(&mut elements, rest);
+    json!([{
+        "type": "rich_text",
+        "block_id": random_alnum(5),
+        "elements": [{"type": "rich_text_section", "elements": elements}],
+    }])
+}
+
+/// `channel_type` in message events: `channel` (public), `group` (private), `im`.
+fn channel_type(ch: &Channel) -> &'static str {
+    if ch.im_user.is_some() {
+        "im"
+    } else if ch.private {
+        "group"
+    } else {
+        "channel"
     }
 }
 
@@ -1999,6 +2189,9 @@ const KNOWN_METHODS: &[&str] = &[
     "chat.postMessage",
     "chat.update",
     "chat.delete",
+    "chat.postEphemeral",
+    "chat.getPermalink",
+    "reactions.add",
     "conversations.join",
     "conversations.info",
     "conversations.history",
@@ -2241,6 +2434,9 @@ impl State {
             "chat.postMessage" => self.chat_post_message(&team_id, args),
             "chat.update" => self.chat_update(&team_id, args),
             "chat.delete" => self.chat_delete(&team_id, args),
+            "chat.postEphemeral" => self.chat_post_ephemeral(&team_id, args),
+            "chat.getPermalink" => self.chat_get_permalink(&team_id, args),
+            "reactions.add" => self.reactions_add(&team_id, args),
             "conversations.join" => self.conversations_join(&team_id, args),
             "conversations.info" => self.conversations_info(&team_id, args),
             "conversations.history" => self.conversations_history(&team_id, args),
@@ -2453,6 +2649,9 @@ impl State {
             edited: None,
             username: arg_str(args, "username"),
             bot_profile: Some(bot_profile),
+            client_msg_id: None,
+            reactions: Vec::new(),
+            hidden: false,
         };
         let broadcast = arg_bool(args, "reply_broadcast");
         let ch = &mut self.channels[idx];
@@ -2547,13 +2746,120 @@ impl State {
             return Err(err("is_archived"));
         }
         let ch = &mut self.channels[idx];
-        let removed = ch.messages.remove(mi);
-        if let Some(root_ts) = removed.thread_ts.as_ref().filter(|t| **t != removed.ts)
-            && let Some(root) = ch.messages.iter_mut().find(|m| &m.ts == root_ts)
-        {
-            root.reply_count = root.reply_count.saturating_sub(1);
-        }
+        let (removed, _tombstone) = remove_message(ch, mi);
         Ok(into_map(json!({"channel": ch.id, "ts": removed.ts})))
+    }
+
+    /// `chat.postEphemeral`: shown to `user` only, so never stored in the channel's history
+    /// (see `SlackEmulator::ephemerals`).
+    fn chat_post_ephemeral(&mut self, team_id: &str, args: &Args) -> ApiResult {
+        let raw = arg_str(args, "channel").ok_or_else(|| err("channel_not_found"))?;
+        let idx = self
+            .find_channel_or_name(team_id, &raw)
+            .ok_or_else(|| err("channel_not_found"))?;
+        let ch = &self.channels[idx];
+        let member = ch.members.contains(&self.bot_user(team_id));
+        if ch.private && !member {
+            return Err(err("channel_not_found"));
+        }
+        if ch.archived {
+            return Err(err("is_archived"));
+        }
+        if !member {
+            return Err(err("not_in_channel"));
+        }
+        let Content {
+            text,
+            blocks,
+            attachments,
+            metadata: _,
+        } = Self::content(args)?;
+        if text.is_none() && blocks.is_none() && attachments.is_none() {
+            return Err(err("no_text"));
+        }
+        let user = arg_str(args, "user")
+            .ok_or_else(|| invalid_arguments_msg("[ERROR] missing required field: user"))?;
+        if !self.channels[idx].members.contains(&user) {
+            return Err(err("user_not_in_channel"));
+        }
+        let message_ts = self.next_ts();
+        self.ephemerals.push(Ephemeral {
+            channel: self.channels[idx].id.clone(),
+            user,
+            text: text.unwrap_or_default(),
+            blocks: blocks.as_ref().map(normalize_blocks),
+            attachments,
+            thread_ts: arg_str(args, "thread_ts"),
+            message_ts: message_ts.clone(),
+        });
+        Ok(into_map(json!({"message_ts": message_ts})))
+    }
+
+    /// `chat.getPermalink`: `https://<domain>.slack.com/archives/<channel>/p<ts without the dot>`,
+    /// plus `?thread_ts=<parent ts>&cid=<channel>` for a thread reply. Needs no membership in a
+    /// public channel (the method has no scope).
+    fn chat_get_permalink(&self, team_id: &str, args: &Args) -> ApiResult {
+        let idx = self.accessible_channel(team_id, args, false)?;
+        let ts = arg_str(args, "message_ts").ok_or_else(|| err("message_not_found"))?;
+        let ch = &self.channels[idx];
+        let m = ch
+            .messages
+            .iter()
+            .find(|m| m.ts == ts)
+            .ok_or_else(|| err("message_not_found"))?;
+        let domain = self
+            .team(team_id)
+            .map(|t| t.domain.clone())
+            .unwrap_or_default();
+        let mut permalink = format!(
+            "https://{domain}.slack.com/archives/{}/p{}",
+            ch.id,
+            m.ts.replace('.', "")
+        );
+        if let Some(root) = m.thread_ts.as_ref().filter(|t| **t != m.ts) {
+            permalink.push_str(&format!("?thread_ts={root}&cid={}", ch.id));
+        }
+        Ok(into_map(json!({"channel": ch.id, "permalink": permalink})))
+    }
+
+    /// `reactions.add` by the bot on a message (`channel` + `timestamp`).
+    fn reactions_add(&mut self, team_id: &str, args: &Args) -> ApiResult {
+        let name = arg_str(args, "name").unwrap_or_default();
+        if !valid_emoji_name(&name) {
+            return Err(err("invalid_name"));
+        }
+        let (Some(raw), Some(ts)) = (arg_str(args, "channel"), arg_str(args, "timestamp")) else {
+            return Err(err("no_item_specified"));
+        };
+        if !valid_ts(&ts) {
+            return Err(err("bad_timestamp"));
+        }
+        let idx = self
+            .find_channel(team_id, &raw)
+            .ok_or_else(|| err("channel_not_found"))?;
+        let bot = self.bot_user(team_id);
+        let ch = &self.channels[idx];
+        let member = ch.members.contains(&bot);
+        if ch.private && !member {
+            return Err(err("channel_not_found"));
+        }
+        if ch.archived {
+            return Err(err("is_archived"));
+        }
+        if !member {
+            return Err(err("not_in_channel"));
+        }
+        let m = self.channels[idx]
+            .messages
+            .iter_mut()
+            .find(|m| m.ts == ts && m.subtype.as_deref() != Some("tombstone"))
+            .ok_or_else(|| err("message_not_found"))?;
+        match m.reactions.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, users)) if users.contains(&bot) => return Err(err("already_reacted")),
+            Some((_, users)) => users.push(bot),
+            None => m.reactions.push((name, vec![bot])),
+        }
+        Ok(Map::new())
     }
 
     fn conversations_join(&mut self, team_id: &str, args: &Args) -> ApiResult {
@@ -2632,7 +2938,20 @@ impl State {
         matching.reverse();
         let has_more = matching.len() > limit;
         matching.truncate(limit);
-        let messages: Vec<Value> = matching.iter().map(|m| render_msg(m, with_meta)).collect();
+        let all = &self.channels[idx].messages;
+        let messages: Vec<Value> = matching
+            .iter()
+            .map(|m| {
+                let mut v = render_msg(m, with_meta);
+                // A reply also sent to the channel carries its thread's parent as `root`.
+                if m.subtype.as_deref() == Some("thread_broadcast")
+                    && let Some(root) = all.iter().find(|r| Some(&r.ts) == m.thread_ts.as_ref())
+                {
+                    v["root"] = render_msg(root, with_meta);
+                }
+                v
+            })
+            .collect();
         let mut out = json!({
             "messages": messages,
             "has_more": has_more,
@@ -4373,9 +4692,13 @@ fn bulk_channel_name(i: usize, n: u64) -> String {
 
 impl State {
     /// Wraps an inner event in the `event_callback` envelope Slack POSTs to the app, as
-    /// authorized for the bot; sets the event's `event_ts`.
+    /// authorized for the bot; sets the event's `event_ts` unless it has one.
     fn event_callback(&mut self, team_id: &str, mut event: Value, channel: Option<&str>) -> Value {
-        let event_ts = self.next_ts();
+        // Message events come with their own `event_ts` (the message's or the edit's `ts`).
+        let event_ts = match event.get("event_ts").and_then(Value::as_str) {
+            Some(ts) => ts.to_string(),
+            None => self.next_ts(),
+        };
         let event_time: i64 = event_ts
             .split('.')
             .next()
@@ -4835,6 +5158,254 @@ impl SlackEmulator {
             ids.push(id);
         }
         ids
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// People in channels: messages, thread replies, edits and deletions with their message events;
+// reactions and ephemeral messages as the bot left them
+// ---------------------------------------------------------------------------------------------
+
+impl State {
+    /// Stores a message typed by a human in a Slack client (text, `rich_text` blocks and a
+    /// `client_msg_id`), threaded under `thread_ts` if given.
+    fn store_user_message(
+        &mut self,
+        channel: &str,
+        user: &str,
+        text: &str,
+        thread_ts: Option<&str>,
+    ) -> Msg {
+        let team = self.channel_mut(channel).team_id.clone();
+        let ts = self.next_ts();
+        let msg = Msg {
+            ts,
+            user: user.to_string(),
+            bot_id: None,
+            app_id: None,
+            team,
+            text: text.to_string(),
+            blocks: Some(rich_text_blocks(text)),
+            attachments: None,
+            metadata: None,
+            thread_ts: None,
+            parent_user_id: None,
+            reply_count: 0,
+            reply_users: Vec::new(),
+            latest_reply: None,
+            subtype: None,
+            edited: None,
+            username: None,
+            bot_profile: None,
+            client_msg_id: Some(random_uuid()),
+            reactions: Vec::new(),
+            hidden: false,
+        };
+        let ch = self.channel_mut(channel);
+        insert_message(ch, msg, thread_ts, false).expect("thread parent exists")
+    }
+
+    /// A channel where Slack would deliver a person's message event to the app: it exists, is
+    /// not archived, and the bot is a member (message events arrive only there).
+    fn event_channel(&self, channel: &str) -> usize {
+        let idx = *self
+            .channel_index
+            .get(channel)
+            .unwrap_or_else(|| panic!("unknown channel {channel}"));
+        let ch = &self.channels[idx];
+        assert!(!ch.deleted, "channel {channel} was deleted");
+        assert!(
+            !ch.archived,
+            "channel {channel} is archived: nobody can post there"
+        );
+        let bot = self.bot_user(&ch.team_id);
+        assert!(
+            ch.members.contains(&bot),
+            "the bot is not in {channel}: Slack would send the app no message event"
+        );
+        idx
+    }
+
+    /// A `message` event (any subtype) in `channel_idx`, wrapped in its `event_callback`.
+    fn message_event(&mut self, channel_idx: usize, mut event: Value) -> Value {
+        let ch = &self.channels[channel_idx];
+        event["channel"] = json!(ch.id);
+        event["channel_type"] = json!(channel_type(ch));
+        let (team, id) = (ch.team_id.clone(), ch.id.clone());
+        self.event_callback(&team, event, Some(&id))
+    }
+
+    fn message_index(&self, channel_idx: usize, ts: &str) -> usize {
+        self.channels[channel_idx]
+            .messages
+            .iter()
+            .position(|m| m.ts == ts)
+            .unwrap_or_else(|| panic!("no message {ts} in {}", self.channels[channel_idx].id))
+    }
+}
+
+impl SlackEmulator {
+    /// The reactions on a message, in Slack's order (by first use): `(emoji name, user ids)`.
+    /// Empty for an unknown channel or message.
+    pub fn reactions(&self, channel: &str, ts: &str) -> Vec<(String, Vec<String>)> {
+        let st = self.inner.lock();
+        st.channel_index
+            .get(channel)
+            .and_then(|&i| st.channels[i].messages.iter().find(|m| m.ts == ts))
+            .map(|m| m.reactions.clone())
+            .unwrap_or_default()
+    }
+
+    /// The `chat.postEphemeral` messages sent to `channel`, oldest first: `{channel, user, text,
+    /// blocks, attachments, thread_ts, message_ts}` (`null` where not given).
+    pub fn ephemerals(&self, channel: &str) -> Vec<Value> {
+        self.inner
+            .lock()
+            .ephemerals
+            .iter()
+            .filter(|e| e.channel == channel)
+            .map(|e| {
+                json!({
+                    "channel": e.channel,
+                    "user": e.user,
+                    "text": e.text,
+                    "blocks": e.blocks,
+                    "attachments": e.attachments,
+                    "thread_ts": e.thread_ts,
+                    "message_ts": e.message_ts,
+                })
+            })
+            .collect()
+    }
+
+    /// A person posts in a channel the bot is in (panics otherwise, as Slack would send no
+    /// event): top level, or as a reply in `thread_ts`'s thread (a reply's `ts` threads under
+    /// its parent). Posting in a public channel makes the user a member; a private channel
+    /// or DM must already have them. Returns the new `ts` and the `event_callback` Slack would
+    /// POST: a `message` event with `client_msg_id`, `user`, `text`, `ts`, `team`, `blocks`
+    /// (`rich_text`), `thread_ts` and `parent_user_id` for a reply, `channel`, `event_ts` (the
+    /// message's `ts`) and `channel_type` (`channel`, `group`, `im`).
+    pub fn user_message(
+        &self,
+        channel: &str,
+        user: &str,
+        text: &str,
+        thread_ts: Option<&str>,
+    ) -> (String, Value) {
+        let mut st = self.inner.lock();
+        let idx = st.event_channel(channel);
+        let u = st
+            .user(user)
+            .unwrap_or_else(|| panic!("unknown user {user}"));
+        assert!(
+            !u.is_bot,
+            "{user} is a bot: post as the bot through chat.postMessage"
+        );
+        assert!(!u.deleted, "{user} is deactivated");
+        let ch = &mut st.channels[idx];
+        match &ch.im_user {
+            Some(im_user) => assert_eq!(im_user, user, "{channel} is a DM with {im_user}"),
+            None if ch.private => assert!(
+                ch.members.contains(user),
+                "{user} is not a member of private channel {channel}"
+            ),
+            None => {
+                ch.members.insert(user.to_string());
+            }
+        }
+        if let Some(t) = thread_ts {
+            assert!(
+                ch.messages.iter().any(|m| m.ts == t),
+                "no thread parent {t} in {channel}"
+            );
+        }
+        let msg = st.store_user_message(channel, user, text, thread_ts);
+        let mut event = render_msg(&msg, false);
+        event["event_ts"] = json!(msg.ts);
+        let envelope = st.message_event(idx, event);
+        (msg.ts, envelope)
+    }
+
+    /// A person replies in a thread: `user_message` with `thread_ts`.
+    pub fn user_reply(
+        &self,
+        channel: &str,
+        thread_ts: &str,
+        user: &str,
+        text: &str,
+    ) -> (String, Value) {
+        self.user_message(channel, user, text, Some(thread_ts))
+    }
+
+    /// The author edits their message (a person's, not the bot's: panics otherwise). Returns
+    /// the `message_changed` event: `hidden: true`, `message` (the message now, with
+    /// `edited: {user, ts}`), `previous_message`, `channel`, `channel_type`, and `ts` =
+    /// `event_ts` = the edit's time.
+    pub fn user_edit(&self, channel: &str, ts: &str, new_text: &str) -> Value {
+        let mut st = self.inner.lock();
+        let idx = st.event_channel(channel);
+        let mi = st.message_index(idx, ts);
+        let edit_ts = st.next_ts();
+        let m = &mut st.channels[idx].messages[mi];
+        assert!(
+            m.bot_id.is_none() && m.subtype.is_none(),
+            "{ts} is not a person's message: only its author can edit it"
+        );
+        let previous = render_msg(m, false);
+        m.text = new_text.to_string();
+        m.blocks = Some(rich_text_blocks(new_text));
+        m.edited = Some((m.user.clone(), edit_ts.clone()));
+        let message = render_msg(m, false);
+        let event = json!({
+            "type": "message",
+            "subtype": "message_changed",
+            "hidden": true,
+            "message": message,
+            "previous_message": previous,
+            "ts": edit_ts,
+            "event_ts": edit_ts,
+        });
+        st.message_event(idx, event)
+    }
+
+    /// The message is deleted (by its author, or an admin for anyone's). Returns the event
+    /// Slack sends: `message_deleted` (`hidden: true`, `deleted_ts`, `previous_message`,
+    /// `channel`, `channel_type`, `ts` = `event_ts` = the deletion's time); for a thread
+    /// parent that still has replies, which Slack keeps as a tombstone, `message_changed` whose
+    /// `message` is the tombstone (`subtype: "tombstone"`, `hidden: true`, `user: "USLACKBOT"`,
+    /// text "This message was deleted.").
+    pub fn user_delete(&self, channel: &str, ts: &str) -> Value {
+        let mut st = self.inner.lock();
+        let idx = st.event_channel(channel);
+        let mi = st.message_index(idx, ts);
+        assert!(
+            st.channels[idx].messages[mi].subtype.as_deref() != Some("tombstone"),
+            "{ts} was already deleted"
+        );
+        let event_ts = st.next_ts();
+        let (old, tombstone) = remove_message(&mut st.channels[idx], mi);
+        let previous = render_msg(&old, false);
+        let event = match tombstone {
+            Some(t) => json!({
+                "type": "message",
+                "subtype": "message_changed",
+                "hidden": true,
+                "message": render_msg(&t, false),
+                "previous_message": previous,
+                "ts": event_ts,
+                "event_ts": event_ts,
+            }),
+            None => json!({
+                "type": "message",
+                "subtype": "message_deleted",
+                "hidden": true,
+                "deleted_ts": old.ts,
+                "previous_message": previous,
+                "ts": event_ts,
+                "event_ts": event_ts,
+            }),
+        };
+        st.message_event(idx, event)
     }
 }
 

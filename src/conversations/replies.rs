@@ -1,0 +1,254 @@
+//! Replies written in a Herald thread, as Slack's `message` events report them, become
+//! callbacks to the platform: created, edited and deleted alike.
+//!
+//! Only people's messages in a thread Herald opened count: not bots (Herald included),
+//! not joins or other subtypes, not the thread's parent. Slack's retries are already
+//! de-duplicated by event id; each callback job also has its own key.
+
+use serde_json::{Value, json};
+
+use crate::app::AppState;
+use crate::delivery::callback::{Callback, KIND};
+use crate::store::{NewJob, StoreError, insert_jobs, new_id, now_ms};
+use crate::workspace::Workspace;
+
+use super::{ReplyKind, reply_kind};
+
+/// One thread reply event, reduced to what a callback needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ThreadReply {
+    pub change: Change,
+    pub channel: String,
+    pub ts: String,
+    pub thread_ts: String,
+    pub user: String,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    Created,
+    Updated,
+    Deleted,
+}
+
+impl Change {
+    fn callback_type(self) -> &'static str {
+        match self {
+            Change::Created => "reply.created",
+            Change::Updated => "reply.updated",
+            Change::Deleted => "reply.deleted",
+        }
+    }
+}
+
+/// Reads a `message` event; None for anything that is not a person's thread reply.
+pub fn read(event: &Value, bot_user: &str) -> Option<ThreadReply> {
+    let channel = event["channel"].as_str()?.to_string();
+    let (change, message) = match event["subtype"].as_str() {
+        None | Some("thread_broadcast" | "file_share") => (Change::Created, event),
+        Some("message_changed") => (Change::Updated, &event["message"]),
+        Some("message_deleted") => (Change::Deleted, &event["previous_message"]),
+        Some(_) => return None,
+    };
+    if message.get("bot_id").is_some_and(|b| !b.is_null()) {
+        return None;
+    }
+    let user = message["user"].as_str()?.to_string();
+    if user == bot_user {
+        return None;
+    }
+    let ts = match change {
+        Change::Deleted => event["deleted_ts"].as_str().or(message["ts"].as_str())?,
+        _ => message["ts"].as_str()?,
+    }
+    .to_string();
+    let thread_ts = message["thread_ts"].as_str()?.to_string();
+    if thread_ts == ts {
+        // The parent itself, not a reply.
+        return None;
+    }
+    if change == Change::Updated
+        && event["previous_message"]["text"].as_str() == message["text"].as_str()
+    {
+        // Slack also sends message_changed for unfurls and reactions: nothing was edited.
+        return None;
+    }
+    Some(ThreadReply {
+        change,
+        channel,
+        ts,
+        thread_ts,
+        user,
+        text: message["text"].as_str().unwrap_or_default().to_string(),
+    })
+}
+
+/// The callback body for a reply (DESIGN.md's Herald → platform contract).
+pub fn body(
+    reply: &ThreadReply,
+    team_id: &str,
+    conversation_id: &str,
+    email: Option<&str>,
+) -> Value {
+    let (kind, text) = reply_kind(&reply.text);
+    let mut body = json!({
+        "type": reply.change.callback_type(),
+        "kind": kind.as_str(),
+        "conversation_id": conversation_id,
+        "operator": {"slack_user_id": reply.user, "email": email},
+        "slack": {"team": team_id, "user": reply.user, "channel": reply.channel, "ts": reply.ts, "thread_ts": reply.thread_ts},
+    });
+    if reply.change != Change::Deleted {
+        body["text"] = json!(text);
+    }
+    body
+}
+
+/// Queues the callback for a reply in one of Herald's threads; returns whether it was one.
+pub async fn forward(
+    state: &AppState,
+    workspace: &Workspace,
+    event: &Value,
+) -> Result<bool, StoreError> {
+    let Some(reply) = read(event, &workspace.bot_user_id) else {
+        return Ok(false);
+    };
+    let team_id = &workspace.team_id;
+    let Some(thread) = state
+        .store
+        .thread_by_ts(team_id, &reply.channel, &reply.thread_ts)
+        .await?
+    else {
+        return Ok(false);
+    };
+    let email = match state
+        .slack
+        .user_info(workspace.bot_token.expose(), &reply.user)
+        .await
+    {
+        Ok(info) => info.profile.email,
+        Err(err) => {
+            tracing::warn!(error = %err, "could not read the replier's email");
+            None
+        }
+    };
+    let body = body(&reply, team_id, &thread.conversation_id, email.as_deref());
+    let (kind, _) = reply_kind(&reply.text);
+    let callback = Callback {
+        connection_id: thread.connection_id.clone(),
+        body,
+        channel: reply.channel.clone(),
+        ts: reply.ts.clone(),
+        thread_ts: reply.thread_ts.clone(),
+        user: reply.user.clone(),
+        react: reply.change != Change::Deleted,
+    };
+    let payload = serde_json::to_string(&callback)
+        .map_err(|e| StoreError::Corrupt(format!("callback does not serialize: {e}")))?;
+    let id = new_id("job");
+    let event_ts = event["event_ts"].as_str().unwrap_or(&reply.ts);
+    let dedupe = format!(
+        "{KIND}:{team_id}:{}:{}:{}:{event_ts}",
+        reply.channel,
+        reply.ts,
+        reply.change.callback_type()
+    );
+    let event_id = format!("slack:{}:{}", reply.channel, reply.ts);
+    let mut conn = state.store.pool().acquire().await?;
+    insert_jobs(
+        &mut conn,
+        &[NewJob {
+            id: &id,
+            team_id,
+            kind: KIND,
+            event_id: &event_id,
+            dedupe_key: &dedupe,
+            channel: None,
+            payload: &payload,
+            internal: true,
+            run_at: now_ms(),
+            thread_key: None,
+        }],
+    )
+    .await?;
+    drop(conn);
+    state.wake.notify_waiters();
+    tracing::info!(
+        kind = match kind {
+            ReplyKind::Message => "message",
+            ReplyKind::Note => "note",
+        },
+        change = reply.change.callback_type(),
+        "reply from Slack queued for the platform"
+    );
+    Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reply_event() -> Value {
+        json!({"type": "message", "channel": "C1", "user": "U1", "text": "```hello```",
+               "ts": "2.000", "thread_ts": "1.000", "event_ts": "2.000", "channel_type": "channel"})
+    }
+
+    #[test]
+    fn only_peoples_thread_replies_count() {
+        let r = read(&reply_event(), "UBOT").unwrap();
+        assert_eq!(
+            (r.change, r.ts.as_str(), r.thread_ts.as_str()),
+            (Change::Created, "2.000", "1.000")
+        );
+        let mut bot = reply_event();
+        bot["bot_id"] = json!("B1");
+        assert!(read(&bot, "UBOT").is_none());
+        let mut herald = reply_event();
+        herald["user"] = json!("UBOT");
+        assert!(read(&herald, "UBOT").is_none());
+        let mut top = reply_event();
+        top["thread_ts"] = json!("2.000");
+        assert!(read(&top, "UBOT").is_none(), "the parent is not a reply");
+        let mut joined = reply_event();
+        joined["subtype"] = json!("channel_join");
+        assert!(read(&joined, "UBOT").is_none());
+        let mut outside = reply_event();
+        outside.as_object_mut().unwrap().remove("thread_ts");
+        assert!(read(&outside, "UBOT").is_none());
+    }
+
+    #[test]
+    fn edits_and_deletions_name_the_reply() {
+        let edited = json!({"type": "message", "subtype": "message_changed", "channel": "C1",
+            "message": {"user": "U1", "text": "new", "ts": "2.000", "thread_ts": "1.000"},
+            "previous_message": {"user": "U1", "text": "old", "ts": "2.000", "thread_ts": "1.000"},
+            "event_ts": "3.000"});
+        let r = read(&edited, "UBOT").unwrap();
+        assert_eq!((r.change, r.text.as_str()), (Change::Updated, "new"));
+        let mut same = edited.clone();
+        same["message"]["text"] = json!("old");
+        assert!(read(&same, "UBOT").is_none(), "an unfurl is not an edit");
+        let deleted = json!({"type": "message", "subtype": "message_deleted", "channel": "C1",
+            "deleted_ts": "2.000", "previous_message": {"user": "U1", "text": "old", "ts": "2.000", "thread_ts": "1.000"}});
+        let r = read(&deleted, "UBOT").unwrap();
+        assert_eq!((r.change, r.ts.as_str()), (Change::Deleted, "2.000"));
+        let b = body(&r, "T1", "chat_42", None);
+        assert!(b.get("text").is_none());
+        assert_eq!(b["type"], "reply.deleted");
+    }
+
+    #[test]
+    fn the_body_says_message_or_note() {
+        let r = read(&reply_event(), "UBOT").unwrap();
+        let b = body(&r, "T1", "chat_42", Some("op@example.com"));
+        assert_eq!(b["kind"], "message");
+        assert_eq!(b["text"], "hello");
+        assert_eq!(b["conversation_id"], "chat_42");
+        assert_eq!(b["operator"]["email"], "op@example.com");
+        let mut note = reply_event();
+        note["text"] = json!("looking into it");
+        let b = body(&read(&note, "UBOT").unwrap(), "T1", "chat_42", None);
+        assert_eq!(b["kind"], "note");
+    }
+}

@@ -1,0 +1,144 @@
+//! Delivering a reply from Slack to the platform (a `platform.callback` job).
+//!
+//! Accepted (2xx): the Slack message gets a ✅ reaction, so its author sees it arrived.
+//! 429, 5xx, timeouts: retried on the usual schedule. Any other answer, or retries run
+//! out: the author is told in the thread (ephemeral) that the reply did not reach the
+//! platform, and why.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::store::{ClaimedJob, JobStatus, Store, StoreError, duration_ms, now_ms};
+
+use super::{Delivery, JobError, retry_delay};
+
+/// Job kind of a callback to the platform.
+pub const KIND: &str = "platform.callback";
+
+/// What a callback job carries.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Callback {
+    pub connection_id: String,
+    /// The JSON the platform receives.
+    pub body: Value,
+    /// The Slack message it came from: reacted to when accepted, its author told when not.
+    pub channel: String,
+    pub ts: String,
+    pub thread_ts: String,
+    pub user: String,
+    /// Whether acceptance is shown with a reaction (a deleted message has none).
+    pub react: bool,
+}
+
+impl Delivery {
+    pub(super) async fn run_callback(&self, owner: &str, job: &ClaimedJob) -> Result<(), JobError> {
+        let callback: Callback = serde_json::from_str(&job.payload)
+            .map_err(|e| JobError::Corrupt(format!("callback payload: {e}")))?;
+        let url = self
+            .store
+            .callback_url(&job.team_id, &callback.connection_id)
+            .await?;
+        let connection = self
+            .registry
+            .connection(&callback.connection_id)
+            .await
+            .map_err(|e| JobError::Corrupt(e.to_string()))?;
+        let (Some(url), Some(key)) = (url, connection.and_then(|c| c.keys.into_iter().next()))
+        else {
+            return self
+                .callback_failed(owner, job, &callback, "no_callback_url")
+                .await;
+        };
+        let body = callback.body.to_string();
+        let outcome = self.platform.post_signed(&url, &key, &job.id, &body).await;
+        let retryable = match &outcome {
+            Ok(status) if (200..300).contains(status) => {
+                self.store.complete_job(&job.id, owner, None).await?;
+                tracing::info!(status, "the platform accepted a reply");
+                if callback.react
+                    && let Some(workspace) = self.registry.workspace(&job.team_id).await
+                    && let Err(err) = self
+                        .slack
+                        .add_reaction(
+                            workspace.bot_token.expose(),
+                            &callback.channel,
+                            &callback.ts,
+                            "white_check_mark",
+                        )
+                        .await
+                {
+                    tracing::warn!(error = %err, "could not mark the reply as delivered");
+                }
+                return Ok(());
+            }
+            Ok(status) => *status == 429 || *status == 408 || *status >= 500,
+            Err(_) => true,
+        };
+        let reason = match &outcome {
+            Ok(status) => format!("platform_http_{status}"),
+            Err(err) => err.to_string(),
+        };
+        if !retryable {
+            return self.callback_failed(owner, job, &callback, &reason).await;
+        }
+        let attempts = u32::try_from(job.attempts).unwrap_or(u32::MAX);
+        match retry_delay(&self.settings.retry_schedule, attempts, fastrand::f64()) {
+            Some(delay) => {
+                tracing::warn!(%reason, ?delay, "the platform did not take a reply; will retry");
+                self.store
+                    .reschedule_job(
+                        &job.id,
+                        owner,
+                        now_ms() + duration_ms(delay),
+                        Some(&reason),
+                        false,
+                        false,
+                    )
+                    .await?;
+                Ok(())
+            }
+            None => {
+                self.callback_failed(owner, job, &callback, &format!("{reason}; retries ran out"))
+                    .await
+            }
+        }
+    }
+
+    /// Ends the job and tells the reply's author, in its thread, only to them.
+    async fn callback_failed(
+        &self,
+        owner: &str,
+        job: &ClaimedJob,
+        callback: &Callback,
+        reason: &str,
+    ) -> Result<(), JobError> {
+        let mut tx = self.store.begin().await?;
+        Store::finish_job_failed(&mut tx, &job.id, owner, JobStatus::Failed, reason).await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        tracing::warn!(reason, "a reply did not reach the platform");
+        let Some(workspace) = self.registry.workspace(&job.team_id).await else {
+            return Ok(());
+        };
+        let lang = self.states.lang(&workspace).await;
+        let text = match (reason, lang) {
+            ("no_callback_url", crate::catalog::Lang::Ja) => ":warning: この返信はプラットフォームに届いていません。返信先URLが未設定です。管理者が `/herald connect callback <URL>` で設定してください。".to_string(),
+            ("no_callback_url", crate::catalog::Lang::En) => ":warning: This reply did not reach the platform: no callback URL is set. An admin sets it with `/herald connect callback <URL>`.".to_string(),
+            (_, crate::catalog::Lang::Ja) => format!(":warning: この返信はプラットフォームに届きませんでした({reason})。顧客には送られていません。"),
+            (_, crate::catalog::Lang::En) => format!(":warning: This reply did not reach the platform ({reason}); the customer has not received it."),
+        };
+        if let Err(err) = self
+            .slack
+            .post_ephemeral(
+                workspace.bot_token.expose(),
+                &callback.channel,
+                &callback.user,
+                &text,
+                Some(&callback.thread_ts),
+            )
+            .await
+        {
+            tracing::warn!(error = %err, "could not tell the author their reply failed");
+        }
+        Ok(())
+    }
+}
