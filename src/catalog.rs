@@ -248,7 +248,7 @@ impl EventType {
                 && rule_type == EventType::Conversation(ConversationKind::MessageCreated))
     }
 
-    /// Parses a type name from the contract, telling reserved types apart from unknown ones.
+    /// Parses a type name from the contract.
     pub fn parse(name: &str) -> Result<Self, UnsupportedType> {
         if let Some(kind) = ConversationKind::ALL
             .into_iter()

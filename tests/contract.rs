@@ -14,7 +14,7 @@ use std::path::Path;
 
 use axum::response::IntoResponse;
 use base64::Engine as _;
-use herald::catalog::{CONVERSATION_TYPES, ErrorCategory, EventType, Lang};
+use herald::catalog::{CONVERSATION_TYPES, ConversationKind, ErrorCategory, EventType, Lang};
 use herald::model::{EventError, FieldError, PlatformEvent, RuleJson, validate_rules};
 use herald::signature::{SignatureError, standard_webhooks};
 use herald::webhook::{MAX_BODY_BYTES, WebhookError};
@@ -163,7 +163,19 @@ fn manifest_subscribes_only_to_events_herald_handles() {
             panic!("{event}: not an event callback");
         };
         let parsed = serde_json::to_value(&callback.event).unwrap();
-        assert_eq!(parsed["type"], event, "the type Herald records for it");
+        // `message.channels`, `message.groups`… subscribe to `message` events of one kind of
+        // conversation: the payload's type is `message`, its `channel_type` says which.
+        match event.strip_prefix("message.") {
+            Some(kind) => {
+                assert_eq!(
+                    parsed["type"], "message",
+                    "{event}: the type Herald records"
+                );
+                let channel_type = kind.strip_suffix('s').unwrap_or(kind);
+                assert_eq!(parsed["channel_type"], channel_type, "{event}");
+            }
+            None => assert_eq!(parsed["type"], event, "the type Herald records for it"),
+        }
     }
 }
 
@@ -289,8 +301,8 @@ fn event_validator() -> Validator {
         .expect("docs/event.schema.json is a valid draft 2020-12 schema")
 }
 
-/// The types a platform may send: the meeting events and the error categories except
-/// `delivery`, which only Herald raises.
+/// The types a platform may send, in catalog order: the meeting events, the error
+/// categories except `delivery` (which only Herald raises), then the conversation events.
 fn accepted_types() -> Vec<EventType> {
     EventType::MEETING
         .into_iter()
@@ -299,6 +311,11 @@ fn accepted_types() -> Vec<EventType> {
                 .into_iter()
                 .filter(|c| *c != ErrorCategory::Delivery)
                 .map(EventType::Error),
+        )
+        .chain(
+            ConversationKind::ALL
+                .into_iter()
+                .map(EventType::Conversation),
         )
         .collect()
 }
@@ -374,7 +391,6 @@ enum Expect {
     Ok,
     Field(&'static str),
     Unknown,
-    Reserved,
 }
 
 const T: &str = r#""occurred_at":"2026-11-21T10:00:00+09:00""#;
@@ -541,12 +557,223 @@ fn agreement_cases() -> Vec<(String, Expect)> {
             Expect::Unknown,
         ),
     ];
-    for t in accepted_types() {
+    // Every other type needs nothing more than `type` and `occurred_at`.
+    for t in accepted_types()
+        .into_iter()
+        .filter(|t| t.conversation().is_none())
+    {
         cases.push((format!(r#"{{"type":"{t}",{T}}}"#), Expect::Ok));
     }
-    for t in CONVERSATION_TYPES {
-        cases.push((format!(r#"{{"type":"{t}",{T}}}"#), Expect::Reserved));
+    cases.extend(conversation_cases());
+    cases
+}
+
+/// A chat message as the platform sends it.
+fn chat_message(i: usize) -> String {
+    format!(
+        r#"{{"id":"m_{i}","text":"メッセージ {i}","author":{{"kind":"customer","name":"山田"}}}}"#
+    )
+}
+
+/// Conversation events need their `conversation`, and the `message` or `messages` their
+/// kind carries.
+fn conversation_cases() -> Vec<(String, Expect)> {
+    let kinds: Vec<&str> = ConversationKind::ALL.map(ConversationKind::as_str).to_vec();
+    assert_eq!(
+        kinds, CONVERSATION_TYPES,
+        "the catalog's conversation types"
+    );
+    let body = |t: &str, extra: &str| format!(r#"{{"type":"{t}",{T}{extra}}}"#);
+    let conv = r#","conversation":{"id":"chat_42"}"#;
+    let history = |n: usize| {
+        let items: Vec<String> = (0..n).map(chat_message).collect();
+        format!(r#"{conv},"messages":[{}]"#, items.join(","))
+    };
+    let mut cases = Vec::new();
+    for kind in ConversationKind::ALL {
+        let t = kind.as_str();
+        // The smallest body each kind accepts.
+        let minimal = match kind {
+            ConversationKind::MessageCreated | ConversationKind::MessageUpdated => {
+                format!(r#"{conv},"message":{{"id":"m_1","text":"こんにちは"}}"#)
+            }
+            ConversationKind::MessageDeleted => format!(r#"{conv},"message":{{"id":"m_1"}}"#),
+            ConversationKind::History => history(1),
+            _ => conv.to_string(),
+        };
+        cases.push((body(t, &minimal), Expect::Ok));
+        // Everything after `conversation`, without a usable one.
+        let rest = minimal.strip_prefix(conv).unwrap();
+        for missing in [
+            "",
+            r#","conversation":null"#,
+            r#","conversation":"chat_42""#,
+        ] {
+            cases.push((
+                body(t, &format!("{missing}{rest}")),
+                Expect::Field("conversation"),
+            ));
+        }
+        for conversation in [
+            r#"{}"#,
+            r#"{"state":"open"}"#,
+            r#"{"id":""}"#,
+            r#"{"id":"  "}"#,
+            r#"{"id":42}"#,
+        ] {
+            cases.push((
+                body(t, &format!(r#","conversation":{conversation}{rest}"#)),
+                Expect::Field("conversation.id"),
+            ));
+        }
+        for state in [r#""pending""#, r#""Closed""#, "true"] {
+            cases.push((
+                body(
+                    t,
+                    &format!(r#","conversation":{{"id":"chat_42","state":{state}}}{rest}"#),
+                ),
+                Expect::Field("conversation.state"),
+            ));
+        }
+        if kind.has_message() {
+            for message in ["", r#","message":null"#, r#","message":"こんにちは""#] {
+                cases.push((
+                    body(t, &format!("{conv}{message}")),
+                    Expect::Field("message"),
+                ));
+            }
+            for message in [
+                r#"{"text":"x"}"#,
+                r#"{"id":"","text":"x"}"#,
+                r#"{"id":7,"text":"x"}"#,
+            ] {
+                cases.push((
+                    body(t, &format!(r#"{conv},"message":{message}"#)),
+                    Expect::Field("message.id"),
+                ));
+            }
+            cases.push((
+                body(t, &format!(r#"{conv},"message":{{"id":"m_1","text":7}}"#)),
+                Expect::Field("message.text"),
+            ));
+            for text in ["", r#","text":null"#] {
+                let message = format!(r#"{conv},"message":{{"id":"m_1"{text}}}"#);
+                let expect = if kind == ConversationKind::MessageDeleted {
+                    Expect::Ok
+                } else {
+                    Expect::Field("message.text")
+                };
+                cases.push((body(t, &message), expect));
+            }
+            cases.push((
+                body(
+                    t,
+                    &format!(r#"{conv},"message":{{"id":"m_1","text":"x","author":"山田"}}"#),
+                ),
+                Expect::Field("message.author"),
+            ));
+            cases.push((
+                body(
+                    t,
+                    &format!(r#"{conv},"message":{{"id":"m_1","text":"x","author":{{"kind":1}}}}"#),
+                ),
+                Expect::Field("message.author.kind"),
+            ));
+            // `messages` belongs to the history only: elsewhere it is ignored.
+            cases.push((
+                body(t, &format!(r#"{minimal},"messages":"ignored""#)),
+                Expect::Ok,
+            ));
+        } else {
+            // `message` belongs to the message events only: elsewhere it is ignored.
+            cases.push((
+                body(t, &format!(r#"{minimal},"message":"ignored""#)),
+                Expect::Ok,
+            ));
+        }
     }
+
+    let t = ConversationKind::History.as_str();
+    cases.push((body(t, &history(0)), Expect::Ok));
+    cases.push((body(t, &history(100)), Expect::Ok));
+    cases.push((body(t, &history(101)), Expect::Field("messages")));
+    for messages in [
+        "",
+        r#","messages":null"#,
+        r#","messages":{}"#,
+        r#","messages":"m_1""#,
+    ] {
+        cases.push((
+            body(t, &format!("{conv}{messages}")),
+            Expect::Field("messages"),
+        ));
+    }
+    let one = chat_message(0);
+    for (item, field) in [
+        (r#"{"id":"m_1"}"#, "messages[1].text"),
+        (r#"{"id":"m_1","text":null}"#, "messages[1].text"),
+        (r#"{"text":"x"}"#, "messages[1].id"),
+        (r#""x""#, "messages[1]"),
+        (
+            r#"{"id":"m_1","text":"x","author":{"name":[]}}"#,
+            "messages[1].author.name",
+        ),
+    ] {
+        cases.push((
+            body(t, &format!(r#"{conv},"messages":[{one},{item}]"#)),
+            Expect::Field(field),
+        ));
+    }
+
+    // Everything a conversation may say, and its checks on the way.
+    let t = ConversationKind::MessageCreated.as_str();
+    let message = format!(r#","message":{}"#, chat_message(1));
+    let full = r#","conversation":{"id":"chat_42","state":"open","page":"https://example.com/pricing","assignee":{"id":"op_7","email":"op@example.com","name":"佐藤"},"owner":{"email":"owner@example.com"}}"#;
+    cases.push((body(t, &format!("{full}{message}")), Expect::Ok));
+    cases.push((
+        body(
+            t,
+            &format!(
+                r#","conversation":{{"id":"chat_42","state":null,"page":null,"assignee":null,"owner":{{"id":null,"email":null,"name":null}}}}{message}"#
+            ),
+        ),
+        Expect::Ok,
+    ));
+    for (person, field) in [
+        (r#""assignee":"op_7""#, "conversation.assignee"),
+        (r#""assignee":{"email":7}"#, "conversation.assignee.email"),
+        (r#""owner":["x"]"#, "conversation.owner"),
+        (r#""owner":{"name":{}}"#, "conversation.owner.name"),
+        (r#""page":7"#, "conversation.page"),
+    ] {
+        cases.push((
+            body(
+                t,
+                &format!(r#","conversation":{{"id":"chat_42",{person}}}{message}"#),
+            ),
+            Expect::Field(field),
+        ));
+    }
+
+    // Other events may carry a conversation: it is checked the same way.
+    let booking = |extra: &str| body("booking.created", extra);
+    cases.push((
+        booking(r#","conversation":{"id":"chat_42","state":"closed"}"#),
+        Expect::Ok,
+    ));
+    cases.push((
+        booking(r#","conversation":"chat_42""#),
+        Expect::Field("conversation"),
+    ));
+    cases.push((
+        booking(r#","conversation":{"state":"open"}"#),
+        Expect::Field("conversation.id"),
+    ));
+    cases.push((
+        booking(r#","conversation":{"id":"c","state":"gone"}"#),
+        Expect::Field("conversation.state"),
+    ));
+    cases.push((booking(r#","message":7,"messages":7"#), Expect::Ok));
     cases
 }
 
@@ -558,9 +785,7 @@ fn schema_and_parser_agree() {
         let schema_errors = errors(&validator, &value);
         let parsed = PlatformEvent::parse(body.as_bytes());
         match (&expect, &parsed) {
-            (Expect::Ok, Ok(_))
-            | (Expect::Unknown, Err(EventError::UnknownType(_)))
-            | (Expect::Reserved, Err(EventError::ReservedType(_))) => {}
+            (Expect::Ok, Ok(_)) | (Expect::Unknown, Err(EventError::UnknownType(_))) => {}
             (Expect::Field(field), Err(EventError::Invalid(e))) if e.field == *field => {}
             _ => panic!("{body}\n  parse: expected {expect:?}, got {parsed:?}"),
         }
@@ -588,6 +813,8 @@ fn parser_is_more_lenient_than_schema_only_where_documented() {
         with(r#","url":"""#),
         with(r#","url":" https://example.com""#),
         with(r#","slack_channel":"""#),
+        with(r#","conversation":{"id":"chat_42","state":""}"#),
+        with(r#","conversation":{"id":"chat_42","state":" closed "}"#),
         // RFC 3339 allows these; the schema asks for the common form.
         r#"{"type":"booking.created","occurred_at":"2026-11-21 10:00:00Z"}"#.into(),
         r#"{"type":"booking.created","occurred_at":"2026-11-21t10:00:00z"}"#.into(),
@@ -668,7 +895,14 @@ fn doc_examples_marked_valid_are_accepted() {
         let value: Value = serde_json::from_str(&body).unwrap();
         assert_eq!(errors(&validator, &value), Vec::<String>::new(), "{body}");
     }
-    assert!(types.contains("booking.created") && types.contains("error.salesforce"));
+    for t in [
+        "booking.created",
+        "error.salesforce",
+        "conversation.message.created",
+        "conversation.history",
+    ] {
+        assert!(types.contains(t), "the page shows a valid {t}");
+    }
 }
 
 #[test]
@@ -755,7 +989,6 @@ async fn doc_answers_table_is_what_the_endpoint_answers() {
         WebhookError::Signature(SignatureError::Mismatch),
         WebhookError::Event(EventError::Malformed("x".into())),
         WebhookError::Event(EventError::UnknownType("x".into())),
-        WebhookError::Event(EventError::ReservedType("conversation.closed".into())),
         WebhookError::Event(EventError::Invalid(FieldError::new("occurred_at", "x"))),
         WebhookError::Unavailable,
     ];
