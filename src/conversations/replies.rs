@@ -20,7 +20,9 @@ pub struct ThreadReply {
     pub change: Change,
     pub channel: String,
     pub ts: String,
-    pub thread_ts: String,
+    /// Slack's edit and delete events may not say which thread (slack-morphism's model
+    /// of them drops it): then it is found from the reply's earlier callback.
+    pub thread_ts: Option<String>,
     pub user: String,
     pub text: String,
 }
@@ -63,10 +65,13 @@ pub fn read(event: &Value, bot_user: &str) -> Option<ThreadReply> {
         _ => message["ts"].as_str()?,
     }
     .to_string();
-    let thread_ts = message["thread_ts"].as_str()?.to_string();
-    if thread_ts == ts {
+    let thread_ts = message["thread_ts"].as_str().map(str::to_string);
+    match &thread_ts {
         // The parent itself, not a reply.
-        return None;
+        Some(t) if *t == ts => return None,
+        // A new message outside a thread is not a reply.
+        None if change == Change::Created => return None,
+        _ => {}
     }
     if change == Change::Updated
         && event["previous_message"]["text"].as_str() == message["text"].as_str()
@@ -87,6 +92,7 @@ pub fn read(event: &Value, bot_user: &str) -> Option<ThreadReply> {
 /// The callback body for a reply (DESIGN.md's Herald → platform contract).
 pub fn body(
     reply: &ThreadReply,
+    thread_ts: &str,
     team_id: &str,
     conversation_id: &str,
     email: Option<&str>,
@@ -97,12 +103,17 @@ pub fn body(
         "kind": kind.as_str(),
         "conversation_id": conversation_id,
         "operator": {"slack_user_id": reply.user, "email": email},
-        "slack": {"team": team_id, "user": reply.user, "channel": reply.channel, "ts": reply.ts, "thread_ts": reply.thread_ts},
+        "slack": {"team": team_id, "user": reply.user, "channel": reply.channel, "ts": reply.ts, "thread_ts": thread_ts},
     });
     if reply.change != Change::Deleted {
         body["text"] = json!(text);
     }
     body
+}
+
+/// The id a reply's callback jobs carry: the Slack message they are about.
+fn reply_event_id(reply: &ThreadReply) -> String {
+    format!("slack:{}:{}", reply.channel, reply.ts)
 }
 
 /// Queues the callback for a reply in one of Herald's threads; returns whether it was one.
@@ -115,9 +126,20 @@ pub async fn forward(
         return Ok(false);
     };
     let team_id = &workspace.team_id;
+    let thread_ts = match &reply.thread_ts {
+        Some(ts) => ts.clone(),
+        None => match state
+            .store
+            .forwarded_reply_thread(team_id, &reply_event_id(&reply), KIND)
+            .await?
+        {
+            Some(ts) => ts,
+            None => return Ok(false),
+        },
+    };
     let Some(thread) = state
         .store
-        .thread_by_ts(team_id, &reply.channel, &reply.thread_ts)
+        .thread_by_ts(team_id, &reply.channel, &thread_ts)
         .await?
     else {
         return Ok(false);
@@ -133,14 +155,20 @@ pub async fn forward(
             None
         }
     };
-    let body = body(&reply, team_id, &thread.conversation_id, email.as_deref());
+    let body = body(
+        &reply,
+        &thread_ts,
+        team_id,
+        &thread.conversation_id,
+        email.as_deref(),
+    );
     let (kind, _) = reply_kind(&reply.text);
     let callback = Callback {
         connection_id: thread.connection_id.clone(),
         body,
         channel: reply.channel.clone(),
         ts: reply.ts.clone(),
-        thread_ts: reply.thread_ts.clone(),
+        thread_ts: thread_ts.clone(),
         user: reply.user.clone(),
         react: reply.change != Change::Deleted,
     };
@@ -154,7 +182,7 @@ pub async fn forward(
         reply.ts,
         reply.change.callback_type()
     );
-    let event_id = format!("slack:{}:{}", reply.channel, reply.ts);
+    let event_id = reply_event_id(&reply);
     let mut conn = state.store.pool().acquire().await?;
     insert_jobs(
         &mut conn,
@@ -198,7 +226,11 @@ mod tests {
     fn only_peoples_thread_replies_count() {
         let r = read(&reply_event(), "UBOT").unwrap();
         assert_eq!(
-            (r.change, r.ts.as_str(), r.thread_ts.as_str()),
+            (
+                r.change,
+                r.ts.as_str(),
+                r.thread_ts.as_deref().unwrap_or_default()
+            ),
             (Change::Created, "2.000", "1.000")
         );
         let mut bot = reply_event();
@@ -233,7 +265,7 @@ mod tests {
             "deleted_ts": "2.000", "previous_message": {"user": "U1", "text": "old", "ts": "2.000", "thread_ts": "1.000"}});
         let r = read(&deleted, "UBOT").unwrap();
         assert_eq!((r.change, r.ts.as_str()), (Change::Deleted, "2.000"));
-        let b = body(&r, "T1", "chat_42", None);
+        let b = body(&r, "1.000", "T1", "chat_42", None);
         assert!(b.get("text").is_none());
         assert_eq!(b["type"], "reply.deleted");
     }
@@ -241,14 +273,20 @@ mod tests {
     #[test]
     fn the_body_says_message_or_note() {
         let r = read(&reply_event(), "UBOT").unwrap();
-        let b = body(&r, "T1", "chat_42", Some("op@example.com"));
+        let b = body(&r, "1.000", "T1", "chat_42", Some("op@example.com"));
         assert_eq!(b["kind"], "message");
         assert_eq!(b["text"], "hello");
         assert_eq!(b["conversation_id"], "chat_42");
         assert_eq!(b["operator"]["email"], "op@example.com");
         let mut note = reply_event();
         note["text"] = json!("looking into it");
-        let b = body(&read(&note, "UBOT").unwrap(), "T1", "chat_42", None);
+        let b = body(
+            &read(&note, "UBOT").unwrap(),
+            "1.000",
+            "T1",
+            "chat_42",
+            None,
+        );
         assert_eq!(b["kind"], "note");
     }
 }

@@ -189,6 +189,27 @@ impl Store {
         .await?)
     }
 
+    /// The thread of a reply Herald already forwarded (edits and deletions of it).
+    pub async fn forwarded_reply_thread(
+        &self,
+        team_id: &str,
+        event_id: &str,
+        kind: &str,
+    ) -> Result<Option<String>, StoreError> {
+        let payload: Option<String> = sqlx::query_scalar(
+            "SELECT payload FROM jobs WHERE team_id = $1 AND event_id = $2 AND kind = $3 \
+             ORDER BY id LIMIT 1",
+        )
+        .bind(team_id)
+        .bind(event_id)
+        .bind(kind)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(payload
+            .and_then(|p| serde_json::from_str::<serde_json::Value>(&p).ok())
+            .and_then(|p| p["thread_ts"].as_str().map(str::to_string)))
+    }
+
     pub async fn set_callback_url(
         &self,
         team_id: &str,

@@ -4,6 +4,9 @@
 #[path = "../support/slack_emulator.rs"]
 mod slack_emulator;
 
+#[path = "../support/fake_platform.rs"]
+mod fake_platform;
+
 mod cli;
 mod commands;
 mod delivery;
@@ -14,5 +17,6 @@ mod home;
 mod install;
 mod modals;
 mod rule_tools;
+mod threads;
 mod transport;
 mod webhook;

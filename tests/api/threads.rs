@@ -1,0 +1,363 @@
+//! Conversations as threads (platform → Slack) and replies from those threads back to
+//! the platform (Slack → platform), through the emulator and a fake platform that
+//! checks Standard Webhooks signatures.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::fake_platform::FakePlatform;
+use crate::helpers::{TEAM, TestApp, WEBHOOK_SECRET, eventually, json as answer_json, now};
+
+fn rules() -> Value {
+    json!([
+        {"kind": "event", "event_type": "conversation.message.created", "channel": "#general", "mentions": []}
+    ])
+}
+
+/// A conversation event as a chat inbox sends it.
+fn chat(event_type: &str, conversation: &str, extra: Value) -> Value {
+    let mut event = json!({
+        "type": event_type,
+        "occurred_at": "2026-11-21T10:00:00+09:00",
+        "conversation": {"id": conversation, "state": "open", "page": "https://shop.example/pricing",
+                         "assignee": {"email": "op@example.com", "name": "Operator"}},
+        "customer": {"name": "山田 太郎"},
+        "url": format!("https://inbox.example/conversations/{conversation}"),
+    });
+    let Value::Object(extra) = extra else {
+        return event;
+    };
+    for (k, v) in extra {
+        if k == "state" {
+            event["conversation"]["state"] = v;
+        } else {
+            event[k] = v;
+        }
+    }
+    event
+}
+
+fn message(id: &str, text: &str) -> Value {
+    json!({"message": {"id": id, "text": text, "author": {"kind": "customer", "name": "山田 太郎"}}})
+}
+
+async fn send_settled(app: &TestApp, event: &Value) {
+    let (status, body) = answer_json(app.send(event).await).await;
+    assert_eq!(status, 202, "{body}");
+    app.settled(body["event_id"].as_str().unwrap()).await;
+}
+
+/// Top-level posts (thread parents) and the replies in a thread, in the channel.
+fn parents(app: &TestApp) -> Vec<Value> {
+    app.posts(&app.channels.general)
+        .into_iter()
+        .filter(|m| m["thread_ts"].is_null() || m["thread_ts"] == m["ts"])
+        .collect()
+}
+
+fn replies(app: &TestApp, thread_ts: &str) -> Vec<Value> {
+    app.posts(&app.channels.general)
+        .into_iter()
+        .filter(|m| m["thread_ts"] == thread_ts && m["ts"] != thread_ts)
+        .collect()
+}
+
+#[tokio::test]
+async fn a_conversation_is_one_thread_and_closing_it_starts_the_next_one() {
+    let app = TestApp::start(rules()).await;
+    let operator = app.emu.add_user(TEAM, "op", "op@example.com");
+
+    send_settled(
+        &app,
+        &chat(
+            "conversation.message.created",
+            "chat_42",
+            message("m1", "料金について教えてください"),
+        ),
+    )
+    .await;
+    let first = parents(&app);
+    assert_eq!(first.len(), 1, "the first message opens a thread");
+    let thread_ts = first[0]["ts"].as_str().unwrap().to_string();
+    let parent = first[0].to_string();
+    assert!(parent.contains("料金について教えてください"), "{parent}");
+    assert!(
+        parent.contains(&format!("<@{operator}>")),
+        "the assignee is mentioned: {parent}"
+    );
+
+    send_settled(
+        &app,
+        &chat(
+            "conversation.message.created",
+            "chat_42",
+            message("m2", "<!channel> 至急です"),
+        ),
+    )
+    .await;
+    send_settled(&app, &chat("conversation.assigned", "chat_42", json!({}))).await;
+    let thread = replies(&app, &thread_ts);
+    assert_eq!(
+        thread.len(),
+        2,
+        "later events reply in the thread: {thread:?}"
+    );
+    assert_eq!(parents(&app).len(), 1, "never a second parent");
+    let reply = thread[0].to_string();
+    assert!(
+        reply.contains("&lt;!channel&gt;"),
+        "customer text cannot ping: {reply}"
+    );
+
+    // An edit changes the posted reply; a deletion removes it.
+    send_settled(
+        &app,
+        &chat(
+            "conversation.message.updated",
+            "chat_42",
+            message("m2", "やはり急ぎません"),
+        ),
+    )
+    .await;
+    let edited = replies(&app, &thread_ts);
+    assert!(
+        edited[0].to_string().contains("やはり急ぎません"),
+        "{edited:?}"
+    );
+    send_settled(
+        &app,
+        &chat(
+            "conversation.message.deleted",
+            "chat_42",
+            json!({"message": {"id": "m2"}}),
+        ),
+    )
+    .await;
+    assert_eq!(
+        replies(&app, &thread_ts).len(),
+        1,
+        "the deleted message is gone"
+    );
+
+    // Closed: said in the thread, and the parent shows it.
+    send_settled(
+        &app,
+        &chat("conversation.closed", "chat_42", json!({"state": "closed"})),
+    )
+    .await;
+    let parent = parents(&app)[0].to_string();
+    assert!(
+        parent.contains("Closed") || parent.contains("終了"),
+        "{parent}"
+    );
+
+    // The next message opens a new thread that links to the old one.
+    send_settled(
+        &app,
+        &chat(
+            "conversation.message.created",
+            "chat_42",
+            message("m3", "もう一つ質問です"),
+        ),
+    )
+    .await;
+    let all = parents(&app);
+    assert_eq!(all.len(), 2, "a new thread after closing");
+    let newest = all
+        .iter()
+        .find(|p| p["ts"] != thread_ts.as_str())
+        .unwrap()
+        .to_string();
+    assert!(
+        newest.contains(&thread_ts.replace('.', "")),
+        "links to the previous thread: {newest}"
+    );
+}
+
+#[tokio::test]
+async fn a_burst_of_messages_opens_exactly_one_thread() {
+    let app = TestApp::start(rules()).await;
+    let sends = (0..6).map(|i| {
+        let event = chat(
+            "conversation.message.created",
+            "chat_burst",
+            message(&format!("b{i}"), &format!("message {i}")),
+        );
+        let app = &app;
+        async move { answer_json(app.send(&event).await).await }
+    });
+    let answers = futures_util::future::join_all(sends).await;
+    for (status, body) in &answers {
+        assert_eq!(*status, 202, "{body}");
+        app.settled(body["event_id"].as_str().unwrap()).await;
+    }
+    let parents = parents(&app);
+    assert_eq!(
+        parents.len(),
+        1,
+        "one parent for one conversation: {parents:?}"
+    );
+    let ts = parents[0]["ts"].as_str().unwrap();
+    assert_eq!(replies(&app, ts).len(), 5);
+}
+
+#[tokio::test]
+async fn history_is_posted_once_in_order() {
+    let app = TestApp::start(rules()).await;
+    let messages: Vec<Value> = (0..45)
+        .map(|i| json!({"id": format!("h{i}"), "text": format!("history line {i:02}"), "author": {"kind": if i % 2 == 0 {"customer"} else {"operator"}}}))
+        .collect();
+    let history = chat(
+        "conversation.history",
+        "chat_old",
+        json!({"messages": messages}),
+    );
+    send_settled(&app, &history).await;
+    let parent = parents(&app);
+    assert_eq!(parent.len(), 1);
+    let ts = parent[0]["ts"].as_str().unwrap().to_string();
+    let chunks = replies(&app, &ts);
+    assert_eq!(chunks.len(), 2, "45 messages in two chunks");
+    let text: String = chunks.iter().map(Value::to_string).collect();
+    let first = text.find("history line 00").unwrap();
+    let last = text.find("history line 44").unwrap();
+    assert!(first < last, "oldest first");
+
+    // The platform sends it again (another webhook id): the thread has its history.
+    send_settled(&app, &history).await;
+    assert_eq!(replies(&app, &ts).len(), 2, "history is imported once");
+}
+
+/// Slack telling Herald about a message event the emulator built.
+async fn deliver(app: &TestApp, event: &Value) {
+    let response = app
+        .slack_post("/slack/events", &event.to_string(), now(), &[])
+        .await;
+    assert_eq!(response.status(), 200);
+}
+
+#[tokio::test]
+async fn replies_in_the_thread_reach_the_platform_as_messages_or_notes() {
+    let app = TestApp::start(rules()).await;
+    let platform = FakePlatform::start(WEBHOOK_SECRET).await;
+    let admin = app.emu.add_user(TEAM, "admin", "admin@example.com");
+    app.emu.set_user_role(&admin, true, false);
+    app.emu.set_user_locale(&admin, "en-US");
+    let answer = crate::commands::run(
+        &app,
+        &admin,
+        &format!("connect callback {}", platform.url()),
+    )
+    .await;
+    assert!(
+        answer["text"].as_str().unwrap().contains("Replies"),
+        "{answer}"
+    );
+
+    send_settled(
+        &app,
+        &chat(
+            "conversation.message.created",
+            "chat_7",
+            message("m1", "hello?"),
+        ),
+    )
+    .await;
+    let thread_ts = parents(&app)[0]["ts"].as_str().unwrap().to_string();
+    let agent = app.emu.add_user(TEAM, "agent", "agent@example.com");
+
+    // Wrapped in ``` : to the customer.
+    let (reply_ts, event) = app.emu.user_reply(
+        &app.channels.general,
+        &thread_ts,
+        &agent,
+        "```Thanks, we'll call you```",
+    );
+    deliver(&app, &event).await;
+    deliver(&app, &event).await; // Slack's retry of the same event: one callback.
+    let got = platform.wait_for(1, Duration::from_secs(10)).await;
+    assert_eq!(got.len(), 1);
+    assert!(got[0].signature_ok, "signed with the connection's secret");
+    let body = &got[0].body;
+    assert_eq!(body["type"], "reply.created");
+    assert_eq!(body["kind"], "message");
+    assert_eq!(body["text"], "Thanks, we'll call you");
+    assert_eq!(body["conversation_id"], "chat_7");
+    assert_eq!(body["operator"]["email"], "agent@example.com");
+    let reacted = eventually(|| async {
+        let r = app.emu.reactions(&app.channels.general, &reply_ts);
+        (!r.is_empty()).then_some(r)
+    })
+    .await;
+    assert_eq!(
+        reacted[0].0, "white_check_mark",
+        "accepted replies are marked"
+    );
+
+    // Anything else: an internal note. Then its edit and deletion follow.
+    let (note_ts, event) = app.emu.user_reply(
+        &app.channels.general,
+        &thread_ts,
+        &agent,
+        "checking the contract",
+    );
+    deliver(&app, &event).await;
+    deliver(
+        &app,
+        &app.emu
+            .user_edit(&app.channels.general, &note_ts, "checked the contract"),
+    )
+    .await;
+    deliver(&app, &app.emu.user_delete(&app.channels.general, &note_ts)).await;
+    let got = platform.wait_for(4, Duration::from_secs(10)).await;
+    let kinds: Vec<(String, String)> = got
+        .iter()
+        .map(|r| {
+            (
+                r.body["type"].as_str().unwrap().to_string(),
+                r.body["kind"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds[1..],
+        [
+            ("reply.created".to_string(), "note".to_string()),
+            ("reply.updated".to_string(), "note".to_string()),
+            ("reply.deleted".to_string(), "note".to_string()),
+        ]
+    );
+    assert_eq!(got[2].body["text"], "checked the contract");
+
+    // A message outside Herald's threads is not the platform's business.
+    let (_, event) = app
+        .emu
+        .user_message(&app.channels.general, &agent, "lunch?", None);
+    deliver(&app, &event).await;
+
+    // The platform refuses one: the author is told, only them, in the thread.
+    platform.answer_next(400, 1);
+    let (_, event) =
+        app.emu
+            .user_reply(&app.channels.general, &thread_ts, &agent, "```one more```");
+    deliver(&app, &event).await;
+    let warning = eventually(|| async {
+        app.emu
+            .ephemerals(&app.channels.general)
+            .into_iter()
+            .find(|e| e["user"] == agent.as_str())
+    })
+    .await;
+    assert_eq!(warning["thread_ts"], thread_ts.as_str());
+    let text = warning["text"].as_str().unwrap();
+    assert!(
+        text.contains("did not reach") || text.contains("届きませんでした"),
+        "{warning}"
+    );
+    assert_eq!(
+        platform.received().len(),
+        5,
+        "nothing from outside the thread"
+    );
+}
