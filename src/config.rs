@@ -154,6 +154,8 @@ pub struct DeliverySettings {
     pub poll_interval: Duration,
     /// Longest a single Slack call may take before it counts as a timeout.
     pub request_timeout: Duration,
+    /// How long a reply to a customer waits, undoable, before it is sent.
+    pub undo_window: Duration,
 }
 
 impl Default for DeliverySettings {
@@ -171,6 +173,7 @@ impl Default for DeliverySettings {
             channel_interval: Duration::from_secs(1),
             poll_interval: Duration::from_millis(500),
             request_timeout: Duration::from_secs(20),
+            undo_window: Duration::from_secs(10),
         }
     }
 }

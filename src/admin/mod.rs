@@ -690,13 +690,56 @@ pub async fn handle_interaction(
             pickers::options(state, suggestion).await
         }
         SlackInteractionEvent::BlockActions(actions) => {
-            match &actions.view {
-                Some(SlackView::Modal(view)) => modal_action(state, actions, view).await,
+            match (&actions.view, &actions.container) {
+                (Some(SlackView::Modal(view)), _) => modal_action(state, actions, view).await,
+                (_, SlackInteractionActionContainer::Message(_)) => {
+                    message_action(state, actions).await;
+                }
                 _ => home_action(state, actions).await,
             }
             SlackInteractionResponse::Empty
         }
         _ => SlackInteractionResponse::Empty,
+    }
+}
+
+/// A button in a message: Undo / Send now under a reply waiting to go to the customer.
+async fn message_action(state: &AppState, event: &SlackInteractionBlockActionsEvent) {
+    use crate::conversations::replies::{SEND_NOW, UNDO, undo_or_send};
+    let team_id = event.team.id.to_string();
+    let (Some(workspace), Some(user)) = (
+        state.registry.workspace(&team_id).await,
+        event.user.as_ref(),
+    ) else {
+        return;
+    };
+    let user = user.id.to_string();
+    let lang = user_lang(
+        state,
+        &workspace,
+        profile(state, &workspace, &user).await.as_deref(),
+    )
+    .await;
+    for action in event.actions.iter().flatten() {
+        let action_id = action.action_id.as_ref();
+        if action_id != UNDO && action_id != SEND_NOW {
+            continue;
+        }
+        let Some(job_id) = action.value.as_deref() else {
+            continue;
+        };
+        let answer = match undo_or_send(state, &team_id, &user, action_id, job_id, lang).await {
+            Ok(answer) => answer,
+            Err(err) => {
+                tracing::error!(error = %err, "could not undo or send a reply");
+                texts::failed(lang).to_string()
+            }
+        };
+        if let Some(url) = &event.response_url
+            && let Err(err) = state.slack.respond_with(url, answer, true).await
+        {
+            tracing::warn!(error = %err, "could not answer the button");
+        }
     }
 }
 

@@ -111,6 +111,99 @@ pub fn body(
     body
 }
 
+/// `action_id`s of the buttons under a reply waiting to go to the customer.
+pub const UNDO: &str = "herald_reply_undo";
+pub const SEND_NOW: &str = "herald_reply_send_now";
+
+/// "Sending to the customer in 10 s — Undo / Send now", to the author only, in the thread.
+async fn offer_undo(
+    state: &AppState,
+    workspace: &Workspace,
+    reply: &ThreadReply,
+    thread_ts: &str,
+    job_id: &str,
+) {
+    let lang = state.workspace_state.lang(workspace).await;
+    let seconds = state.settings.delivery.undo_window.as_secs().max(1);
+    let text = match lang {
+        crate::catalog::Lang::Ja => format!(":outbox_tray: {seconds}秒後に顧客へ送信します。"),
+        crate::catalog::Lang::En => {
+            format!(":outbox_tray: Sending to the customer in {seconds} s.")
+        }
+    };
+    let blocks = vec![
+        json!({"type": "section", "text": {"type": "mrkdwn", "text": text}}),
+        json!({"type": "actions", "elements": [
+            {"type": "button", "action_id": UNDO, "value": job_id, "style": "danger",
+             "text": {"type": "plain_text", "text": lang.pick("取り消す", "Undo")}},
+            {"type": "button", "action_id": SEND_NOW, "value": job_id,
+             "text": {"type": "plain_text", "text": lang.pick("今すぐ送信", "Send now")}}
+        ]}),
+    ];
+    let message = crate::render::Message { text, blocks };
+    if let Err(err) = state
+        .slack
+        .post_ephemeral_blocks(
+            workspace.bot_token.expose(),
+            &reply.channel,
+            &reply.user,
+            &message,
+            Some(thread_ts),
+        )
+        .await
+    {
+        tracing::warn!(error = %err, "could not offer the undo");
+    }
+}
+
+/// A press of Undo or Send now: only the reply's author may, and only while it waits.
+/// Returns the answer that replaces the offer.
+pub async fn undo_or_send(
+    state: &AppState,
+    team_id: &str,
+    user: &str,
+    action: &str,
+    job_id: &str,
+    lang: crate::catalog::Lang,
+) -> Result<String, StoreError> {
+    let author = state
+        .store
+        .job_payload(team_id, job_id)
+        .await?
+        .and_then(|p| serde_json::from_str::<Callback>(&p).ok())
+        .map(|c| c.user);
+    if author.as_deref() != Some(user) {
+        return Ok(lang
+            .pick(
+                "この返信を操作できるのは書いた本人だけです。",
+                "Only the reply's author can do that.",
+            )
+            .into());
+    }
+    let done = if action == UNDO {
+        state
+            .store
+            .cancel_pending_job(team_id, job_id, "undone by its author")
+            .await?
+    } else {
+        let sent = state.store.run_pending_job_now(team_id, job_id).await?;
+        state.wake.notify_waiters();
+        sent
+    };
+    Ok(match (action == UNDO, done) {
+        (true, true) => lang.pick(
+            ":leftwards_arrow_with_hook: 取り消しました。顧客には送られていません。",
+            ":leftwards_arrow_with_hook: Undone: the customer did not get it.",
+        ),
+        (false, true) => lang.pick(":outbox_tray: 送信します。", ":outbox_tray: Sending now."),
+        (_, false) => lang.pick(
+            "すでに送信済みです。送信後の編集・削除はプラットフォームに伝わります。",
+            "It has already gone; edits and deletions from now on are passed on to the platform.",
+        ),
+    }
+    .into())
+}
+
 /// The id a reply's callback jobs carry: the Slack message they are about.
 fn reply_event_id(reply: &ThreadReply) -> String {
     format!("slack:{}:{}", reply.channel, reply.ts)
@@ -163,6 +256,41 @@ pub async fn forward(
         email.as_deref(),
     );
     let (kind, _) = reply_kind(&reply.text);
+    let event_id = reply_event_id(&reply);
+
+    // Inside the undo window the unsent callback itself changes: an edit rewrites it, a
+    // deletion cancels it, and nothing half-meant reaches the customer.
+    if reply.change != Change::Created
+        && let Some((job_id, payload)) = state
+            .store
+            .pending_callback(team_id, &event_id, KIND)
+            .await?
+        && let Ok(mut pending) = serde_json::from_str::<Callback>(&payload)
+    {
+        let settled = if reply.change == Change::Deleted {
+            state
+                .store
+                .cancel_pending_job(team_id, &job_id, "deleted in Slack before it was sent")
+                .await?
+        } else {
+            pending.body["kind"] = body["kind"].clone();
+            pending.body["text"] = body["text"].clone();
+            let payload = serde_json::to_string(&pending)
+                .map_err(|e| StoreError::Corrupt(format!("callback does not serialize: {e}")))?;
+            state
+                .store
+                .update_pending_payload(&job_id, &payload)
+                .await?
+        };
+        if settled {
+            tracing::info!(
+                change = reply.change.callback_type(),
+                "reply changed before it was sent"
+            );
+            return Ok(true);
+        }
+    }
+
     let callback = Callback {
         connection_id: thread.connection_id.clone(),
         body,
@@ -182,9 +310,15 @@ pub async fn forward(
         reply.ts,
         reply.change.callback_type()
     );
-    let event_id = reply_event_id(&reply);
+    // A message to the customer waits out the undo window; a note goes at once.
+    let to_customer = reply.change == Change::Created && kind == ReplyKind::Message;
+    let run_at = if to_customer {
+        now_ms() + crate::store::duration_ms(state.settings.delivery.undo_window)
+    } else {
+        now_ms()
+    };
     let mut conn = state.store.pool().acquire().await?;
-    insert_jobs(
+    let inserted = insert_jobs(
         &mut conn,
         &[NewJob {
             id: &id,
@@ -195,12 +329,15 @@ pub async fn forward(
             channel: None,
             payload: &payload,
             internal: true,
-            run_at: now_ms(),
+            run_at,
             thread_key: None,
         }],
     )
     .await?;
     drop(conn);
+    if to_customer && inserted == 1 {
+        offer_undo(state, workspace, &reply, &thread_ts, &id).await;
+    }
     state.wake.notify_waiters();
     tracing::info!(
         kind = match kind {

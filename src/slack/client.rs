@@ -237,7 +237,31 @@ impl SlackApi {
         text: &str,
         thread_ts: Option<&str>,
     ) -> Result<(), SlackError> {
-        let content = SlackMessageContent::new().with_text(text.to_string());
+        self.post_ephemeral_blocks(
+            token,
+            channel,
+            user,
+            &Message {
+                text: text.into(),
+                blocks: vec![],
+            },
+            thread_ts,
+        )
+        .await
+    }
+
+    /// [`SlackApi::post_ephemeral`] with Block Kit (buttons).
+    pub async fn post_ephemeral_blocks(
+        &self,
+        token: &str,
+        channel: &str,
+        user: &str,
+        message: &Message,
+        thread_ts: Option<&str>,
+    ) -> Result<(), SlackError> {
+        let content = SlackMessageContent::new()
+            .with_text(message.text.clone())
+            .with_blocks(blocks_of(message)?);
         let request = SlackApiChatPostEphemeralRequest::new(channel.into(), user.into(), content)
             .opt_thread_ts(thread_ts.map(|ts| SlackTs(ts.to_string())));
         let token = api_token(token);

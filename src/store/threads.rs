@@ -210,6 +210,89 @@ impl Store {
             .and_then(|p| p["thread_ts"].as_str().map(str::to_string)))
     }
 
+    /// A reply's callback that has not been sent yet (inside its undo window).
+    pub async fn pending_callback(
+        &self,
+        team_id: &str,
+        event_id: &str,
+        kind: &str,
+    ) -> Result<Option<(String, String)>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT id, payload FROM jobs WHERE team_id = $1 AND event_id = $2 AND kind = $3 \
+             AND status = 'pending' ORDER BY id LIMIT 1",
+        )
+        .bind(team_id)
+        .bind(event_id)
+        .bind(kind)
+        .fetch_optional(self.pool())
+        .await?)
+    }
+
+    /// Replaces a job's payload while it waits; false if a worker took it meanwhile.
+    pub async fn update_pending_payload(
+        &self,
+        id: &str,
+        payload: &str,
+    ) -> Result<bool, StoreError> {
+        let n = sqlx::query(
+            "UPDATE jobs SET payload = $1, updated_at = $2 WHERE id = $3 AND status = 'pending'",
+        )
+        .bind(payload)
+        .bind(now_ms())
+        .bind(id)
+        .execute(self.pool())
+        .await?
+        .rows_affected();
+        Ok(n == 1)
+    }
+
+    /// Cancels a waiting job (an undone or deleted reply); false if already taken.
+    pub async fn cancel_pending_job(
+        &self,
+        team_id: &str,
+        id: &str,
+        reason: &str,
+    ) -> Result<bool, StoreError> {
+        let n = sqlx::query(
+            "UPDATE jobs SET status = 'failed', last_error = $1, updated_at = $2 \
+             WHERE team_id = $3 AND id = $4 AND status = 'pending'",
+        )
+        .bind(reason)
+        .bind(now_ms())
+        .bind(team_id)
+        .bind(id)
+        .execute(self.pool())
+        .await?
+        .rows_affected();
+        Ok(n == 1)
+    }
+
+    /// Sends a waiting job now ("Send now").
+    pub async fn run_pending_job_now(&self, team_id: &str, id: &str) -> Result<bool, StoreError> {
+        let n = sqlx::query(
+            "UPDATE jobs SET run_at = $1, updated_at = $1 \
+             WHERE team_id = $2 AND id = $3 AND status = 'pending'",
+        )
+        .bind(now_ms())
+        .bind(team_id)
+        .bind(id)
+        .execute(self.pool())
+        .await?
+        .rows_affected();
+        Ok(n == 1)
+    }
+
+    /// A job's payload, scoped to its workspace.
+    pub async fn job_payload(&self, team_id: &str, id: &str) -> Result<Option<String>, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT payload FROM jobs WHERE team_id = $1 AND id = $2")
+                .bind(team_id)
+                .bind(id)
+                .fetch_optional(self.pool())
+                .await?,
+        )
+    }
+
     pub async fn set_callback_url(
         &self,
         team_id: &str,

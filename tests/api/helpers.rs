@@ -67,6 +67,7 @@ impl Default for Options {
                 channel_interval: Duration::from_millis(50),
                 poll_interval: Duration::from_millis(100),
                 request_timeout: Duration::from_secs(5),
+                undo_window: Duration::from_millis(300),
             },
             directory: DirectorySettings {
                 page_interval: Duration::from_millis(5),

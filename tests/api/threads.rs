@@ -346,7 +346,12 @@ async fn replies_in_the_thread_reach_the_platform_as_messages_or_notes() {
         app.emu
             .ephemerals(&app.channels.general)
             .into_iter()
-            .find(|e| e["user"] == agent.as_str())
+            .find(|e| {
+                e["user"] == agent.as_str()
+                    && e["text"].as_str().is_some_and(|t| {
+                        t.contains("did not reach") || t.contains("届きませんでした")
+                    })
+            })
     })
     .await;
     assert_eq!(warning["thread_ts"], thread_ts.as_str());
@@ -360,4 +365,127 @@ async fn replies_in_the_thread_reach_the_platform_as_messages_or_notes() {
         5,
         "nothing from outside the thread"
     );
+}
+
+/// Slack's block_actions for a button in an ephemeral message (Undo / Send now).
+async fn press_in_message(app: &TestApp, user: &str, action_id: &str, value: &str) -> String {
+    let response_url = app.emu.issue_response_url(TEAM);
+    let payload = json!({
+        "type": "block_actions",
+        "user": {"id": user, "username": "agent", "name": "agent", "team_id": TEAM},
+        "api_app_id": app.emu.app_id(),
+        "token": app.emu.verification_token(),
+        "container": {"type": "message", "message_ts": "1700000000.000100", "channel_id": app.channels.general, "is_ephemeral": true},
+        "trigger_id": app.emu.issue_trigger(TEAM, user),
+        "team": {"id": TEAM, "domain": "herald-test"},
+        "channel": {"id": app.channels.general, "name": "general"},
+        "response_url": response_url,
+        "actions": [{"type": "button", "action_id": action_id, "block_id": "undo", "value": value,
+                     "text": {"type": "plain_text", "text": "x"}, "action_ts": "1700000001.000200"}]
+    });
+    let (status, _) = crate::modals::interact(app, &payload).await;
+    assert_eq!(status, 200);
+    let answer = eventually(|| async { app.emu.responses(&response_url).pop() }).await;
+    assert_eq!(answer["replace_original"], true);
+    answer["text"].as_str().unwrap().to_string()
+}
+
+/// The job id in the latest Undo offer to `user`.
+async fn offered_job(app: &TestApp, user: &str, seen: usize) -> String {
+    let offer = eventually(|| async {
+        let offers: Vec<Value> = app
+            .emu
+            .ephemerals(&app.channels.general)
+            .into_iter()
+            .filter(|e| e["user"] == user && e["blocks"].to_string().contains("herald_reply_undo"))
+            .collect();
+        offers.get(seen).cloned()
+    })
+    .await;
+    offer["blocks"][1]["elements"][0]["value"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+#[tokio::test]
+async fn a_message_to_the_customer_can_be_undone_edited_or_sent_at_once() {
+    let mut options = crate::helpers::Options::default();
+    options.delivery.undo_window = Duration::from_secs(600);
+    options.lang = "en";
+    let app = TestApp::start_with(rules(), options).await;
+    let platform = FakePlatform::start(WEBHOOK_SECRET).await;
+    let admin = app.emu.add_user(TEAM, "admin", "admin@example.com");
+    app.emu.set_user_role(&admin, true, false);
+    crate::commands::run(
+        &app,
+        &admin,
+        &format!("connect callback {}", platform.url()),
+    )
+    .await;
+    send_settled(
+        &app,
+        &chat(
+            "conversation.message.created",
+            "chat_9",
+            message("m1", "hi"),
+        ),
+    )
+    .await;
+    let thread_ts = parents(&app)[0]["ts"].as_str().unwrap().to_string();
+    let agent = app.emu.add_user(TEAM, "agent", "agent@example.com");
+    let general = app.channels.general.clone();
+
+    // Undo: nothing reaches the customer.
+    let (_, event) = app
+        .emu
+        .user_reply(&general, &thread_ts, &agent, "```wrong customer!```");
+    deliver(&app, &event).await;
+    let job = offered_job(&app, &agent, 0).await;
+    let stranger = app.emu.add_user(TEAM, "stranger", "s@example.com");
+    let refused = press_in_message(&app, &stranger, "herald_reply_undo", &job).await;
+    assert!(refused.contains("author"), "{refused}");
+    let undone = press_in_message(&app, &agent, "herald_reply_undo", &job).await;
+    assert!(undone.contains("Undone"), "{undone}");
+
+    // Edited inside the window: the customer gets the edited text, once.
+    let (ts, event) = app
+        .emu
+        .user_reply(&general, &thread_ts, &agent, "```Helo```");
+    deliver(&app, &event).await;
+    let job = offered_job(&app, &agent, 1).await;
+    deliver(&app, &app.emu.user_edit(&general, &ts, "```Hello```")).await;
+    // Deleted inside the window: never sent.
+    let (gone, event) = app
+        .emu
+        .user_reply(&general, &thread_ts, &agent, "```draft```");
+    deliver(&app, &event).await;
+    let gone_job = offered_job(&app, &agent, 2).await;
+    deliver(&app, &app.emu.user_delete(&general, &gone)).await;
+
+    let sending = press_in_message(&app, &agent, "herald_reply_send_now", &job).await;
+    assert!(sending.contains("Sending"), "{sending}");
+    let got = platform.wait_for(1, Duration::from_secs(10)).await;
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].body["type"], "reply.created");
+    assert_eq!(got[0].body["text"], "Hello");
+    let too_late = press_in_message(&app, &agent, "herald_reply_undo", &job).await;
+    assert!(too_late.contains("already gone"), "{too_late}");
+    let statuses: Vec<(String, Option<String>)> = app
+        .store
+        .jobs_for_team(TEAM)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|j| j.kind == "platform.callback")
+        .map(|j| (j.status, j.last_error))
+        .collect();
+    assert_eq!(statuses.len(), 3, "{statuses:?}");
+    assert!(statuses.contains(&("failed".into(), Some("undone by its author".into()))));
+    assert!(statuses.contains(&(
+        "failed".into(),
+        Some("deleted in Slack before it was sent".into())
+    )));
+    assert!(!gone_job.is_empty());
+    assert_eq!(platform.received().len(), 1, "only the edited message went");
 }
