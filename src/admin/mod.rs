@@ -705,7 +705,7 @@ pub async fn handle_interaction(
 
 /// A button in a message: Undo / Send now under a reply waiting to go to the customer.
 async fn message_action(state: &AppState, event: &SlackInteractionBlockActionsEvent) {
-    use crate::conversations::replies::{SEND_NOW, UNDO, undo_or_send};
+    use crate::conversations::replies::{ASSIGN_ME, CLOSE, SEND_NOW, UNDO, request, undo_or_send};
     let team_id = event.team.id.to_string();
     let (Some(workspace), Some(user)) = (
         state.registry.workspace(&team_id).await,
@@ -722,6 +722,35 @@ async fn message_action(state: &AppState, event: &SlackInteractionBlockActionsEv
     .await;
     for action in event.actions.iter().flatten() {
         let action_id = action.action_id.as_ref();
+        if action_id == CLOSE || action_id == ASSIGN_ME {
+            let SlackInteractionActionContainer::Message(container) = &event.container else {
+                continue;
+            };
+            let Some(channel) = container.channel_id.as_ref().map(ToString::to_string) else {
+                continue;
+            };
+            let parent = container.message_ts.to_string();
+            match request(state, &workspace, &user, action_id, &channel, &parent, lang).await {
+                Ok(Some(answer)) => {
+                    if let Err(err) = state
+                        .slack
+                        .post_ephemeral(
+                            workspace.bot_token.expose(),
+                            &channel,
+                            &user,
+                            &answer,
+                            Some(&parent),
+                        )
+                        .await
+                    {
+                        tracing::warn!(error = %err, "could not confirm the request");
+                    }
+                }
+                Ok(None) => {}
+                Err(err) => tracing::error!(error = %err, "could not queue the request"),
+            }
+            continue;
+        }
         if action_id != UNDO && action_id != SEND_NOW {
             continue;
         }

@@ -112,6 +112,15 @@ pub fn parent(
     // After the header and lead, before the facts.
     let at = message.blocks.len().min(2);
     message.blocks.splice(at..at, extra);
+    // Slash commands do not work in threads: what can be asked of the platform is a button.
+    let buttons = json!({"type": "actions", "elements": [
+        {"type": "button", "action_id": replies::CLOSE,
+         "text": {"type": "plain_text", "text": lang.pick("会話を終了", "Close conversation")}},
+        {"type": "button", "action_id": replies::ASSIGN_ME,
+         "text": {"type": "plain_text", "text": lang.pick("自分を担当者にする", "Assign to me")}}
+    ]});
+    let before_context = message.blocks.len().saturating_sub(1);
+    message.blocks.insert(before_context, buttons);
     message
 }
 

@@ -111,6 +111,110 @@ pub fn body(
     body
 }
 
+/// Stores one callback job and wakes the workers; false if its key was queued before.
+async fn queue(
+    state: &AppState,
+    team_id: &str,
+    id: &str,
+    event_id: &str,
+    dedupe: &str,
+    payload: &str,
+    run_at: i64,
+) -> Result<bool, StoreError> {
+    let mut conn = state.store.pool().acquire().await?;
+    let inserted = insert_jobs(
+        &mut conn,
+        &[NewJob {
+            id,
+            team_id,
+            kind: KIND,
+            event_id,
+            dedupe_key: dedupe,
+            channel: None,
+            payload,
+            internal: true,
+            run_at,
+            thread_key: None,
+        }],
+    )
+    .await?;
+    drop(conn);
+    state.wake.notify_waiters();
+    Ok(inserted == 1)
+}
+
+/// `action_id`s of the buttons on a conversation's parent message.
+pub const CLOSE: &str = "herald_conversation_close";
+pub const ASSIGN_ME: &str = "herald_conversation_assign_me";
+
+/// A press of "Close conversation" or "Assign to me" on a thread's parent: asks the
+/// platform (slash commands do not work in threads, so these are buttons). Returns
+/// what to tell the person, or None if the message is not a Herald thread.
+pub async fn request(
+    state: &AppState,
+    workspace: &Workspace,
+    user: &str,
+    action: &str,
+    channel: &str,
+    parent_ts: &str,
+    lang: crate::catalog::Lang,
+) -> Result<Option<String>, StoreError> {
+    let team_id = &workspace.team_id;
+    let Some(thread) = state
+        .store
+        .thread_by_ts(team_id, channel, parent_ts)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let email = match state
+        .slack
+        .user_info(workspace.bot_token.expose(), user)
+        .await
+    {
+        Ok(info) => info.profile.email,
+        Err(_) => None,
+    };
+    let kind = if action == CLOSE {
+        "conversation.close_requested"
+    } else {
+        "conversation.assign_requested"
+    };
+    let callback = Callback {
+        connection_id: thread.connection_id.clone(),
+        body: json!({
+            "type": kind,
+            "conversation_id": thread.conversation_id,
+            "operator": {"slack_user_id": user, "email": email},
+            "slack": {"team": team_id, "user": user, "channel": channel, "ts": parent_ts, "thread_ts": parent_ts},
+        }),
+        channel: channel.to_string(),
+        ts: parent_ts.to_string(),
+        thread_ts: parent_ts.to_string(),
+        user: user.to_string(),
+        react: false,
+    };
+    let payload = serde_json::to_string(&callback)
+        .map_err(|e| StoreError::Corrupt(format!("callback does not serialize: {e}")))?;
+    let id = new_id("job");
+    let dedupe = format!("{KIND}:{kind}:{id}");
+    let event_id = format!("slack:{channel}:{parent_ts}");
+    queue(state, team_id, &id, &event_id, &dedupe, &payload, now_ms()).await?;
+    Ok(Some(
+        match (action == CLOSE, lang) {
+            (true, crate::catalog::Lang::Ja) => "会話の終了をプラットフォームに依頼しました。",
+            (true, crate::catalog::Lang::En) => "Asked the platform to close the conversation.",
+            (false, crate::catalog::Lang::Ja) => {
+                "あなたを担当者にするようプラットフォームに依頼しました。"
+            }
+            (false, crate::catalog::Lang::En) => {
+                "Asked the platform to assign the conversation to you."
+            }
+        }
+        .into(),
+    ))
+}
+
 /// `action_id`s of the buttons under a reply waiting to go to the customer.
 pub const UNDO: &str = "herald_reply_undo";
 pub const SEND_NOW: &str = "herald_reply_send_now";
@@ -317,28 +421,10 @@ pub async fn forward(
     } else {
         now_ms()
     };
-    let mut conn = state.store.pool().acquire().await?;
-    let inserted = insert_jobs(
-        &mut conn,
-        &[NewJob {
-            id: &id,
-            team_id,
-            kind: KIND,
-            event_id: &event_id,
-            dedupe_key: &dedupe,
-            channel: None,
-            payload: &payload,
-            internal: true,
-            run_at,
-            thread_key: None,
-        }],
-    )
-    .await?;
-    drop(conn);
-    if to_customer && inserted == 1 {
+    let inserted = queue(state, team_id, &id, &event_id, &dedupe, &payload, run_at).await?;
+    if to_customer && inserted {
         offer_undo(state, workspace, &reply, &thread_ts, &id).await;
     }
-    state.wake.notify_waiters();
     tracing::info!(
         kind = match kind {
             ReplyKind::Message => "message",

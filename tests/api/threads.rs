@@ -489,3 +489,63 @@ async fn a_message_to_the_customer_can_be_undone_edited_or_sent_at_once() {
     assert!(!gone_job.is_empty());
     assert_eq!(platform.received().len(), 1, "only the edited message went");
 }
+
+#[tokio::test]
+async fn buttons_on_the_parent_ask_the_platform_to_close_or_assign() {
+    let app = TestApp::start(rules()).await;
+    let platform = FakePlatform::start(WEBHOOK_SECRET).await;
+    let admin = app.emu.add_user(TEAM, "admin", "admin@example.com");
+    app.emu.set_user_role(&admin, true, false);
+    crate::commands::run(
+        &app,
+        &admin,
+        &format!("connect callback {}", platform.url()),
+    )
+    .await;
+    send_settled(
+        &app,
+        &chat(
+            "conversation.message.created",
+            "chat_5",
+            message("m1", "hi"),
+        ),
+    )
+    .await;
+    let parent = parents(&app).remove(0);
+    assert!(
+        parent.to_string().contains("herald_conversation_assign_me"),
+        "{parent}"
+    );
+    let parent_ts = parent["ts"].as_str().unwrap().to_string();
+    let agent = app.emu.add_user(TEAM, "agent", "agent@example.com");
+    let payload = json!({
+        "type": "block_actions",
+        "user": {"id": agent, "username": "agent", "name": "agent", "team_id": TEAM},
+        "api_app_id": app.emu.app_id(),
+        "token": app.emu.verification_token(),
+        "container": {"type": "message", "message_ts": parent_ts, "channel_id": app.channels.general, "is_ephemeral": false},
+        "trigger_id": app.emu.issue_trigger(TEAM, &agent),
+        "team": {"id": TEAM, "domain": "herald-test"},
+        "channel": {"id": app.channels.general, "name": "general"},
+        "message": parent,
+        "response_url": app.emu.issue_response_url(TEAM),
+        "actions": [{"type": "button", "action_id": "herald_conversation_assign_me", "block_id": "b",
+                     "text": {"type": "plain_text", "text": "Assign to me"}, "action_ts": "1700000001.000300"}]
+    });
+    app.emu.add_member(&app.channels.general, &agent);
+    let (status, _) = crate::modals::interact(&app, &payload).await;
+    assert_eq!(status, 200);
+    let got = platform.wait_for(1, Duration::from_secs(10)).await;
+    assert_eq!(got[0].body["type"], "conversation.assign_requested");
+    assert_eq!(got[0].body["conversation_id"], "chat_5");
+    assert_eq!(got[0].body["operator"]["email"], "agent@example.com");
+    assert!(got[0].signature_ok);
+    let told = eventually(|| async {
+        app.emu
+            .ephemerals(&app.channels.general)
+            .into_iter()
+            .find(|e| e["user"] == agent.as_str())
+    })
+    .await;
+    assert_eq!(told["thread_ts"], parent_ts.as_str());
+}
