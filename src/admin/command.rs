@@ -37,6 +37,8 @@ pub enum Command {
     },
     /// Where the platform receives replies from Slack threads.
     ConnectCallback(String),
+    /// The caller is this platform operator (replies are sent under their name).
+    OperatorLink(String),
     /// Ask to confirm, then disconnect Herald from the workspace.
     Disconnect,
     /// Sync the directory (channels, people, user groups) now, showing its progress.
@@ -149,6 +151,15 @@ impl Command {
                 },
             },
             "disconnect" | "接続解除" => Command::Disconnect,
+            "operator" | "オペレーター" => match rest.as_slice() {
+                [verb, id] if verb.eq_ignore_ascii_case("link") || *verb == "紐付け" => {
+                    Command::OperatorLink((*id).to_string())
+                }
+                more => Command::Invalid {
+                    subcommand: "operator",
+                    argument: more.join(" "),
+                },
+            },
             "sync" | "同期" => Command::Sync,
             verb @ ("edit" | "編集" | "delete" | "削除" | "test" | "テスト") => {
                 let subcommand = match verb {
@@ -303,6 +314,7 @@ mod tests {
                 Command::ConnectCallback("https://platform.example/cb".into()),
             ),
             ("disconnect", Command::Disconnect),
+            ("operator link op_7", Command::OperatorLink("op_7".into())),
             ("sync", Command::Sync),
             (
                 "connect now",

@@ -144,6 +144,20 @@ pub async fn handle_command(
             .await
         }
         Command::ConnectCallback(url) => connect_callback(state, &workspace, &url, lang).await,
+        Command::OperatorLink(operator) => {
+            let user = event.user_id.to_string();
+            match crate::conversations::operators::link_and_release(
+                state, &team_id, &user, &operator,
+            )
+            .await
+            {
+                Ok(released) => {
+                    let text = texts::operator_linked(lang, &operator, released);
+                    ephemeral(text.clone(), vec![section(&text)])
+                }
+                Err(err) => failure(lang, &err),
+            }
+        }
         Command::Connect { rotate } => {
             connect(state, &workspace, rotate, event.user_id.as_ref(), lang).await
         }
@@ -705,6 +719,7 @@ pub async fn handle_interaction(
 
 /// A button in a message: Undo / Send now under a reply waiting to go to the customer.
 async fn message_action(state: &AppState, event: &SlackInteractionBlockActionsEvent) {
+    use crate::conversations::operators::{CLAIM, claim};
     use crate::conversations::replies::{ASSIGN_ME, CLOSE, SEND_NOW, UNDO, request, undo_or_send};
     let team_id = event.team.id.to_string();
     let (Some(workspace), Some(user)) = (
@@ -748,6 +763,23 @@ async fn message_action(state: &AppState, event: &SlackInteractionBlockActionsEv
                 }
                 Ok(None) => {}
                 Err(err) => tracing::error!(error = %err, "could not queue the request"),
+            }
+            continue;
+        }
+        if action_id == CLAIM {
+            let answer = match action.value.as_deref() {
+                Some(value) => claim(state, &team_id, &user, value, lang)
+                    .await
+                    .unwrap_or_else(|err| {
+                        tracing::error!(error = %err, "could not claim");
+                        texts::failed(lang).to_string()
+                    }),
+                None => continue,
+            };
+            if let Some(url) = &event.response_url
+                && let Err(err) = state.slack.respond_with(url, answer, true).await
+            {
+                tracing::warn!(error = %err, "could not answer the claim");
             }
             continue;
         }

@@ -15,6 +15,7 @@ pub fn help(lang: Lang) -> String {
             • `/herald connect` — WebhookのURL(とシークレット)、`/herald connect rotate` でシークレットを更新、`/herald connect callback <URL>` で返信の送り先を設定(管理者のみ)\n\
             • `/herald disconnect` — このワークスペースからHeraldの接続を解除(管理者のみ)\n\
             • `/herald sync` — チャンネル・メンバー・ユーザーグループを今すぐ同期(管理者のみ)\n\
+            • `/herald operator link <ID>` — 自分をプラットフォームのオペレーターに紐付け(返信はその名前で送られます)\n\
             • `/herald audit` — 変更履歴(誰が・いつ・何を)\n\
             • `/herald export` — ルールをJSONで表示(`herald rules import` で読み込めます)\n\
             • `/herald lang` — ワークスペースの言語を表示、`/herald lang ja|en` で変更(管理者のみ)\n\
@@ -31,6 +32,7 @@ pub fn help(lang: Lang) -> String {
             • `/herald connect` — the webhook URL (and secret); `/herald connect rotate` makes a new secret; `/herald connect callback <URL>` sets where replies go (admins only)\n\
             • `/herald disconnect` — disconnect Herald from this workspace (admins only)\n\
             • `/herald sync` — sync channels, people and user groups now (admins only)\n\
+            • `/herald operator link <id>` — say which platform operator you are (your replies are sent as them)\n\
             • `/herald audit` — the latest changes (who, when, what)\n\
             • `/herald export` — the rules as JSON (the format `herald rules import` reads)\n\
             • `/herald lang` — the workspace's language; `/herald lang ja|en` changes it (admins only)\n\
@@ -63,6 +65,12 @@ pub fn invalid(lang: Lang, subcommand: &str, argument: &str) -> String {
         ("admins", Lang::En) => format!(
             "`{argument}` is not something Herald can read. Pick the person as you type, like `/herald admins add @user`."
         ),
+        ("operator", Lang::Ja) => {
+            format!("`{argument}` は使えません。`/herald operator link <オペレーターID>` です。")
+        }
+        ("operator", Lang::En) => {
+            format!("`{argument}` will not do: use `/herald operator link <operator-id>`.")
+        }
         ("connect", Lang::Ja) => format!(
             "`{argument}` は使えません。`/herald connect` か `/herald connect rotate` です。"
         ),
@@ -658,6 +666,18 @@ pub fn callback_set(lang: Lang, url: &str) -> String {
         ),
         Lang::En => format!(
             "Replies in Herald's threads now go to `{url}`, signed the Standard Webhooks way. A reply wrapped in ``` is a message to the customer; anything else is an internal note."
+        ),
+    }
+}
+
+pub fn operator_linked(lang: Lang, operator: &str, released: usize) -> String {
+    let operator = crate::render::escape(operator);
+    match lang {
+        Lang::Ja => format!(
+            "あなたをオペレーター `{operator}` に紐付けました。スレッドでの返信はこの名前で送られます(保留中だった {released} 件を送信します)。"
+        ),
+        Lang::En => format!(
+            "You are operator `{operator}` now: your thread replies are sent under that name ({released} held replies are being sent)."
         ),
     }
 }

@@ -5,6 +5,7 @@
 //! internal note), and the callback body the platform receives. Delivery
 //! (`delivery::thread`) posts; `replies` turns Slack's message events into callbacks.
 
+pub mod operators;
 pub mod replies;
 
 use serde_json::{Value, json};

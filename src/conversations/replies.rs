@@ -352,13 +352,20 @@ pub async fn forward(
             None
         }
     };
-    let body = body(
+    let mut body = body(
         &reply,
         &thread_ts,
         team_id,
         &thread.conversation_id,
         email.as_deref(),
     );
+    // Sent as the operator the replier is; a new reply from someone unknown is held.
+    let operator =
+        super::operators::operator_of(state, team_id, &reply.user, email.as_deref()).await?;
+    if let Some(op) = &operator {
+        body["operator"] = super::operators::operator_json(op, &reply.user);
+    }
+    let held = operator.is_none() && reply.change == Change::Created;
     let (kind, _) = reply_kind(&reply.text);
     let event_id = reply_event_id(&reply);
 
@@ -416,13 +423,18 @@ pub async fn forward(
     );
     // A message to the customer waits out the undo window; a note goes at once.
     let to_customer = reply.change == Change::Created && kind == ReplyKind::Message;
-    let run_at = if to_customer {
+    let run_at = if held {
+        super::operators::HELD
+    } else if to_customer {
         now_ms() + crate::store::duration_ms(state.settings.delivery.undo_window)
     } else {
         now_ms()
     };
     let inserted = queue(state, team_id, &id, &event_id, &dedupe, &payload, run_at).await?;
-    if to_customer && inserted {
+    if held && inserted {
+        let offer = super::operators::claimable(state, &thread).await?;
+        super::operators::offer_claim(state, workspace, &callback, &id, offer.as_ref()).await;
+    } else if to_customer && inserted {
         offer_undo(state, workspace, &reply, &thread_ts, &id).await;
     }
     tracing::info!(

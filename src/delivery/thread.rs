@@ -63,6 +63,22 @@ impl Delivery {
         let token = workspace.bot_token.expose();
         let kind = event.event_type.conversation();
         let lang = self.states.lang(workspace).await;
+        if let Some(assignee) = &conversation.assignee
+            && let Some(id) = &assignee.id
+        {
+            // The platform's operators, for sending replies under the right name.
+            self.store
+                .note_operator(
+                    team_id,
+                    id,
+                    assignee.email.as_deref(),
+                    assignee.name.as_deref(),
+                )
+                .await?;
+            self.store
+                .set_thread_assignee(team_id, &conversation.id, id)
+                .await?;
+        }
         let pings = match self.pings(workspace, route, conversation, kind).await {
             Ok(p) => p,
             Err(err) => return self.after_error(owner, job, route, &err, false).await,
@@ -173,6 +189,11 @@ impl Delivery {
                         history_imported: 0,
                     })
                     .await?;
+                if let Some(id) = conversation.assignee.as_ref().and_then(|a| a.id.as_ref()) {
+                    self.store
+                        .set_thread_assignee(team_id, &conversation.id, id)
+                        .await?;
+                }
                 if let Some(m) = &event.message {
                     self.store
                         .record_thread_message(team_id, channel, &m.id, &conversation.id, &ts)

@@ -16,6 +16,7 @@ mod connections;
 mod directory;
 mod events;
 mod jobs;
+mod operators;
 mod retention;
 mod rules;
 mod slack_events;
@@ -34,6 +35,7 @@ pub use events::{EventRecord, NewEvent, find_by_webhook_id, insert_events};
 pub use jobs::{
     ChannelHealth, ClaimedJob, DeliveryCounts, JobRecord, JobStatus, NewJob, insert_jobs,
 };
+pub use operators::Operator;
 pub use retention::Purged;
 pub use rules::RuleUpdate;
 pub use threads::Thread;

@@ -106,6 +106,78 @@ impl Store {
         Ok(n == 1)
     }
 
+    /// Remembers who the conversation is assigned to now.
+    pub async fn set_thread_assignee(
+        &self,
+        team_id: &str,
+        conversation_id: &str,
+        operator_id: &str,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE threads SET assignee_id = $1, updated_at = $2 \
+             WHERE team_id = $3 AND conversation_id = $4",
+        )
+        .bind(operator_id)
+        .bind(now_ms())
+        .bind(team_id)
+        .bind(conversation_id)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    pub async fn thread_assignee(
+        &self,
+        team_id: &str,
+        channel: &str,
+        thread_ts: &str,
+    ) -> Result<Option<String>, StoreError> {
+        let found: Option<Option<String>> = sqlx::query_scalar(
+            "SELECT assignee_id FROM threads WHERE team_id = $1 AND channel = $2 \
+             AND thread_ts = $3",
+        )
+        .bind(team_id)
+        .bind(channel)
+        .bind(thread_ts)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(found.flatten())
+    }
+
+    /// Callbacks held for their author to claim an operator: (job id, payload).
+    pub async fn held_callbacks(
+        &self,
+        team_id: &str,
+        kind: &str,
+        held_from: i64,
+    ) -> Result<Vec<(String, String)>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT id, payload FROM jobs WHERE team_id = $1 AND kind = $2 \
+             AND status = 'pending' AND run_at >= $3 ORDER BY id",
+        )
+        .bind(team_id)
+        .bind(kind)
+        .bind(held_from)
+        .fetch_all(self.pool())
+        .await?)
+    }
+
+    /// Releases a held job with its new payload, to run now.
+    pub async fn release_job(&self, id: &str, payload: &str) -> Result<bool, StoreError> {
+        let now = now_ms();
+        let n = sqlx::query(
+            "UPDATE jobs SET payload = $1, run_at = $2, updated_at = $2 \
+             WHERE id = $3 AND status = 'pending'",
+        )
+        .bind(payload)
+        .bind(now)
+        .bind(id)
+        .execute(self.pool())
+        .await?
+        .rows_affected();
+        Ok(n == 1)
+    }
+
     pub async fn mark_history_imported(
         &self,
         team_id: &str,
@@ -217,13 +289,16 @@ impl Store {
         event_id: &str,
         kind: &str,
     ) -> Result<Option<(String, String)>, StoreError> {
+        // Only one waiting on purpose (undo window, or held): a note queued a moment ago
+        // is not rewritten by its edit; the edit follows it.
         Ok(sqlx::query_as(
             "SELECT id, payload FROM jobs WHERE team_id = $1 AND event_id = $2 AND kind = $3 \
-             AND status = 'pending' ORDER BY id LIMIT 1",
+             AND status = 'pending' AND run_at > $4 ORDER BY id LIMIT 1",
         )
         .bind(team_id)
         .bind(event_id)
         .bind(kind)
+        .bind(now_ms())
         .fetch_optional(self.pool())
         .await?)
     }

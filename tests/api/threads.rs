@@ -21,7 +21,7 @@ fn chat(event_type: &str, conversation: &str, extra: Value) -> Value {
         "type": event_type,
         "occurred_at": "2026-11-21T10:00:00+09:00",
         "conversation": {"id": conversation, "state": "open", "page": "https://shop.example/pricing",
-                         "assignee": {"email": "op@example.com", "name": "Operator"}},
+                         "assignee": {"id": "op_1", "email": "op@example.com", "name": "Operator"}},
         "customer": {"name": "山田 太郎"},
         "url": format!("https://inbox.example/conversations/{conversation}"),
     });
@@ -266,6 +266,12 @@ async fn replies_in_the_thread_reach_the_platform_as_messages_or_notes() {
     .await;
     let thread_ts = parents(&app)[0]["ts"].as_str().unwrap().to_string();
     let agent = app.emu.add_user(TEAM, "agent", "agent@example.com");
+    // The agent says which operator they are (replies go under that name).
+    let linked = crate::commands::run(&app, &agent, "operator link op_agent").await;
+    assert!(
+        linked["text"].as_str().unwrap().contains("op_agent"),
+        "{linked}"
+    );
 
     // Wrapped in ``` : to the customer.
     let (reply_ts, event) = app.emu.user_reply(
@@ -284,7 +290,8 @@ async fn replies_in_the_thread_reach_the_platform_as_messages_or_notes() {
     assert_eq!(body["kind"], "message");
     assert_eq!(body["text"], "Thanks, we'll call you");
     assert_eq!(body["conversation_id"], "chat_7");
-    assert_eq!(body["operator"]["email"], "agent@example.com");
+    assert_eq!(body["operator"]["id"], "op_agent");
+    assert_eq!(body["operator"]["slack_user_id"], agent.as_str());
     let reacted = eventually(|| async {
         let r = app.emu.reactions(&app.channels.general, &reply_ts);
         (!r.is_empty()).then_some(r)
@@ -434,6 +441,7 @@ async fn a_message_to_the_customer_can_be_undone_edited_or_sent_at_once() {
     .await;
     let thread_ts = parents(&app)[0]["ts"].as_str().unwrap().to_string();
     let agent = app.emu.add_user(TEAM, "agent", "agent@example.com");
+    crate::commands::run(&app, &agent, "operator link op_agent").await;
     let general = app.channels.general.clone();
 
     // Undo: nothing reaches the customer.
@@ -548,4 +556,75 @@ async fn buttons_on_the_parent_ask_the_platform_to_close_or_assign() {
     })
     .await;
     assert_eq!(told["thread_ts"], parent_ts.as_str());
+}
+
+#[tokio::test]
+async fn a_reply_from_someone_the_platform_does_not_know_is_held_until_claimed() {
+    let app = TestApp::start(rules()).await;
+    let platform = FakePlatform::start(WEBHOOK_SECRET).await;
+    let admin = app.emu.add_user(TEAM, "admin", "admin@example.com");
+    app.emu.set_user_role(&admin, true, false);
+    crate::commands::run(
+        &app,
+        &admin,
+        &format!("connect callback {}", platform.url()),
+    )
+    .await;
+    // The conversation is assigned to op_1 (op@example.com).
+    send_settled(
+        &app,
+        &chat(
+            "conversation.message.created",
+            "chat_c",
+            message("m1", "hi"),
+        ),
+    )
+    .await;
+    let thread_ts = parents(&app)[0]["ts"].as_str().unwrap().to_string();
+
+    // Someone whose email is the assignee's is that operator, linked by email.
+    let operator = app.emu.add_user(TEAM, "op", "op@example.com");
+    let (_, event) = app
+        .emu
+        .user_reply(&app.channels.general, &thread_ts, &operator, "on it");
+    deliver(&app, &event).await;
+    let got = platform.wait_for(1, Duration::from_secs(10)).await;
+    assert_eq!(got[0].body["operator"]["id"], "op_1");
+
+    // A stranger's reply is held, with "Claim as Operator".
+    let helper = app.emu.add_user(TEAM, "helper", "helper@example.com");
+    let (_, event) = app.emu.user_reply(
+        &app.channels.general,
+        &thread_ts,
+        &helper,
+        "```we can help```",
+    );
+    deliver(&app, &event).await;
+    let offer = eventually(|| async {
+        app.emu
+            .ephemerals(&app.channels.general)
+            .into_iter()
+            .find(|e| {
+                e["user"] == helper.as_str()
+                    && e["blocks"].to_string().contains("herald_reply_claim")
+            })
+    })
+    .await;
+    let value = offer["blocks"][1]["elements"][0]["value"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(value.ends_with("|op_1"), "{value}");
+    assert_eq!(
+        platform.received().len(),
+        1,
+        "nothing sent under a guessed name"
+    );
+
+    let answer = press_in_message(&app, &helper, "herald_reply_claim", &value).await;
+    assert!(answer.contains("op_1"), "{answer}");
+    let got = platform.wait_for(2, Duration::from_secs(10)).await;
+    assert_eq!(got[1].body["text"], "we can help");
+    assert_eq!(got[1].body["operator"]["id"], "op_1");
+    assert_eq!(got[1].body["operator"]["slack_user_id"], helper.as_str());
 }

@@ -1,0 +1,118 @@
+//! Platform operators and the Slack users they are.
+
+use sqlx::FromRow;
+
+use super::{Store, StoreError, now_ms};
+
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct Operator {
+    pub operator_id: String,
+    pub email: Option<String>,
+    pub name: Option<String>,
+    pub slack_user_id: Option<String>,
+}
+
+impl Store {
+    /// Records an operator an event named (keeps an existing link).
+    pub async fn note_operator(
+        &self,
+        team_id: &str,
+        operator_id: &str,
+        email: Option<&str>,
+        name: Option<&str>,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO operators (team_id, operator_id, email, name, slack_user_id, updated_at) \
+             VALUES ($1, $2, $3, $4, NULL, $5) ON CONFLICT (team_id, operator_id) DO UPDATE SET \
+             email = COALESCE(excluded.email, operators.email), \
+             name = COALESCE(excluded.name, operators.name), updated_at = excluded.updated_at",
+        )
+        .bind(team_id)
+        .bind(operator_id)
+        .bind(email)
+        .bind(name)
+        .bind(now_ms())
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// Links a Slack user to an operator (and unlinks them from any other).
+    pub async fn link_operator(
+        &self,
+        team_id: &str,
+        operator_id: &str,
+        slack_user_id: &str,
+    ) -> Result<(), StoreError> {
+        let now = now_ms();
+        let mut tx = self.begin().await?;
+        sqlx::query(
+            "UPDATE operators SET slack_user_id = NULL, updated_at = $1 \
+             WHERE team_id = $2 AND slack_user_id = $3",
+        )
+        .bind(now)
+        .bind(team_id)
+        .bind(slack_user_id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO operators (team_id, operator_id, email, name, slack_user_id, updated_at) \
+             VALUES ($1, $2, NULL, NULL, $3, $4) ON CONFLICT (team_id, operator_id) DO UPDATE SET \
+             slack_user_id = excluded.slack_user_id, updated_at = excluded.updated_at",
+        )
+        .bind(team_id)
+        .bind(operator_id)
+        .bind(slack_user_id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn operator_of_user(
+        &self,
+        team_id: &str,
+        slack_user_id: &str,
+    ) -> Result<Option<Operator>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT operator_id, email, name, slack_user_id FROM operators \
+             WHERE team_id = $1 AND slack_user_id = $2 LIMIT 1",
+        )
+        .bind(team_id)
+        .bind(slack_user_id)
+        .fetch_optional(self.pool())
+        .await?)
+    }
+
+    /// An operator with this email (case-insensitive) not yet linked to someone else.
+    pub async fn operator_by_email(
+        &self,
+        team_id: &str,
+        email: &str,
+    ) -> Result<Option<Operator>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT operator_id, email, name, slack_user_id FROM operators \
+             WHERE team_id = $1 AND LOWER(email) = LOWER($2) LIMIT 1",
+        )
+        .bind(team_id)
+        .bind(email)
+        .fetch_optional(self.pool())
+        .await?)
+    }
+
+    pub async fn operator(
+        &self,
+        team_id: &str,
+        operator_id: &str,
+    ) -> Result<Option<Operator>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT operator_id, email, name, slack_user_id FROM operators \
+             WHERE team_id = $1 AND operator_id = $2",
+        )
+        .bind(team_id)
+        .bind(operator_id)
+        .fetch_optional(self.pool())
+        .await?)
+    }
+}
