@@ -175,19 +175,8 @@ pub async fn claim(
             .pick("この操作は使えません。", "That cannot be done.")
             .into());
     };
-    let author = state
-        .store
-        .job_payload(team_id, job_id)
-        .await?
-        .and_then(|p| serde_json::from_str::<Callback>(&p).ok())
-        .map(|c| c.user);
-    if author.as_deref() != Some(user) {
-        return Ok(lang
-            .pick(
-                "この返信を操作できるのは書いた本人だけです。",
-                "Only the reply's author can do that.",
-            )
-            .into());
+    if !super::replies::is_author(state, team_id, job_id, user).await? {
+        return Ok(super::replies::not_author(lang));
     }
     let released = link_and_release(state, team_id, user, operator_id).await?;
     Ok(match lang {

@@ -260,6 +260,30 @@ async fn offer_undo(
     }
 }
 
+/// Whether `user` wrote the reply a callback job carries: only they may undo, send
+/// early or claim it.
+pub(super) async fn is_author(
+    state: &AppState,
+    team_id: &str,
+    job_id: &str,
+    user: &str,
+) -> Result<bool, StoreError> {
+    Ok(state
+        .store
+        .job_payload(team_id, job_id)
+        .await?
+        .and_then(|p| serde_json::from_str::<Callback>(&p).ok())
+        .is_some_and(|c| c.user == user))
+}
+
+pub(super) fn not_author(lang: crate::catalog::Lang) -> String {
+    lang.pick(
+        "この返信を操作できるのは書いた本人だけです。",
+        "Only the reply's author can do that.",
+    )
+    .into()
+}
+
 /// A press of Undo or Send now: only the reply's author may, and only while it waits.
 /// Returns the answer that replaces the offer.
 pub async fn undo_or_send(
@@ -270,19 +294,8 @@ pub async fn undo_or_send(
     job_id: &str,
     lang: crate::catalog::Lang,
 ) -> Result<String, StoreError> {
-    let author = state
-        .store
-        .job_payload(team_id, job_id)
-        .await?
-        .and_then(|p| serde_json::from_str::<Callback>(&p).ok())
-        .map(|c| c.user);
-    if author.as_deref() != Some(user) {
-        return Ok(lang
-            .pick(
-                "この返信を操作できるのは書いた本人だけです。",
-                "Only the reply's author can do that.",
-            )
-            .into());
+    if !is_author(state, team_id, job_id, user).await? {
+        return Ok(not_author(lang));
     }
     let done = if action == UNDO {
         state

@@ -39,19 +39,8 @@ pub async fn run(app: &TestApp, user: &str, text: &str) -> Value {
 
 /// Posts a signed slash-command form; returns the JSON answer (Null for an empty one).
 pub async fn run_form(app: &TestApp, body: String) -> Value {
-    let response = app
-        .client
-        .post(format!("{}/slack/commands", app.address))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .header("x-slack-request-timestamp", now().to_string())
-        .header(
-            "x-slack-signature",
-            herald::signature::slack::sign(crate::helpers::SIGNING_SECRET, now(), body.as_bytes()),
-        )
-        .body(body)
-        .send()
-        .await
-        .unwrap();
+    let response =
+        crate::helpers::slack_form(&app.client, &app.address, "/slack/commands", body).await;
     assert_eq!(response.status(), 200);
     let text = response.text().await.unwrap();
     if text.is_empty() {

@@ -7,7 +7,7 @@ use herald::config::DirectorySettings;
 use serde_json::{Value, json};
 
 use crate::commands::{command_form_with_trigger, run_form};
-use crate::helpers::{Options, SIGNING_SECRET, TEAM, TestApp, booking, eventually, now};
+use crate::helpers::{Options, TEAM, TestApp, booking, eventually, now};
 use crate::slack_emulator::ChannelSpec;
 
 fn admin(app: &TestApp) -> String {
@@ -48,21 +48,8 @@ async fn suggest(app: &TestApp, view: &str, user: &str, action: &str, value: &st
     let payload = app
         .emu
         .block_suggestion(view, user, TEAM, action, action, value);
-    let body = serde_urlencoded::to_string([("payload", payload.to_string())]).unwrap();
-    let ts = now();
-    let response = app
-        .client
-        .post(format!("{}/slack/options", app.address))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .header("x-slack-request-timestamp", ts.to_string())
-        .header(
-            "x-slack-signature",
-            herald::signature::slack::sign(SIGNING_SECRET, ts, body.as_bytes()),
-        )
-        .body(body)
-        .send()
-        .await
-        .unwrap();
+    let response =
+        crate::helpers::slack_payload(&app.client, &app.address, "/slack/options", &payload).await;
     assert_eq!(response.status(), 200);
     response.json().await.unwrap()
 }

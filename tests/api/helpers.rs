@@ -378,6 +378,40 @@ impl Drop for Instance {
     }
 }
 
+/// Posts a form to one of Herald's Slack endpoints as Slack does: signed now with the
+/// app's signing secret.
+pub async fn slack_form(
+    client: &reqwest::Client,
+    base: &str,
+    path: &str,
+    body: String,
+) -> reqwest::Response {
+    let ts = now();
+    client
+        .post(format!("{base}{path}"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header(slack_sig::TIMESTAMP, ts.to_string())
+        .header(
+            slack_sig::SIGNATURE,
+            slack_sig::sign(SIGNING_SECRET, ts, body.as_bytes()),
+        )
+        .body(body)
+        .send()
+        .await
+        .expect("request")
+}
+
+/// An interaction payload as Slack posts it (form field `payload`), signed.
+pub async fn slack_payload(
+    client: &reqwest::Client,
+    base: &str,
+    path: &str,
+    payload: &Value,
+) -> reqwest::Response {
+    let body = serde_urlencoded::to_string([("payload", payload.to_string())]).unwrap();
+    slack_form(client, base, path, body).await
+}
+
 pub fn now() -> i64 {
     herald::store::now_ms() / 1000
 }

@@ -205,20 +205,13 @@ impl Installs {
     async fn command(&self, tenant: &Tenant, text: &str) -> Value {
         let form = crate::commands::command_form(&tenant.admin, text)
             .replace(crate::helpers::TEAM, &tenant.team);
-        let ts = now();
-        let response = self
-            .browser
-            .post(format!("{}/slack/commands", self.herald.address))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .header("x-slack-request-timestamp", ts.to_string())
-            .header(
-                "x-slack-signature",
-                herald::signature::slack::sign(SIGNING_SECRET, ts, form.as_bytes()),
-            )
-            .body(form)
-            .send()
-            .await
-            .unwrap();
+        let response = crate::helpers::slack_form(
+            &self.browser,
+            &self.herald.address,
+            "/slack/commands",
+            form,
+        )
+        .await;
         assert_eq!(response.status(), 200);
         let text = response.text().await.unwrap();
         serde_json::from_str(&text).unwrap_or(Value::Null)
@@ -366,20 +359,9 @@ async fn events_never_cross_workspaces_and_crafted_payloads_cannot_reach_another
         .emu
         .block_actions(None, &beta.admin, &beta.team, json!([action]));
     let body = serde_urlencoded::to_string([("payload", payload.to_string())]).unwrap();
-    let ts = now();
-    let response = t
-        .browser
-        .post(format!("{}/slack/interactions", t.herald.address))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .header("x-slack-request-timestamp", ts.to_string())
-        .header(
-            "x-slack-signature",
-            herald::signature::slack::sign(SIGNING_SECRET, ts, body.as_bytes()),
-        )
-        .body(body)
-        .send()
-        .await
-        .unwrap();
+    let response =
+        crate::helpers::slack_form(&t.browser, &t.herald.address, "/slack/interactions", body)
+            .await;
     assert_eq!(response.status(), 200);
     assert_eq!(
         t.store.rules(&acme.team).await.unwrap().len(),
@@ -390,19 +372,7 @@ async fn events_never_cross_workspaces_and_crafted_payloads_cannot_reach_another
     let trigger = t.emu.issue_trigger(&beta.team, &beta.admin);
     let form = crate::commands::command_form_with_trigger(&beta.admin, "add", &trigger)
         .replace(crate::helpers::TEAM, &beta.team);
-    let ts = now();
-    t.browser
-        .post(format!("{}/slack/commands", t.herald.address))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .header("x-slack-request-timestamp", ts.to_string())
-        .header(
-            "x-slack-signature",
-            herald::signature::slack::sign(SIGNING_SECRET, ts, form.as_bytes()),
-        )
-        .body(form)
-        .send()
-        .await
-        .unwrap();
+    crate::helpers::slack_form(&t.browser, &t.herald.address, "/slack/commands", form).await;
     let modal = t
         .emu
         .views_opened()
@@ -422,23 +392,12 @@ async fn events_never_cross_workspaces_and_crafted_payloads_cannot_reach_another
     payload["view"]["private_metadata"] =
         json!(json!({"lang": "en", "rule": acme_rule, "version": 1}).to_string());
     let body = serde_urlencoded::to_string([("payload", payload.to_string())]).unwrap();
-    let ts = now();
-    let answer: Value = t
-        .browser
-        .post(format!("{}/slack/interactions", t.herald.address))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .header("x-slack-request-timestamp", ts.to_string())
-        .header(
-            "x-slack-signature",
-            herald::signature::slack::sign(SIGNING_SECRET, ts, body.as_bytes()),
-        )
-        .body(body)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let answer: Value =
+        crate::helpers::slack_form(&t.browser, &t.herald.address, "/slack/interactions", body)
+            .await
+            .json()
+            .await
+            .unwrap();
     assert_eq!(answer["response_action"], "errors", "{answer}");
     let acme_rules = t.store.rules(&acme.team).await.unwrap();
     assert_eq!(acme_rules[0].id, acme_rule);
@@ -541,19 +500,7 @@ async fn rotation_keeps_the_old_secret_for_the_grace_period_and_disconnect_stops
     let trigger = t.emu.issue_trigger(&acme.team, &acme.admin);
     let form = crate::commands::command_form_with_trigger(&acme.admin, "disconnect", &trigger)
         .replace(crate::helpers::TEAM, &acme.team);
-    let ts = now();
-    t.browser
-        .post(format!("{}/slack/commands", t.herald.address))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .header("x-slack-request-timestamp", ts.to_string())
-        .header(
-            "x-slack-signature",
-            herald::signature::slack::sign(SIGNING_SECRET, ts, form.as_bytes()),
-        )
-        .body(form)
-        .send()
-        .await
-        .unwrap();
+    crate::helpers::slack_form(&t.browser, &t.herald.address, "/slack/commands", form).await;
     let dialog = t
         .emu
         .views_opened()
@@ -574,23 +521,12 @@ async fn rotation_keeps_the_old_secret_for_the_grace_period_and_disconnect_stops
         .emu
         .view_submission(dialog["id"].as_str().unwrap(), &acme.admin, json!({}));
     let body = serde_urlencoded::to_string([("payload", payload.to_string())]).unwrap();
-    let ts = now();
-    let answer: Value = t
-        .browser
-        .post(format!("{}/slack/interactions", t.herald.address))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .header("x-slack-request-timestamp", ts.to_string())
-        .header(
-            "x-slack-signature",
-            herald::signature::slack::sign(SIGNING_SECRET, ts, body.as_bytes()),
-        )
-        .body(body)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let answer: Value =
+        crate::helpers::slack_form(&t.browser, &t.herald.address, "/slack/interactions", body)
+            .await
+            .json()
+            .await
+            .unwrap();
     assert!(answer.to_string().contains("kept for 365 days"), "{answer}");
     assert_eq!(t.emu.calls_to("auth.revoke").len(), 1);
     assert!(

@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use crate::commands::{command_form_with_trigger, run, run_form};
-use crate::helpers::{Options, SIGNING_SECRET, TEAM, TestApp, booking, now};
+use crate::helpers::{Options, TEAM, TestApp, booking};
 use crate::slack_emulator::ChannelSpec;
 
 /// Slack's `state.values` for the add-rule modal.
@@ -24,21 +24,9 @@ fn values(event_type: &str, meeting_type: &str, channel: &str, users: &[&str]) -
 
 /// Posts an interaction payload as Slack does (form field `payload`, signed).
 pub async fn interact(app: &TestApp, payload: &Value) -> (u16, Value) {
-    let body = serde_urlencoded::to_string([("payload", payload.to_string())]).unwrap();
-    let ts = now();
-    let response = app
-        .client
-        .post(format!("{}/slack/interactions", app.address))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .header("x-slack-request-timestamp", ts.to_string())
-        .header(
-            "x-slack-signature",
-            herald::signature::slack::sign(SIGNING_SECRET, ts, body.as_bytes()),
-        )
-        .body(body)
-        .send()
-        .await
-        .unwrap();
+    let response =
+        crate::helpers::slack_payload(&app.client, &app.address, "/slack/interactions", payload)
+            .await;
     let status = response.status().as_u16();
     let text = response.text().await.unwrap();
     (
