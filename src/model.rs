@@ -183,6 +183,8 @@ pub struct Rule {
     pub channel: ChannelId,
     pub mentions: Mentions,
     pub enabled: bool,
+    /// Who is mentioned instead of the rule's people while they are away.
+    pub backup: Option<Mention>,
 }
 
 impl Rule {
@@ -221,6 +223,8 @@ pub enum RuleJson {
         mentions: Vec<String>,
         #[serde(default = "enabled_default")]
         enabled: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        backup: Option<String>,
     },
     Error {
         categories: Vec<String>,
@@ -229,6 +233,8 @@ pub enum RuleJson {
         mentions: Vec<String>,
         #[serde(default = "enabled_default")]
         enabled: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        backup: Option<String>,
     },
 }
 
@@ -243,23 +249,30 @@ pub struct NewRule {
     pub channel: ChannelId,
     pub mentions: Mentions,
     pub enabled: bool,
+    pub backup: Option<Mention>,
 }
 
 impl RuleJson {
     pub fn validate(&self) -> Result<NewRule, FieldError> {
-        let (channel, mentions, enabled) = match self {
+        let (channel, mentions, enabled, backup) = match self {
             RuleJson::Event {
                 channel,
                 mentions,
                 enabled,
+                backup,
                 ..
             }
             | RuleJson::Error {
                 channel,
                 mentions,
                 enabled,
+                backup,
                 ..
-            } => (channel, mentions, *enabled),
+            } => (channel, mentions, *enabled, backup),
+        };
+        let backup = match backup {
+            None => None,
+            Some(id) => Some(Mention::parse(id).map_err(|e| FieldError::new("backup", e))?),
         };
         let trigger = match self {
             RuleJson::Event {
@@ -316,6 +329,7 @@ impl RuleJson {
             channel: ChannelId::parse(channel).map_err(|e| FieldError::new("channel", e))?,
             mentions: Mentions::parse_all(mentions).map_err(|e| FieldError::new("mentions", e))?,
             enabled,
+            backup,
         })
     }
 }
@@ -324,6 +338,7 @@ impl From<&Rule> for RuleJson {
     fn from(rule: &Rule) -> Self {
         let channel = rule.channel.to_string();
         let mentions = rule.mentions.ids();
+        let backup = rule.backup.as_ref().map(|m| m.id().to_string());
         match &rule.trigger {
             RuleTrigger::Event {
                 event_type,
@@ -334,12 +349,14 @@ impl From<&Rule> for RuleJson {
                 channel,
                 mentions,
                 enabled: rule.enabled,
+                backup,
             },
             RuleTrigger::Error { categories } => RuleJson::Error {
                 categories: categories.iter().map(|c| c.as_str().to_string()).collect(),
                 channel,
                 mentions,
                 enabled: rule.enabled,
+                backup,
             },
         }
     }
@@ -808,12 +825,14 @@ mod tests {
             channel: ChannelId::parse("C0789").unwrap(),
             mentions: Mentions::parse_all(&["U0CCC".into()]).unwrap(),
             enabled: false,
+            backup: Some(Mention::parse("S0BACKUP").unwrap()),
         };
         let json = RuleJson::from(&rule);
         let back = json.validate().unwrap();
         assert_eq!(back.trigger, rule.trigger);
         assert_eq!(back.channel, rule.channel);
         assert_eq!(back.mentions, rule.mentions);
+        assert_eq!(back.backup, rule.backup);
         assert!(!back.enabled);
     }
 

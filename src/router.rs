@@ -19,6 +19,31 @@ pub struct Route {
     /// The meeting host, mentioned on booking events; resolved at delivery time.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub host: Option<HostRef>,
+    /// The rules' backups: mentioned instead of people who are away.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub backups: Vec<Mention>,
+}
+
+/// The mentions to make now: people who are away give way to the rules' backups
+/// (backups who are away themselves do not count). With no backup to stand in, the
+/// person stays mentioned, so an event always reaches someone.
+pub fn cover_away(
+    mentions: &[Mention],
+    backups: &[Mention],
+    away: &std::collections::HashSet<String>,
+) -> Vec<Mention> {
+    let is_away = |m: &Mention| matches!(m, Mention::User(id) if away.contains(id));
+    let standing_in: Vec<&Mention> = backups.iter().filter(|b| !is_away(b)).collect();
+    if standing_in.is_empty() || !mentions.iter().any(is_away) {
+        return mentions.to_vec();
+    }
+    let mut out: Vec<Mention> = mentions.iter().filter(|m| !is_away(m)).cloned().collect();
+    for b in standing_in {
+        if !out.contains(b) {
+            out.push(b.clone());
+        }
+    }
+    out
 }
 
 /// Routes an event through the rules of its workspace.
@@ -41,6 +66,7 @@ pub fn route(event: &PlatformEvent, rules: &[Rule]) -> Vec<Route> {
                     mentions: Vec::new(),
                     rule_ids: Vec::new(),
                     host: host.clone(),
+                    backups: Vec::new(),
                 });
                 routes.len() - 1
             }
@@ -51,6 +77,11 @@ pub fn route(event: &PlatformEvent, rules: &[Rule]) -> Vec<Route> {
             if !route.mentions.contains(m) {
                 route.mentions.push(m.clone());
             }
+        }
+        if let Some(b) = &rule.backup
+            && !route.backups.contains(b)
+        {
+            route.backups.push(b.clone());
         }
     }
     // The host is mentioned once: drop the explicit mention if the rule already has them.
@@ -126,7 +157,33 @@ mod tests {
             )
             .unwrap(),
             enabled: true,
+            backup: None,
         }
+    }
+
+    #[test]
+    fn away_people_give_way_to_a_backup_who_is_not_away() {
+        let m = |id: &str| Mention::parse(id).unwrap();
+        let away: std::collections::HashSet<String> = ["U0AWAY".to_string()].into();
+        assert_eq!(
+            cover_away(&[m("U0AWAY"), m("U0HERE")], &[m("S0TEAM")], &away),
+            [m("U0HERE"), m("S0TEAM")]
+        );
+        assert_eq!(
+            cover_away(&[m("U0AWAY")], &[], &away),
+            [m("U0AWAY")],
+            "no backup: still mentioned"
+        );
+        assert_eq!(
+            cover_away(&[m("U0AWAY")], &[m("U0AWAY")], &away),
+            [m("U0AWAY")],
+            "an away backup stands in for no one"
+        );
+        assert_eq!(
+            cover_away(&[m("U0HERE")], &[m("S0TEAM")], &away),
+            [m("U0HERE")],
+            "nobody away: unchanged"
+        );
     }
 
     fn on(event_type: EventType, meeting_type: Option<&str>) -> RuleTrigger {

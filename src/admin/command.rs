@@ -39,6 +39,8 @@ pub enum Command {
     ConnectCallback(String),
     /// The caller is this platform operator (replies are sent under their name).
     OperatorLink(String),
+    /// The caller is away (true) or available again (false).
+    Away(bool),
     /// Ask to confirm, then disconnect Herald from the workspace.
     Disconnect,
     /// Sync the directory (channels, people, user groups) now, showing its progress.
@@ -151,6 +153,8 @@ impl Command {
                 },
             },
             "disconnect" | "接続解除" => Command::Disconnect,
+            "away" | "不在" => Command::Away(true),
+            "available" | "在席" => Command::Away(false),
             "operator" | "オペレーター" => match rest.as_slice() {
                 [verb, id] if verb.eq_ignore_ascii_case("link") || *verb == "紐付け" => {
                     Command::OperatorLink((*id).to_string())
@@ -315,6 +319,8 @@ mod tests {
             ),
             ("disconnect", Command::Disconnect),
             ("operator link op_7", Command::OperatorLink("op_7".into())),
+            ("away", Command::Away(true)),
+            ("available", Command::Away(false)),
             ("sync", Command::Sync),
             (
                 "connect now",

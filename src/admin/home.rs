@@ -35,6 +35,8 @@ pub struct Dashboard<'a> {
     pub audit: &'a [String],
     /// The workspace's webhook URL (never its secret: `/herald connect` shows that once).
     pub webhook_url: Option<&'a str>,
+    /// The viewer said `/herald away`.
+    pub away: bool,
 }
 
 fn plain(text: &str) -> Value {
@@ -59,6 +61,12 @@ pub fn view(d: &Dashboard<'_>) -> Value {
             "text": plain(lang.pick("エラー通知を追加", "Add an error rule"))
         }]}),
     ];
+    if d.away {
+        blocks.push(json!({"type": "context", "elements": [mrkdwn(lang.pick(
+            ":palm_tree: あなたは不在中です。通知ではルールの代理がメンションされます。戻ったら `/herald available`。",
+            ":palm_tree: You are away: notifications mention the rules' backups instead of you. Back? `/herald available`."
+        ))]}));
+    }
     if let Some(url) = d.webhook_url {
         let text = match lang {
             Lang::Ja => format!("Webhook URL: `{url}`(シークレットは `/herald connect`)"),
@@ -209,6 +217,7 @@ mod tests {
             channel: ChannelId::parse(channel).unwrap(),
             mentions: Mentions::default(),
             enabled: true,
+            backup: None,
         }
     }
 
@@ -295,6 +304,7 @@ mod tests {
                 },
                 audit: &["• a change".to_string()],
                 webhook_url: Some("https://h.example/hooks/conn_1"),
+                away: true,
             });
             let text = home.to_string();
             assert!(text.contains("https://h.example/hooks/conn_1"));
@@ -343,6 +353,7 @@ mod tests {
             last_day: DeliveryCounts::default(),
             audit: &[],
             webhook_url: None,
+            away: false,
         });
         assert!(home["blocks"].as_array().unwrap().len() <= MAX_BLOCKS);
         assert!(home.to_string().contains("not shown"));

@@ -144,6 +144,18 @@ pub async fn handle_command(
             .await
         }
         Command::ConnectCallback(url) => connect_callback(state, &workspace, &url, lang).await,
+        Command::Away(away) => {
+            let user = event.user_id.to_string();
+            match crate::conversations::operators::set_availability(state, &workspace, &user, away)
+                .await
+            {
+                Ok(()) => {
+                    let text = texts::availability(lang, away);
+                    ephemeral(text.clone(), vec![section(&text)])
+                }
+                Err(err) => failure(lang, &err),
+            }
+        }
         Command::OperatorLink(operator) => {
             let user = event.user_id.to_string();
             match crate::conversations::operators::link_and_release(
@@ -580,6 +592,7 @@ async fn edit_modal(state: &AppState, rule: &Rule, version: i64, lang: Lang) -> 
     let known = known_meeting_types(state, &rule.team_id).await;
     let ids: Vec<String> = std::iter::once(rule.channel.to_string())
         .chain(rule.mentions.iter().map(|m| m.id().to_string()))
+        .chain(rule.backup.iter().map(|m| m.id().to_string()))
         .collect();
     let labels: modal::Labels = state
         .directory
@@ -1275,6 +1288,11 @@ pub async fn publish_home(state: &AppState, workspace: &Workspace, user: &str) {
         audit: &audit,
         webhook_url: webhook_url.as_deref(),
         broken: &broken,
+        away: state
+            .store
+            .away_users(team_id, &[user.to_string()])
+            .await
+            .is_ok_and(|a| a.contains(user)),
     });
     if let Err(err) = state
         .slack

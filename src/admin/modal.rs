@@ -37,6 +37,8 @@ pub const KNOWN_MEETING_TYPE: &str = "known_meeting_type";
 const ANY_MEETING_TYPE: &str = "*";
 pub const CHANNEL: &str = "channel";
 pub const MENTIONS: &str = "mentions";
+/// Who is mentioned instead while the rule's people are away.
+pub const BACKUP: &str = "backup";
 pub const ENABLED: &str = "enabled";
 
 /// Inline errors for `response_action: errors`, by block id.
@@ -361,6 +363,22 @@ fn modal(
             },
             {
                 "type": "input",
+                "block_id": BACKUP,
+                "optional": true,
+                "label": plain(lang.pick("不在時の代理", "Backup while away")),
+                "hint": plain(lang.pick(
+                    "メンション先が /herald away の間は、代わりにこの人(またはグループ)をメンションします。",
+                    "While someone mentioned is away (/herald away), this person or group is mentioned instead."
+                )),
+                "element": {
+                    "type": "external_select",
+                    "action_id": BACKUP,
+                    "min_query_length": 0,
+                    "placeholder": plain(lang.pick("名前の一部、またはID", "Part of a name, or an id"))
+                }
+            },
+            {
+                "type": "input",
                 "block_id": ENABLED,
                 "optional": true,
                 "label": plain(lang.pick("状態", "Status")),
@@ -477,6 +495,15 @@ fn prefill(view: &mut Value, lang: Lang, rule: &Rule, known: &[KnownMeetingType]
                 let id = rule.channel.as_str();
                 let label = labels.get(id).cloned().unwrap_or_else(|| id.to_string());
                 element["initial_option"] = json!({"text": plain(&label), "value": id});
+            }
+            Some(BACKUP) => {
+                if let Some(m) = &rule.backup {
+                    let label = labels
+                        .get(m.id())
+                        .cloned()
+                        .unwrap_or_else(|| m.id().to_string());
+                    element["initial_option"] = json!({"text": plain(&label), "value": m.id()});
+                }
             }
             Some(MENTIONS) if rule.mentions.iter().next().is_some() => {
                 let chosen: Vec<Value> = rule
@@ -615,6 +642,9 @@ pub fn read(values: &Values, lang: Lang, error_rule: bool) -> Result<NewRule, Fi
     };
     match (trigger, channel, mentions) {
         (Some(trigger), Some(channel), Some(mentions)) if errors.is_empty() => Ok(NewRule {
+            backup: value(values, BACKUP)
+                .and_then(|v| v.selected_option.as_ref())
+                .and_then(|o| Mention::parse(&o.value).ok()),
             trigger,
             channel,
             mentions,

@@ -94,7 +94,7 @@ pub async fn options(
             let options: Vec<Value> = found.iter().map(option).collect();
             answer(json!({"options": options}))
         }
-        modal::MENTIONS => {
+        modal::MENTIONS | modal::BACKUP => {
             let (mut users, mut groups) = state
                 .directory
                 .read(&team_id, |d| match &pasted {

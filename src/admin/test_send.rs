@@ -66,6 +66,7 @@ pub async fn send(
                 mentions: rule.mentions.iter().cloned().collect::<Vec<Mention>>(),
                 rule_ids: vec![rule.id.clone()],
                 host: None,
+                backups: rule.backup.iter().cloned().collect(),
             }],
             internal: true,
             thread_key: None,

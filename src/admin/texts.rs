@@ -16,6 +16,7 @@ pub fn help(lang: Lang) -> String {
             • `/herald disconnect` — このワークスペースからHeraldの接続を解除(管理者のみ)\n\
             • `/herald sync` — チャンネル・メンバー・ユーザーグループを今すぐ同期(管理者のみ)\n\
             • `/herald operator link <ID>` — 自分をプラットフォームのオペレーターに紐付け(返信はその名前で送られます)\n\
+            • `/herald away` / `/herald available` — 不在・在席(不在の間、通知のメンションはルールの代理に)\n\
             • `/herald audit` — 変更履歴(誰が・いつ・何を)\n\
             • `/herald export` — ルールをJSONで表示(`herald rules import` で読み込めます)\n\
             • `/herald lang` — ワークスペースの言語を表示、`/herald lang ja|en` で変更(管理者のみ)\n\
@@ -33,6 +34,7 @@ pub fn help(lang: Lang) -> String {
             • `/herald disconnect` — disconnect Herald from this workspace (admins only)\n\
             • `/herald sync` — sync channels, people and user groups now (admins only)\n\
             • `/herald operator link <id>` — say which platform operator you are (your replies are sent as them)\n\
+            • `/herald away` / `/herald available` — while away, notifications mention the rules' backups instead of you\n\
             • `/herald audit` — the latest changes (who, when, what)\n\
             • `/herald export` — the rules as JSON (the format `herald rules import` reads)\n\
             • `/herald lang` — the workspace's language; `/herald lang ja|en` changes it (admins only)\n\
@@ -302,6 +304,7 @@ pub fn audit_line(lang: Lang, entry: &crate::store::AuditEntry) -> String {
                     channel: r.channel,
                     mentions: r.mentions,
                     enabled: r.enabled,
+                    backup: r.backup,
                 };
                 rule_line(lang, &rule).trim_start_matches("• ").to_string()
             })
@@ -679,5 +682,14 @@ pub fn operator_linked(lang: Lang, operator: &str, released: usize) -> String {
         Lang::En => format!(
             "You are operator `{operator}` now: your thread replies are sent under that name ({released} held replies are being sent)."
         ),
+    }
+}
+
+pub fn availability(lang: Lang, away: bool) -> String {
+    match (away, lang) {
+        (true, Lang::Ja) => ":palm_tree: 不在にしました。通知ではあなたの代わりにルールの代理がメンションされます。戻ったら `/herald available`。".into(),
+        (true, Lang::En) => ":palm_tree: You are away: notifications mention the rules' backups instead of you. Back? `/herald available`.".into(),
+        (false, Lang::Ja) => ":wave: 在席にしました。通知であなたがメンションされます。".into(),
+        (false, Lang::En) => ":wave: You are available: notifications mention you again.".into(),
     }
 }

@@ -190,3 +190,45 @@ pub async fn claim(
         ),
     })
 }
+
+/// `/herald away` / `/herald available`: stored (delivery reads it for every mention),
+/// and told to the platform when the person is one of its operators.
+pub async fn set_availability(
+    state: &AppState,
+    workspace: &Workspace,
+    user: &str,
+    away: bool,
+) -> Result<(), StoreError> {
+    let team_id = &workspace.team_id;
+    if !state.store.set_away(team_id, user, away).await? {
+        return Ok(());
+    }
+    let Some(operator) = state.store.operator_of_user(team_id, user).await? else {
+        return Ok(());
+    };
+    let connection = state
+        .store
+        .connections_of(team_id)
+        .await?
+        .first()
+        .map_or_else(
+            || crate::app::DEFAULT_CONNECTION.to_string(),
+            |c| c.id.clone(),
+        );
+    let callback = Callback {
+        connection_id: connection,
+        body: json!({
+            "type": "operator.availability_changed",
+            "operator": operator_json(&operator, user),
+            "available": !away,
+        }),
+        channel: String::new(),
+        ts: String::new(),
+        thread_ts: String::new(),
+        user: user.to_string(),
+        react: false,
+    };
+    super::replies::queue_callback(state, team_id, &callback, &format!("availability:{user}"))
+        .await?;
+    Ok(())
+}

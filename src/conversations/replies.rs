@@ -143,6 +143,20 @@ async fn queue(
     Ok(inserted == 1)
 }
 
+/// Queues a callback that is about no reply (availability): sent at once.
+pub(super) async fn queue_callback(
+    state: &AppState,
+    team_id: &str,
+    callback: &Callback,
+    event_id: &str,
+) -> Result<bool, StoreError> {
+    let payload = serde_json::to_string(callback)
+        .map_err(|e| StoreError::Corrupt(format!("callback does not serialize: {e}")))?;
+    let id = new_id("job");
+    let dedupe = format!("{KIND}:{event_id}:{id}");
+    queue(state, team_id, &id, event_id, &dedupe, &payload, now_ms()).await
+}
+
 /// `action_id`s of the buttons on a conversation's parent message.
 pub const CLOSE: &str = "herald_conversation_close";
 pub const ASSIGN_ME: &str = "herald_conversation_assign_me";

@@ -115,7 +115,11 @@ impl Delivery {
         let mut tx = self.store.begin().await?;
         Store::finish_job_failed(&mut tx, &job.id, owner, JobStatus::Failed, reason).await?;
         tx.commit().await.map_err(StoreError::from)?;
-        tracing::warn!(reason, "a reply did not reach the platform");
+        tracing::warn!(reason, "a callback did not reach the platform");
+        // Only a reply has an author in a thread to tell.
+        if callback.channel.is_empty() {
+            return Ok(());
+        }
         let Some(workspace) = self.registry.workspace(&job.team_id).await else {
             return Ok(());
         };

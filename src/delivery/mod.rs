@@ -162,8 +162,19 @@ impl Delivery {
         if job.kind != SLACK_POST {
             return Err(JobError::Corrupt(format!("unknown job kind {}", job.kind)));
         }
-        let route: Route = serde_json::from_str(&job.payload)
+        let mut route: Route = serde_json::from_str(&job.payload)
             .map_err(|e| JobError::Corrupt(format!("payload: {e}")))?;
+        if !route.backups.is_empty() {
+            // Whoever is away now gives way to the rules' backups.
+            let users: Vec<String> = route
+                .mentions
+                .iter()
+                .filter(|m| matches!(m, crate::model::Mention::User(_)))
+                .map(|m| m.id().to_string())
+                .collect();
+            let away = self.store.away_users(&job.team_id, &users).await?;
+            route.mentions = router::cover_away(&route.mentions, &route.backups, &away);
+        }
         let channel = route.channel.as_str();
         let Some(workspace) = self.registry.workspace(&job.team_id).await else {
             let p = Permanent {

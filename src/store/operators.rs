@@ -116,3 +116,48 @@ impl Store {
         .await?)
     }
 }
+
+impl Store {
+    /// `/herald away` (true) or `/herald available` (false); true if it changed.
+    pub async fn set_away(
+        &self,
+        team_id: &str,
+        user: &str,
+        away: bool,
+    ) -> Result<bool, StoreError> {
+        let before = self
+            .away_users(team_id, &[user.to_string()])
+            .await?
+            .contains(user);
+        sqlx::query(
+            "INSERT INTO availability (team_id, slack_user_id, away, updated_at) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT (team_id, slack_user_id) DO UPDATE SET \
+             away = excluded.away, updated_at = excluded.updated_at",
+        )
+        .bind(team_id)
+        .bind(user)
+        .bind(i64::from(away))
+        .bind(now_ms())
+        .execute(self.pool())
+        .await?;
+        Ok(before != away)
+    }
+
+    /// Which of these users are away.
+    pub async fn away_users(
+        &self,
+        team_id: &str,
+        users: &[String],
+    ) -> Result<std::collections::HashSet<String>, StoreError> {
+        if users.is_empty() {
+            return Ok(std::collections::HashSet::new());
+        }
+        let away: Vec<String> = sqlx::query_scalar(
+            "SELECT slack_user_id FROM availability WHERE team_id = $1 AND away = 1",
+        )
+        .bind(team_id)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(away.into_iter().filter(|u| users.contains(u)).collect())
+    }
+}

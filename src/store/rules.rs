@@ -4,7 +4,7 @@ use sqlx::FromRow;
 
 use super::{AuditAction, Change, Store, StoreError, new_id, now_ms};
 use crate::catalog::{ErrorCategory, EventType};
-use crate::model::{ChannelId, Mentions, NewRule, Rule, RuleJson, RuleTrigger};
+use crate::model::{ChannelId, Mention, Mentions, NewRule, Rule, RuleJson, RuleTrigger};
 
 #[derive(FromRow)]
 struct RuleRow {
@@ -18,6 +18,7 @@ struct RuleRow {
     mentions: String,
     /// 0 or 1: sqlx's Any driver cannot decode SQLite booleans.
     enabled: i64,
+    backup: Option<String>,
 }
 
 impl RuleRow {
@@ -55,6 +56,10 @@ impl RuleRow {
             channel: ChannelId::parse(&self.channel).map_err(|_| corrupt("channel"))?,
             mentions: Mentions::parse_all(&mention_ids).map_err(|_| corrupt("mentions"))?,
             enabled: self.enabled != 0,
+            backup: match self.backup.as_deref() {
+                None | Some("") => None,
+                Some(id) => Some(Mention::parse(id).map_err(|_| corrupt("backup"))?),
+            },
             id: self.id,
             team_id: self.team_id,
         })
@@ -66,7 +71,7 @@ impl Store {
     pub async fn rules(&self, team_id: &str) -> Result<Vec<Rule>, StoreError> {
         let rows: Vec<RuleRow> = sqlx::query_as(
             "SELECT id, team_id, kind, event_type, meeting_type, categories, channel, mentions, \
-             enabled FROM rules WHERE team_id = $1 ORDER BY position, id",
+             enabled, backup FROM rules WHERE team_id = $1 ORDER BY position, id",
         )
         .bind(team_id)
         .fetch_all(self.pool())
@@ -153,7 +158,7 @@ impl Store {
         let n = sqlx::query(
             "UPDATE rules SET kind = $1, event_type = $2, meeting_type = $3, categories = $4, \
              channel = $5, mentions = $6, enabled = $7, version = version + 1, updated_at = $8, \
-             owner = $12 WHERE team_id = $9 AND id = $10 AND version = $11",
+             owner = $12, backup = $13 WHERE team_id = $9 AND id = $10 AND version = $11",
         )
         .bind(kind)
         .bind(event_type)
@@ -167,6 +172,7 @@ impl Store {
         .bind(rule_id)
         .bind(version)
         .bind(owner(actor))
+        .bind(rule.backup.as_ref().map(Mention::id))
         .execute(&mut *tx)
         .await?
         .rows_affected();
@@ -301,8 +307,8 @@ async fn insert_rule(
     let now = now_ms();
     sqlx::query(
         "INSERT INTO rules (id, team_id, kind, event_type, meeting_type, categories, \
-         channel, mentions, enabled, position, version, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11, $11)",
+         channel, mentions, enabled, position, version, created_at, updated_at, backup) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11, $11, $12)",
     )
     .bind(id)
     .bind(team_id)
@@ -315,6 +321,7 @@ async fn insert_rule(
     .bind(i64::from(rule.enabled))
     .bind(position)
     .bind(now)
+    .bind(rule.backup.as_ref().map(Mention::id))
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -329,6 +336,7 @@ fn rule_json(rule: &NewRule) -> String {
         channel: rule.channel.clone(),
         mentions: rule.mentions.clone(),
         enabled: rule.enabled,
+        backup: rule.backup.clone(),
     };
     serde_json::to_string(&RuleJson::from(&stored)).unwrap_or_default()
 }

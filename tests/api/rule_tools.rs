@@ -331,6 +331,7 @@ async fn delete_by_code_asks_first_and_never_deletes_a_rule_changed_meanwhile() 
         channel: rules[1].channel.clone(),
         mentions: rules[1].mentions.clone(),
         enabled: false,
+        backup: None,
     };
     app.store
         .update_rule(TEAM, &rules[1].id, version, &changed, "U0OTHER")

@@ -628,3 +628,50 @@ async fn a_reply_from_someone_the_platform_does_not_know_is_held_until_claimed()
     assert_eq!(got[1].body["operator"]["id"], "op_1");
     assert_eq!(got[1].body["operator"]["slack_user_id"], helper.as_str());
 }
+
+#[tokio::test]
+async fn while_someone_is_away_the_rules_backup_is_mentioned_and_the_platform_told() {
+    let app = TestApp::start(json!([])).await;
+    let platform = FakePlatform::start(WEBHOOK_SECRET).await;
+    let sato = app.emu.add_user(TEAM, "sato", "sato@example.com");
+    let suzuki = app.emu.add_user(TEAM, "suzuki", "suzuki@example.com");
+    let rules = json!([
+        {"kind": "event", "event_type": "booking.created", "channel": app.channels.general,
+         "mentions": [sato], "backup": suzuki}
+    ]);
+    herald::rules_file::import(&app.store, TEAM, &rules.to_string(), "cli")
+        .await
+        .unwrap();
+    let admin = app.emu.add_user(TEAM, "admin", "admin@example.com");
+    app.emu.set_user_role(&admin, true, false);
+    crate::commands::run(
+        &app,
+        &admin,
+        &format!("connect callback {}", platform.url()),
+    )
+    .await;
+    crate::commands::run(&app, &sato, "operator link op_sato").await;
+
+    let answer = crate::commands::run(&app, &sato, "away").await;
+    assert_eq!(answer["response_type"], "ephemeral");
+    let got = platform.wait_for(1, Duration::from_secs(10)).await;
+    assert_eq!(got[0].body["type"], "operator.availability_changed");
+    assert_eq!(got[0].body["available"], false);
+    assert_eq!(got[0].body["operator"]["id"], "op_sato");
+
+    send_settled(&app, &crate::helpers::booking("booking.created", "mt_1")).await;
+    let post = app.posts(&app.channels.general).pop().unwrap().to_string();
+    assert!(post.contains(&format!("<@{suzuki}>")), "the backup: {post}");
+    assert!(
+        !post.contains(&format!("<@{sato}>")),
+        "not the person away: {post}"
+    );
+
+    crate::commands::run(&app, &sato, "available").await;
+    send_settled(&app, &crate::helpers::booking("booking.created", "mt_2")).await;
+    let post = app.posts(&app.channels.general).pop().unwrap().to_string();
+    assert!(post.contains(&format!("<@{sato}>")), "{post}");
+    assert!(!post.contains(&format!("<@{suzuki}>")), "{post}");
+    let got = platform.wait_for(2, Duration::from_secs(10)).await;
+    assert_eq!(got[1].body["available"], true);
+}
