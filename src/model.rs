@@ -185,6 +185,62 @@ pub struct Rule {
     pub enabled: bool,
     /// Who is mentioned instead of the rule's people while they are away.
     pub backup: Option<Mention>,
+    pub lifecycle: Lifecycle,
+}
+
+/// How a rule shows a threaded conversation's state changes (assigned, closed,
+/// reopened, a booking cancelled or rescheduled).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Lifecycle {
+    /// Edit the parent (a status line) and reply in the thread.
+    #[default]
+    EditParent,
+    /// Reply in the thread only, mentioning the conversation's owner so someone sees it.
+    ThreadOnly,
+    /// Reply in the thread and also to the channel (`reply_broadcast`).
+    Broadcast,
+}
+
+impl Lifecycle {
+    pub const ALL: [Lifecycle; 3] = [
+        Lifecycle::EditParent,
+        Lifecycle::ThreadOnly,
+        Lifecycle::Broadcast,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Lifecycle::EditParent => "edit_parent",
+            Lifecycle::ThreadOnly => "thread_only",
+            Lifecycle::Broadcast => "broadcast",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|l| l.as_str() == s)
+    }
+
+    pub fn label(self, lang: crate::catalog::Lang) -> &'static str {
+        match self {
+            Lifecycle::EditParent => lang.pick(
+                "親メッセージを更新してスレッドに返信",
+                "Edit the parent and reply in the thread",
+            ),
+            Lifecycle::ThreadOnly => lang.pick(
+                "スレッドにだけ返信(担当者をメンション)",
+                "Reply in the thread only (mention the owner)",
+            ),
+            Lifecycle::Broadcast => lang.pick(
+                "スレッドに返信してチャンネルにも送信",
+                "Reply in the thread and also to the channel",
+            ),
+        }
+    }
+
+    fn is_default(&self) -> bool {
+        *self == Lifecycle::EditParent
+    }
 }
 
 impl Rule {
@@ -225,6 +281,8 @@ pub enum RuleJson {
         enabled: bool,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         backup: Option<String>,
+        #[serde(default, skip_serializing_if = "Lifecycle::is_default")]
+        lifecycle: Lifecycle,
     },
     Error {
         categories: Vec<String>,
@@ -235,6 +293,8 @@ pub enum RuleJson {
         enabled: bool,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         backup: Option<String>,
+        #[serde(default, skip_serializing_if = "Lifecycle::is_default")]
+        lifecycle: Lifecycle,
     },
 }
 
@@ -250,16 +310,18 @@ pub struct NewRule {
     pub mentions: Mentions,
     pub enabled: bool,
     pub backup: Option<Mention>,
+    pub lifecycle: Lifecycle,
 }
 
 impl RuleJson {
     pub fn validate(&self) -> Result<NewRule, FieldError> {
-        let (channel, mentions, enabled, backup) = match self {
+        let (channel, mentions, enabled, backup, lifecycle) = match self {
             RuleJson::Event {
                 channel,
                 mentions,
                 enabled,
                 backup,
+                lifecycle,
                 ..
             }
             | RuleJson::Error {
@@ -267,8 +329,9 @@ impl RuleJson {
                 mentions,
                 enabled,
                 backup,
+                lifecycle,
                 ..
-            } => (channel, mentions, *enabled, backup),
+            } => (channel, mentions, *enabled, backup, *lifecycle),
         };
         let backup = match backup {
             None => None,
@@ -330,6 +393,7 @@ impl RuleJson {
             mentions: Mentions::parse_all(mentions).map_err(|e| FieldError::new("mentions", e))?,
             enabled,
             backup,
+            lifecycle,
         })
     }
 }
@@ -350,6 +414,7 @@ impl From<&Rule> for RuleJson {
                 mentions,
                 enabled: rule.enabled,
                 backup,
+                lifecycle: rule.lifecycle,
             },
             RuleTrigger::Error { categories } => RuleJson::Error {
                 categories: categories.iter().map(|c| c.as_str().to_string()).collect(),
@@ -357,6 +422,7 @@ impl From<&Rule> for RuleJson {
                 mentions,
                 enabled: rule.enabled,
                 backup,
+                lifecycle: rule.lifecycle,
             },
         }
     }
@@ -826,6 +892,7 @@ mod tests {
             mentions: Mentions::parse_all(&["U0CCC".into()]).unwrap(),
             enabled: false,
             backup: Some(Mention::parse("S0BACKUP").unwrap()),
+            lifecycle: Lifecycle::Broadcast,
         };
         let json = RuleJson::from(&rule);
         let back = json.validate().unwrap();
@@ -833,6 +900,7 @@ mod tests {
         assert_eq!(back.channel, rule.channel);
         assert_eq!(back.mentions, rule.mentions);
         assert_eq!(back.backup, rule.backup);
+        assert_eq!(back.lifecycle, Lifecycle::Broadcast);
         assert!(!back.enabled);
     }
 

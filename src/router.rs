@@ -22,6 +22,9 @@ pub struct Route {
     /// The rules' backups: mentioned instead of people who are away.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub backups: Vec<Mention>,
+    /// How the thread shows state changes: the first matching rule's choice.
+    #[serde(default)]
+    pub lifecycle: crate::model::Lifecycle,
 }
 
 /// The mentions to make now: people who are away give way to the rules' backups
@@ -67,6 +70,7 @@ pub fn route(event: &PlatformEvent, rules: &[Rule]) -> Vec<Route> {
                     rule_ids: Vec::new(),
                     host: host.clone(),
                     backups: Vec::new(),
+                    lifecycle: rule.lifecycle,
                 });
                 routes.len() - 1
             }
@@ -158,6 +162,7 @@ mod tests {
             .unwrap(),
             enabled: true,
             backup: None,
+            lifecycle: Default::default(),
         }
     }
 

@@ -218,6 +218,7 @@ mod tests {
             mentions: Mentions::default(),
             enabled: true,
             backup: None,
+            lifecycle: Default::default(),
         }
     }
 

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use slack_morphism::prelude::{SlackActionId, SlackBlockId, SlackViewStateValue};
 
 use crate::catalog::{ErrorCategory, EventType, Lang};
-use crate::model::{ChannelId, Mention, Mentions, NewRule, Rule, RuleTrigger};
+use crate::model::{ChannelId, Lifecycle, Mention, Mentions, NewRule, Rule, RuleTrigger};
 
 /// `callback_id` of the add-rule modal.
 pub const ADD_RULE: &str = "herald_rule_add";
@@ -39,6 +39,8 @@ pub const CHANNEL: &str = "channel";
 pub const MENTIONS: &str = "mentions";
 /// Who is mentioned instead while the rule's people are away.
 pub const BACKUP: &str = "backup";
+/// How a conversation's state changes show (threads).
+pub const LIFECYCLE: &str = "lifecycle";
 pub const ENABLED: &str = "enabled";
 
 /// Inline errors for `response_action: errors`, by block id.
@@ -407,6 +409,22 @@ fn modal(
             })],
         );
     }
+    if !errors && let Some(blocks) = view["blocks"].as_array_mut() {
+        let option = |l: Lifecycle| json!({"text": plain(l.label(lang)), "value": l.as_str()});
+        let current = editing.map(|(r, _)| r.lifecycle).unwrap_or_default();
+        blocks.push(json!({
+            "type": "input",
+            "block_id": LIFECYCLE,
+            "optional": true,
+            "label": plain(lang.pick("会話・予約の状態が変わったとき", "When a conversation or booking changes state")),
+            "element": {
+                "type": "radio_buttons",
+                "action_id": LIFECYCLE,
+                "options": Lifecycle::ALL.into_iter().map(option).collect::<Vec<_>>(),
+                "initial_option": option(current)
+            }
+        }));
+    }
     if !errors
         && !known.is_empty()
         && let Some(blocks) = view["blocks"].as_array_mut()
@@ -642,6 +660,10 @@ pub fn read(values: &Values, lang: Lang, error_rule: bool) -> Result<NewRule, Fi
     };
     match (trigger, channel, mentions) {
         (Some(trigger), Some(channel), Some(mentions)) if errors.is_empty() => Ok(NewRule {
+            lifecycle: value(values, LIFECYCLE)
+                .and_then(|v| v.selected_option.as_ref())
+                .and_then(|o| Lifecycle::parse(&o.value))
+                .unwrap_or_default(),
             backup: value(values, BACKUP)
                 .and_then(|v| v.selected_option.as_ref())
                 .and_then(|o| Mention::parse(&o.value).ok()),

@@ -67,6 +67,7 @@ pub async fn send(
                 rule_ids: vec![rule.id.clone()],
                 host: None,
                 backups: rule.backup.iter().cloned().collect(),
+                lifecycle: rule.lifecycle,
             }],
             internal: true,
             thread_key: None,

@@ -305,6 +305,7 @@ pub fn audit_line(lang: Lang, entry: &crate::store::AuditEntry) -> String {
                     mentions: r.mentions,
                     enabled: r.enabled,
                     backup: r.backup,
+                    lifecycle: r.lifecycle,
                 };
                 rule_line(lang, &rule).trim_start_matches("• ").to_string()
             })

@@ -214,14 +214,12 @@ pub fn history(lang: Lang, chunk: &[ChatMessage], first: usize, total: usize) ->
     }
 }
 
-/// The parent once the conversation is closed: the same, with the status on top.
-pub fn closed_parent(event: &PlatformEvent, audience: &Audience<'_>) -> Message {
-    let lang = audience.lang;
+/// The parent with the conversation's (or booking's) current state on top.
+pub fn parent_with_status(event: &PlatformEvent, audience: &Audience<'_>, status: &str) -> Message {
     let mut message = parent(event, audience, None, &[]);
-    message.blocks.insert(
-        1.min(message.blocks.len()),
-        context(lang.pick(":lock: *終了*", ":lock: *Closed*")),
-    );
+    message
+        .blocks
+        .insert(1.min(message.blocks.len()), context(status));
     message
 }
 

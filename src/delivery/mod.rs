@@ -248,7 +248,7 @@ impl Delivery {
         }
 
         match self
-            .post_joining(token, channel, &message, &job.id, None)
+            .post_joining(token, channel, &message, &job.id, None, false)
             .await
         {
             Ok(ts) => {
@@ -307,10 +307,11 @@ impl Delivery {
         message: &render::Message,
         job_id: &str,
         thread_ts: Option<&str>,
+        broadcast: bool,
     ) -> Result<String, SlackError> {
         match self
             .slack
-            .post_message(token, channel, message, job_id, thread_ts)
+            .post_message(token, channel, message, job_id, thread_ts, broadcast)
             .await
         {
             Err(SlackError::Api { code }) if code == "not_in_channel" => {
@@ -318,7 +319,7 @@ impl Delivery {
                     Ok(()) => {
                         tracing::info!("joined the public channel to post");
                         self.slack
-                            .post_message(token, channel, message, job_id, thread_ts)
+                            .post_message(token, channel, message, job_id, thread_ts, broadcast)
                             .await
                     }
                     Err(SlackError::Api { code })

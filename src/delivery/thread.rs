@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use crate::catalog::ConversationKind;
 use crate::conversations::{self, HISTORY_CHUNK};
-use crate::model::{Conversation, HostRef, Origin, PlatformEvent};
+use crate::model::{Conversation, HostRef, Lifecycle, Origin, PlatformEvent};
 use crate::render::{Audience, Host};
 use crate::router::Route;
 use crate::slack::SlackError;
@@ -170,7 +170,7 @@ impl Delivery {
                     .collect();
                 let parent = conversations::parent(event, &audience, previous.as_deref(), &extra);
                 let ts = match self
-                    .post_joining(token, channel, &parent, &job.id, None)
+                    .post_joining(token, channel, &parent, &job.id, None, false)
                     .await
                 {
                     Ok(ts) => ts,
@@ -214,6 +214,7 @@ impl Delivery {
                     &ts,
                     &ts,
                     lang,
+                    None,
                 )
                 .await?;
                 return Ok(());
@@ -233,9 +234,22 @@ impl Delivery {
                 )
                 .await;
         }
+        // A state change (assigned, closed, reopened, a booking cancelled…) shows as the
+        // rule chose: in the thread, also in the channel, or with the parent edited.
+        let change = state_change(event, lang);
+        let mut pings = pings;
+        if change.is_some() && route.lifecycle == Lifecycle::ThreadOnly {
+            // Only in the thread: the conversation's owner is mentioned so someone sees it.
+            match self.owner_ping(workspace, conversation).await {
+                Ok(Some(mention)) if !pings.contains(&mention) => pings.push(mention),
+                Ok(_) => {}
+                Err(err) => return self.after_error(owner, job, route, &err, false).await,
+            }
+        }
+        let broadcast = change.is_some() && route.lifecycle == Lifecycle::Broadcast;
         let reply = conversations::reply(event, &audience, &pings);
         let ts = match self
-            .post_joining(token, channel, &reply, &job.id, Some(&thread_ts))
+            .post_joining(token, channel, &reply, &job.id, Some(&thread_ts), broadcast)
             .await
         {
             Ok(ts) => ts,
@@ -246,6 +260,7 @@ impl Delivery {
                 .record_thread_message(team_id, channel, &m.id, &conversation.id, &ts)
                 .await?;
         }
+        let status = change.filter(|_| route.lifecycle == Lifecycle::EditParent);
         self.after_posting(
             job,
             owner,
@@ -256,11 +271,30 @@ impl Delivery {
             &ts,
             &thread_ts,
             lang,
+            status.as_deref(),
         )
         .await
     }
 
-    /// Records the post; a closing event ends the thread and marks its parent closed.
+    /// The conversation owner's mention, looked up by email.
+    async fn owner_ping(
+        &self,
+        workspace: &Workspace,
+        conversation: &Conversation,
+    ) -> Result<Option<String>, SlackError> {
+        let Some(email) = conversation.owner.as_ref().and_then(|o| o.email.clone()) else {
+            return Ok(None);
+        };
+        Ok(
+            match self.resolve_host(workspace, &HostRef::Email(email)).await? {
+                Host::Mentioned(id) => Some(format!("<@{id}>")),
+                Host::Unresolved(_) => None,
+            },
+        )
+    }
+
+    /// Records the post; a closing event ends the thread; `status` (when the rule edits
+    /// the parent) goes on the parent.
     #[allow(clippy::too_many_arguments)]
     async fn after_posting(
         &self,
@@ -273,17 +307,20 @@ impl Delivery {
         ts: &str,
         thread_ts: &str,
         lang: crate::catalog::Lang,
+        status: Option<&str>,
     ) -> Result<(), JobError> {
         if !self.store.complete_job(&job.id, owner, Some(ts)).await? {
             tracing::warn!("lease lost before completion; the next attempt will find the post");
         }
         tracing::info!(%ts, %thread_ts, "posted in the conversation's thread");
         let closes = kind == Some(ConversationKind::Closed) || conversation.is_closed();
-        if closes
+        let newly_closed = closes
             && self
                 .store
                 .set_thread_closed(&job.team_id, channel, &conversation.id, true)
-                .await?
+                .await?;
+        if (newly_closed || !closes)
+            && let Some(status) = status
             && let Some(thread) = self
                 .store
                 .thread(&job.team_id, channel, &conversation.id)
@@ -294,20 +331,20 @@ impl Delivery {
                 .await?
             && let Ok(parent) = PlatformEvent::parse_from(parent.body.as_bytes(), Origin::Herald)
         {
-            // The parent says it is closed; a failure here loses only the status line.
+            // The parent shows the state; a failure here loses only the status line.
             let audience = Audience {
                 mentions: &[],
                 host: None,
                 lang,
                 event_id: &thread.parent_event_id,
             };
-            let closed = conversations::closed_parent(&parent, &audience);
+            let edited = conversations::parent_with_status(&parent, &audience, status);
             if let Err(err) = self
                 .slack
-                .update_message(token, channel, &thread.thread_ts, &closed)
+                .update_message(token, channel, &thread.thread_ts, &edited)
                 .await
             {
-                tracing::warn!(error = %err, "could not mark the thread's parent closed");
+                tracing::warn!(error = %err, "could not show the state on the thread's parent");
             }
         }
         Ok(())
@@ -352,7 +389,7 @@ impl Delivery {
             }
             let message = conversations::history(lang, chunk, i * HISTORY_CHUNK, total);
             let ts = match self
-                .post_joining(token, channel, &message, &job.id, Some(thread_ts))
+                .post_joining(token, channel, &message, &job.id, Some(thread_ts), false)
                 .await
             {
                 Ok(ts) => ts,
@@ -403,5 +440,39 @@ impl Delivery {
             }
         }
         Ok(pings)
+    }
+}
+
+/// The status line of a state change, or None for a chat message (not a change of state).
+fn state_change(event: &PlatformEvent, lang: crate::catalog::Lang) -> Option<String> {
+    let conversation = event.conversation.as_ref();
+    if conversation.is_some_and(Conversation::is_closed) {
+        return Some(lang.pick(":lock: *終了*", ":lock: *Closed*").into());
+    }
+    match event.event_type.conversation() {
+        Some(ConversationKind::Assigned) => {
+            let who = conversation
+                .and_then(|c| c.assignee.as_ref())
+                .and_then(|a| a.name.clone().or_else(|| a.email.clone()))
+                .unwrap_or_else(|| "-".into());
+            Some(format!(
+                ":bust_in_silhouette: *{}* {}",
+                lang.pick("担当者:", "Assigned to"),
+                crate::render::escape(&who)
+            ))
+        }
+        Some(ConversationKind::Closed) => {
+            Some(lang.pick(":lock: *終了*", ":lock: *Closed*").into())
+        }
+        Some(ConversationKind::Reopened) => {
+            Some(lang.pick(":unlock: *再開*", ":unlock: *Reopened*").into())
+        }
+        Some(_) => None,
+        // Another event of a booking's thread (cancelled, rescheduled…).
+        None => Some(format!(
+            "{} *{}*",
+            event.event_type.emoji(),
+            event.event_type.label(lang)
+        )),
     }
 }

@@ -152,6 +152,7 @@ impl SlackApi {
         message: &Message,
         job_id: &str,
         thread_ts: Option<&str>,
+        broadcast: bool,
     ) -> Result<String, SlackError> {
         let blocks = blocks_of(message)?;
         let content = SlackMessageContent::new()
@@ -164,7 +165,8 @@ impl SlackApi {
         let request = SlackApiChatPostMessageRequest::new(channel.into(), content)
             .with_unfurl_links(false)
             .with_unfurl_media(false)
-            .opt_thread_ts(thread_ts.map(|ts| SlackTs(ts.to_string())));
+            .opt_thread_ts(thread_ts.map(|ts| SlackTs(ts.to_string())))
+            .opt_reply_broadcast((broadcast && thread_ts.is_some()).then_some(true));
         let token = api_token(token);
         let session = self.client.open_session(&token);
         let res = self.timed(session.chat_post_message(&request)).await?;

@@ -4,7 +4,7 @@ use sqlx::FromRow;
 
 use super::{AuditAction, Change, Store, StoreError, new_id, now_ms};
 use crate::catalog::{ErrorCategory, EventType};
-use crate::model::{ChannelId, Mention, Mentions, NewRule, Rule, RuleJson, RuleTrigger};
+use crate::model::{ChannelId, Lifecycle, Mention, Mentions, NewRule, Rule, RuleJson, RuleTrigger};
 
 #[derive(FromRow)]
 struct RuleRow {
@@ -19,6 +19,7 @@ struct RuleRow {
     /// 0 or 1: sqlx's Any driver cannot decode SQLite booleans.
     enabled: i64,
     backup: Option<String>,
+    lifecycle: Option<String>,
 }
 
 impl RuleRow {
@@ -60,6 +61,11 @@ impl RuleRow {
                 None | Some("") => None,
                 Some(id) => Some(Mention::parse(id).map_err(|_| corrupt("backup"))?),
             },
+            lifecycle: self
+                .lifecycle
+                .as_deref()
+                .and_then(Lifecycle::parse)
+                .unwrap_or_default(),
             id: self.id,
             team_id: self.team_id,
         })
@@ -71,7 +77,7 @@ impl Store {
     pub async fn rules(&self, team_id: &str) -> Result<Vec<Rule>, StoreError> {
         let rows: Vec<RuleRow> = sqlx::query_as(
             "SELECT id, team_id, kind, event_type, meeting_type, categories, channel, mentions, \
-             enabled, backup FROM rules WHERE team_id = $1 ORDER BY position, id",
+             enabled, backup, lifecycle FROM rules WHERE team_id = $1 ORDER BY position, id",
         )
         .bind(team_id)
         .fetch_all(self.pool())
@@ -158,7 +164,8 @@ impl Store {
         let n = sqlx::query(
             "UPDATE rules SET kind = $1, event_type = $2, meeting_type = $3, categories = $4, \
              channel = $5, mentions = $6, enabled = $7, version = version + 1, updated_at = $8, \
-             owner = $12, backup = $13 WHERE team_id = $9 AND id = $10 AND version = $11",
+             owner = $12, backup = $13, lifecycle = $14 \
+             WHERE team_id = $9 AND id = $10 AND version = $11",
         )
         .bind(kind)
         .bind(event_type)
@@ -173,6 +180,7 @@ impl Store {
         .bind(version)
         .bind(owner(actor))
         .bind(rule.backup.as_ref().map(Mention::id))
+        .bind(rule.lifecycle.as_str())
         .execute(&mut *tx)
         .await?
         .rows_affected();
@@ -307,8 +315,8 @@ async fn insert_rule(
     let now = now_ms();
     sqlx::query(
         "INSERT INTO rules (id, team_id, kind, event_type, meeting_type, categories, \
-         channel, mentions, enabled, position, version, created_at, updated_at, backup) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11, $11, $12)",
+         channel, mentions, enabled, position, version, created_at, updated_at, backup, \
+         lifecycle) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11, $11, $12, $13)",
     )
     .bind(id)
     .bind(team_id)
@@ -322,6 +330,7 @@ async fn insert_rule(
     .bind(position)
     .bind(now)
     .bind(rule.backup.as_ref().map(Mention::id))
+    .bind(rule.lifecycle.as_str())
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -337,6 +346,7 @@ fn rule_json(rule: &NewRule) -> String {
         mentions: rule.mentions.clone(),
         enabled: rule.enabled,
         backup: rule.backup.clone(),
+        lifecycle: rule.lifecycle,
     };
     serde_json::to_string(&RuleJson::from(&stored)).unwrap_or_default()
 }

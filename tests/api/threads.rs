@@ -675,3 +675,52 @@ async fn while_someone_is_away_the_rules_backup_is_mentioned_and_the_platform_to
     let got = platform.wait_for(2, Duration::from_secs(10)).await;
     assert_eq!(got[1].body["available"], true);
 }
+
+#[tokio::test]
+async fn each_rule_chooses_how_state_changes_show() {
+    let app = TestApp::start(json!([])).await;
+    let owner = app.emu.add_user(TEAM, "owner", "owner@example.com");
+    let rules = json!([
+        {"kind": "event", "event_type": "conversation.message.created", "channel": app.channels.general, "lifecycle": "thread_only"},
+        {"kind": "event", "event_type": "conversation.message.created", "channel": app.channels.private_member, "lifecycle": "broadcast"}
+    ]);
+    herald::rules_file::import(&app.store, TEAM, &rules.to_string(), "cli")
+        .await
+        .unwrap();
+    let with_owner = |event: Value| {
+        let mut event = event;
+        event["conversation"]["owner"] = json!({"email": "owner@example.com"});
+        event
+    };
+    send_settled(
+        &app,
+        &with_owner(chat(
+            "conversation.message.created",
+            "chat_l",
+            message("m1", "hi"),
+        )),
+    )
+    .await;
+    send_settled(
+        &app,
+        &with_owner(chat("conversation.assigned", "chat_l", json!({}))),
+    )
+    .await;
+
+    // Thread only: the parent stays as it was, the reply mentions the owner.
+    let parent = parents(&app).remove(0);
+    assert!(!parent.to_string().contains("Assigned to"), "{parent}");
+    let reply = replies(&app, parent["ts"].as_str().unwrap()).pop().unwrap();
+    assert!(
+        reply.to_string().contains(&format!("<@{owner}>")),
+        "{reply}"
+    );
+
+    // Broadcast: the reply is also sent to the channel.
+    let secret = app.posts(&app.channels.private_member);
+    let broadcast = app.emu.calls_to("chat.postMessage").into_iter().find(|c| {
+        c.args["channel"] == app.channels.private_member.as_str()
+            && c.args["reply_broadcast"] == true
+    });
+    assert!(broadcast.is_some(), "{secret:?}");
+}
