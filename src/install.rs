@@ -39,6 +39,7 @@ pub const BOT_SCOPES: &[&str] = &[
     "groups:history",
     "commands",
     "im:write",
+    "reactions:write",
 ];
 
 pub const INSTALL_PATH: &str = "/slack/install";
