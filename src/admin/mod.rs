@@ -1005,11 +1005,18 @@ async fn modal_action(
             return;
         }
     };
-    let token = workspace.bot_token.expose().to_string();
     let mentions: Vec<Mention> = saved
         .as_ref()
         .map(|r| r.mentions.iter().cloned().collect())
         .unwrap_or_default();
+    let open = OpenModal {
+        token: workspace.bot_token.expose(),
+        view_id: &view_id,
+        current: &current,
+        team_id: &team_id,
+        mentions: &mentions,
+        lang,
+    };
     for action in event.actions.iter().flatten() {
         match action.action_id.as_ref() {
             modal::EVENT_TYPE => {
@@ -1029,14 +1036,7 @@ async fn modal_action(
                 } else {
                     preview::Test::Unsaved
                 };
-                let area = preview_area(state, &team_id, &trigger, &mentions, lang, test).await;
-                if let Err(err) = state
-                    .slack
-                    .update_view(&token, &view_id, modal::refresh(&current, area))
-                    .await
-                {
-                    tracing::warn!(error = %err, "could not redraw the preview");
-                }
+                open.redraw(state, &trigger, test).await;
             }
             modal::TEST_RULE => {
                 let Some(rule) = saved.clone() else { continue };
@@ -1047,22 +1047,8 @@ async fn modal_action(
                     match test_send::send(state, &rule, &user, lang).await {
                         Ok(event_id) => {
                             let sending = texts::test_sending(lang, rule.channel.as_str());
-                            let area = preview_area(
-                                state,
-                                &team_id,
-                                &rule.trigger,
-                                &mentions,
-                                lang,
-                                preview::Test::Saved(Some(&sending)),
-                            )
-                            .await;
-                            if let Err(err) = state
-                                .slack
-                                .update_view(&token, &view_id, modal::refresh(&current, area))
-                                .await
-                            {
-                                tracing::warn!(error = %err, "could not show the test as sent");
-                            }
+                            open.redraw(state, &rule.trigger, preview::Test::Saved(Some(&sending)))
+                                .await;
                             let outcome = test_send::outcome(state, &team_id, &event_id).await;
                             test_send::describe(lang, rule.channel.as_str(), &outcome)
                         }
@@ -1072,24 +1058,35 @@ async fn modal_action(
                         }
                     }
                 };
-                let area = preview_area(
-                    state,
-                    &team_id,
-                    &rule.trigger,
-                    &mentions,
-                    lang,
-                    preview::Test::Saved(Some(&status)),
-                )
-                .await;
-                if let Err(err) = state
-                    .slack
-                    .update_view(&token, &view_id, modal::refresh(&current, area))
-                    .await
-                {
-                    tracing::warn!(error = %err, "could not show the test's outcome");
-                }
+                open.redraw(state, &rule.trigger, preview::Test::Saved(Some(&status)))
+                    .await;
             }
             _ => {}
+        }
+    }
+}
+
+/// A rule modal open in Slack, whose preview area Herald redraws.
+struct OpenModal<'a> {
+    token: &'a str,
+    view_id: &'a str,
+    /// The modal as Slack showed it (input blocks keep their ids, so their values stay).
+    current: &'a Value,
+    team_id: &'a str,
+    mentions: &'a [Mention],
+    lang: Lang,
+}
+
+impl OpenModal<'_> {
+    /// Redraws the preview (and the test's status) for `trigger`.
+    async fn redraw(&self, state: &AppState, trigger: &RuleTrigger, test: preview::Test<'_>) {
+        let area = preview_area(state, self.team_id, trigger, self.mentions, self.lang, test).await;
+        if let Err(err) = state
+            .slack
+            .update_view(self.token, self.view_id, modal::refresh(self.current, area))
+            .await
+        {
+            tracing::warn!(error = %err, "could not redraw the rule modal's preview");
         }
     }
 }
@@ -1208,7 +1205,7 @@ async fn submit_import(
 fn locale_of(profile: Option<&UserProfile>) -> Option<Lang> {
     profile
         .and_then(|p| p.locale.as_deref())
-        .and_then(locale_lang)
+        .and_then(Lang::from_locale)
 }
 
 /// The language of replies to this user: their Slack locale, else the workspace's.
@@ -1430,11 +1427,6 @@ async fn check_channel(
     }
 }
 
-/// `ja-JP` → ja, `en-US` → en; other locales fall back to the workspace's language.
-fn locale_lang(locale: &str) -> Option<Lang> {
-    Lang::from_locale(locale)
-}
-
 /// Whether a user may change Herald: a workspace admin or owner (per Slack, asked on the
 /// server for every change), or someone an owner made a Herald admin.
 async fn may_change(
@@ -1571,10 +1563,10 @@ mod tests {
 
     #[test]
     fn locales_map_to_languages() {
-        assert_eq!(locale_lang("ja-JP"), Some(Lang::Ja));
-        assert_eq!(locale_lang("en-GB"), Some(Lang::En));
-        assert_eq!(locale_lang("en_US"), Some(Lang::En));
-        assert_eq!(locale_lang("fr-FR"), None);
-        assert_eq!(locale_lang(""), None);
+        assert_eq!(Lang::from_locale("ja-JP"), Some(Lang::Ja));
+        assert_eq!(Lang::from_locale("en-GB"), Some(Lang::En));
+        assert_eq!(Lang::from_locale("en_US"), Some(Lang::En));
+        assert_eq!(Lang::from_locale("fr-FR"), None);
+        assert_eq!(Lang::from_locale(""), None);
     }
 }

@@ -27,15 +27,8 @@ impl Store {
         channel: &str,
         conversation_id: &str,
     ) -> Result<Option<Thread>, StoreError> {
-        Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {THREAD_COLUMNS} FROM threads \
-             WHERE team_id = $1 AND channel = $2 AND conversation_id = $3"
-        )))
-        .bind(team_id)
-        .bind(channel)
-        .bind(conversation_id)
-        .fetch_optional(self.pool())
-        .await?)
+        self.thread_where("conversation_id", team_id, channel, conversation_id)
+            .await
     }
 
     /// The thread a Slack message in `thread_ts` belongs to (a reply from Slack).
@@ -45,13 +38,25 @@ impl Store {
         channel: &str,
         thread_ts: &str,
     ) -> Result<Option<Thread>, StoreError> {
+        self.thread_where("thread_ts", team_id, channel, thread_ts)
+            .await
+    }
+
+    /// One thread of a channel, found by one of its keys (a fixed column name).
+    async fn thread_where(
+        &self,
+        column: &'static str,
+        team_id: &str,
+        channel: &str,
+        value: &str,
+    ) -> Result<Option<Thread>, StoreError> {
         Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {THREAD_COLUMNS} FROM threads \
-             WHERE team_id = $1 AND channel = $2 AND thread_ts = $3"
+             WHERE team_id = $1 AND channel = $2 AND {column} = $3"
         )))
         .bind(team_id)
         .bind(channel)
-        .bind(thread_ts)
+        .bind(value)
         .fetch_optional(self.pool())
         .await?)
     }
