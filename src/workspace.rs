@@ -84,12 +84,23 @@ impl Registry {
         self.sealer.as_deref()
     }
 
-    /// The workspace with a usable token; None if Herald is not (or no longer) installed.
+    /// The workspace with a usable token; None if Herald is not (or no longer) installed
+    /// or the store cannot be read (logged). Where an outage must not look like "not
+    /// installed" (Slack's events, delivery), use [`Registry::try_workspace`].
     pub async fn workspace(&self, team_id: &str) -> Option<Workspace> {
+        self.try_workspace(team_id).await.unwrap_or_else(|err| {
+            tracing::error!(team_id, error = %err, "could not load the workspace");
+            None
+        })
+    }
+
+    /// The workspace with a usable token, None if Herald is not (or no longer) installed,
+    /// and the store's error when it cannot tell.
+    pub async fn try_workspace(&self, team_id: &str) -> Result<Option<Workspace>, StoreError> {
         if let Some(pinned) = &self.pinned
             && pinned.0.team_id == team_id
         {
-            return Some(pinned.0.clone());
+            return Ok(Some(pinned.0.clone()));
         }
         let (store, sealer, lang) = (self.store.clone(), self.sealer.clone(), self.lang);
         let team = team_id.to_string();
@@ -117,10 +128,7 @@ impl Registry {
                 }
             })
             .await;
-        loaded.unwrap_or_else(|err| {
-            tracing::error!(team_id, error = %err, "could not load the workspace");
-            None
-        })
+        loaded.map_err(|err| StoreError::Shared(err.to_string()))
     }
 
     /// The webhook connection and the keys that may sign its requests.

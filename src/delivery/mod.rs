@@ -39,6 +39,10 @@ use crate::workspace::{Registry, StateCache, Workspace};
 /// The connection id of events Herald raises itself.
 pub const HERALD_CONNECTION: &str = "herald";
 
+/// How far before a job's first claim its interrupted post is looked for: covers a clock
+/// difference between Herald and Slack.
+const RECOVERY_MARGIN_MS: i64 = 60_000;
+
 /// Longest a worker holds a job waiting for its channel's slot.
 const MAX_PACING_WAIT: Duration = Duration::from_secs(2);
 
@@ -176,7 +180,9 @@ impl Delivery {
             route.mentions = router::cover_away(&route.mentions, &route.backups, &away);
         }
         let channel = route.channel.as_str();
-        let Some(workspace) = self.registry.workspace(&job.team_id).await else {
+        // A store that cannot be read is not "not connected": the lease expires and the
+        // job is tried again.
+        let Some(workspace) = self.registry.try_workspace(&job.team_id).await? else {
             let p = Permanent {
                 code: "workspace_not_connected".into(),
                 channel: channel.into(),
@@ -186,26 +192,6 @@ impl Delivery {
                 .await;
         };
         let token = workspace.bot_token.expose();
-
-        if job.maybe_posted == 1 {
-            let thread = self.thread_of(job, channel).await?;
-            match self
-                .slack
-                .find_job_message(token, channel, &job.id, thread.as_deref())
-                .await
-            {
-                Ok(Some(ts)) => {
-                    tracing::info!(%ts, "found the post of an interrupted attempt; not posting again");
-                    self.store.complete_job(&job.id, owner, Some(&ts)).await?;
-                    return Ok(());
-                }
-                // Slack refusing to show the history (not a member, no such channel) means
-                // the interrupted attempt cannot have posted there: post normally, and let
-                // the post itself report what is wrong.
-                Ok(None) | Err(SlackError::Api { .. }) => {}
-                Err(err) => return self.after_error(owner, job, &route, &err, false).await,
-            }
-        }
 
         let record = self
             .store
@@ -248,7 +234,7 @@ impl Delivery {
         }
 
         match self
-            .post_joining(token, channel, &message, &job.id, None, false)
+            .post_once(job, token, channel, &message, 0, None, false)
             .await
         {
             Ok(ts) => {
@@ -299,19 +285,64 @@ impl Delivery {
         }
     }
 
+    /// Posts part `part` of a job's messages once: when an earlier attempt may have
+    /// posted it already (its answer was lost, or its worker died), the post is looked
+    /// for in Slack first and, when found, taken as this attempt's post, so that the
+    /// caller records exactly what a normal success records.
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "one post's parameters, named at the call"
+    )]
+    async fn post_once(
+        &self,
+        job: &ClaimedJob,
+        token: &str,
+        channel: &str,
+        message: &render::Message,
+        part: u32,
+        thread_ts: Option<&str>,
+        broadcast: bool,
+    ) -> Result<String, SlackError> {
+        if job.maybe_posted == 1 {
+            let oldest = job.first_claimed_at.unwrap_or(0) - RECOVERY_MARGIN_MS;
+            match self
+                .slack
+                .find_job_message(token, channel, &job.id, part, thread_ts, oldest)
+                .await
+            {
+                Ok(Some(ts)) => {
+                    tracing::info!(%ts, part, "found the post of an interrupted attempt; not posting again");
+                    return Ok(ts);
+                }
+                // Slack refusing to show the history (not a member, no such channel) means
+                // the interrupted attempt cannot have posted there: post normally, and let
+                // the post itself report what is wrong.
+                Ok(None) | Err(SlackError::Api { .. }) => {}
+                Err(err) => return Err(err),
+            }
+        }
+        self.post_joining(token, channel, message, &job.id, part, thread_ts, broadcast)
+            .await
+    }
+
     /// Posts; on `not_in_channel` joins the (public) channel and posts once more.
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "one post's parameters, named at the call"
+    )]
     async fn post_joining(
         &self,
         token: &str,
         channel: &str,
         message: &render::Message,
         job_id: &str,
+        part: u32,
         thread_ts: Option<&str>,
         broadcast: bool,
     ) -> Result<String, SlackError> {
         match self
             .slack
-            .post_message(token, channel, message, job_id, thread_ts, broadcast)
+            .post_message(token, channel, message, job_id, part, thread_ts, broadcast)
             .await
         {
             Err(SlackError::Api { code }) if code == "not_in_channel" => {
@@ -319,7 +350,9 @@ impl Delivery {
                     Ok(()) => {
                         tracing::info!("joined the public channel to post");
                         self.slack
-                            .post_message(token, channel, message, job_id, thread_ts, broadcast)
+                            .post_message(
+                                token, channel, message, job_id, part, thread_ts, broadcast,
+                            )
                             .await
                     }
                     Err(SlackError::Api { code })

@@ -10,11 +10,11 @@ use std::time::Duration;
 
 use crate::catalog::ConversationKind;
 use crate::conversations::{self, HISTORY_CHUNK};
-use crate::model::{Conversation, HostRef, Lifecycle, Origin, PlatformEvent};
+use crate::model::{ChatMessage, Conversation, HostRef, Lifecycle, Origin, PlatformEvent};
 use crate::render::{Audience, Host};
 use crate::router::Route;
 use crate::slack::SlackError;
-use crate::store::{ClaimedJob, Thread, duration_ms, now_ms};
+use crate::store::{ClaimedJob, Opened, Placed, PostRecord, Recorded, duration_ms, now_ms};
 use crate::workspace::Workspace;
 
 use super::{Delivery, JobError};
@@ -23,29 +23,6 @@ use super::{Delivery, JobError};
 const TURN_WAIT: Duration = Duration::from_millis(250);
 
 impl Delivery {
-    /// The open thread a job of a conversation posts into (for crash recovery).
-    pub(super) async fn thread_of(
-        &self,
-        job: &ClaimedJob,
-        channel: &str,
-    ) -> Result<Option<String>, JobError> {
-        let Some(record) = self.store.event(&job.team_id, &job.event_id).await? else {
-            return Ok(None);
-        };
-        let Ok(event) = PlatformEvent::parse_from(record.body.as_bytes(), Origin::Herald) else {
-            return Ok(None);
-        };
-        let Some(conversation) = event.conversation else {
-            return Ok(None);
-        };
-        Ok(self
-            .store
-            .thread(&job.team_id, channel, &conversation.id)
-            .await?
-            .filter(|t| t.closed == 0)
-            .map(|t| t.thread_ts))
-    }
-
     pub(super) async fn run_threaded(
         &self,
         owner: &str,
@@ -96,26 +73,35 @@ impl Delivery {
             Some(m),
         ) = (kind, event.message.as_ref())
         {
-            if let Some(ts) = self
-                .store
-                .thread_message_ts(team_id, channel, &m.id)
-                .await?
-            {
-                let result = if k == ConversationKind::MessageDeleted {
-                    self.slack.delete_message(token, channel, &ts).await
+            let deleted = k == ConversationKind::MessageDeleted;
+            if let Some(placed) = self.store.thread_message(team_id, channel, &m.id).await? {
+                let result = if placed.history_event_id.is_some() {
+                    // One message of a history chunk: only its part of the chunk changes.
+                    let text = (!deleted).then_some(m.text.as_str());
+                    self.store
+                        .set_history_message(team_id, channel, &m.id, text, deleted)
+                        .await?;
+                    self.redraw_chunk(token, team_id, channel, &placed.ts, lang)
+                        .await
+                } else if deleted {
+                    self.slack.delete_message(token, channel, &placed.ts).await
                 } else {
                     let reply = conversations::reply(event, &audience, &[]);
-                    self.slack.update_message(token, channel, &ts, &reply).await
+                    self.slack
+                        .update_message(token, channel, &placed.ts, &reply)
+                        .await
                 };
                 return match result {
                     Ok(()) => {
-                        self.store.complete_job(&job.id, owner, Some(&ts)).await?;
+                        self.store
+                            .complete_job(&job.id, owner, Some(&placed.ts))
+                            .await?;
                         Ok(())
                     }
                     Err(err) => self.after_error(owner, job, route, &err, false).await,
                 };
             }
-            if k == ConversationKind::MessageDeleted {
+            if deleted {
                 // Never posted here: nothing to delete.
                 self.store.complete_job(&job.id, owner, None).await?;
                 return Ok(());
@@ -170,53 +156,49 @@ impl Delivery {
                     .collect();
                 let parent = conversations::parent(event, &audience, previous.as_deref(), &extra);
                 let ts = match self
-                    .post_joining(token, channel, &parent, &job.id, None, false)
+                    .post_once(job, token, channel, &parent, 0, None, false)
                     .await
                 {
                     Ok(ts) => ts,
                     Err(err) => return self.after_error(owner, job, route, &err, true).await,
                 };
-                self.store
-                    .open_thread(&Thread {
-                        team_id: team_id.clone(),
-                        channel: channel.to_string(),
-                        conversation_id: conversation.id.clone(),
-                        thread_ts: ts.clone(),
-                        parent_event_id: job.event_id.clone(),
-                        connection_id: connection_id.to_string(),
-                        closed: 0,
-                        previous_ts: thread.map(|t| t.thread_ts),
-                        history_imported: 0,
-                    })
-                    .await?;
-                if let Some(id) = conversation.assignee.as_ref().and_then(|a| a.id.as_ref()) {
+                let history = kind == Some(ConversationKind::History);
+                let opened = Opened {
+                    parent_event_id: &job.event_id,
+                    connection_id,
+                    previous_ts: thread.as_ref().map(|t| t.thread_ts.as_str()),
+                };
+                let assignee = conversation.assignee.as_ref().and_then(|a| a.id.as_deref());
+                let record = PostRecord {
+                    opened: Some(opened),
+                    assignee,
+                    ..self.post_record(job, owner, channel, conversation, kind, &ts, event)
+                };
+                if history {
+                    // The chunks follow in the new thread; the job completes after them.
                     self.store
-                        .set_thread_assignee(team_id, &conversation.id, id)
+                        .record_post(&PostRecord {
+                            complete: None,
+                            closes: false,
+                            ..record
+                        })
                         .await?;
-                }
-                if let Some(m) = &event.message {
-                    self.store
-                        .record_thread_message(team_id, channel, &m.id, &conversation.id, &ts)
-                        .await?;
-                }
-                if kind == Some(ConversationKind::History) {
                     return self
                         .post_history(owner, job, route, token, event, &conversation.id, &ts)
                         .await;
                 }
+                let recorded = self.store.record_post(&record).await?;
                 self.after_posting(
                     job,
-                    owner,
                     token,
                     channel,
-                    conversation,
-                    kind,
-                    &ts,
-                    &ts,
+                    &conversation.id,
+                    (&ts, &ts),
                     lang,
                     None,
+                    recorded,
                 )
-                .await?;
+                .await;
                 return Ok(());
             }
         };
@@ -249,31 +231,68 @@ impl Delivery {
         let broadcast = change.is_some() && route.lifecycle == Lifecycle::Broadcast;
         let reply = conversations::reply(event, &audience, &pings);
         let ts = match self
-            .post_joining(token, channel, &reply, &job.id, Some(&thread_ts), broadcast)
+            .post_once(job, token, channel, &reply, 0, Some(&thread_ts), broadcast)
             .await
         {
             Ok(ts) => ts,
             Err(err) => return self.after_error(owner, job, route, &err, true).await,
         };
-        if let Some(m) = &event.message {
-            self.store
-                .record_thread_message(team_id, channel, &m.id, &conversation.id, &ts)
-                .await?;
-        }
+        let recorded = self
+            .store
+            .record_post(&self.post_record(job, owner, channel, conversation, kind, &ts, event))
+            .await?;
         let status = change.filter(|_| route.lifecycle == Lifecycle::EditParent);
         self.after_posting(
             job,
-            owner,
             token,
             channel,
-            conversation,
-            kind,
-            &ts,
-            &thread_ts,
+            &conversation.id,
+            (&ts, &thread_ts),
             lang,
             status.as_deref(),
+            recorded,
         )
-        .await
+        .await;
+        Ok(())
+    }
+
+    /// What a post of this job records when it is the job's only post: the platform
+    /// message it shows, the conversation closing, and the job's completion.
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "one post's facts, named at the call"
+    )]
+    fn post_record<'a>(
+        &self,
+        job: &'a ClaimedJob,
+        owner: &'a str,
+        channel: &'a str,
+        conversation: &'a Conversation,
+        kind: Option<ConversationKind>,
+        ts: &'a str,
+        event: &'a PlatformEvent,
+    ) -> PostRecord<'a> {
+        PostRecord {
+            job_id: &job.id,
+            owner,
+            team_id: &job.team_id,
+            channel,
+            conversation_id: &conversation.id,
+            ts,
+            opened: None,
+            assignee: None,
+            placed: event
+                .message
+                .iter()
+                .map(|m| Placed {
+                    message_id: &m.id,
+                    history: None,
+                })
+                .collect(),
+            history_imported: false,
+            closes: kind == Some(ConversationKind::Closed) || conversation.is_closed(),
+            complete: Some(Some(ts)),
+        }
     }
 
     /// The conversation owner's mention, looked up by email.
@@ -293,61 +312,117 @@ impl Delivery {
         )
     }
 
-    /// Records the post; a closing event ends the thread; `status` (when the rule edits
-    /// the parent) goes on the parent.
-    #[allow(clippy::too_many_arguments)]
+    /// After a post is recorded: `status` (when the rule edits the parent) goes on the
+    /// parent, unless the conversation had closed already. A failure here loses only the
+    /// status line.
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "one post's facts, named at the call"
+    )]
     async fn after_posting(
         &self,
         job: &ClaimedJob,
-        owner: &str,
         token: &str,
         channel: &str,
-        conversation: &Conversation,
-        kind: Option<ConversationKind>,
-        ts: &str,
-        thread_ts: &str,
+        conversation_id: &str,
+        (ts, thread_ts): (&str, &str),
         lang: crate::catalog::Lang,
         status: Option<&str>,
-    ) -> Result<(), JobError> {
-        if !self.store.complete_job(&job.id, owner, Some(ts)).await? {
+        recorded: Recorded,
+    ) {
+        if !recorded.completed {
             tracing::warn!("lease lost before completion; the next attempt will find the post");
         }
         tracing::info!(%ts, %thread_ts, "posted in the conversation's thread");
-        let closes = kind == Some(ConversationKind::Closed) || conversation.is_closed();
-        let newly_closed = closes
-            && self
-                .store
-                .set_thread_closed(&job.team_id, channel, &conversation.id, true)
-                .await?;
-        if (newly_closed || !closes)
-            && let Some(status) = status
-            && let Some(thread) = self
-                .store
-                .thread(&job.team_id, channel, &conversation.id)
-                .await?
-            && let Some(parent) = self
-                .store
-                .event(&job.team_id, &thread.parent_event_id)
-                .await?
-            && let Ok(parent) = PlatformEvent::parse_from(parent.body.as_bytes(), Origin::Herald)
-        {
-            // The parent shows the state; a failure here loses only the status line.
-            let audience = Audience {
-                mentions: &[],
-                host: None,
-                lang,
-                event_id: &thread.parent_event_id,
-            };
-            let edited = conversations::parent_with_status(&parent, &audience, status);
-            if let Err(err) = self
-                .slack
-                .update_message(token, channel, &thread.thread_ts, &edited)
-                .await
-            {
-                tracing::warn!(error = %err, "could not show the state on the thread's parent");
-            }
+        let Some(status) = status else { return };
+        let Ok(Some(thread)) = self
+            .store
+            .thread(&job.team_id, channel, conversation_id)
+            .await
+        else {
+            return;
+        };
+        // A closing post that found the thread closed already shows nothing new.
+        if thread.closed == 1 && !recorded.newly_closed {
+            return;
         }
-        Ok(())
+        let Ok(Some(parent)) = self
+            .store
+            .event(&job.team_id, &thread.parent_event_id)
+            .await
+        else {
+            return;
+        };
+        let Ok(parent) = PlatformEvent::parse_from(parent.body.as_bytes(), Origin::Herald) else {
+            return;
+        };
+        let audience = Audience {
+            mentions: &[],
+            host: None,
+            lang,
+            event_id: &thread.parent_event_id,
+        };
+        let edited = conversations::parent_with_status(&parent, &audience, status);
+        if let Err(err) = self
+            .slack
+            .update_message(token, channel, &thread.thread_ts, &edited)
+            .await
+        {
+            tracing::warn!(error = %err, "could not show the state on the thread's parent");
+        }
+    }
+
+    /// Redraws one history chunk from the history event and its messages' edits and
+    /// deletions; a chunk whose every message was deleted is deleted.
+    async fn redraw_chunk(
+        &self,
+        token: &str,
+        team_id: &str,
+        channel: &str,
+        ts: &str,
+        lang: crate::catalog::Lang,
+    ) -> Result<(), SlackError> {
+        let rows = match self.store.chunk_messages(team_id, channel, ts).await {
+            Ok(rows) => rows,
+            Err(err) => return Err(SlackError::Transport(err.to_string())),
+        };
+        let Some(event_id) = rows.iter().find_map(|r| r.history_event_id.clone()) else {
+            return Ok(());
+        };
+        let event = match self.store.event(team_id, &event_id).await {
+            Ok(Some(record)) => {
+                PlatformEvent::parse_from(record.body.as_bytes(), Origin::Herald)
+                    .map_err(|e| SlackError::Transport(format!("stored history event: {e}")))?
+            }
+            Ok(None) => return Ok(()),
+            Err(err) => return Err(SlackError::Transport(err.to_string())),
+        };
+        let Some(first) = rows.iter().filter_map(|r| r.position).min() else {
+            return Ok(());
+        };
+        let start = usize::try_from(first).unwrap_or(0) / HISTORY_CHUNK * HISTORY_CHUNK;
+        let total = event.messages.len();
+        let shown: Vec<ChatMessage> = event
+            .messages
+            .iter()
+            .skip(start)
+            .take(HISTORY_CHUNK)
+            .filter_map(|m| match rows.iter().find(|r| r.message_id == m.id) {
+                Some(r) if r.deleted == 1 => None,
+                Some(r) => Some(ChatMessage {
+                    text: r.current_text.clone().unwrap_or_else(|| m.text.clone()),
+                    ..m.clone()
+                }),
+                None => Some(m.clone()),
+            })
+            .collect();
+        if shown.is_empty() {
+            return self.slack.delete_message(token, channel, ts).await;
+        }
+        let message = conversations::history(lang, &shown, start, total);
+        self.slack
+            .update_message(token, channel, ts, &message)
+            .await
     }
 
     /// conversation.history: the messages, oldest first, in chunks, once per thread. A
@@ -388,25 +463,60 @@ impl Delivery {
                 continue;
             }
             let message = conversations::history(lang, chunk, i * HISTORY_CHUNK, total);
+            // Part 0 is a thread parent this job may have opened; chunks are 1, 2, …
+            let part = u32::try_from(i + 1).unwrap_or(u32::MAX);
             let ts = match self
-                .post_joining(token, channel, &message, &job.id, Some(thread_ts), false)
+                .post_once(job, token, channel, &message, part, Some(thread_ts), false)
                 .await
             {
                 Ok(ts) => ts,
                 Err(err) => return self.after_error(owner, job, route, &err, true).await,
             };
-            for m in chunk {
-                self.store
-                    .record_thread_message(team_id, channel, &m.id, conversation_id, &ts)
-                    .await?;
-            }
+            let placed = chunk
+                .iter()
+                .enumerate()
+                .map(|(n, m)| Placed {
+                    message_id: &m.id,
+                    history: Some((
+                        job.event_id.as_str(),
+                        i64::try_from(i * HISTORY_CHUNK + n).unwrap_or(i64::MAX),
+                    )),
+                })
+                .collect();
+            self.store
+                .record_post(&PostRecord {
+                    job_id: &job.id,
+                    owner,
+                    team_id,
+                    channel,
+                    conversation_id,
+                    ts: &ts,
+                    opened: None,
+                    assignee: None,
+                    placed,
+                    history_imported: false,
+                    closes: false,
+                    complete: None,
+                })
+                .await?;
             last = Some(ts);
         }
+        let ts = last.unwrap_or_else(|| thread_ts.to_string());
         self.store
-            .mark_history_imported(team_id, channel, conversation_id)
-            .await?;
-        self.store
-            .complete_job(&job.id, owner, last.as_deref())
+            .record_post(&PostRecord {
+                job_id: &job.id,
+                owner,
+                team_id,
+                channel,
+                conversation_id,
+                ts: &ts,
+                opened: None,
+                assignee: None,
+                placed: Vec::new(),
+                history_imported: true,
+                closes: false,
+                complete: Some(Some(&ts)),
+            })
             .await?;
         Ok(())
     }

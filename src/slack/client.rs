@@ -99,6 +99,16 @@ pub struct UserProfile {
 /// Metadata event type of Herald's posts; the payload holds the job id.
 pub const METADATA_EVENT: &str = "herald_notification";
 
+/// Pages of 200 messages searched for an interrupted attempt's post (10,000 messages:
+/// far more than a channel receives during one lease and retry delay at Herald's pace).
+const MAX_RECOVERY_PAGES: usize = 50;
+
+/// Slack's `ts` form (`seconds.micros`) of a time in ms.
+fn slack_ts_of_ms(ms: i64) -> String {
+    let ms = ms.max(0);
+    format!("{}.{:06}", ms / 1000, (ms % 1000) * 1000)
+}
+
 #[derive(Clone)]
 pub struct SlackApi {
     client: Arc<SlackClient<Connector>>,
@@ -151,6 +161,7 @@ impl SlackApi {
         channel: &str,
         message: &Message,
         job_id: &str,
+        part: u32,
         thread_ts: Option<&str>,
         broadcast: bool,
     ) -> Result<String, SlackError> {
@@ -160,7 +171,13 @@ impl SlackApi {
             .with_blocks(blocks)
             .with_metadata(SlackMessageMetadata {
                 event_type: METADATA_EVENT.into(),
-                event_payload: Some([("job_id".to_string(), job_id.to_string())].into()),
+                event_payload: Some(
+                    [
+                        ("job_id".to_string(), job_id.to_string()),
+                        ("part".to_string(), part.to_string()),
+                    ]
+                    .into(),
+                ),
             });
         let request = SlackApiChatPostMessageRequest::new(channel.into(), content)
             .with_unfurl_links(false)
@@ -298,52 +315,83 @@ impl SlackApi {
         Ok(res.channel)
     }
 
-    /// Looks among the channel's latest messages (or the thread's) for the one a job
-    /// posted, so a job whose worker died between Slack's answer and the commit is not
-    /// posted twice.
+    /// Looks for the message a job posted (its `part`: a history chunk's index, else 0),
+    /// so a job whose answer from Slack was lost (a timeout, a worker that died between
+    /// Slack's answer and the commit) is not posted twice. Pages through the channel's
+    /// history (or the thread's replies) from `oldest_ms` on, until the message is found
+    /// or the window is exhausted: in a busy channel the post may be far from the newest.
     pub async fn find_job_message(
         &self,
         token: &str,
         channel: &str,
         job_id: &str,
+        part: u32,
         thread_ts: Option<&str>,
+        oldest_ms: i64,
     ) -> Result<Option<String>, SlackError> {
         let token = api_token(token);
         let session = self.client.open_session(&token);
-        let messages = match thread_ts {
-            Some(ts) => {
-                // slack-morphism's replies request has no include_all_metadata.
-                let params = vec![
-                    ("channel", Some(channel)),
-                    ("ts", Some(ts)),
-                    ("limit", Some("200")),
-                    ("include_all_metadata", Some("true")),
-                ];
-                let res: SlackApiConversationsRepliesResponse = self
-                    .timed(session.http_session_api.http_get(
-                        "conversations.replies",
-                        &params,
-                        None,
-                    ))
-                    .await?;
-                res.messages
-            }
-            None => {
-                let request = SlackApiConversationsHistoryRequest::new()
-                    .with_channel(channel.into())
-                    .with_limit(100)
-                    .with_include_all_metadata(true);
-                self.timed(session.conversations_history(&request))
-                    .await?
-                    .messages
-            }
-        };
-        Ok(messages.into_iter().find_map(|m| {
-            let metadata = m.content.metadata?;
-            let payload = metadata.event_payload?;
-            (metadata.event_type == METADATA_EVENT && payload.get("job_id")? == job_id)
+        let oldest = slack_ts_of_ms(oldest_ms);
+        let mut cursor: Option<String> = None;
+        for _ in 0..MAX_RECOVERY_PAGES {
+            let (messages, next) = match thread_ts {
+                Some(ts) => {
+                    // slack-morphism's replies request has no include_all_metadata.
+                    let params = vec![
+                        ("channel", Some(channel)),
+                        ("ts", Some(ts)),
+                        ("limit", Some("200")),
+                        ("oldest", Some(oldest.as_str())),
+                        ("include_all_metadata", Some("true")),
+                        ("cursor", cursor.as_deref()),
+                    ];
+                    let res: SlackApiConversationsRepliesResponse = self
+                        .timed(session.http_session_api.http_get(
+                            "conversations.replies",
+                            &params,
+                            None,
+                        ))
+                        .await?;
+                    (res.messages, slack_next(res.response_metadata))
+                }
+                None => {
+                    let request = SlackApiConversationsHistoryRequest::new()
+                        .with_channel(channel.into())
+                        .with_limit(200)
+                        .with_oldest(SlackTs(oldest.clone()))
+                        .with_include_all_metadata(true)
+                        .opt_cursor(cursor.clone().map(SlackCursorId));
+                    let res = self.timed(session.conversations_history(&request)).await?;
+                    (res.messages, slack_next(res.response_metadata))
+                }
+            };
+            let found = messages.into_iter().find_map(|m| {
+                let metadata = m.content.metadata?;
+                let payload = metadata.event_payload?;
+                // Posts made before parts existed carry none: part 0.
+                let posted_part = payload
+                    .get("part")
+                    .and_then(|p| p.parse::<u64>().ok())
+                    .unwrap_or(0);
+                (metadata.event_type == METADATA_EVENT
+                    && payload.get("job_id")? == job_id
+                    && posted_part == u64::from(part))
                 .then(|| m.origin.ts.to_string())
-        }))
+            });
+            if found.is_some() {
+                return Ok(found);
+            }
+            match next {
+                Some(c) => cursor = Some(c),
+                None => return Ok(None),
+            }
+        }
+        tracing::warn!(
+            channel,
+            job_id,
+            "the post of an interrupted attempt was not found within the pages searched"
+        );
+        Ok(None)
     }
 
     /// Whether a user may administer Herald, and their Slack locale.
@@ -593,6 +641,12 @@ struct ResponseMetadata {
 
 /// One page of a cursor-paged list and the cursor of the next (None at the end).
 pub type Page<T> = (Vec<T>, Option<String>);
+
+fn slack_next(meta: Option<SlackResponseMetadata>) -> Option<String> {
+    meta.and_then(|m| m.next_cursor)
+        .map(|c| c.0)
+        .filter(|c| !c.is_empty())
+}
 
 fn next(meta: Option<ResponseMetadata>) -> Option<String> {
     meta.map(|m| m.next_cursor).filter(|c| !c.is_empty())

@@ -7,7 +7,7 @@
 use slack_morphism::prelude::*;
 
 use crate::app::AppState;
-use crate::store::StoreError;
+use crate::store::{Receipt, StoreError};
 
 /// The bot events Herald acts on; `manifest.yml` subscribes to exactly these (a contract
 /// test holds the two together).
@@ -38,14 +38,22 @@ pub const HANDLED_EVENTS: [&str; 21] = [
     "subteam_updated",
 ];
 
-/// Whether an event was new or a redelivery.
+/// Whether an event was handled now, a redelivery of one handled already, or one being
+/// handled elsewhere at this moment (the answer makes Slack retry it later).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Handled {
     New,
     Duplicate,
+    InProgress,
 }
 
-/// Records and dispatches one event callback.
+/// How long a claim on an event may stand before a redelivery takes it over: longer than
+/// any handling takes, shorter than Slack's first spaced retry (about a minute).
+const STALE_CLAIM_MS: i64 = 30_000;
+
+/// Claims, dispatches and finishes one event callback. An error (storage down, a handler
+/// failing) releases the claim and is returned, so the transport answers Slack with a
+/// failure and Slack's retry is handled as new.
 #[tracing::instrument(skip_all, fields(team_id = %callback.team_id, event_id = %callback.event_id))]
 pub async fn handle(
     state: &AppState,
@@ -53,21 +61,54 @@ pub async fn handle(
 ) -> Result<Handled, StoreError> {
     let event_type = event_type_name(&callback.event);
     let team_id = callback.team_id.to_string();
-    let Some(workspace) = state.registry.workspace(&team_id).await else {
+    let event_id = callback.event_id.to_string();
+    let Some(workspace) = state.registry.try_workspace(&team_id).await? else {
         // Not a workspace Herald serves: never act on another tenant's event.
         tracing::warn!(%event_type, "event for an unknown workspace ignored");
         return Ok(Handled::Duplicate);
     };
-    if !state
+    match state
         .store
-        .record_slack_event(&team_id, callback.event_id.as_ref(), &event_type)
+        .claim_slack_event(&team_id, &event_id, &event_type, STALE_CLAIM_MS)
         .await?
     {
-        tracing::debug!(%event_type, "redelivered event ignored");
-        return Ok(Handled::Duplicate);
+        Receipt::Claimed => {}
+        Receipt::Done => {
+            tracing::debug!(%event_type, "redelivered event ignored");
+            return Ok(Handled::Duplicate);
+        }
+        Receipt::InProgress => {
+            tracing::info!(%event_type, "event is being handled already; Slack will retry");
+            return Ok(Handled::InProgress);
+        }
     }
+    match apply(state, callback, &workspace, &team_id, &event_type).await {
+        Ok(()) => {
+            state.store.finish_slack_event(&team_id, &event_id).await?;
+            Ok(Handled::New)
+        }
+        Err(err) => {
+            if let Err(release) = state.store.release_slack_event(&team_id, &event_id).await {
+                // The claim goes stale and a later retry takes it over.
+                tracing::error!(error = %release, "could not release a failed event's claim");
+            }
+            Err(err)
+        }
+    }
+}
+
+/// The event's effect.
+async fn apply(
+    state: &AppState,
+    callback: &SlackPushEventCallback,
+    workspace: &crate::workspace::Workspace,
+    team_id: &str,
+    event_type: &str,
+) -> Result<(), StoreError> {
+    let team_id = team_id.to_string();
+    let workspace = workspace.clone();
     let body = serde_json::to_value(&callback.event).unwrap_or_default();
-    match event_type.as_str() {
+    match event_type {
         "app_uninstalled" => {
             disconnect(
                 state,
@@ -102,12 +143,12 @@ pub async fn handle(
         // Conversation capabilities subscribe here as they land.
         _ => tracing::debug!(%event_type, "event received"),
     }
-    Ok(Handled::New)
+    Ok(())
 }
 
 /// Whether a `tokens_revoked` event names this workspace's bot user.
 async fn revokes_bot(body: &serde_json::Value, state: &AppState, team_id: &str) -> bool {
-    let Some(workspace) = state.registry.workspace(team_id).await else {
+    let Ok(Some(workspace)) = state.registry.try_workspace(team_id).await else {
         return false;
     };
     body["tokens"]["bot"].as_array().is_some_and(|bots| {

@@ -112,6 +112,15 @@ pub async fn events(
         }
         SlackPushEvent::EventCallback(callback) => {
             match super::events::handle(&state, &callback).await {
+                // Another process is handling this delivery now: Slack retries a
+                // non-2xx answer, and by then the delivery is done (a duplicate) or its
+                // claim stale (taken over).
+                Ok(super::events::Handled::InProgress) => error(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "in_progress",
+                    "retry later",
+                )
+                .into_response(),
                 Ok(_) => StatusCode::OK.into_response(),
                 // Slack retries a non-2xx answer, which is what we want when storage failed.
                 Err(e) => {

@@ -42,10 +42,13 @@ async fn on_push(
     let state = states.read().await.get_user_state::<AppState>().cloned();
     let Some(state) = state else { return Ok(()) };
     // An error leaves the envelope unacknowledged, so Slack delivers it again.
-    super::events::handle(&state, &event)
-        .await
-        .map(|_| ())
-        .map_err(|e| Box::new(e) as _)
+    match super::events::handle(&state, &event).await {
+        Ok(super::events::Handled::InProgress) => {
+            Err("the event is being handled by another connection; Slack will redeliver".into())
+        }
+        Ok(_) => Ok(()),
+        Err(e) => Err(Box::new(e) as _),
+    }
 }
 
 async fn on_interaction(

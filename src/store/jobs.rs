@@ -104,6 +104,8 @@ pub struct ClaimedJob {
     /// 1 when an earlier attempt may have posted without Herald learning of it.
     pub maybe_posted: i64,
     pub internal: i64,
+    /// When the job was first claimed (ms): an interrupted attempt's post is no older.
+    pub first_claimed_at: Option<i64>,
 }
 
 #[derive(Debug, Clone, FromRow)]
@@ -153,6 +155,29 @@ impl Store {
             }
         }
         Ok(None)
+    }
+
+    /// [`Store::complete_job`] inside the caller's transaction, with what the post
+    /// recorded.
+    pub async fn complete_job_in(
+        conn: &mut AnyConnection,
+        id: &str,
+        owner: &str,
+        result_ts: Option<&str>,
+    ) -> Result<bool, StoreError> {
+        let n = sqlx::query(
+            "UPDATE jobs SET status = 'done', result_ts = $1, lease_owner = NULL, \
+             lease_until = NULL, last_error = NULL, updated_at = $2 \
+             WHERE id = $3 AND lease_owner = $4 AND status = 'running'",
+        )
+        .bind(result_ts)
+        .bind(now_ms())
+        .bind(id)
+        .bind(owner)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+        Ok(n == 1)
     }
 
     /// Marks a job done, recording Slack's `ts` so it is never posted again.

@@ -38,7 +38,8 @@ pub use jobs::{
 pub use operators::Operator;
 pub use retention::Purged;
 pub use rules::RuleUpdate;
-pub use threads::Thread;
+pub use slack_events::Receipt;
+pub use threads::{Opened, Placed, PostRecord, Recorded, Thread, ThreadMessage};
 pub use workspaces::{InstalledWorkspace, WorkspaceState};
 
 pub type Tx<'c> = sqlx::Transaction<'c, sqlx::Any>;
@@ -51,6 +52,9 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    /// A failure met by a cache loader on behalf of several callers (moka shares it).
+    #[error("{0}")]
+    Shared(String),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -162,12 +166,13 @@ mod dialect {
                 concat!(
                     "UPDATE jobs SET maybe_posted = CASE WHEN status = 'running' THEN 1 ELSE maybe_posted END, ",
                     "status = 'running', lease_owner = $1, lease_until = $2, ",
+                    "first_claimed_at = COALESCE(first_claimed_at, $3), ",
                     "attempts = attempts + 1, updated_at = $3 WHERE id = (SELECT id FROM jobs WHERE ",
                     $filter,
                     " LIMIT 1",
                     $lock,
                     ") RETURNING id, team_id, kind, event_id, channel, payload, attempts, maybe_posted, ",
-                    "internal"
+                    "internal, first_claimed_at"
                 )
             };
         }

@@ -17,6 +17,62 @@ pub struct Thread {
     pub history_imported: i64,
 }
 
+/// A thread parent a post opened.
+#[derive(Debug, Clone, Copy)]
+pub struct Opened<'a> {
+    pub parent_event_id: &'a str,
+    pub connection_id: &'a str,
+    pub previous_ts: Option<&'a str>,
+}
+
+/// A platform message a post shows; `history` is (history event id, position in it) for
+/// a message of a history chunk.
+#[derive(Debug, Clone, Copy)]
+pub struct Placed<'a> {
+    pub message_id: &'a str,
+    pub history: Option<(&'a str, i64)>,
+}
+
+/// What one post of a conversation's job records ([`Store::record_post`]).
+#[derive(Debug, Clone)]
+pub struct PostRecord<'a> {
+    pub job_id: &'a str,
+    pub owner: &'a str,
+    pub team_id: &'a str,
+    pub channel: &'a str,
+    pub conversation_id: &'a str,
+    /// The Slack message the post is.
+    pub ts: &'a str,
+    /// Set when the post is the conversation's new thread parent.
+    pub opened: Option<Opened<'a>>,
+    pub assignee: Option<&'a str>,
+    pub placed: Vec<Placed<'a>>,
+    pub history_imported: bool,
+    /// The conversation closed with this post.
+    pub closes: bool,
+    /// Completes the job with this result `ts`; None while the job has more to post.
+    pub complete: Option<Option<&'a str>>,
+}
+
+/// What [`Store::record_post`] changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Recorded {
+    /// False when the job's lease had been lost (another attempt records it too).
+    pub completed: bool,
+    pub newly_closed: bool,
+}
+
+/// A platform message's place in Slack.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ThreadMessage {
+    pub message_id: String,
+    pub ts: String,
+    pub history_event_id: Option<String>,
+    pub position: Option<i64>,
+    pub current_text: Option<String>,
+    pub deleted: i64,
+}
+
 const THREAD_COLUMNS: &str = "team_id, channel, conversation_id, thread_ts, parent_event_id, \
                               connection_id, closed, previous_ts, history_imported";
 
@@ -31,15 +87,28 @@ impl Store {
             .await
     }
 
-    /// The thread a Slack message in `thread_ts` belongs to (a reply from Slack).
+    /// The thread a Slack message in `thread_ts` belongs to (a reply from Slack): the
+    /// conversation's current thread, or an earlier one of the same conversation (closed
+    /// since), shown with that earlier parent's `ts` and as closed.
     pub async fn thread_by_ts(
         &self,
         team_id: &str,
         channel: &str,
         thread_ts: &str,
     ) -> Result<Option<Thread>, StoreError> {
-        self.thread_where("thread_ts", team_id, channel, thread_ts)
-            .await
+        Ok(sqlx::query_as(
+            "SELECT t.team_id, t.channel, t.conversation_id, p.thread_ts, t.parent_event_id, \
+             t.connection_id, CASE WHEN p.thread_ts = t.thread_ts THEN t.closed ELSE 1 END \
+             AS closed, t.previous_ts, t.history_imported \
+             FROM thread_parents p JOIN threads t ON t.team_id = p.team_id \
+             AND t.channel = p.channel AND t.conversation_id = p.conversation_id \
+             WHERE p.team_id = $1 AND p.channel = $2 AND p.thread_ts = $3",
+        )
+        .bind(team_id)
+        .bind(channel)
+        .bind(thread_ts)
+        .fetch_optional(self.pool())
+        .await?)
     }
 
     /// One thread of a channel, found by one of its keys (a fixed column name).
@@ -59,6 +128,175 @@ impl Store {
         .bind(value)
         .fetch_optional(self.pool())
         .await?)
+    }
+
+    /// Records everything one post of a conversation's job means, in one transaction
+    /// with the job's completion: a crash leaves either all of it or none (and then the
+    /// next attempt finds the post by its metadata and records it the same way).
+    pub async fn record_post(&self, r: &PostRecord<'_>) -> Result<Recorded, StoreError> {
+        let now = now_ms();
+        let mut tx = self.begin().await?;
+        if let Some(opened) = &r.opened {
+            sqlx::query(
+                "INSERT INTO threads (team_id, channel, conversation_id, thread_ts, \
+                 parent_event_id, connection_id, closed, previous_ts, history_imported, \
+                 created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, 0, $7, 0, $8, $8) \
+                 ON CONFLICT (team_id, channel, conversation_id) DO UPDATE SET \
+                 thread_ts = excluded.thread_ts, parent_event_id = excluded.parent_event_id, \
+                 connection_id = excluded.connection_id, closed = 0, \
+                 previous_ts = excluded.previous_ts, history_imported = 0, \
+                 updated_at = excluded.updated_at",
+            )
+            .bind(r.team_id)
+            .bind(r.channel)
+            .bind(r.conversation_id)
+            .bind(r.ts)
+            .bind(opened.parent_event_id)
+            .bind(opened.connection_id)
+            .bind(opened.previous_ts)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "INSERT INTO thread_parents (team_id, channel, thread_ts, conversation_id, \
+                 created_at) VALUES ($1, $2, $3, $4, $5) \
+                 ON CONFLICT (team_id, channel, thread_ts) DO NOTHING",
+            )
+            .bind(r.team_id)
+            .bind(r.channel)
+            .bind(r.ts)
+            .bind(r.conversation_id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        if let Some(assignee) = r.assignee {
+            sqlx::query(
+                "UPDATE threads SET assignee_id = $1, updated_at = $2 \
+                 WHERE team_id = $3 AND conversation_id = $4",
+            )
+            .bind(assignee)
+            .bind(now)
+            .bind(r.team_id)
+            .bind(r.conversation_id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        for placed in &r.placed {
+            sqlx::query(
+                "INSERT INTO thread_messages (team_id, channel, message_id, conversation_id, \
+                 ts, created_at, history_event_id, position) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+                 ON CONFLICT (team_id, channel, message_id) DO UPDATE SET ts = excluded.ts, \
+                 history_event_id = excluded.history_event_id, position = excluded.position",
+            )
+            .bind(r.team_id)
+            .bind(r.channel)
+            .bind(placed.message_id)
+            .bind(r.conversation_id)
+            .bind(r.ts)
+            .bind(now)
+            .bind(placed.history.map(|h| h.0))
+            .bind(placed.history.map(|h| h.1))
+            .execute(&mut *tx)
+            .await?;
+        }
+        if r.history_imported {
+            sqlx::query(
+                "UPDATE threads SET history_imported = 1, updated_at = $1 \
+                 WHERE team_id = $2 AND channel = $3 AND conversation_id = $4",
+            )
+            .bind(now)
+            .bind(r.team_id)
+            .bind(r.channel)
+            .bind(r.conversation_id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        let newly_closed = r.closes
+            && sqlx::query(
+                "UPDATE threads SET closed = 1, updated_at = $1 WHERE team_id = $2 \
+                 AND channel = $3 AND conversation_id = $4 AND closed <> 1",
+            )
+            .bind(now)
+            .bind(r.team_id)
+            .bind(r.channel)
+            .bind(r.conversation_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+                == 1;
+        let completed = match r.complete {
+            Some(result_ts) => {
+                Store::complete_job_in(&mut tx, r.job_id, r.owner, result_ts).await?
+            }
+            None => true,
+        };
+        tx.commit().await?;
+        Ok(Recorded {
+            completed,
+            newly_closed,
+        })
+    }
+
+    /// Where a platform message was posted, and its part of a history chunk.
+    pub async fn thread_message(
+        &self,
+        team_id: &str,
+        channel: &str,
+        message_id: &str,
+    ) -> Result<Option<ThreadMessage>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT message_id, ts, history_event_id, position, current_text, deleted \
+             FROM thread_messages WHERE team_id = $1 AND channel = $2 AND message_id = $3",
+        )
+        .bind(team_id)
+        .bind(channel)
+        .bind(message_id)
+        .fetch_optional(self.pool())
+        .await?)
+    }
+
+    /// The history messages that share the Slack message `ts` (one chunk).
+    pub async fn chunk_messages(
+        &self,
+        team_id: &str,
+        channel: &str,
+        ts: &str,
+    ) -> Result<Vec<ThreadMessage>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT message_id, ts, history_event_id, position, current_text, deleted \
+             FROM thread_messages WHERE team_id = $1 AND channel = $2 AND ts = $3 \
+             ORDER BY position",
+        )
+        .bind(team_id)
+        .bind(channel)
+        .bind(ts)
+        .fetch_all(self.pool())
+        .await?)
+    }
+
+    /// A history message's new text, or its deletion, before its chunk is redrawn.
+    pub async fn set_history_message(
+        &self,
+        team_id: &str,
+        channel: &str,
+        message_id: &str,
+        text: Option<&str>,
+        deleted: bool,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE thread_messages SET current_text = COALESCE($1, current_text), \
+             deleted = $2 WHERE team_id = $3 AND channel = $4 AND message_id = $5",
+        )
+        .bind(text)
+        .bind(i64::from(deleted))
+        .bind(team_id)
+        .bind(channel)
+        .bind(message_id)
+        .execute(self.pool())
+        .await?;
+        Ok(())
     }
 
     /// A new thread for the conversation (its first message, or the first after it was
@@ -82,6 +320,18 @@ impl Store {
         .bind(&thread.parent_event_id)
         .bind(&thread.connection_id)
         .bind(thread.previous_ts.as_deref())
+        .bind(now)
+        .execute(self.pool())
+        .await?;
+        sqlx::query(
+            "INSERT INTO thread_parents (team_id, channel, thread_ts, conversation_id, \
+             created_at) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (team_id, channel, thread_ts) DO NOTHING",
+        )
+        .bind(&thread.team_id)
+        .bind(&thread.channel)
+        .bind(&thread.thread_ts)
+        .bind(&thread.conversation_id)
         .bind(now)
         .execute(self.pool())
         .await?;

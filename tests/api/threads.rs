@@ -9,14 +9,14 @@ use serde_json::{Value, json};
 use crate::fake_platform::FakePlatform;
 use crate::helpers::{TEAM, TestApp, WEBHOOK_SECRET, eventually, json as answer_json, now};
 
-fn rules() -> Value {
+pub(crate) fn rules() -> Value {
     json!([
         {"kind": "event", "event_type": "conversation.message.created", "channel": "#general", "mentions": []}
     ])
 }
 
 /// A conversation event as a chat inbox sends it.
-fn chat(event_type: &str, conversation: &str, extra: Value) -> Value {
+pub(crate) fn chat(event_type: &str, conversation: &str, extra: Value) -> Value {
     let mut event = json!({
         "type": event_type,
         "occurred_at": "2026-11-21T10:00:00+09:00",
@@ -38,25 +38,25 @@ fn chat(event_type: &str, conversation: &str, extra: Value) -> Value {
     event
 }
 
-fn message(id: &str, text: &str) -> Value {
+pub(crate) fn message(id: &str, text: &str) -> Value {
     json!({"message": {"id": id, "text": text, "author": {"kind": "customer", "name": "山田 太郎"}}})
 }
 
-async fn send_settled(app: &TestApp, event: &Value) {
+pub(crate) async fn send_settled(app: &TestApp, event: &Value) {
     let (status, body) = answer_json(app.send(event).await).await;
     assert_eq!(status, 202, "{body}");
     app.settled(body["event_id"].as_str().unwrap()).await;
 }
 
 /// Top-level posts (thread parents) and the replies in a thread, in the channel.
-fn parents(app: &TestApp) -> Vec<Value> {
+pub(crate) fn parents(app: &TestApp) -> Vec<Value> {
     app.posts(&app.channels.general)
         .into_iter()
         .filter(|m| m["thread_ts"].is_null() || m["thread_ts"] == m["ts"])
         .collect()
 }
 
-fn replies(app: &TestApp, thread_ts: &str) -> Vec<Value> {
+pub(crate) fn replies(app: &TestApp, thread_ts: &str) -> Vec<Value> {
     app.posts(&app.channels.general)
         .into_iter()
         .filter(|m| m["thread_ts"] == thread_ts && m["ts"] != thread_ts)
@@ -230,7 +230,7 @@ async fn history_is_posted_once_in_order() {
 }
 
 /// Slack telling Herald about a message event the emulator built.
-async fn deliver(app: &TestApp, event: &Value) {
+pub(crate) async fn deliver(app: &TestApp, event: &Value) {
     let response = app
         .slack_post("/slack/events", &event.to_string(), now(), &[])
         .await;

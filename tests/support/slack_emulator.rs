@@ -1,7 +1,7 @@
 //! A local Slack: Web API + Socket Mode emulator for tests and benchmarks.
 //!
-//! Self-contained on purpose (it depends on axum, tokio, serde_json, hmac, sha2, base64 and
-//! fastrand only, never on the crate under test) so that it can later become a standalone
+//! Self-contained on purpose (it depends on axum, tokio, serde_json, hmac, sha2, base64,
+//! futures-util and fastrand only, never on the crate under test) so that it can later become a standalone
 //! "local Slack". It keeps workspaces, channels (public, private, archived, Slack Connect, DMs),
 //! members, users, user groups, messages and threads (with reactions, tombstones for deleted
 //! thread parents, ephemeral messages and permalinks), modals and Home tabs (`views.*`, with
@@ -129,12 +129,69 @@ pub struct OAuthAuthorization {
 pub enum Fault {
     /// HTTP 429, `Retry-After: N`, body `{"ok":false,"error":"ratelimited"}`.
     RateLimited { retry_after_secs: u64 },
-    /// That HTTP status with an HTML body, like Slack's edge does.
+    /// That HTTP status with an HTML body, like Slack's edge does; nothing happens.
     ServerError(u16),
     /// Sleep, then handle the call normally.
     Delay(Duration),
     /// HTTP 200 `{"ok":false,"error":code}`.
     ApiError(String),
+    /// The call takes effect at once, but its answer only leaves after the delay: a
+    /// client with a shorter timeout never learns that it did.
+    Late(Duration),
+    /// The call takes effect, then the answer is that HTTP status with an HTML body (a
+    /// proxy that timed out on its way back).
+    ServerErrorAfterEffect(u16),
+    /// The connection drops before any effect, with no answer.
+    Reset,
+    /// The call takes effect, then the connection drops with no answer.
+    ResetAfterEffect,
+}
+
+/// Seeded, probabilistic faults for the listed methods (when no queued fault applies):
+/// each call draws once from the seed's sequence, so a seed replays the same faults for
+/// the same sequence of calls.
+#[derive(Clone, Debug)]
+pub struct Chaos {
+    pub seed: u64,
+    /// Methods the chaos applies to (`chat.postMessage`, …).
+    pub methods: Vec<String>,
+    /// Probabilities, each of one call; their sum at most 1.
+    pub late: f64,
+    pub server_error: f64,
+    pub server_error_after_effect: f64,
+    pub reset: f64,
+    pub reset_after_effect: f64,
+    pub rate_limited: f64,
+    /// How late a `Late` answer is.
+    pub late_by: Duration,
+}
+
+impl Chaos {
+    fn draw(&self, rng: &mut fastrand::Rng) -> Option<Fault> {
+        let x = rng.f64();
+        let mut edge = 0.0;
+        let mut pick = |p: f64| {
+            edge += p;
+            x < edge
+        };
+        if pick(self.late) {
+            Some(Fault::Late(self.late_by))
+        } else if pick(self.server_error) {
+            Some(Fault::ServerError(503))
+        } else if pick(self.server_error_after_effect) {
+            Some(Fault::ServerErrorAfterEffect(504))
+        } else if pick(self.reset) {
+            Some(Fault::Reset)
+        } else if pick(self.reset_after_effect) {
+            Some(Fault::ResetAfterEffect)
+        } else if pick(self.rate_limited) {
+            Some(Fault::RateLimited {
+                retry_after_secs: 1,
+            })
+        } else {
+            None
+        }
+    }
 }
 
 /// Computes Slack's request signature: `v0=` + hex HMAC-SHA256 of `v0:{timestamp}:{body}`.
@@ -382,6 +439,9 @@ struct State {
     /// Per-(workspace, method) rate tiers, when `enforce_rate_tiers` turned them on.
     rate: Option<RateTiers>,
     faults: HashMap<String, VecDeque<Fault>>,
+    chaos: Option<(Chaos, fastrand::Rng)>,
+    /// Faults applied (queued and chaos), per method.
+    faulted: HashMap<String, usize>,
     /// Requests received per method, counted on arrival (before faults and delays).
     received: HashMap<String, usize>,
     calls: Vec<CallRecord>,
@@ -490,6 +550,8 @@ impl SlackEmulator {
                 usergroups: Vec::new(),
                 rate: None,
                 faults: HashMap::new(),
+                chaos: None,
+                faulted: HashMap::new(),
                 received: HashMap::new(),
                 calls: Vec::new(),
                 tickets: HashSet::new(),
@@ -813,6 +875,19 @@ impl SlackEmulator {
         if let Some(t) = self.inner.lock().tokens.get_mut(token) {
             t.revoked = true;
         }
+    }
+
+    /// Turns seeded chaos on (`Some`) or off (`None`).
+    pub fn set_chaos(&self, chaos: Option<Chaos>) {
+        self.inner.lock().chaos = chaos.map(|c| {
+            let rng = fastrand::Rng::with_seed(c.seed);
+            (c, rng)
+        });
+    }
+
+    /// How many calls of `method` met a fault (queued or chaos).
+    pub fn faulted(&self, method: &str) -> usize {
+        self.inner.lock().faulted.get(method).copied().unwrap_or(0)
     }
 
     /// Queues a fault for the next call of `method` (FIFO).
@@ -2302,7 +2377,18 @@ async fn api_handler(inner: Arc<Inner>, uri: Uri, headers: HeaderMap, body: Byte
     let fault = {
         let mut st = inner.lock();
         *st.received.entry(method.clone()).or_default() += 1;
-        st.faults.get_mut(&method).and_then(VecDeque::pop_front)
+        let queued = st.faults.get_mut(&method).and_then(VecDeque::pop_front);
+        let fault = queued.or_else(|| {
+            let (chaos, rng) = st.chaos.as_mut()?;
+            if !chaos.methods.iter().any(|m| *m == method) {
+                return None;
+            }
+            chaos.draw(rng)
+        });
+        if fault.is_some() {
+            *st.faulted.entry(method.clone()).or_default() += 1;
+        }
+        fault
     };
     let record = |status: u16, body: Option<Bytes>| {
         inner.lock().record(CallRecord {
@@ -2314,7 +2400,7 @@ async fn api_handler(inner: Arc<Inner>, uri: Uri, headers: HeaderMap, body: Byte
             status,
         });
     };
-    match fault {
+    match fault.clone() {
         Some(Fault::RateLimited { retry_after_secs }) => {
             let body = json_bytes(&json!({"ok": false, "error": "ratelimited"}));
             record(429, Some(body.clone()));
@@ -2339,7 +2425,12 @@ async fn api_handler(inner: Arc<Inner>, uri: Uri, headers: HeaderMap, body: Byte
             return json_response(200, body, None);
         }
         Some(Fault::Delay(d)) => tokio::time::sleep(d).await,
-        None => {}
+        Some(Fault::Reset) => {
+            record(0, None);
+            return dropped_connection();
+        }
+        Some(Fault::Late(_) | Fault::ServerErrorAfterEffect(_) | Fault::ResetAfterEffect)
+        | None => {}
     }
 
     let limited = inner.lock().rate_check(&method, token.as_deref());
@@ -2384,8 +2475,49 @@ async fn api_handler(inner: Arc<Inner>, uri: Uri, headers: HeaderMap, body: Byte
         }
     };
     let body = json_bytes(&body);
-    record(200, Some(body.clone()));
+    // The effect has happened; some faults strike on the way back.
+    match fault {
+        Some(Fault::Late(d)) => {
+            record(200, Some(body.clone()));
+            tokio::time::sleep(d).await;
+        }
+        Some(Fault::ServerErrorAfterEffect(code)) => {
+            record(code, None);
+            let mut resp = (
+                StatusCode::from_u16(code).unwrap_or(StatusCode::GATEWAY_TIMEOUT),
+                HTML_5XX,
+            )
+                .into_response();
+            resp.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/html; charset=utf-8"),
+            );
+            return resp;
+        }
+        Some(Fault::ResetAfterEffect) => {
+            record(0, None);
+            return dropped_connection();
+        }
+        _ => record(200, Some(body.clone())),
+    }
     json_response(200, body, None)
+}
+
+/// A response whose body fails at once: the server closes the connection mid-answer,
+/// which the client sees as a connection dropped without a (complete) answer.
+fn dropped_connection() -> Response {
+    let failing = futures_util::stream::once(async {
+        Err::<Bytes, std::io::Error>(std::io::Error::new(
+            std::io::ErrorKind::ConnectionReset,
+            "injected connection reset",
+        ))
+    });
+    let mut resp = Response::new(axum::body::Body::from_stream(failing));
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=utf-8"),
+    );
+    resp
 }
 
 impl State {
@@ -2979,14 +3111,35 @@ impl State {
             .thread_ts
             .clone()
             .unwrap_or_else(|| parent.ts.clone());
-        let mut thread: Vec<Value> = msgs
+        // Cursor-paginated, earliest first, between `oldest` and `latest` (Slack's
+        // conversations.replies reference: "Pagination by time … The earliest messages in
+        // the time range are returned first", docs.slack.dev/reference/methods/
+        // conversations.replies). The parent is shown on the first page.
+        let ts_num = |t: &str| t.parse::<f64>().unwrap_or(0.0);
+        let oldest = arg_str(args, "oldest").map_or(0.0, |t| ts_num(&t));
+        let after = match arg_str(args, "cursor") {
+            Some(cursor) => Some(ts_num(&decode_cursor("next_ts", &cursor)?)),
+            None => None,
+        };
+        let in_thread: Vec<&Msg> = msgs
             .iter()
             .filter(|m| m.ts == root_ts || m.thread_ts.as_deref() == Some(root_ts.as_str()))
-            .map(|m| render_msg(m, with_meta))
+            .filter(|m| {
+                let t = ts_num(&m.ts);
+                if m.ts == root_ts {
+                    return after.is_none();
+                }
+                t >= oldest && after.is_none_or(|a| t > a)
+            })
             .collect();
-        let has_more = thread.len() > limit;
-        thread.truncate(limit);
-        Ok(into_map(json!({"messages": thread, "has_more": has_more})))
+        let has_more = in_thread.len() > limit;
+        let page = &in_thread[..in_thread.len().min(limit)];
+        let thread: Vec<Value> = page.iter().map(|m| render_msg(m, with_meta)).collect();
+        let mut out = json!({"messages": thread, "has_more": has_more});
+        if has_more && let Some(last) = page.last() {
+            out["response_metadata"] = json!({"next_cursor": encode_cursor("next_ts", &last.ts)});
+        }
+        Ok(into_map(out))
     }
 
     /// Cursor pages over the team's channels in creation order. As Slack documents, the page is
