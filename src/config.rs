@@ -79,6 +79,10 @@ pub struct SettingsArgs {
     /// Delivery workers in this process.
     #[arg(long, env = "HERALD_WORKERS")]
     pub workers: Option<String>,
+    /// Seconds a claimed job stays reserved for its worker (default 120): after a crash,
+    /// how long before another process takes the job over.
+    #[arg(long, env = "HERALD_JOB_LEASE_SECS")]
+    pub job_lease_secs: Option<String>,
     /// OAuth client id of the Slack app: enables "Add to Slack" installs.
     #[arg(long, env = "SLACK_CLIENT_ID")]
     pub slack_client_id: Option<String>,
@@ -412,6 +416,17 @@ impl Settings {
                     return Err(invalid(
                         "HERALD_WORKERS",
                         "must be a whole number from 1 to 64",
+                    ));
+                }
+            };
+        }
+        if let Some(raw) = non_empty(args.job_lease_secs) {
+            delivery.lease = match raw.parse::<u64>() {
+                Ok(n @ 1..=3600) => Duration::from_secs(n),
+                _ => {
+                    return Err(invalid(
+                        "HERALD_JOB_LEASE_SECS",
+                        "must be a whole number of seconds from 1 to 3600",
                     ));
                 }
             };

@@ -37,6 +37,26 @@ impl Delivery {
         };
         let team_id = &job.team_id;
         let channel = route.channel.as_str();
+        if self
+            .store
+            .earlier_thread_job_pending(team_id, channel, &conversation.id, &job.id)
+            .await?
+        {
+            // An earlier event of this conversation has not reached Slack yet (it may
+            // open the thread, or post the message this one edits or deletes): events of
+            // a conversation are applied in the order the platform sent them.
+            self.store
+                .reschedule_job(
+                    &job.id,
+                    owner,
+                    now_ms() + duration_ms(TURN_WAIT),
+                    None,
+                    true,
+                    false,
+                )
+                .await?;
+            return Ok(());
+        }
         let token = workspace.bot_token.expose();
         let kind = event.event_type.conversation();
         let lang = self.states.lang(workspace).await;
@@ -86,9 +106,19 @@ impl Delivery {
                 } else if deleted {
                     self.slack.delete_message(token, channel, &placed.ts).await
                 } else {
-                    let reply = conversations::reply(event, &audience, &[]);
+                    // The message that opened a thread is its parent: it stays a parent.
+                    let is_parent = self
+                        .store
+                        .thread_by_ts(team_id, channel, &placed.ts)
+                        .await?
+                        .is_some();
+                    let redrawn = if is_parent {
+                        conversations::parent(event, &audience, None, &[])
+                    } else {
+                        conversations::reply(event, &audience, &[])
+                    };
                     self.slack
-                        .update_message(token, channel, &placed.ts, &reply)
+                        .update_message(token, channel, &placed.ts, &redrawn)
                         .await
                 };
                 return match result {
@@ -113,25 +143,6 @@ impl Delivery {
             .thread(team_id, channel, &conversation.id)
             .await?;
         let open = thread.as_ref().filter(|t| t.closed == 0);
-        if open.is_none()
-            && self
-                .store
-                .earlier_thread_job_pending(team_id, channel, &conversation.id, &job.id)
-                .await?
-        {
-            // An earlier event of this conversation may be opening the thread.
-            self.store
-                .reschedule_job(
-                    &job.id,
-                    owner,
-                    now_ms() + duration_ms(TURN_WAIT),
-                    None,
-                    true,
-                    false,
-                )
-                .await?;
-            return Ok(());
-        }
         if !self.wait_turn(owner, job, channel).await? {
             return Ok(());
         }

@@ -209,8 +209,17 @@ pub fn now_ms() -> i64 {
 }
 
 /// A new id: a prefix, the time in hex (so ids sort by creation) and 64 random bits.
+/// A new id that sorts by creation: the time, then a per-process sequence (ids made in
+/// the same millisecond keep their order: a conversation's jobs run in id order), then
+/// randomness (ids made by other processes never collide).
 pub fn new_id(prefix: &str) -> String {
-    format!("{prefix}_{:011x}{:016x}", now_ms(), fastrand::u64(..))
+    static SEQUENCE: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let seq = SEQUENCE.fetch_add(1, std::sync::atomic::Ordering::Relaxed) & 0xff_ffff;
+    format!(
+        "{prefix}_{:011x}{seq:06x}{:010x}",
+        now_ms(),
+        fastrand::u64(..) & 0xff_ffff_ffff
+    )
 }
 
 /// `($1, $2, …), ($n+1, …)`: placeholders for a multi-row `VALUES`.

@@ -416,6 +416,25 @@ pub fn now() -> i64 {
     herald::store::now_ms() / 1000
 }
 
+/// Polls `check` until it yields a value, failing the test with `what` after `limit`.
+pub async fn eventually_within<T, F, Fut>(limit: Duration, what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + limit;
+    loop {
+        if let Some(v) = check().await {
+            return v;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{what}: not met within {limit:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 /// Polls `check` until it yields a value, failing the test after [`DEADLINE`].
 pub async fn eventually<T, F, Fut>(mut check: F) -> T
 where
