@@ -11,6 +11,7 @@ pub mod callback;
 mod outcome;
 mod pacing;
 mod thread;
+mod wakeup;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -91,6 +92,13 @@ impl Delivery {
 
     /// Starts the workers; they stop between jobs once `cancel` fires.
     pub fn spawn(&self, tracker: &TaskTracker, cancel: &CancellationToken) {
+        if let Some(url) = self.store.postgres_url() {
+            tracker.spawn(wakeup::listen(
+                url.to_string(),
+                self.wake.clone(),
+                cancel.clone(),
+            ));
+        }
         for n in 0..self.settings.workers {
             let owner = format!("{}-{n}", crate::store::new_id("wrk"));
             tracker.spawn(self.clone().worker(owner, cancel.clone()));

@@ -88,8 +88,18 @@ pub async fn insert_jobs(conn: &mut AnyConnection, jobs: &[NewJob<'_>]) -> Resul
         }
         inserted += query.execute(&mut *conn).await?.rows_affected();
     }
+    if inserted > 0 && conn.backend_name() == "PostgreSQL" {
+        // Wakes idle workers of every process when the transaction commits (and only
+        // then); polling stays as the fallback.
+        sqlx::query(sqlx::AssertSqlSafe(format!("NOTIFY {JOBS_CHANNEL}")))
+            .execute(&mut *conn)
+            .await?;
+    }
     Ok(inserted)
 }
+
+/// The PostgreSQL notification channel that says "new jobs are due".
+pub const JOBS_CHANNEL: &str = "herald_jobs";
 
 #[derive(Debug, Clone, FromRow)]
 pub struct ClaimedJob {

@@ -33,7 +33,8 @@ pub use connections::ConnectionRow;
 pub use directory::{ChannelRow, GroupRow, SyncRow, UserRow};
 pub use events::{EventRecord, NewEvent, find_by_webhook_id, insert_events};
 pub use jobs::{
-    ChannelHealth, ClaimedJob, DeliveryCounts, JobRecord, JobStatus, NewJob, insert_jobs,
+    ChannelHealth, ClaimedJob, DeliveryCounts, JOBS_CHANNEL, JobRecord, JobStatus, NewJob,
+    insert_jobs,
 };
 pub use operators::Operator;
 pub use retention::Purged;
@@ -67,6 +68,8 @@ pub enum Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// The PostgreSQL URL, for the job-notification listener (None on SQLite).
+    postgres_url: Option<std::sync::Arc<str>>,
 }
 
 impl Store {
@@ -111,7 +114,17 @@ impl Store {
                     .await?
             }
         };
-        Ok(Self { pool, backend })
+        let postgres_url = (backend == Backend::Postgres).then(|| url.as_str().into());
+        Ok(Self {
+            pool,
+            backend,
+            postgres_url,
+        })
+    }
+
+    /// The PostgreSQL URL, for a `LISTEN` connection of its own; None on SQLite.
+    pub fn postgres_url(&self) -> Option<&str> {
+        self.postgres_url.as_deref()
     }
 
     /// Applies the embedded migrations; safe to run on every start.

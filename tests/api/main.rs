@@ -20,6 +20,7 @@ mod invariants;
 mod modals;
 mod process_crash;
 mod rule_tools;
+mod scale_out;
 mod threads;
 mod transport;
 mod webhook;
