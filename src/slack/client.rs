@@ -155,6 +155,10 @@ impl SlackApi {
 
     /// Posts a message carrying `job_id` in its metadata, in a thread when `thread_ts`
     /// is given; returns Slack's `ts`.
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "one post's parameters, named at the call"
+    )]
     pub async fn post_message(
         &self,
         token: &str,

@@ -390,12 +390,9 @@ fn conversation_step(
         let mid = conv.messages[i].0.clone();
         return chat("conversation.message.updated", name, message(&mid, &text));
     }
-    // Deletions skip the parent (index 0 unless the lifetime began with history).
-    let deletable: Vec<usize> = live
-        .iter()
-        .copied()
-        .filter(|&i| i > 0 || conv.messages.len() > 1 && conv.history && i > 0)
-        .collect();
+    // Deletions skip the lifetime's first message (the thread's parent, or the first
+    // history line).
+    let deletable: Vec<usize> = live.iter().copied().filter(|&i| i > 0).collect();
     if roll < 25 && !deletable.is_empty() {
         let i = deletable[rng.usize(0..deletable.len())];
         conv.messages[i].1 = None;

@@ -2380,7 +2380,7 @@ async fn api_handler(inner: Arc<Inner>, uri: Uri, headers: HeaderMap, body: Byte
         let queued = st.faults.get_mut(&method).and_then(VecDeque::pop_front);
         let fault = queued.or_else(|| {
             let (chaos, rng) = st.chaos.as_mut()?;
-            if !chaos.methods.iter().any(|m| *m == method) {
+            if !chaos.methods.contains(&method) {
                 return None;
             }
             chaos.draw(rng)
