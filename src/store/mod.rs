@@ -36,7 +36,7 @@ pub use jobs::{
     ChannelHealth, ClaimedJob, DeliveryCounts, JobRecord, JobStatus, NewJob, insert_jobs,
 };
 pub use operators::Operator;
-pub use retention::Purged;
+pub use retention::{BATCH as PURGE_BATCH, Purged};
 pub use rules::RuleUpdate;
 pub use threads::Thread;
 pub use workspaces::{InstalledWorkspace, WorkspaceState};

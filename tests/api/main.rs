@@ -16,6 +16,7 @@ mod helpers;
 mod home;
 mod install;
 mod modals;
+mod retention;
 mod rule_tools;
 mod threads;
 mod transport;
