@@ -63,6 +63,8 @@ pub enum Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// The workspace the last fair claim served (see [`jobs`]'s `claim_job`).
+    turn: std::sync::Arc<std::sync::Mutex<String>>,
 }
 
 impl Store {
@@ -107,7 +109,11 @@ impl Store {
                     .await?
             }
         };
-        Ok(Self { pool, backend })
+        Ok(Self {
+            pool,
+            backend,
+            turn: std::sync::Arc::default(),
+        })
     }
 
     /// Applies the embedded migrations; safe to run on every start.
@@ -157,6 +163,15 @@ mod dialect {
     /// worker died: `maybe_posted` is set from the row's old status, so the new worker
     /// checks Slack for that post first.
     pub fn claim_job(backend: Backend, expired: bool) -> &'static str {
+        claim_sql(backend, expired, false)
+    }
+
+    /// Claims the most overdue due job of one workspace (`$4`): the fair claim.
+    pub fn claim_team_job(backend: Backend) -> &'static str {
+        claim_sql(backend, false, true)
+    }
+
+    fn claim_sql(backend: Backend, expired: bool, team: bool) -> &'static str {
         macro_rules! claim {
             ($filter:literal, $lock:literal) => {
                 concat!(
@@ -172,6 +187,14 @@ mod dialect {
             };
         }
         match (backend, expired) {
+            (Backend::Sqlite, false) if team => claim!(
+                "status = 'pending' AND team_id = $4 AND run_at <= $3 ORDER BY run_at, id",
+                ""
+            ),
+            (Backend::Postgres, false) if team => claim!(
+                "status = 'pending' AND team_id = $4 AND run_at <= $3 ORDER BY run_at, id",
+                " FOR UPDATE SKIP LOCKED"
+            ),
             (Backend::Sqlite, true) => {
                 claim!(
                     "status = 'running' AND lease_until < $3 ORDER BY lease_until",

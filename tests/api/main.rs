@@ -12,6 +12,7 @@ mod commands;
 mod delivery;
 mod directory;
 mod durability;
+mod fairness;
 mod helpers;
 mod home;
 mod install;
