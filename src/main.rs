@@ -72,9 +72,16 @@ enum RulesAction {
 struct Target {
     #[arg(long, env = "DATABASE_URL", default_value = "sqlite://herald.db")]
     database_url: String,
-    /// Workspace (T…); defaults to the one workspace `herald serve` registered.
+    /// Workspace (T…); defaults to the bot token's workspace (single-workspace mode), else
+    /// to the one workspace `herald serve` registered.
     #[arg(long)]
     team: Option<String>,
+    /// Single-workspace mode: without --team, `auth.test` on this token names the workspace
+    /// (and registers it, as `herald serve` does), so rules can be imported before serving.
+    #[arg(long, env = "SLACK_BOT_TOKEN", hide_env_values = true)]
+    slack_bot_token: Option<String>,
+    #[arg(long, env = "SLACK_API_URL", default_value = herald::config::SLACK_API_URL)]
+    slack_api_url: String,
 }
 
 #[tokio::main]
@@ -128,9 +135,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 .await
                 .context("opening the database")?;
             store.migrate().await.context("migrating")?;
-            let team = match target.team {
-                Some(team) => team,
-                None => match store.workspace_ids().await?.as_slice() {
+            let token = target.slack_bot_token.filter(|t| !t.trim().is_empty());
+            let team = match (target.team, token) {
+                (Some(team), _) => team,
+                (None, Some(token)) => {
+                    register_token_workspace(&store, &target.slack_api_url, token.trim()).await?
+                }
+                (None, None) => match store.workspace_ids().await?.as_slice() {
                     [one] => one.clone(),
                     [] => anyhow::bail!(
                         "no workspace registered yet: run `herald serve` once, or pass --team T…"
@@ -183,6 +194,38 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Asks Slack (`auth.test`) whose bot token this is and registers that workspace the way
+/// `herald serve` does; returns its team id.
+async fn register_token_workspace(
+    store: &Store,
+    api_url: &str,
+    token: &str,
+) -> anyhow::Result<String> {
+    let slack = herald::slack::SlackApi::new(api_url, std::time::Duration::from_secs(10))
+        .with_context(|| format!("SLACK_API_URL {api_url}"))?;
+    let identity = match slack.auth_test(token).await {
+        Ok(identity) => identity,
+        Err(herald::slack::SlackError::Api { code }) => {
+            anyhow::bail!(
+                "Slack refused SLACK_BOT_TOKEN ({code}): check the token, or pass --team T…"
+            )
+        }
+        Err(err) => {
+            return Err(anyhow::anyhow!(err).context(format!(
+                "asking Slack ({api_url}) which workspace SLACK_BOT_TOKEN belongs to"
+            )));
+        }
+    };
+    store
+        .upsert_workspace(
+            &identity.team_id,
+            &identity.team_name,
+            &identity.bot_user_id,
+        )
+        .await?;
+    Ok(identity.team_id)
 }
 
 fn redact_url(url: &str) -> String {

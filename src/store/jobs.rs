@@ -146,25 +146,72 @@ macro_rules! select_jobs {
 }
 
 impl Store {
-    /// Claims the most overdue job for `lease`; None when nothing is due.
+    /// Claims a job for `lease`; None when nothing is due. A job whose worker's lease
+    /// ran out comes first; then workspaces take turns (round-robin over the
+    /// workspaces with a due job, in `team_id` order from the one served last) and each
+    /// turn takes that workspace's most overdue job, so one workspace's flood cannot
+    /// delay another's notifications behind it. When no registered workspace has a due
+    /// job (or another process just took it) the most overdue job of all is claimed.
     pub async fn claim_job(
         &self,
         owner: &str,
         lease: Duration,
     ) -> Result<Option<ClaimedJob>, StoreError> {
-        for expired in [true, false] {
-            let now = now_ms();
-            let job = sqlx::query_as(dialect::claim_job(self.backend(), expired))
+        if let Some(job) = self.claim(owner, lease, true).await? {
+            return Ok(Some(job));
+        }
+        let now = now_ms();
+        let last = self.turn.lock().map(|t| t.clone()).unwrap_or_default();
+        for from in [last.as_str(), ""] {
+            let Some(team) = self.next_turn(now, from).await? else {
+                continue;
+            };
+            if let Ok(mut turn) = self.turn.lock() {
+                turn.clone_from(&team);
+            }
+            let job = sqlx::query_as(dialect::claim_team_job(self.backend()))
                 .bind(owner)
                 .bind(now + duration_ms(lease))
                 .bind(now)
+                .bind(&team)
                 .fetch_optional(self.pool())
                 .await?;
             if job.is_some() {
                 return Ok(job);
             }
+            break;
         }
-        Ok(None)
+        self.claim(owner, lease, false).await
+    }
+
+    /// The first workspace after `after` (in `team_id` order) with a due job: one index
+    /// probe per workspace (`jobs_team_due`), whatever the size of the backlog.
+    async fn next_turn(&self, now: i64, after: &str) -> Result<Option<String>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT w.team_id FROM workspaces w WHERE w.team_id > $1 AND EXISTS \
+             (SELECT 1 FROM jobs j WHERE j.team_id = w.team_id AND j.status = 'pending' \
+              AND j.run_at <= $2) ORDER BY w.team_id LIMIT 1",
+        )
+        .bind(after)
+        .bind(now)
+        .fetch_optional(self.pool())
+        .await?)
+    }
+
+    /// The global claim: an expired lease's job, or the most overdue pending job.
+    async fn claim(
+        &self,
+        owner: &str,
+        lease: Duration,
+        expired: bool,
+    ) -> Result<Option<ClaimedJob>, StoreError> {
+        let now = now_ms();
+        Ok(sqlx::query_as(dialect::claim_job(self.backend(), expired))
+            .bind(owner)
+            .bind(now + duration_ms(lease))
+            .bind(now)
+            .fetch_optional(self.pool())
+            .await?)
     }
 
     /// [`Store::complete_job`] inside the caller's transaction, with what the post

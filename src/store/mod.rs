@@ -37,7 +37,7 @@ pub use jobs::{
     insert_jobs,
 };
 pub use operators::Operator;
-pub use retention::Purged;
+pub use retention::{BATCH as PURGE_BATCH, Purged};
 pub use rules::RuleUpdate;
 pub use slack_events::Receipt;
 pub use threads::{Opened, Placed, PostRecord, Recorded, Thread, ThreadMessage};
@@ -70,6 +70,8 @@ pub struct Store {
     backend: Backend,
     /// The PostgreSQL URL, for the job-notification listener (None on SQLite).
     postgres_url: Option<std::sync::Arc<str>>,
+    /// The workspace the last fair claim served (see [`jobs`]'s `claim_job`).
+    turn: std::sync::Arc<std::sync::Mutex<String>>,
 }
 
 impl Store {
@@ -119,6 +121,7 @@ impl Store {
             pool,
             backend,
             postgres_url,
+            turn: std::sync::Arc::default(),
         })
     }
 
@@ -174,6 +177,15 @@ mod dialect {
     /// worker died: `maybe_posted` is set from the row's old status, so the new worker
     /// checks Slack for that post first.
     pub fn claim_job(backend: Backend, expired: bool) -> &'static str {
+        claim_sql(backend, expired, false)
+    }
+
+    /// Claims the most overdue due job of one workspace (`$4`): the fair claim.
+    pub fn claim_team_job(backend: Backend) -> &'static str {
+        claim_sql(backend, false, true)
+    }
+
+    fn claim_sql(backend: Backend, expired: bool, team: bool) -> &'static str {
         macro_rules! claim {
             ($filter:literal, $lock:literal) => {
                 concat!(
@@ -190,6 +202,14 @@ mod dialect {
             };
         }
         match (backend, expired) {
+            (Backend::Sqlite, false) if team => claim!(
+                "status = 'pending' AND team_id = $4 AND run_at <= $3 ORDER BY run_at, id",
+                ""
+            ),
+            (Backend::Postgres, false) if team => claim!(
+                "status = 'pending' AND team_id = $4 AND run_at <= $3 ORDER BY run_at, id",
+                " FOR UPDATE SKIP LOCKED"
+            ),
             (Backend::Sqlite, true) => {
                 claim!(
                     "status = 'running' AND lease_until < $3 ORDER BY lease_until",

@@ -95,3 +95,83 @@ fn secret_prints_a_fresh_valid_webhook_secret() {
     );
     assert_ne!(first, second);
 }
+
+/// The README's single-workspace flow on a fresh database: set the bot token, import
+/// rules, serve. The import learns the workspace from the token (`auth.test`).
+#[tokio::test(flavor = "multi_thread")]
+async fn rules_import_on_a_fresh_database_learns_the_workspace_from_the_bot_token() {
+    let slack = crate::slack_emulator::SlackEmulator::start().await;
+    let ws = slack.add_workspace("T0FRESH01", "Fresh");
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("h.db").display());
+    let file = dir.path().join("rules.json");
+    let rules = json!([
+        {"kind": "event", "event_type": "booking.created", "meeting_type": null, "channel": "C0123AAA", "mentions": [], "enabled": true}
+    ]);
+    std::fs::write(&file, rules.to_string()).unwrap();
+    let file_arg = file.to_str().unwrap().to_string();
+    let api_url = slack.api_url();
+    let token = ws.bot_token.clone();
+    let (ok, stdout, stderr) = tokio::task::spawn_blocking({
+        let (db, api_url, token) = (db.clone(), api_url.clone(), token.clone());
+        move || {
+            herald(
+                &["rules", "import", &file_arg],
+                &[
+                    ("DATABASE_URL", &db),
+                    ("SLACK_BOT_TOKEN", &token),
+                    ("SLACK_API_URL", &api_url),
+                ],
+            )
+        }
+    })
+    .await
+    .unwrap();
+    assert!(ok, "{stderr}");
+    assert!(
+        stdout.contains("imported 1 rules into T0FRESH01"),
+        "{stdout}"
+    );
+    assert_eq!(slack.received("auth.test"), 1);
+    let (ok, stdout, stderr) = tokio::task::spawn_blocking(move || {
+        herald(&["rules", "export", "-"], &[("DATABASE_URL", &db)])
+    })
+    .await
+    .unwrap();
+    assert!(ok, "{stderr}");
+    assert_eq!(serde_json::from_str::<Value>(&stdout).unwrap(), rules);
+    slack.shutdown().await;
+}
+
+/// A token Slack refuses is reported as such, and nothing is imported.
+#[tokio::test(flavor = "multi_thread")]
+async fn rules_import_with_a_revoked_bot_token_says_so_and_imports_nothing() {
+    let slack = crate::slack_emulator::SlackEmulator::start().await;
+    let ws = slack.add_workspace("T0FRESH02", "Fresh");
+    slack.revoke_token(&ws.bot_token);
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("h.db").display());
+    let file = dir.path().join("rules.json");
+    std::fs::write(&file, json!([]).to_string()).unwrap();
+    let file_arg = file.to_str().unwrap().to_string();
+    let api_url = slack.api_url();
+    let token = ws.bot_token.clone();
+    let (ok, _, stderr) = tokio::task::spawn_blocking(move || {
+        herald(
+            &["rules", "import", &file_arg],
+            &[
+                ("DATABASE_URL", &db),
+                ("SLACK_BOT_TOKEN", &token),
+                ("SLACK_API_URL", &api_url),
+            ],
+        )
+    })
+    .await
+    .unwrap();
+    assert!(!ok);
+    assert!(
+        stderr.contains("SLACK_BOT_TOKEN") && stderr.contains("token_revoked"),
+        "{stderr}"
+    );
+    slack.shutdown().await;
+}
