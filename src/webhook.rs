@@ -75,6 +75,12 @@ pub async fn receive(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<serde_json::Value>), WebhookError> {
+    // A path that cannot be a connection id is unknown: no store, no cache, no echo.
+    if !crate::workspace::is_connection_id(&connection) {
+        return Err(WebhookError::UnknownConnection(
+            "(not a connection id)".into(),
+        ));
+    }
     let conn = state
         .registry
         .connection(&connection)
