@@ -12,6 +12,7 @@ mod commands;
 mod delivery;
 mod directory;
 mod durability;
+mod hardening;
 mod helpers;
 mod home;
 mod install;
