@@ -3,7 +3,8 @@
 //! Concurrent webhook requests are committed in groups: one writer task takes every
 //! request waiting at that moment, writes them in one transaction and answers each only
 //! after the commit. Under load this turns N fsyncs into one without delaying a lone
-//! request. Herald's own error reports go through [`stage`] too, inside the transaction
+//! request. A batch that fails is written again one request at a time, so a request
+//! that cannot be stored fails alone. Herald's own error reports go through [`stage`] too, inside the transaction
 //! that fails the job they report on.
 
 use std::sync::Arc;
@@ -219,6 +220,25 @@ async fn writer(store: Store, wake: Arc<Notify>, pacing: Pacing, mut rx: mpsc::R
                 let new_jobs = results.iter().any(|r| !r.duplicate && r.routes > 0);
                 for (request, result) in batch.drain(..).zip(results) {
                     let _ = request.reply.send(Ok(result));
+                }
+                if new_jobs {
+                    wake.notify_waiters();
+                }
+            }
+            // One bad request must not fail the others: write each alone, so only the
+            // requests that fail by themselves are answered with the error.
+            Err(err) if batch.len() > 1 => {
+                tracing::warn!(error = %err, size = batch.len(), "ingest batch failed; writing its requests one by one");
+                let mut new_jobs = false;
+                for request in batch.drain(..) {
+                    let result = write_batch(&store, std::slice::from_ref(&request), &pacing)
+                        .await
+                        .map(|mut r| r.remove(0));
+                    if let Err(err) = &result {
+                        tracing::error!(error = %err, "ingest transaction failed");
+                    }
+                    new_jobs |= result.as_ref().is_ok_and(|r| !r.duplicate && r.routes > 0);
+                    let _ = request.reply.send(result.map_err(Arc::new));
                 }
                 if new_jobs {
                     wake.notify_waiters();

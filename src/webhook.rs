@@ -1,8 +1,9 @@
 //! The platform endpoint: `POST /hooks/{connection}`.
 //!
 //! Order of checks: the connection exists (404), the body fits (413), the Standard
-//! Webhooks signature is valid and fresh (401), the JSON parses (400) and is a valid
-//! event (422). Only then is anything stored; the answer (202, or 200 for a repeated
+//! Webhooks signature is valid and fresh (401), the `webhook-id` is at most 256 bytes
+//! (400), no string holds what a database cannot store (NUL, lone surrogates: 422), the
+//! JSON parses (400) and is a valid event (422). Only then is anything stored; the answer (202, or 200 for a repeated
 //! `webhook-id`) comes after the commit.
 
 use axum::Json;
@@ -19,6 +20,10 @@ use crate::model::{EventError, PlatformEvent};
 use crate::router;
 use crate::signature::{SignatureError, standard_webhooks};
 
+/// Longest accepted `webhook-id`: ids are short (`msg_…`), and the unique index on
+/// (connection, webhook id) cannot hold long ones on PostgreSQL.
+pub const MAX_WEBHOOK_ID_BYTES: usize = 256;
+
 /// Largest accepted body: events are small; this keeps a hostile sender cheap to refuse.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
 
@@ -34,6 +39,11 @@ pub enum WebhookError {
     Signature(#[from] SignatureError),
     #[error("{0}")]
     Event(#[from] EventError),
+    #[error("{header} is invalid: {reason}")]
+    BadHeader {
+        header: &'static str,
+        reason: String,
+    },
     #[error("the Slack workspace of this connection is disconnected ({0}); reinstall Herald")]
     Disconnected(String),
     #[error("Herald could not store the event; retry later")]
@@ -56,12 +66,16 @@ impl IntoResponse for WebhookError {
             WebhookError::Event(EventError::Invalid(_)) => {
                 (StatusCode::UNPROCESSABLE_ENTITY, "invalid_field")
             }
+            WebhookError::BadHeader { .. } => (StatusCode::BAD_REQUEST, "invalid_header"),
             WebhookError::Disconnected(_) => (StatusCode::GONE, "workspace_disconnected"),
             WebhookError::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
         };
         let mut body = json!({"error": code, "message": self.to_string()});
         if let WebhookError::Event(EventError::Invalid(field)) = &self {
             body["field"] = json!(field.field);
+        }
+        if let WebhookError::BadHeader { header, .. } = &self {
+            body["field"] = json!(header);
         }
         (status, Json(body)).into_response()
     }
@@ -75,6 +89,12 @@ pub async fn receive(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<serde_json::Value>), WebhookError> {
+    // A path that cannot be a connection id is unknown: no store, no cache, no echo.
+    if !crate::workspace::is_connection_id(&connection) {
+        return Err(WebhookError::UnknownConnection(
+            "(not a connection id)".into(),
+        ));
+    }
     let conn = state
         .registry
         .connection(&connection)
@@ -104,6 +124,17 @@ pub async fn receive(
     let webhook_id = header(standard_webhooks::ID)
         .unwrap_or_default()
         .to_string();
+    if webhook_id.len() > MAX_WEBHOOK_ID_BYTES {
+        return Err(WebhookError::BadHeader {
+            header: standard_webhooks::ID,
+            reason: format!("longer than {MAX_WEBHOOK_ID_BYTES} bytes"),
+        });
+    }
+    if let Some(found) = crate::storable::find(&body) {
+        return Err(WebhookError::Event(EventError::Invalid(
+            crate::model::FieldError::new(found.path, found.reason),
+        )));
+    }
     let disconnected = state
         .workspace_state
         .disconnected(&conn.team_id)

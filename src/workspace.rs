@@ -46,6 +46,24 @@ pub fn secret_context(connection_id: &str) -> String {
 /// Installs and rotations made by another process are seen within this time.
 const CACHE_TTL: Duration = Duration::from_secs(30);
 
+/// The longest connection id Herald makes (`conn_` + 27 hex digits) with room to spare.
+pub const MAX_CONNECTION_ID: usize = 64;
+
+/// Bytes the connection cache may hold in all (keys, secrets and per-entry overhead):
+/// a flood of unknown ids evicts older misses instead of growing the process.
+const CONNECTION_CACHE_BYTES: u64 = 8 * 1024 * 1024;
+
+/// Whether `id` can be a connection id at all: `default` or `conn_…`, ASCII letters,
+/// digits, `_` and `-`, at most [`MAX_CONNECTION_ID`] bytes. Anything else is unknown
+/// without asking the store or the cache (whose keys must stay small).
+pub fn is_connection_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= MAX_CONNECTION_ID
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
 #[derive(Clone)]
 pub struct Registry {
     pinned: Option<Arc<(Workspace, Connection)>>,
@@ -73,7 +91,13 @@ impl Registry {
                 .time_to_live(CACHE_TTL)
                 .build(),
             connections: Cache::builder()
-                .max_capacity(100_000)
+                .weigher(|id: &String, connection: &Option<Connection>| {
+                    let keys = connection.as_ref().map_or(0, |c| {
+                        c.keys.iter().map(Vec::len).sum::<usize>() + c.team_id.len()
+                    });
+                    u32::try_from(id.len() + keys + 128).unwrap_or(u32::MAX)
+                })
+                .max_capacity(CONNECTION_CACHE_BYTES)
                 .time_to_live(CACHE_TTL)
                 .build(),
         }
@@ -141,6 +165,9 @@ impl Registry {
         {
             return Ok(Some(pinned.1.clone()));
         }
+        if !is_connection_id(connection_id) {
+            return Ok(None);
+        }
         let (store, sealer) = (self.store.clone(), self.sealer.clone());
         let id = connection_id.to_string();
         self.connections
@@ -176,6 +203,12 @@ impl Registry {
                 }))
             })
             .await
+    }
+
+    /// How many connections (and misses) are cached, after pending maintenance.
+    pub async fn cached_connections(&self) -> u64 {
+        self.connections.run_pending_tasks().await;
+        self.connections.entry_count()
     }
 
     /// Forgets what is cached about a workspace and its connections (after an install,
@@ -299,5 +332,51 @@ impl StateCache {
 
     pub async fn invalidate(&self, team_id: &str) {
         self.cache.invalidate(team_id).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn connection_ids_are_short_and_plain() {
+        for ok in [
+            "default",
+            "conn_0193a2b4c5d6e0123456789abcdef",
+            "a",
+            &"x".repeat(64),
+        ] {
+            assert!(is_connection_id(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            &"x".repeat(65),
+            "../etc",
+            "a b",
+            "conn_é",
+            "a/b",
+            "a%00",
+            "a\0b",
+        ] {
+            assert!(!is_connection_id(bad), "{bad:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn ids_that_cannot_be_connections_are_never_looked_up_nor_cached() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("h.db").display());
+        let store = Store::connect(&url).await.unwrap();
+        store.migrate().await.unwrap();
+        let registry = Registry::new(store, None, Lang::En, None);
+        for n in 0..50 {
+            let id = format!("{n}{}", "z".repeat(60 * 1024));
+            assert!(registry.connection(&id).await.unwrap().is_none());
+        }
+        assert_eq!(registry.cached_connections().await, 0);
+        // A well-formed unknown id is a miss worth caching: it is small.
+        assert!(registry.connection("conn_unknown").await.unwrap().is_none());
+        assert_eq!(registry.cached_connections().await, 1);
     }
 }

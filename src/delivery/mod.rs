@@ -61,6 +61,9 @@ pub struct Delivery {
     hosts: Cache<(String, String), Option<String>>,
 }
 
+/// Attempts past the retry schedule a job may spend failing to record its outcome.
+const STORE_RETRIES: usize = 3;
+
 #[derive(Debug, thiserror::Error)]
 enum JobError {
     #[error(transparent)]
@@ -124,9 +127,19 @@ impl Delivery {
                                 tracing::error!(job_id = %job.id, error = %err, "could not fail job");
                             }
                         }
-                        // The lease expires and another attempt picks the job up.
+                        // The lease expires and another attempt picks the job up, unless
+                        // its writes kept failing past the attempt budget: a write that
+                        // cannot succeed (a poison job) must not be reclaimed forever.
                         Err(JobError::Store(err)) => {
                             tracing::error!(job_id = %job.id, error = %err, "job could not be recorded");
+                            let budget = self.settings.retry_schedule.len() + STORE_RETRIES;
+                            if usize::try_from(job.attempts).unwrap_or(usize::MAX) >= budget {
+                                let reason: String =
+                                    format!("store_error: {err}").chars().take(500).collect();
+                                if let Err(err) = self.fail_poisoned(&owner, &job, &reason).await {
+                                    tracing::error!(job_id = %job.id, error = %err, "could not fail job");
+                                }
+                            }
                         }
                     }
                     continue;
@@ -141,6 +154,18 @@ impl Delivery {
                 () = cancel.cancelled() => {}
             }
         }
+    }
+
+    /// Ends a job whose outcome could not be recorded within its attempt budget.
+    async fn fail_poisoned(
+        &self,
+        owner: &str,
+        job: &ClaimedJob,
+        reason: &str,
+    ) -> Result<(), StoreError> {
+        let mut conn = self.store.pool().acquire().await?;
+        Store::finish_job_failed(&mut conn, &job.id, owner, JobStatus::Failed, reason).await?;
+        Ok(())
     }
 
     async fn fail_unreadable(

@@ -14,6 +14,7 @@ mod directory;
 mod durability;
 mod faults;
 mod fairness;
+mod hardening;
 mod helpers;
 mod home;
 mod install;

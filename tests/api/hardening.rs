@@ -1,0 +1,147 @@
+//! Hostile or broken input: what a database cannot store, requests that would fail their
+//! neighbours' group commit, jobs whose outcome cannot be recorded, unbounded ids.
+
+use std::time::Duration;
+
+use herald::store::Backend;
+use serde_json::{Value, json};
+
+use crate::helpers::{Options, TEAM, TestApp, booking, json, now};
+
+fn rules() -> Value {
+    json!([{"kind": "event", "event_type": "booking.created", "meeting_type": null,
+            "channel": "#general", "mentions": ["U0AAA111"]}])
+}
+
+/// Makes every write matching `when` fail on either backend, as a value the database
+/// cannot store would (a NUL byte on PostgreSQL): a trigger that raises.
+async fn poison(app: &TestApp, table: &str, timing: &str, when: &str) {
+    let pool = app.store.pool();
+    let statements = match app.store.backend() {
+        Backend::Sqlite => vec![format!(
+            "CREATE TRIGGER herald_test_poison {timing} ON {table} WHEN {when} \
+             BEGIN SELECT RAISE(ABORT, 'poisoned write'); END"
+        )],
+        Backend::Postgres => vec![
+            "CREATE FUNCTION herald_test_poison() RETURNS trigger AS $$ \
+             BEGIN RAISE EXCEPTION 'poisoned write'; END $$ LANGUAGE plpgsql"
+                .to_string(),
+            format!(
+                "CREATE TRIGGER herald_test_poison {timing} ON {table} FOR EACH ROW \
+                 WHEN ({when}) EXECUTE FUNCTION herald_test_poison()"
+            ),
+        ],
+    };
+    for statement in statements {
+        sqlx::query(sqlx::AssertSqlSafe(statement))
+            .execute(pool)
+            .await
+            .expect("create the poisoning trigger");
+    }
+}
+
+#[tokio::test]
+async fn a_webhook_id_longer_than_256_bytes_is_refused_naming_it() {
+    let app = TestApp::start(rules()).await;
+    let body = booking("booking.created", "mt_1").to_string();
+    let long = format!("msg_{}", "a".repeat(3000));
+    let (status, answer) = json(
+        app.send_raw("default", &long, now(), body.as_bytes(), None)
+            .await,
+    )
+    .await;
+    assert_eq!(status, 400, "{answer}");
+    assert_eq!(answer["error"], "invalid_header");
+    assert_eq!(answer["field"], "webhook-id");
+    // 256 bytes is still fine.
+    let edge = format!("msg_{}", "b".repeat(252));
+    let (status, answer) = json(
+        app.send_raw("default", &edge, now(), body.as_bytes(), None)
+            .await,
+    )
+    .await;
+    assert_eq!(status, 202, "{answer}");
+    assert_eq!(app.store.count_events(TEAM).await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn strings_a_database_cannot_store_are_refused_naming_the_field() {
+    let app = TestApp::start(rules()).await;
+    let good = booking("booking.created", "mt_1").to_string();
+    // Spelled as JSON escapes, as a platform would send them.
+    let cases = [
+        (good.replacen("初回面談のご予約", r"a\u0000b", 1), "title"),
+        (good.replacen("山田 太郎", r"\u0000", 1), "customer.name"),
+        (good.replacen("予算", r"k\u0000", 1), r"fields.k\u0000"),
+        (good.replacen("初回面談のご予約", r"\ud800", 1), "title"),
+        (
+            good.replacen("ACME株式会社", r"x\udfff", 1),
+            "customer.company",
+        ),
+    ];
+    for (n, (body, field)) in cases.iter().enumerate() {
+        assert_ne!(body, &good, "case {n} changed the body");
+        let id = format!("msg_unstorable_{n}");
+        let (status, answer) = json(
+            app.send_raw("default", &id, now(), body.as_bytes(), None)
+                .await,
+        )
+        .await;
+        assert_eq!(status, 422, "{field}: {answer}");
+        assert_eq!(answer["error"], "invalid_field", "{field}: {answer}");
+        assert_eq!(answer["field"], *field, "{answer}");
+    }
+    assert_eq!(app.store.count_events(TEAM).await.unwrap(), 0);
+    assert!(app.store.jobs_for_team(TEAM).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn one_request_that_cannot_be_stored_fails_alone_in_its_group_commit() {
+    let app = TestApp::start(rules()).await;
+    poison(
+        &app,
+        "events",
+        "BEFORE INSERT",
+        "NEW.webhook_id = 'msg_poison'",
+    )
+    .await;
+    let body = booking("booking.created", "mt_1").to_string();
+    let sends = (0..64).map(|n| {
+        let id = if n == 32 {
+            "msg_poison".to_string()
+        } else {
+            format!("msg_batch_{n}")
+        };
+        let (app, body) = (&app, &body);
+        async move {
+            let status = app
+                .send_raw("default", &id, now(), body.as_bytes(), None)
+                .await
+                .status()
+                .as_u16();
+            (id, status)
+        }
+    });
+    let answers = futures_util::future::join_all(sends).await;
+    for (id, status) in &answers {
+        let expected = if id == "msg_poison" { 503 } else { 202 };
+        assert_eq!(*status, expected, "{id}: {answers:?}");
+    }
+    assert_eq!(app.store.count_events(TEAM).await.unwrap(), 63);
+}
+
+#[tokio::test]
+async fn a_job_whose_outcome_cannot_be_recorded_fails_after_its_budget() {
+    let mut options = Options::default();
+    options.delivery.lease = Duration::from_millis(500);
+    let app = TestApp::start_with(rules(), options).await;
+    poison(&app, "jobs", "BEFORE UPDATE", "NEW.status = 'done'").await;
+    let (status, answer) = json(app.send(&booking("booking.created", "mt_1")).await).await;
+    assert_eq!(status, 202, "{answer}");
+    let event_id = answer["event_id"].as_str().unwrap();
+    let jobs = app.settled(event_id).await;
+    assert_eq!(jobs.len(), 1);
+    assert_eq!(jobs[0].status, "failed");
+    let error = jobs[0].last_error.clone().unwrap_or_default();
+    assert!(error.starts_with("store_error"), "{error}");
+}
