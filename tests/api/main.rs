@@ -20,3 +20,4 @@ mod rule_tools;
 mod threads;
 mod transport;
 mod webhook;
+mod security;
