@@ -17,7 +17,7 @@ mod home;
 mod install;
 mod modals;
 mod rule_tools;
+mod security;
 mod threads;
 mod transport;
 mod webhook;
-mod security;
