@@ -62,7 +62,7 @@ pub struct SettingsArgs {
     #[arg(long, env = "SLACK_API_URL")]
     pub slack_api_url: Option<String>,
     /// sqlite://herald.db (default) or postgres://…
-    #[arg(long, env = "DATABASE_URL")]
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
     /// Address the HTTP server binds to.
     #[arg(long, env = "HERALD_LISTEN")]

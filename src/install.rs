@@ -1,8 +1,13 @@
 //! "Add to Slack": Slack's OAuth v2 install flow, for any number of workspaces.
 //!
 //! `GET /slack/install` serves a page with the button; its link carries a `state` that
-//! is signed, expires in ten minutes and is tied to the browser by a cookie, so a
-//! callback cannot be forged or replayed from elsewhere. `GET /slack/oauth/callback`
+//! is signed, expires in ten minutes, is tied to the browser by a cookie and works
+//! once, so a callback cannot be forged or replayed from elsewhere. The state is signed
+//! with a key of its own, derived from `HERALD_ENCRYPTION_KEY` (which installs require
+//! anyway), not with the client secret: the client secret is shared with Slack and
+//! often with more people, and a key used for one purpose only cannot be confused with
+//! another. Used states are remembered in the database (`used_nonces`) until they expire,
+//! so "once" holds across restarts and for every process. `GET /slack/oauth/callback`
 //! checks it, trades the code for a bot token (`oauth.v2.access`), stores the token
 //! sealed, gives the workspace its webhook connection, and greets the installer by DM.
 //! Every failure answers with a page that says what happened and how to start again.
@@ -46,6 +51,16 @@ pub const INSTALL_PATH: &str = "/slack/install";
 pub const CALLBACK_PATH: &str = "/slack/oauth/callback";
 const STATE_TTL: Duration = Duration::from_secs(600);
 const COOKIE: &str = "herald_install";
+/// The `used_nonces` kind of install states.
+const STATE_NONCE_KIND: &str = "oauth_state";
+/// The label the state key is derived under (HMAC of the encryption key).
+const STATE_KEY_LABEL: &str = "herald/v1/oauth-state";
+
+/// The key install states are signed with: HMAC-SHA256 of a fixed label under the
+/// encryption key, so no new setting is needed and no other key is reused.
+pub fn state_key(encryption_key: &str) -> Vec<u8> {
+    mac(encryption_key.as_bytes(), STATE_KEY_LABEL)
+}
 
 /// Why a callback's `state` is refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -58,6 +73,8 @@ pub enum StateError {
     Expired,
     #[error("the install was started in another browser")]
     OtherBrowser,
+    #[error("the install link was already used")]
+    Used,
 }
 
 fn mac(key: &[u8], message: &str) -> Vec<u8> {
@@ -77,12 +94,14 @@ pub fn sign_state(key: &[u8], nonce: &str, expires: i64) -> String {
     format!("{body}.{}", b64(&mac(key, &body)))
 }
 
-pub fn check_state(
+/// Checks a state's signature, expiry and browser; returns its nonce and expiry (the
+/// caller makes sure it is used once).
+pub fn check_state<'s>(
     key: &[u8],
-    state: &str,
+    state: &'s str,
     cookie_nonce: Option<&str>,
     now: i64,
-) -> Result<(), StateError> {
+) -> Result<(&'s str, i64), StateError> {
     let mut parts = state.splitn(3, '.');
     let (Some(expires), Some(nonce), Some(tag)) = (parts.next(), parts.next(), parts.next()) else {
         return Err(StateError::Malformed);
@@ -104,7 +123,7 @@ pub fn check_state(
     if cookie_nonce != Some(nonce) {
         return Err(StateError::OtherBrowser);
     }
-    Ok(())
+    Ok((nonce, expires))
 }
 
 /// Slack's authorize URL with Herald's scopes, redirect and state.
@@ -221,6 +240,10 @@ impl Outcome {
                         "インストールは別のブラウザで開始されました。同じブラウザで最初からやり直してください。",
                         "The install was started in another browser. Start again in this one.",
                     ),
+                    StateError::Used => (
+                        "このインストールのリンクは使用済みです。最初からやり直してください。",
+                        "This install link was already used. Start again.",
+                    ),
                     StateError::Malformed | StateError::Forged => (
                         "このインストールのリンクは正しくありません。",
                         "This install link is not valid.",
@@ -290,8 +313,15 @@ pub async fn install(State(state): State<AppState>) -> Response {
             );
         }
     };
+    let Some(keys) = &state.settings.encryption else {
+        // Settings refuse installs without an encryption key; never sign with nothing.
+        return html(
+            StatusCode::SERVICE_UNAVAILABLE,
+            Outcome::Unavailable.page(INSTALL_PATH),
+        );
+    };
     let expires = crate::store::now_ms() / 1000 + STATE_TTL.as_secs() as i64;
-    let signed = sign_state(oauth.client_secret.expose().as_bytes(), &nonce, expires);
+    let signed = sign_state(&state_key(keys.current.expose()), &nonce, expires);
     let redirect = format!("{}{CALLBACK_PATH}", public_url(&state));
     let mut response = html(
         StatusCode::OK,
@@ -359,13 +389,33 @@ async fn finish(state: &AppState, params: &CallbackParams, headers: &HeaderMap) 
     let (Some(code), Some(signed)) = (&params.code, &params.state) else {
         return Outcome::BadState(StateError::Malformed);
     };
-    if let Err(why) = check_state(
-        oauth.client_secret.expose().as_bytes(),
-        signed,
-        cookie_nonce(headers).as_deref(),
-        crate::store::now_ms() / 1000,
-    ) {
-        return Outcome::BadState(why);
+    let Some(keys) = &state.settings.encryption else {
+        return Outcome::Unavailable;
+    };
+    let cookie = cookie_nonce(headers);
+    let now = crate::store::now_ms() / 1000;
+    let check = |key: &str| check_state(&state_key(key), signed, cookie.as_deref(), now);
+    // A state made just before a key rotation still checks out with the previous key.
+    let checked = match (check(keys.current.expose()), &keys.previous) {
+        (Err(StateError::Forged), Some(previous)) => check(previous.expose()),
+        (checked, _) => checked,
+    };
+    let (nonce, expires) = match checked {
+        Ok(checked) => checked,
+        Err(why) => return Outcome::BadState(why),
+    };
+    // Used up before the code is traded: a state works once, whatever happens next.
+    match state
+        .store
+        .use_nonce(STATE_NONCE_KIND, nonce, expires.saturating_mul(1000))
+        .await
+    {
+        Ok(true) => {}
+        Ok(false) => return Outcome::BadState(StateError::Used),
+        Err(err) => {
+            tracing::error!(error = %err, "could not record the install state");
+            return Outcome::Unavailable;
+        }
     }
     let redirect = format!("{}{CALLBACK_PATH}", public_url(state));
     let granted = match state.slack.oauth_access(oauth, code, &redirect).await {
@@ -491,7 +541,10 @@ mod tests {
     #[test]
     fn a_state_checks_out_once_in_its_own_browser_and_time() {
         let state = sign_state(KEY, "n0nce", 1_000);
-        assert_eq!(check_state(KEY, &state, Some("n0nce"), 999), Ok(()));
+        assert_eq!(
+            check_state(KEY, &state, Some("n0nce"), 999),
+            Ok(("n0nce", 1_000))
+        );
         assert_eq!(
             check_state(KEY, &state, Some("n0nce"), 1_001),
             Err(StateError::Expired)
@@ -518,6 +571,15 @@ mod tests {
             check_state(KEY, "garbage", Some("n0nce"), 999),
             Err(StateError::Malformed)
         );
+    }
+
+    #[test]
+    fn the_state_key_is_its_own_not_the_encryption_key_or_client_secret() {
+        let key = state_key("encryption-key");
+        assert_eq!(key.len(), 32);
+        assert_eq!(key, state_key("encryption-key"), "stable across processes");
+        assert_ne!(key, state_key("another-key"));
+        assert_ne!(key.as_slice(), b"encryption-key".as_slice());
     }
 
     #[test]

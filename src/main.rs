@@ -26,7 +26,12 @@ enum Command {
     Serve(Box<SettingsArgs>),
     /// Apply database migrations and exit.
     Migrate {
-        #[arg(long, env = "DATABASE_URL", default_value = "sqlite://herald.db")]
+        #[arg(
+            long,
+            env = "DATABASE_URL",
+            default_value = "sqlite://herald.db",
+            hide_env_values = true
+        )]
         database_url: String,
     },
     /// Import or export notification rules as JSON.
@@ -43,7 +48,12 @@ enum Command {
     /// Re-seal every stored token and webhook secret under HERALD_ENCRYPTION_KEY (after
     /// a key rotation, with the old key in HERALD_ENCRYPTION_KEY_PREVIOUS).
     Rekey {
-        #[arg(long, env = "DATABASE_URL", default_value = "sqlite://herald.db")]
+        #[arg(
+            long,
+            env = "DATABASE_URL",
+            default_value = "sqlite://herald.db",
+            hide_env_values = true
+        )]
         database_url: String,
         #[arg(long, env = "HERALD_ENCRYPTION_KEY", hide_env_values = true)]
         encryption_key: String,
@@ -70,7 +80,12 @@ enum RulesAction {
 
 #[derive(clap::Args)]
 struct Target {
-    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://herald.db")]
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://herald.db",
+        hide_env_values = true
+    )]
     database_url: String,
     /// Workspace (T…); defaults to the bot token's workspace (single-workspace mode), else
     /// to the one workspace `herald serve` registered.

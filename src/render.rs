@@ -222,11 +222,34 @@ fn section_text(text: &str) -> Value {
     json!({"type": "section", "text": {"type": "mrkdwn", "text": cut(text, limits::SECTION_TEXT)}})
 }
 
-/// Escapes the three characters Slack's mrkdwn treats as markup.
+/// Escapes the three characters Slack's mrkdwn treats as markup, and drops bidi
+/// controls (see [`plain`]). Every string the platform sends goes through this before it
+/// is put in mrkdwn.
 pub fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            c if is_bidi_control(c) => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Platform text for `plain_text` fields (button labels, headers): no markup to escape
+/// there, but bidi controls are dropped, so a name cannot reverse how the text around it
+/// reads (a "Trojan Source" style spoof, CVE-2021-42574).
+pub fn plain(s: &str) -> String {
+    s.chars().filter(|c| !is_bidi_control(*c)).collect()
+}
+
+/// Unicode's explicit directional formatting characters: embeddings and overrides
+/// (U+202A–U+202E), isolates (U+2066–U+2069), the LRM/RLM marks and the Arabic letter mark.
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
 }
 
 /// Escapes and cuts, never splitting an escape sequence.
@@ -356,6 +379,38 @@ mod tests {
         let blocks = all_text(&m);
         assert!(!blocks.contains("<!channel>") && !m.text.contains("<!channel>"));
         assert!(blocks.contains("&lt;!channel&gt; &amp; &lt;https://evil|click&gt;"));
+    }
+
+    #[test]
+    fn bidi_controls_from_the_platform_never_reach_slack() {
+        let controls = [
+            '\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}', '\u{202E}', '\u{2066}', '\u{2067}',
+            '\u{2068}', '\u{2069}', '\u{200E}', '\u{200F}', '\u{061C}',
+        ];
+        let spoof =
+            |s: &str| format!("{s}\u{202E}gpj.exe\u{202C}\u{2066}x\u{2069}\u{200F}\u{061C}");
+        let mut event = booking();
+        event.title = Some(spoof("title"));
+        event.customer.name = Some(spoof("name"));
+        event.customer.company = Some(spoof("company"));
+        event.customer.email = Some(spoof("mail@example.com"));
+        event.fields = BTreeMap::from([(spoof("key"), spoof("value"))]);
+        if let Some(mt) = event.meeting_type.as_mut() {
+            mt.name = Some(spoof("mt"));
+        }
+        let host = Host::Unresolved(spoof("host@example.com"));
+        let audience = Audience {
+            host: Some(host),
+            ..audience(&[], Lang::En)
+        };
+        let m = notification(&event, &audience);
+        let all = format!("{}{}", all_text(&m), m.text);
+        for c in controls {
+            assert!(!all.contains(c), "U+{:04X} in {all}", c as u32);
+        }
+        assert!(all.contains("namegpj.exex"), "the text itself stays: {all}");
+        assert_eq!(escape("a\u{202E}<b>\u{2067}"), "a&lt;b&gt;");
+        assert_eq!(plain("Op\u{202E}erator\u{200E}"), "Operator");
     }
 
     #[test]

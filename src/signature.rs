@@ -33,7 +33,8 @@ fn mac(key: &[u8], parts: &[&[u8]]) -> Vec<u8> {
 }
 
 fn check_time(timestamp: i64, now: i64) -> Result<(), SignatureError> {
-    if (now - timestamp).abs() > TOLERANCE_SECS {
+    // `abs_diff` cannot overflow: a sender controls `timestamp` and may send i64::MIN.
+    if now.abs_diff(timestamp) > TOLERANCE_SECS.unsigned_abs() {
         return Err(SignatureError::Expired);
     }
     Ok(())
@@ -191,6 +192,24 @@ mod tests {
             slack::verify(secret, None, Some(sig), b"", 0),
             Err(SignatureError::MissingHeader(slack::TIMESTAMP))
         );
+    }
+
+    #[test]
+    fn extreme_timestamps_are_expired_not_a_panic() {
+        for ts in [i64::MIN, i64::MIN + 1, i64::MAX] {
+            let raw = ts.to_string();
+            assert_eq!(
+                slack::verify("s", Some(&raw), Some("v0=00"), b"", 1_700_000_000),
+                Err(SignatureError::Expired),
+                "{ts}"
+            );
+            assert_eq!(
+                standard_webhooks::verify(&[b"k"], Some("id"), Some(&raw), Some("v1,AAAA"), b"", 0),
+                Err(SignatureError::Expired),
+                "{ts}"
+            );
+        }
+        assert_eq!(check_time(i64::MIN, i64::MAX), Err(SignatureError::Expired));
     }
 
     // The Standard Webhooks reference test vector.

@@ -25,12 +25,23 @@ pub struct Workspace {
     pub lang: Lang,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Connection {
     pub id: String,
     pub team_id: String,
     /// Current key first; a previous key stays valid during a rotation's grace period.
     pub keys: Vec<Vec<u8>>,
+}
+
+/// The keys are webhook secrets: `Debug` shows how many there are, never their bytes.
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connection")
+            .field("id", &self.id)
+            .field("team_id", &self.team_id)
+            .field("keys", &format_args!("[*** x{}]", self.keys.len()))
+            .finish()
+    }
 }
 
 /// What a sealed bot token is bound to: it opens for this workspace only.
@@ -378,5 +389,22 @@ mod tests {
         // A well-formed unknown id is a miss worth caching: it is small.
         assert!(registry.connection("conn_unknown").await.unwrap().is_none());
         assert_eq!(registry.cached_connections().await, 1);
+    }
+
+    #[test]
+    fn a_connection_never_prints_its_keys() {
+        let connection = Connection {
+            id: "conn_1".into(),
+            team_id: "T1".into(),
+            keys: vec![b"current-webhook-key".to_vec(), vec![0xAB; 4]],
+        };
+        let printed = format!("{connection:?}");
+        assert!(
+            printed.contains("conn_1") && printed.contains("x2"),
+            "{printed}"
+        );
+        for leak in ["current", "99, 117", "171"] {
+            assert!(!printed.contains(leak), "{leak} in {printed}");
+        }
     }
 }

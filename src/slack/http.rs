@@ -1,5 +1,6 @@
-//! Slack's HTTP transport: `/slack/events`, each request checked against the signing
-//! secret (v0, 5-minute window) before it is parsed.
+//! Slack's HTTP transport: `/slack/events`, `/slack/commands`, `/slack/interactions`,
+//! each request checked against the signing secret (v0, 5-minute window) before it is
+//! parsed; commands and interactions are also handled only once (`replay`).
 
 use axum::Json;
 use axum::body::Bytes;
@@ -89,6 +90,42 @@ fn verified_as<T>(
     parse(&body).map_err(|e| error(StatusCode::BAD_REQUEST, code, &e))
 }
 
+/// Refuses a verified request seen before (see [`super::replay`]): commands and
+/// interactions change things, and Slack never sends one twice.
+async fn not_replayed(state: &AppState, headers: &HeaderMap) -> Result<(), Refusal> {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    // Both headers were checked by `verified` already.
+    let (Some(signature), Some(timestamp)) = (
+        header(slack_signature::SIGNATURE),
+        header(slack_signature::TIMESTAMP).and_then(|t| t.trim().parse::<i64>().ok()),
+    ) else {
+        return Err(error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_signature",
+            "missing signature",
+        ));
+    };
+    match super::replay::first_time(&state.store, signature, timestamp).await {
+        Ok(()) => Ok(()),
+        Err(super::replay::ReplayError::Replayed) => {
+            tracing::warn!("a replayed Slack request was refused");
+            Err(error(
+                StatusCode::CONFLICT,
+                "replayed_request",
+                "this request was already handled",
+            ))
+        }
+        Err(super::replay::ReplayError::Store(e)) => {
+            tracing::error!(error = %e, "could not record a Slack request");
+            Err(error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "retry later",
+            ))
+        }
+    }
+}
+
 /// `POST /slack/events`.
 pub async fn events(
     State(state): State<AppState>,
@@ -156,6 +193,9 @@ pub async fn commands(
         Ok(e) => e,
         Err(refusal) => return refusal.into_response(),
     };
+    if let Err(refusal) = not_replayed(&state, &headers).await {
+        return refusal.into_response();
+    }
     Json(crate::admin::handle_command(&state, &event).await).into_response()
 }
 
@@ -179,6 +219,12 @@ pub async fn interactions(
         Ok(e) => e,
         Err(refusal) => return refusal.into_response(),
     };
+    // Picker searches only read: no need to remember them.
+    if !matches!(event, SlackInteractionEvent::BlockSuggestion(_))
+        && let Err(refusal) = not_replayed(&state, &headers).await
+    {
+        return refusal.into_response();
+    }
     match crate::admin::handle_interaction(&state, &event).await {
         SlackInteractionResponse::Empty => StatusCode::OK.into_response(),
         response => Json(response).into_response(),

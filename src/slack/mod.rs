@@ -5,6 +5,7 @@
 mod client;
 pub mod events;
 pub mod http;
+pub mod replay;
 pub mod socket;
 
 pub use client::{

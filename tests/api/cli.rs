@@ -175,3 +175,33 @@ async fn rules_import_with_a_revoked_bot_token_says_so_and_imports_nothing() {
     );
     slack.shutdown().await;
 }
+
+#[test]
+fn help_never_prints_the_database_password_or_any_secret() {
+    let password = "s3cr3t-db-pass";
+    let url = format!("postgres://herald:{password}@db.example:5432/herald");
+    for args in [
+        &["serve", "--help"][..],
+        &["migrate", "--help"],
+        &["rekey", "--help"],
+        &["rules", "export", "--help"],
+        &["rules", "import", "--help"],
+    ] {
+        let (_, stdout, stderr) = herald(
+            args,
+            &[
+                ("DATABASE_URL", &url),
+                ("SLACK_SIGNING_SECRET", "signing-secret-value"),
+                ("HERALD_ENCRYPTION_KEY", "encryption-key-value"),
+            ],
+        );
+        let out = format!("{stdout}{stderr}");
+        assert!(
+            out.contains("DATABASE_URL"),
+            "{args:?} documents the setting: {out}"
+        );
+        for secret in [password, "signing-secret-value", "encryption-key-value"] {
+            assert!(!out.contains(secret), "{args:?} printed {secret}: {out}");
+        }
+    }
+}

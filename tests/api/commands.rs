@@ -6,9 +6,12 @@ use serde_json::{Value, json};
 
 use crate::helpers::{Options, TEAM, TestApp, now};
 
-/// The real slash-command form from Slack's SDK tests, moved to our workspace and user.
+/// The real slash-command form from Slack's SDK tests, moved to our workspace and user,
+/// with a fresh trigger id as Slack gives every command (so two runs of one command are
+/// two requests, not a replay).
 pub fn command_form(user: &str, text: &str) -> String {
-    command_form_with_trigger(user, text, "111.111.xxx")
+    let trigger = format!("111.111.{:016x}", fastrand::u64(..));
+    command_form_with_trigger(user, text, &trigger)
 }
 
 pub fn command_form_with_trigger(user: &str, text: &str, trigger: &str) -> String {

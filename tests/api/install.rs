@@ -455,15 +455,127 @@ async fn failed_installs_say_what_happened_and_how_to_retry() {
             .is_none()
     );
 
-    // A code used twice (a reload of the result page): Slack refuses it, and the page
-    // says so and offers a fresh start.
+    // A reload of the result page: the state was used, and the page says so and offers
+    // a fresh start.
     let (status, _, back, cookie) = t.install_hops(&acme).await;
     assert_eq!(status, 200);
     let (status, page) = t.callback(&back, &cookie).await;
+    assert_eq!(status, 400);
+    assert!(
+        page.contains("id=\"bad-state\"") && page.contains("already used"),
+        "{page}"
+    );
+
+    // A code used twice (with a state not used yet): Slack refuses it.
+    let (status, _, back, _) = t.install_hops(&acme).await;
+    assert_eq!(status, 200);
+    let (state, cookie_nonce) = fresh_state(&t).await;
+    let code = query_param(&back, "code");
+    let replay = format!(
+        "{}/slack/oauth/callback?code={code}&state={state}",
+        t.herald.address
+    );
+    let (status, page) = t.callback(&replay, &cookie_nonce).await;
     assert_eq!(status, 502);
     assert!(
         page.contains("id=\"slack-refused\"") && page.contains("invalid_code"),
         "{page}"
+    );
+}
+
+/// A value of a URL's query.
+fn query_param(url: &str, name: &str) -> String {
+    let query = url.split_once('?').map_or("", |(_, q)| q);
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap();
+    pairs
+        .into_iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v)
+        .unwrap_or_else(|| panic!("no {name} in {url}"))
+}
+
+/// A state from Herald's install page, not used yet, and the cookie that goes with it.
+async fn fresh_state(t: &Installs) -> (String, String) {
+    let page = t
+        .browser
+        .get(format!("{}/slack/install", t.herald.address))
+        .send()
+        .await
+        .unwrap();
+    let cookie = page.headers()["set-cookie"].to_str().unwrap();
+    let cookie = cookie.split(';').next().unwrap().to_string();
+    let html = page.text().await.unwrap();
+    let href = html
+        .split("id=\"add-to-slack\" href=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .replace("&amp;", "&");
+    (query_param(&href, "state"), cookie)
+}
+
+#[tokio::test]
+async fn an_install_state_works_once_even_with_a_fresh_code() {
+    let t = Installs::start().await;
+    let acme = t.tenant("T0ACME0001", "Acme");
+    let evil = t.tenant("T0EVIL0001", "Evil");
+    let (status, _, back, cookie) = t.install_hops(&acme).await;
+    assert_eq!(status, 200);
+
+    // The used state with a new, valid code (here for another workspace): refused, and
+    // that workspace is not installed.
+    let state = query_param(&back, "state");
+    let redirect = format!("{}/slack/oauth/callback", t.herald.address);
+    let code = t.emu.issue_oauth_code(
+        CLIENT_ID,
+        &evil.team,
+        &evil.admin,
+        herald::install::BOT_SCOPES,
+        Some(&redirect),
+    );
+    let again = format!(
+        "{redirect}?{}",
+        serde_urlencoded::to_string([("code", code.as_str()), ("state", state.as_str())]).unwrap()
+    );
+    let (status, page) = t.callback(&again, &cookie).await;
+    assert_eq!(status, 400, "{page}");
+    assert!(page.contains("already used"), "{page}");
+    assert!(
+        t.store
+            .installed_workspace(&evil.team)
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn a_state_signed_with_the_client_secret_is_refused() {
+    let t = Installs::start().await;
+    let acme = t.tenant("T0ACME0001", "Acme");
+    let redirect = format!("{}/slack/oauth/callback", t.herald.address);
+    let code = t.emu.issue_oauth_code(
+        CLIENT_ID,
+        &acme.team,
+        &acme.admin,
+        herald::install::BOT_SCOPES,
+        Some(&redirect),
+    );
+    // Whoever knows the client secret (it is shared with Slack) could sign states.
+    let forged = herald::install::sign_state(CLIENT_SECRET.as_bytes(), "n0nce", now() + 600);
+    let url = format!(
+        "{redirect}?{}",
+        serde_urlencoded::to_string([("code", code.as_str()), ("state", forged.as_str())]).unwrap()
+    );
+    let (status, page) = t.callback(&url, "herald_install=n0nce").await;
+    assert_eq!(status, 400, "{page}");
+    assert!(page.contains("id=\"bad-state\""), "{page}");
+    assert!(
+        t.store
+            .installed_workspace(&acme.team)
+            .await
+            .unwrap()
+            .is_none()
     );
 }
 

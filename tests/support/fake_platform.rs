@@ -143,7 +143,7 @@ fn verify(
     let ts: i64 = timestamp
         .parse()
         .map_err(|_| format!("webhook-timestamp is not an integer: {timestamp:?}"))?;
-    if (now_secs() - ts).abs() > TOLERANCE_SECS {
+    if now_secs().abs_diff(ts) > TOLERANCE_SECS.unsigned_abs() {
         return Err(format!(
             "webhook-timestamp {ts} is more than 5 minutes from now"
         ));
