@@ -440,6 +440,8 @@ struct State {
     rate: Option<RateTiers>,
     faults: HashMap<String, VecDeque<Fault>>,
     chaos: Option<(Chaos, fastrand::Rng)>,
+    /// How long each call of a method takes before Slack answers (benchmarks).
+    latency: HashMap<String, Duration>,
     /// Faults applied (queued and chaos), per method.
     faulted: HashMap<String, usize>,
     /// Requests received per method, counted on arrival (before faults and delays).
@@ -551,6 +553,7 @@ impl SlackEmulator {
                 rate: None,
                 faults: HashMap::new(),
                 chaos: None,
+                latency: HashMap::new(),
                 faulted: HashMap::new(),
                 received: HashMap::new(),
                 calls: Vec::new(),
@@ -883,6 +886,15 @@ impl SlackEmulator {
             let rng = fastrand::Rng::with_seed(c.seed);
             (c, rng)
         });
+    }
+
+    /// Every call of `method` takes `latency` before it is handled (Slack's own answer
+    /// time, for benchmarks); `Duration::ZERO` turns it off.
+    pub fn set_latency(&self, method: &str, latency: Duration) {
+        self.inner
+            .lock()
+            .latency
+            .insert(method.to_string(), latency);
     }
 
     /// How many calls of `method` met a fault (queued or chaos).
@@ -2433,6 +2445,10 @@ async fn api_handler(inner: Arc<Inner>, uri: Uri, headers: HeaderMap, body: Byte
         | None => {}
     }
 
+    let latency = inner.lock().latency.get(&method).copied();
+    if let Some(latency) = latency.filter(|d| !d.is_zero()) {
+        tokio::time::sleep(latency).await;
+    }
     let limited = inner.lock().rate_check(&method, token.as_deref());
     if let Some(retry_after) = limited {
         let body = json_bytes(&json!({"ok": false, "error": "ratelimited"}));
