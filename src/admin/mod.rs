@@ -38,7 +38,8 @@ const MAX_BLOCKS: usize = 50;
 const MAX_SECTION: usize = 3000;
 
 /// Profiles of users running commands, kept briefly: a command is often followed by
-/// another, and an admin's role rarely changes within a minute.
+/// another, and an admin's role rarely changes within a minute. A role taken away (or a
+/// member made a guest) is seen within [`PROFILE_TTL`].
 #[derive(Clone)]
 pub struct Profiles {
     cache: Cache<(String, String), Arc<UserProfile>>,
@@ -49,11 +50,14 @@ impl Default for Profiles {
         Self {
             cache: Cache::builder()
                 .max_capacity(10_000)
-                .time_to_live(Duration::from_secs(60))
+                .time_to_live(PROFILE_TTL)
                 .build(),
         }
     }
 }
+
+/// How long a user's Slack role is trusted before `users.info` is asked again.
+pub const PROFILE_TTL: Duration = Duration::from_secs(60);
 
 /// An ephemeral answer with blocks and its fallback text.
 fn ephemeral(text: String, blocks: Vec<Value>) -> SlackCommandEventResponse {
@@ -218,7 +222,7 @@ pub async fn handle_command(
             Err(err) => failure(lang, &err),
         },
         Command::Admins(Some((add, target))) => {
-            if !profile.as_ref().is_some_and(|p| p.is_owner) {
+            if !profile.as_ref().is_some_and(|p| p.is_owner_of(&team_id)) {
                 return ephemeral(
                     texts::owners_only(lang).into(),
                     vec![section(texts::owners_only(lang))],
@@ -1427,15 +1431,25 @@ async fn check_channel(
     }
 }
 
-/// Whether a user may change Herald: a workspace admin or owner (per Slack, asked on the
-/// server for every change), or someone an owner made a Herald admin.
+/// Whether a user may change Herald: a full member of the workspace (no guest, nobody
+/// from another team) who is its admin or owner per Slack (`users.info`, cached at most
+/// 60 s), or whom an owner made a Herald admin.
 async fn may_change(
     state: &AppState,
     workspace: &Workspace,
     user: &str,
     profile: Option<&UserProfile>,
 ) -> bool {
-    if profile.is_some_and(|p| p.is_admin) {
+    // Slack must vouch for the user: a guest, or someone from another organisation in a
+    // Slack Connect channel (whose admin flags are about their own workspace), never
+    // changes Herald, even if listed as a Herald admin.
+    let Some(profile) = profile else {
+        return false;
+    };
+    if !profile.is_member_of(&workspace.team_id) {
+        return false;
+    }
+    if profile.is_admin {
         return true;
     }
     state

@@ -117,3 +117,66 @@ async fn a_replayed_button_press_is_refused_and_applied_once() {
         "the replay opened nothing"
     );
 }
+
+/// `/herald lang en` by `user`; whether the workspace's language changed to English.
+async fn changes_language(app: &TestApp, user: &str) -> bool {
+    let before = language_changes(&app.store.audit(TEAM, 50).await.unwrap());
+    crate::commands::run(app, user, "lang en").await;
+    language_changes(&app.store.audit(TEAM, 50).await.unwrap()) > before
+}
+
+#[tokio::test]
+async fn guests_never_change_herald_even_when_named_herald_admins() {
+    let app = TestApp::start(json!([])).await;
+    let owner = app.emu.add_user(TEAM, "owner", "owner@example.com");
+    app.emu.set_user_role(&owner, true, true);
+    for single_channel in [false, true] {
+        let guest = app.emu.add_user(TEAM, "guest", "guest@partner.example");
+        // A workspace admin flag on a guest account is not Slack's doing, but Herald
+        // must not lean on that: the guest flags decide.
+        app.emu.set_user_role(&guest, true, false);
+        app.emu.set_user_guest(&guest, single_channel);
+        crate::commands::run(&app, &owner, &format!("admins add <@{guest}>")).await;
+        assert!(
+            app.store.is_listed_admin(TEAM, &guest).await.unwrap(),
+            "the owner listed the guest"
+        );
+        assert!(
+            !changes_language(&app, &guest).await,
+            "a guest (single-channel: {single_channel}) changed the language"
+        );
+    }
+    // A full member named a Herald admin still may.
+    let member = app.emu.add_user(TEAM, "member", "member@example.com");
+    crate::commands::run(&app, &owner, &format!("admins add <@{member}>")).await;
+    assert!(changes_language(&app, &member).await);
+}
+
+#[tokio::test]
+async fn an_admin_of_another_organisation_is_not_an_admin_here() {
+    let app = TestApp::start(json!([])).await;
+    // A Slack Connect channel joins this workspace and a partner's.
+    app.emu.add_workspace("T0PARTNER1", "Partner");
+    app.emu.add_channel(
+        TEAM,
+        crate::slack_emulator::ChannelSpec {
+            name: "shared-with-partner".into(),
+            bot_member: true,
+            shared_from_team: Some("T0PARTNER1".into()),
+            ..Default::default()
+        },
+    );
+    let outsider = app
+        .emu
+        .add_user("T0PARTNER1", "their-owner", "owner@partner.example");
+    app.emu.set_user_role(&outsider, true, true);
+    assert!(
+        !changes_language(&app, &outsider).await,
+        "another organisation's owner changed Herald"
+    );
+    let answer = crate::commands::run(&app, &outsider, "admins add U0ANYONE1").await;
+    assert!(
+        !app.store.is_listed_admin(TEAM, "U0ANYONE1").await.unwrap(),
+        "{answer}"
+    );
+}
