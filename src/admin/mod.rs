@@ -160,15 +160,51 @@ pub async fn handle_command(
                 Err(err) => failure(lang, &err),
             }
         }
-        Command::OperatorLink(operator) => {
-            let user = event.user_id.to_string();
-            match crate::conversations::operators::link_and_release(
-                state, &team_id, &user, &operator,
+        Command::OperatorLink {
+            operator,
+            user: Some(target),
+        } => {
+            // A Herald admin (checked above: `changes_settings`).
+            match crate::conversations::operators::move_link(
+                state,
+                &workspace,
+                event.user_id.as_ref(),
+                &operator,
+                &target,
             )
             .await
             {
-                Ok(released) => {
+                Ok((previous, released)) => {
+                    let text = texts::operator_moved(
+                        lang,
+                        &operator,
+                        &target,
+                        previous.as_deref(),
+                        released,
+                    );
+                    ephemeral(text.clone(), vec![section(&text)])
+                }
+                Err(err) => failure(lang, &err),
+            }
+        }
+        Command::OperatorLink {
+            operator,
+            user: None,
+        } => {
+            use crate::conversations::operators::{Linked, Requester, link_self, refusal};
+            let user = event.user_id.to_string();
+            let who = Requester {
+                user: &user,
+                email: profile.as_ref().and_then(|p| p.email.as_deref()),
+                is_admin: may_change(state, &workspace, &user, profile.as_deref()).await,
+            };
+            match link_self(state, &team_id, &operator, &who).await {
+                Ok(Linked::Yes(released)) => {
                     let text = texts::operator_linked(lang, &operator, released);
+                    ephemeral(text.clone(), vec![section(&text)])
+                }
+                Ok(Linked::Refused(why)) => {
+                    let text = refusal(lang, &operator, &why);
                     ephemeral(text.clone(), vec![section(&text)])
                 }
                 Err(err) => failure(lang, &err),
@@ -784,8 +820,14 @@ async fn message_action(state: &AppState, event: &SlackInteractionBlockActionsEv
             continue;
         }
         if action_id == CLAIM {
+            let profile = profile(state, &workspace, &user).await;
+            let who = crate::conversations::operators::Requester {
+                user: &user,
+                email: profile.as_ref().and_then(|p| p.email.as_deref()),
+                is_admin: may_change(state, &workspace, &user, profile.as_deref()).await,
+            };
             let answer = match action.value.as_deref() {
-                Some(value) => claim(state, &team_id, &user, value, lang)
+                Some(value) => claim(state, &team_id, &who, value, lang)
                     .await
                     .unwrap_or_else(|err| {
                         tracing::error!(error = %err, "could not claim");
@@ -1460,6 +1502,13 @@ async fn may_change(
             tracing::error!(error = %err, "could not read the Herald admin list");
             false
         })
+}
+
+/// Whether `user` is a Herald admin (see [`may_change`]): for other parts of Herald
+/// that let admins do more, such as claiming an operator.
+pub async fn is_herald_admin(state: &AppState, workspace: &Workspace, user: &str) -> bool {
+    let profile = profile(state, workspace, user).await;
+    may_change(state, workspace, user, profile.as_deref()).await
 }
 
 /// The user's profile; None when Slack cannot tell (then they are not an admin).
