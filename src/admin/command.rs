@@ -37,8 +37,12 @@ pub enum Command {
     },
     /// Where the platform receives replies from Slack threads.
     ConnectCallback(String),
-    /// The caller is this platform operator (replies are sent under their name).
-    OperatorLink(String),
+    /// The caller is this platform operator (replies are sent under their name); with a
+    /// user, a Herald admin links that user (moving the operator from whoever held it).
+    OperatorLink {
+        operator: String,
+        user: Option<String>,
+    },
     /// The caller is away (true) or available again (false).
     Away(bool),
     /// Ask to confirm, then disconnect Herald from the workspace.
@@ -71,6 +75,7 @@ impl Command {
                 | Command::ConnectCallback(_)
                 | Command::Disconnect
                 | Command::Sync
+                | Command::OperatorLink { user: Some(_), .. }
         )
     }
 
@@ -157,7 +162,22 @@ impl Command {
             "available" | "在席" => Command::Away(false),
             "operator" | "オペレーター" => match rest.as_slice() {
                 [verb, id] if verb.eq_ignore_ascii_case("link") || *verb == "紐付け" => {
-                    Command::OperatorLink((*id).to_string())
+                    Command::OperatorLink {
+                        operator: (*id).to_string(),
+                        user: None,
+                    }
+                }
+                [verb, id, who] if verb.eq_ignore_ascii_case("link") || *verb == "紐付け" => {
+                    match user_argument(who) {
+                        Some(user) => Command::OperatorLink {
+                            operator: (*id).to_string(),
+                            user: Some(user),
+                        },
+                        None => Command::Invalid {
+                            subcommand: "operator",
+                            argument: rest.join(" "),
+                        },
+                    }
                 }
                 more => Command::Invalid {
                     subcommand: "operator",
@@ -318,7 +338,27 @@ mod tests {
                 Command::ConnectCallback("https://platform.example/cb".into()),
             ),
             ("disconnect", Command::Disconnect),
-            ("operator link op_7", Command::OperatorLink("op_7".into())),
+            (
+                "operator link op_7",
+                Command::OperatorLink {
+                    operator: "op_7".into(),
+                    user: None,
+                },
+            ),
+            (
+                "operator link op_7 <@U0ABC123|sato>",
+                Command::OperatorLink {
+                    operator: "op_7".into(),
+                    user: Some("U0ABC123".into()),
+                },
+            ),
+            (
+                "operator link op_7 @sato",
+                Command::Invalid {
+                    subcommand: "operator",
+                    argument: "link op_7 @sato".into(),
+                },
+            ),
             ("away", Command::Away(true)),
             ("available", Command::Away(false)),
             ("sync", Command::Sync),

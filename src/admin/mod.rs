@@ -38,7 +38,8 @@ const MAX_BLOCKS: usize = 50;
 const MAX_SECTION: usize = 3000;
 
 /// Profiles of users running commands, kept briefly: a command is often followed by
-/// another, and an admin's role rarely changes within a minute.
+/// another, and an admin's role rarely changes within a minute. A role taken away (or a
+/// member made a guest) is seen within [`PROFILE_TTL`].
 #[derive(Clone)]
 pub struct Profiles {
     cache: Cache<(String, String), Arc<UserProfile>>,
@@ -49,11 +50,14 @@ impl Default for Profiles {
         Self {
             cache: Cache::builder()
                 .max_capacity(10_000)
-                .time_to_live(Duration::from_secs(60))
+                .time_to_live(PROFILE_TTL)
                 .build(),
         }
     }
 }
+
+/// How long a user's Slack role is trusted before `users.info` is asked again.
+pub const PROFILE_TTL: Duration = Duration::from_secs(60);
 
 /// An ephemeral answer with blocks and its fallback text.
 fn ephemeral(text: String, blocks: Vec<Value>) -> SlackCommandEventResponse {
@@ -156,15 +160,51 @@ pub async fn handle_command(
                 Err(err) => failure(lang, &err),
             }
         }
-        Command::OperatorLink(operator) => {
-            let user = event.user_id.to_string();
-            match crate::conversations::operators::link_and_release(
-                state, &team_id, &user, &operator,
+        Command::OperatorLink {
+            operator,
+            user: Some(target),
+        } => {
+            // A Herald admin (checked above: `changes_settings`).
+            match crate::conversations::operators::move_link(
+                state,
+                &workspace,
+                event.user_id.as_ref(),
+                &operator,
+                &target,
             )
             .await
             {
-                Ok(released) => {
+                Ok((previous, released)) => {
+                    let text = texts::operator_moved(
+                        lang,
+                        &operator,
+                        &target,
+                        previous.as_deref(),
+                        released,
+                    );
+                    ephemeral(text.clone(), vec![section(&text)])
+                }
+                Err(err) => failure(lang, &err),
+            }
+        }
+        Command::OperatorLink {
+            operator,
+            user: None,
+        } => {
+            use crate::conversations::operators::{Linked, Requester, link_self, refusal};
+            let user = event.user_id.to_string();
+            let who = Requester {
+                user: &user,
+                email: profile.as_ref().and_then(|p| p.email.as_deref()),
+                is_admin: may_change(state, &workspace, &user, profile.as_deref()).await,
+            };
+            match link_self(state, &team_id, &operator, &who).await {
+                Ok(Linked::Yes(released)) => {
                     let text = texts::operator_linked(lang, &operator, released);
+                    ephemeral(text.clone(), vec![section(&text)])
+                }
+                Ok(Linked::Refused(why)) => {
+                    let text = refusal(lang, &operator, &why);
                     ephemeral(text.clone(), vec![section(&text)])
                 }
                 Err(err) => failure(lang, &err),
@@ -218,7 +258,7 @@ pub async fn handle_command(
             Err(err) => failure(lang, &err),
         },
         Command::Admins(Some((add, target))) => {
-            if !profile.as_ref().is_some_and(|p| p.is_owner) {
+            if !profile.as_ref().is_some_and(|p| p.is_owner_of(&team_id)) {
                 return ephemeral(
                     texts::owners_only(lang).into(),
                     vec![section(texts::owners_only(lang))],
@@ -780,8 +820,14 @@ async fn message_action(state: &AppState, event: &SlackInteractionBlockActionsEv
             continue;
         }
         if action_id == CLAIM {
+            let profile = profile(state, &workspace, &user).await;
+            let who = crate::conversations::operators::Requester {
+                user: &user,
+                email: profile.as_ref().and_then(|p| p.email.as_deref()),
+                is_admin: may_change(state, &workspace, &user, profile.as_deref()).await,
+            };
             let answer = match action.value.as_deref() {
-                Some(value) => claim(state, &team_id, &user, value, lang)
+                Some(value) => claim(state, &team_id, &who, value, lang)
                     .await
                     .unwrap_or_else(|err| {
                         tracing::error!(error = %err, "could not claim");
@@ -1427,15 +1473,25 @@ async fn check_channel(
     }
 }
 
-/// Whether a user may change Herald: a workspace admin or owner (per Slack, asked on the
-/// server for every change), or someone an owner made a Herald admin.
+/// Whether a user may change Herald: a full member of the workspace (no guest, nobody
+/// from another team) who is its admin or owner per Slack (`users.info`, cached at most
+/// 60 s), or whom an owner made a Herald admin.
 async fn may_change(
     state: &AppState,
     workspace: &Workspace,
     user: &str,
     profile: Option<&UserProfile>,
 ) -> bool {
-    if profile.is_some_and(|p| p.is_admin) {
+    // Slack must vouch for the user: a guest, or someone from another organisation in a
+    // Slack Connect channel (whose admin flags are about their own workspace), never
+    // changes Herald, even if listed as a Herald admin.
+    let Some(profile) = profile else {
+        return false;
+    };
+    if !profile.is_member_of(&workspace.team_id) {
+        return false;
+    }
+    if profile.is_admin {
         return true;
     }
     state
@@ -1446,6 +1502,13 @@ async fn may_change(
             tracing::error!(error = %err, "could not read the Herald admin list");
             false
         })
+}
+
+/// Whether `user` is a Herald admin (see [`may_change`]): for other parts of Herald
+/// that let admins do more, such as claiming an operator.
+pub async fn is_herald_admin(state: &AppState, workspace: &Workspace, user: &str) -> bool {
+    let profile = profile(state, workspace, user).await;
+    may_change(state, workspace, user, profile.as_deref()).await
 }
 
 /// The user's profile; None when Slack cannot tell (then they are not an admin).

@@ -15,7 +15,7 @@ pub fn help(lang: Lang) -> String {
             • `/herald connect` — WebhookのURL(とシークレット)、`/herald connect rotate` でシークレットを更新、`/herald connect callback <URL>` で返信の送り先を設定(管理者のみ)\n\
             • `/herald disconnect` — このワークスペースからHeraldの接続を解除(管理者のみ)\n\
             • `/herald sync` — チャンネル・メンバー・ユーザーグループを今すぐ同期(管理者のみ)\n\
-            • `/herald operator link <ID>` — 自分をプラットフォームのオペレーターに紐付け(返信はその名前で送られます)\n\
+            • `/herald operator link <ID>` — 自分をプラットフォームのオペレーターに紐付け(返信はその名前で送られます。プラットフォームが同じメールで知らせたオペレーターだけ。管理者は `@ユーザー` を付けて他の人を紐付け)\n\
             • `/herald away` / `/herald available` — 不在・在席(不在の間、通知のメンションはルールの代理に)\n\
             • `/herald audit` — 変更履歴(誰が・いつ・何を)\n\
             • `/herald export` — ルールをJSONで表示(`herald rules import` で読み込めます)\n\
@@ -33,7 +33,7 @@ pub fn help(lang: Lang) -> String {
             • `/herald connect` — the webhook URL (and secret); `/herald connect rotate` makes a new secret; `/herald connect callback <URL>` sets where replies go (admins only)\n\
             • `/herald disconnect` — disconnect Herald from this workspace (admins only)\n\
             • `/herald sync` — sync channels, people and user groups now (admins only)\n\
-            • `/herald operator link <id>` — say which platform operator you are (your replies are sent as them)\n\
+            • `/herald operator link <id>` — say which platform operator you are (your replies are sent as them; only one the platform named with your email; admins add `@user` to link someone else)\n\
             • `/herald away` / `/herald available` — while away, notifications mention the rules' backups instead of you\n\
             • `/herald audit` — the latest changes (who, when, what)\n\
             • `/herald export` — the rules as JSON (the format `herald rules import` reads)\n\
@@ -378,6 +378,25 @@ pub fn audit_line(lang: Lang, entry: &crate::store::AuditEntry) -> String {
         (Some(AuditAction::Disconnected), _) => lang
             .pick("Heraldの接続を解除しました", "disconnected Herald")
             .to_string(),
+        (Some(AuditAction::OperatorLinked), _) => {
+            let part = |json: Option<&str>, key: &str| {
+                json.and_then(|j| serde_json::from_str::<serde_json::Value>(j).ok())
+                    .and_then(|v| v[key].as_str().map(str::to_string))
+            };
+            let op = crate::render::escape(
+                &part(entry.after_json.as_deref(), "operator").unwrap_or_else(|| "?".into()),
+            );
+            let mention = |u: Option<String>| {
+                u.filter(|u| crate::model::Mention::parse(u).is_ok())
+                    .map_or_else(|| "-".to_string(), |u| format!("<@{u}>"))
+            };
+            let before = mention(part(entry.before_json.as_deref(), "slack_user_id"));
+            let after = mention(part(entry.after_json.as_deref(), "slack_user_id"));
+            format!(
+                "{} `{op}`: {before} → {after}",
+                lang.pick("オペレーターの紐付けを変更:", "set the link of operator")
+            )
+        }
         (None, _) => crate::render::escape(&entry.action),
     };
     format!("• {when} {who} {what}")
@@ -682,6 +701,31 @@ pub fn operator_linked(lang: Lang, operator: &str, released: usize) -> String {
         ),
         Lang::En => format!(
             "You are operator `{operator}` now: your thread replies are sent under that name ({released} held replies are being sent)."
+        ),
+    }
+}
+
+pub fn operator_moved(
+    lang: Lang,
+    operator: &str,
+    target: &str,
+    previous: Option<&str>,
+    released: usize,
+) -> String {
+    let operator = crate::render::escape(operator);
+    let from = previous.filter(|p| *p != target);
+    match (lang, from) {
+        (Lang::Ja, Some(p)) => format!(
+            "オペレーター `{operator}` を <@{p}> から <@{target}> に移しました(二人にDMで知らせ、履歴に記録しました。保留中だった {released} 件を送信します)。"
+        ),
+        (Lang::Ja, None) => format!(
+            "<@{target}> をオペレーター `{operator}` に紐付けました(本人にDMで知らせ、履歴に記録しました。保留中だった {released} 件を送信します)。"
+        ),
+        (Lang::En, Some(p)) => format!(
+            "Moved operator `{operator}` from <@{p}> to <@{target}> (both were told by DM and it is in the audit log; {released} held replies are being sent)."
+        ),
+        (Lang::En, None) => format!(
+            "Linked <@{target}> to operator `{operator}` (they were told by DM and it is in the audit log; {released} held replies are being sent)."
         ),
     }
 }

@@ -460,7 +460,12 @@ pub async fn forward(
     let inserted = queue(state, team_id, &id, &event_id, &dedupe, &payload, run_at).await?;
     if held && inserted {
         let offer = super::operators::claimable(state, &thread).await?;
-        super::operators::offer_claim(state, workspace, &callback, &id, offer.as_ref()).await;
+        let who = super::operators::Requester {
+            user: &reply.user,
+            email: email.as_deref(),
+            is_admin: crate::admin::is_herald_admin(state, workspace, &reply.user).await,
+        };
+        super::operators::offer_claim(state, workspace, &callback, &id, offer.as_ref(), &who).await;
     } else if to_customer && inserted {
         offer_undo(state, workspace, &reply, &thread_ts, &id).await;
     }

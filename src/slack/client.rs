@@ -86,14 +86,40 @@ struct ChannelInfoResponse {
 }
 
 /// What Herald needs to know about a person using its commands.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct UserProfile {
-    /// A workspace admin or owner.
+    /// A workspace admin or owner, as Slack flags them (see [`Self::is_admin_of`]).
     pub is_admin: bool,
-    /// A workspace owner: may name Herald admins.
+    /// A workspace owner: may name Herald admins (see [`Self::is_owner_of`]).
     pub is_owner: bool,
     /// Slack's locale for the user, e.g. `ja-JP`.
     pub locale: Option<String>,
+    /// A multi- or single-channel guest (`is_restricted` / `is_ultra_restricted`).
+    pub is_guest: bool,
+    /// The workspaces the user belongs to: `team_id`, and on Enterprise Grid every
+    /// workspace of `enterprise_user.teams`. An external user of a Slack Connect channel
+    /// has their own organisation's team here.
+    pub teams: Vec<String>,
+    /// The profile's email (with `users:read.email`).
+    pub email: Option<String>,
+}
+
+impl UserProfile {
+    /// A full member of `team_id`: not a guest, and not someone from another team (whose
+    /// admin flags speak of their own organisation).
+    pub fn is_member_of(&self, team_id: &str) -> bool {
+        !self.is_guest && self.teams.iter().any(|t| t == team_id)
+    }
+
+    /// An admin or owner of `team_id` itself.
+    pub fn is_admin_of(&self, team_id: &str) -> bool {
+        self.is_admin && self.is_member_of(team_id)
+    }
+
+    /// An owner of `team_id` itself.
+    pub fn is_owner_of(&self, team_id: &str) -> bool {
+        self.is_owner && self.is_member_of(team_id)
+    }
 }
 
 /// Metadata event type of Herald's posts; the payload holds the job id.
@@ -404,11 +430,20 @@ impl SlackApi {
         let session = self.client.open_session(&token);
         let request = SlackApiUsersInfoRequest::new(user.into()).with_include_locale(true);
         let res = self.timed(session.users_info(&request)).await?;
-        let flags = res.user.flags;
+        let user = res.user;
+        let flags = user.flags;
+        let mut teams: Vec<String> = user.team_id.iter().map(ToString::to_string).collect();
+        if let Some(grid) = &user.enterprise_user {
+            teams.extend(grid.teams.iter().flatten().map(ToString::to_string));
+        }
         Ok(UserProfile {
             is_admin: flags.is_admin.unwrap_or(false) || flags.is_owner.unwrap_or(false),
             is_owner: flags.is_owner.unwrap_or(false) || flags.is_primary_owner.unwrap_or(false),
-            locale: res.user.locale.map(|l| l.to_string()),
+            locale: user.locale.map(|l| l.to_string()),
+            is_guest: flags.is_restricted.unwrap_or(false)
+                || flags.is_ultra_restricted.unwrap_or(false),
+            teams,
+            email: user.profile.and_then(|p| p.email).map(|e| e.to_string()),
         })
     }
 

@@ -18,6 +18,9 @@ pub enum AuditAction {
     Installed,
     WebhookSecretRotated,
     Disconnected,
+    /// A Herald admin linked someone to a platform operator (possibly taking it from
+    /// whoever held it).
+    OperatorLinked,
 }
 
 impl AuditAction {
@@ -33,6 +36,7 @@ impl AuditAction {
             AuditAction::Installed => "workspace.installed",
             AuditAction::WebhookSecretRotated => "connection.rotated",
             AuditAction::Disconnected => "workspace.disconnected",
+            AuditAction::OperatorLinked => "operator.linked",
         }
     }
 
@@ -48,6 +52,7 @@ impl AuditAction {
             Self::Installed,
             Self::WebhookSecretRotated,
             Self::Disconnected,
+            Self::OperatorLinked,
         ]
         .into_iter()
         .find(|a| a.as_str() == s)

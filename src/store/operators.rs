@@ -2,7 +2,7 @@
 
 use sqlx::FromRow;
 
-use super::{Store, StoreError, now_ms};
+use super::{AuditAction, Change, Store, StoreError, audit, now_ms};
 
 #[derive(Debug, Clone, PartialEq, Eq, FromRow)]
 pub struct Operator {
@@ -37,22 +37,77 @@ impl Store {
         Ok(())
     }
 
-    /// Links a Slack user to an operator (and unlinks them from any other).
-    pub async fn link_operator(
+    /// Links a Slack user to an operator nobody holds (and unlinks them from any other).
+    /// False, with nothing changed, when someone else holds it: one conditional
+    /// statement, so two people racing for the same operator cannot both win.
+    pub async fn link_unheld_operator(
         &self,
         team_id: &str,
         operator_id: &str,
         slack_user_id: &str,
-    ) -> Result<(), StoreError> {
+    ) -> Result<bool, StoreError> {
         let now = now_ms();
         let mut tx = self.begin().await?;
         sqlx::query(
             "UPDATE operators SET slack_user_id = NULL, updated_at = $1 \
-             WHERE team_id = $2 AND slack_user_id = $3",
+             WHERE team_id = $2 AND slack_user_id = $3 AND operator_id <> $4",
         )
         .bind(now)
         .bind(team_id)
         .bind(slack_user_id)
+        .bind(operator_id)
+        .execute(&mut *tx)
+        .await?;
+        let linked = sqlx::query(
+            "INSERT INTO operators (team_id, operator_id, email, name, slack_user_id, updated_at) \
+             VALUES ($1, $2, NULL, NULL, $3, $4) ON CONFLICT (team_id, operator_id) DO UPDATE SET \
+             slack_user_id = excluded.slack_user_id, updated_at = excluded.updated_at \
+             WHERE operators.slack_user_id IS NULL \
+             OR operators.slack_user_id = excluded.slack_user_id",
+        )
+        .bind(team_id)
+        .bind(operator_id)
+        .bind(slack_user_id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if linked {
+            tx.commit().await?;
+        } else {
+            tx.rollback().await?;
+        }
+        Ok(linked)
+    }
+
+    /// A Herald admin links `slack_user_id` to an operator, taking it from whoever held
+    /// it; audited in the same transaction. Returns the previous holder, if any.
+    pub async fn move_operator(
+        &self,
+        team_id: &str,
+        operator_id: &str,
+        slack_user_id: &str,
+        actor: &str,
+    ) -> Result<Option<String>, StoreError> {
+        let now = now_ms();
+        let mut tx = self.begin().await?;
+        let previous: Option<Option<String>> = sqlx::query_scalar(
+            "SELECT slack_user_id FROM operators WHERE team_id = $1 AND operator_id = $2",
+        )
+        .bind(team_id)
+        .bind(operator_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let previous = previous.flatten();
+        sqlx::query(
+            "UPDATE operators SET slack_user_id = NULL, updated_at = $1 \
+             WHERE team_id = $2 AND slack_user_id = $3 AND operator_id <> $4",
+        )
+        .bind(now)
+        .bind(team_id)
+        .bind(slack_user_id)
+        .bind(operator_id)
         .execute(&mut *tx)
         .await?;
         sqlx::query(
@@ -66,8 +121,22 @@ impl Store {
         .bind(now)
         .execute(&mut *tx)
         .await?;
+        let json = |user: Option<&str>| {
+            serde_json::json!({"operator": operator_id, "slack_user_id": user}).to_string()
+        };
+        audit::record(
+            &mut tx,
+            team_id,
+            &Change {
+                actor,
+                action: AuditAction::OperatorLinked,
+                before: Some(json(previous.as_deref())),
+                after: Some(json(Some(slack_user_id))),
+            },
+        )
+        .await?;
         tx.commit().await?;
-        Ok(())
+        Ok(previous)
     }
 
     pub async fn operator_of_user(

@@ -265,6 +265,10 @@ struct User {
     updated: i64,
     is_admin: bool,
     is_owner: bool,
+    /// A multi-channel guest (`is_restricted`); a single-channel guest also has
+    /// `is_ultra_restricted`.
+    is_restricted: bool,
+    is_ultra_restricted: bool,
     /// Slack sends it only for `users.info` with `include_locale=true`.
     locale: String,
 }
@@ -686,6 +690,8 @@ impl SlackEmulator {
             updated: now_secs(),
             is_admin: false,
             is_owner: false,
+            is_restricted: false,
+            is_ultra_restricted: false,
             locale: "en-US".to_string(),
         });
         st.teams.push(Team {
@@ -776,6 +782,8 @@ impl SlackEmulator {
             updated: now_secs(),
             is_admin: false,
             is_owner: false,
+            is_restricted: false,
+            is_ultra_restricted: false,
             locale: "en-US".to_string(),
         });
         id
@@ -795,6 +803,17 @@ impl SlackEmulator {
         let u = st.user_mut(user);
         u.is_admin = admin || owner;
         u.is_owner = owner;
+        u.updated = now_secs();
+    }
+
+    /// Makes a user a guest as `users.info` reports them: multi-channel
+    /// (`is_restricted`) or single-channel (`is_restricted` and `is_ultra_restricted`),
+    /// per https://api.slack.com/types/user.
+    pub fn set_user_guest(&self, user: &str, single_channel: bool) {
+        let mut st = self.inner.lock();
+        let u = st.user_mut(user);
+        u.is_restricted = true;
+        u.is_ultra_restricted = single_channel;
         u.updated = now_secs();
     }
 
@@ -1140,6 +1159,16 @@ impl State {
         self.user_index.get(id).map(|&i| &self.users[i])
     }
 
+    /// Whether a Slack Connect channel joins the two teams (either side may host it).
+    fn shares_channel(&self, a: &str, b: &str) -> bool {
+        self.channels.iter().any(|ch| {
+            !ch.deleted
+                && ch.shared_from_team.as_deref().is_some_and(|other| {
+                    (ch.team_id == a && other == b) || (ch.team_id == b && other == a)
+                })
+        })
+    }
+
     fn user_mut(&mut self, id: &str) -> &mut User {
         let idx = *self
             .user_index
@@ -1341,8 +1370,8 @@ impl State {
             "is_admin": u.is_admin,
             "is_owner": u.is_owner,
             "is_primary_owner": u.is_owner,
-            "is_restricted": false,
-            "is_ultra_restricted": false,
+            "is_restricted": u.is_restricted,
+            "is_ultra_restricted": u.is_ultra_restricted,
             "is_bot": u.is_bot,
             "is_app_user": false,
             "updated": u.updated,
@@ -3269,9 +3298,12 @@ impl State {
 
     fn users_info(&self, team_id: &str, args: &Args) -> ApiResult {
         let id = arg_str(args, "user").ok_or_else(|| err("user_not_found"))?;
+        // A user of another organisation is visible when a Slack Connect channel is
+        // shared between the two, with their own `team_id` (and their own admin flags):
+        // https://api.slack.com/apis/connect ("users.info" on external members).
         let user = self
             .user(&id)
-            .filter(|u| u.team_id == team_id)
+            .filter(|u| u.team_id == team_id || self.shares_channel(team_id, &u.team_id))
             .ok_or_else(|| err("user_not_found"))?;
         let mut json = self.user_json(user);
         if arg_bool(args, "include_locale") {
@@ -5276,6 +5308,8 @@ impl SlackEmulator {
                 updated: now,
                 is_admin: false,
                 is_owner: false,
+                is_restricted: false,
+                is_ultra_restricted: false,
                 locale: if i % 8 == 6 { "en-US" } else { "ja-JP" }.to_string(),
             });
             ids.push(id);
