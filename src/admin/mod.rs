@@ -1299,6 +1299,8 @@ pub async fn publish_home(state: &AppState, workspace: &Workspace, user: &str) {
                         Broken::Deleted
                     } else if c.is_archived == 1 {
                         Broken::Archived
+                    } else if c.external_team.is_some() {
+                        Broken::External
                     } else if c.is_private == 1 && c.is_member == 0 {
                         Broken::Removed
                     } else {
@@ -1435,13 +1437,7 @@ async fn check_channel(
         .await
     {
         Ok(info) if info.is_archived => Err(texts::channel_archived(lang).into()),
-        Ok(info)
-            if info.is_ext_shared
-                && info
-                    .context_team_id
-                    .as_deref()
-                    .is_some_and(|t| t != workspace.team_id) =>
-        {
+        Ok(info) if crate::slack_connect::host_elsewhere(&info, &workspace.team_id).is_some() => {
             Err(texts::channel_external(lang).into())
         }
         Ok(info) if info.is_private && !info.is_member => {

@@ -54,6 +54,7 @@ pub struct Delivery {
     pub wake: Arc<Notify>,
     pub platform: crate::platform::PlatformClient,
     hosts: Cache<(String, String), Option<String>>,
+    connect: crate::slack_connect::HostCheck,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -82,6 +83,7 @@ impl Delivery {
             wake: state.wake.clone(),
             platform: state.platform.clone(),
             hosts,
+            connect: crate::slack_connect::HostCheck::default(),
         }
     }
 
@@ -186,6 +188,24 @@ impl Delivery {
                 .await;
         };
         let token = workspace.bot_token.expose();
+        // Never into another organization's Slack Connect channel (src/slack_connect.rs).
+        match (self.connect)
+            .host_elsewhere(&self.slack, token, &job.team_id, channel)
+            .await
+        {
+            Ok(None) => {}
+            Ok(Some(host)) => {
+                let p = Permanent {
+                    code: crate::slack_connect::REFUSED_CODE.into(),
+                    channel: channel.into(),
+                };
+                tracing::warn!(%host, "channel hosted by another organization; not posting");
+                return self
+                    .fail(owner, job, &route, JobStatus::Failed, &p, None)
+                    .await;
+            }
+            Err(err) => return self.after_error(owner, job, &route, &err, false).await,
+        }
 
         if job.maybe_posted == 1 {
             let thread = self.thread_of(job, channel).await?;

@@ -19,6 +19,7 @@ mod install;
 mod modals;
 mod retention;
 mod rule_tools;
+mod slack_connect;
 mod threads;
 mod transport;
 mod webhook;
