@@ -29,6 +29,7 @@ pub mod router;
 pub mod rules_file;
 pub mod signature;
 pub mod slack;
+pub mod slack_connect;
 pub mod storable;
 pub mod store;
 pub mod webhook;

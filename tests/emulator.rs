@@ -714,6 +714,7 @@ async fn slack_connect_channel_info() {
         is_shared: bool,
         shared_team_ids: Vec<String>,
         context_team_id: String,
+        conversation_host_id: String,
         is_private: bool,
         is_member: bool,
     }
@@ -734,7 +735,10 @@ async fn slack_connect_channel_info() {
     assert!(info.channel.is_shared);
     assert!(!info.channel.is_private);
     assert!(info.channel.is_member);
-    assert_eq!(info.channel.context_team_id, "T9EXT");
+    // As Slack reports it (slack-go/slack conversation_test.go `sharedChannel`): the
+    // asking workspace in context_team_id, the hosting organization in conversation_host_id.
+    assert_eq!(info.channel.context_team_id, "T0001");
+    assert_eq!(info.channel.conversation_host_id, "T9EXT");
     assert!(info.channel.shared_team_ids.contains(&"T9EXT".to_string()));
     assert!(info.channel.shared_team_ids.contains(&"T0001".to_string()));
 

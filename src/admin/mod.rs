@@ -1002,21 +1002,31 @@ async fn test_in_modal(
             return;
         }
     };
-    let text = match test_send::send(state, rule, user, lang).await {
-        Ok(event_id) => test_send::describe(
-            lang,
-            &channel,
-            &test_send::outcome(state, &rule.team_id, &event_id).await,
-        ),
-        Err(err) => {
-            tracing::error!(error = %err, "could not queue a test");
-            texts::failed(lang).to_string()
+    // Slack gets its answer now; the outcome replaces "sending" when it is known.
+    let (state, workspace, rule, user) = (
+        state.clone(),
+        workspace.clone(),
+        rule.clone(),
+        user.to_string(),
+    );
+    tokio::spawn(async move {
+        let text = match test_send::send(&state, &rule, &user, lang).await {
+            Ok(event_id) => test_send::describe(
+                lang,
+                &channel,
+                &test_send::outcome(&state, &rule.team_id, &event_id).await,
+            ),
+            Err(err) => {
+                tracing::error!(error = %err, "could not queue a test");
+                texts::failed(lang).to_string()
+            }
+        };
+        let done = modal::notice(texts::test_title(lang), &text);
+        let token = workspace.bot_token.expose();
+        if let Err(err) = state.slack.update_view(token, &view_id, done).await {
+            tracing::warn!(error = %err, "could not show a test's outcome");
         }
-    };
-    let done = modal::notice(texts::test_title(lang), &text);
-    if let Err(err) = state.slack.update_view(token, &view_id, done).await {
-        tracing::warn!(error = %err, "could not show a test's outcome");
-    }
+    });
 }
 
 /// An action inside a rule modal: a new event type redraws the preview; "Send test"
@@ -1087,25 +1097,47 @@ async fn modal_action(
             modal::TEST_RULE => {
                 let Some(rule) = saved.clone() else { continue };
                 let profile = profile(state, &workspace, &user).await;
-                let status = if !may_change(state, &workspace, &user, profile.as_deref()).await {
-                    texts::admins_only(lang).to_string()
-                } else {
-                    match test_send::send(state, &rule, &user, lang).await {
+                if !may_change(state, &workspace, &user, profile.as_deref()).await {
+                    let status = texts::admins_only(lang);
+                    open.redraw(state, &rule.trigger, preview::Test::Saved(Some(status)))
+                        .await;
+                    continue;
+                }
+                // Slack gets its answer now (and a Socket Mode connection its next
+                // envelope); the preview shows "sending", then the outcome.
+                let (state, workspace, user) = (state.clone(), workspace.clone(), user.clone());
+                let (view_id, current, mentions) =
+                    (view_id.clone(), current.clone(), mentions.clone());
+                tokio::spawn(async move {
+                    let open = OpenModal {
+                        token: workspace.bot_token.expose(),
+                        view_id: &view_id,
+                        current: &current,
+                        team_id: &rule.team_id,
+                        mentions: &mentions,
+                        lang,
+                    };
+                    let status = match test_send::send(&state, &rule, &user, lang).await {
                         Ok(event_id) => {
                             let sending = texts::test_sending(lang, rule.channel.as_str());
-                            open.redraw(state, &rule.trigger, preview::Test::Saved(Some(&sending)))
-                                .await;
-                            let outcome = test_send::outcome(state, &team_id, &event_id).await;
+                            open.redraw(
+                                &state,
+                                &rule.trigger,
+                                preview::Test::Saved(Some(&sending)),
+                            )
+                            .await;
+                            let outcome =
+                                test_send::outcome(&state, &rule.team_id, &event_id).await;
                             test_send::describe(lang, rule.channel.as_str(), &outcome)
                         }
                         Err(err) => {
                             tracing::error!(error = %err, "could not queue a test");
                             texts::failed(lang).to_string()
                         }
-                    }
-                };
-                open.redraw(state, &rule.trigger, preview::Test::Saved(Some(&status)))
-                    .await;
+                    };
+                    open.redraw(&state, &rule.trigger, preview::Test::Saved(Some(&status)))
+                        .await;
+                });
             }
             _ => {}
         }
@@ -1313,6 +1345,8 @@ pub async fn publish_home(state: &AppState, workspace: &Workspace, user: &str) {
                         Broken::Deleted
                     } else if c.is_archived == 1 {
                         Broken::Archived
+                    } else if c.external_team.is_some() {
+                        Broken::External
                     } else if c.is_private == 1 && c.is_member == 0 {
                         Broken::Removed
                     } else {
@@ -1449,13 +1483,7 @@ async fn check_channel(
         .await
     {
         Ok(info) if info.is_archived => Err(texts::channel_archived(lang).into()),
-        Ok(info)
-            if info.is_ext_shared
-                && info
-                    .context_team_id
-                    .as_deref()
-                    .is_some_and(|t| t != workspace.team_id) =>
-        {
+        Ok(info) if crate::slack_connect::host_elsewhere(&info, &workspace.team_id).is_some() => {
             Err(texts::channel_external(lang).into())
         }
         Ok(info) if info.is_private && !info.is_member => {

@@ -59,6 +59,7 @@ pub struct Delivery {
     pub wake: Arc<Notify>,
     pub platform: crate::platform::PlatformClient,
     hosts: Cache<(String, String), Option<String>>,
+    connect: crate::slack_connect::HostCheck,
 }
 
 /// Attempts past the retry schedule a job may spend failing to record its outcome.
@@ -90,6 +91,7 @@ impl Delivery {
             wake: state.wake.clone(),
             platform: state.platform.clone(),
             hosts,
+            connect: crate::slack_connect::HostCheck::default(),
         }
     }
 
@@ -225,6 +227,24 @@ impl Delivery {
                 .await;
         };
         let token = workspace.bot_token.expose();
+        // Never into another organization's Slack Connect channel (src/slack_connect.rs).
+        match (self.connect)
+            .host_elsewhere(&self.slack, token, &job.team_id, channel)
+            .await
+        {
+            Ok(None) => {}
+            Ok(Some(host)) => {
+                let p = Permanent {
+                    code: crate::slack_connect::REFUSED_CODE.into(),
+                    channel: channel.into(),
+                };
+                tracing::warn!(%host, "channel hosted by another organization; not posting");
+                return self
+                    .fail(owner, job, &route, JobStatus::Failed, &p, None)
+                    .await;
+            }
+            Err(err) => return self.after_error(owner, job, &route, &err, false).await,
+        }
 
         let record = self
             .store

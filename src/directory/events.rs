@@ -39,6 +39,8 @@ pub enum Broken {
     Archived,
     Deleted,
     Removed,
+    /// Another organization's Slack Connect channel (src/slack_connect.rs).
+    External,
 }
 
 /// Applies one event; returns whether it was one of the directory's.
@@ -66,6 +68,8 @@ pub async fn apply(
                 is_member: false,
                 is_ext_shared: false,
                 context_team_id: None,
+                conversation_host_id: None,
+                shared_team_ids: Vec::new(),
             };
             directory
                 .put_channels(team_id, vec![channel_row(&info, team_id)])
@@ -229,6 +233,12 @@ pub fn broken_text(lang: Lang, channel: &str, what: Broken) -> String {
         ),
         (Broken::Removed, Lang::En) => format!(
             ":warning: Herald was removed from the private channel <#{channel}>, so its notifications cannot post. Type `/invite @Herald` in that channel."
+        ),
+        (Broken::External, Lang::Ja) => format!(
+            ":warning: <#{channel}> は別の組織から Slack コネクトで共有されたチャンネルのため、通知は送られません。App Home でルールのチャンネルを自組織のチャンネルに変更してください。"
+        ),
+        (Broken::External, Lang::En) => format!(
+            ":warning: <#{channel}> is a Slack Connect channel hosted by another organization, so Herald does not post there. Change the rule's channel to one of your own in App Home."
         ),
     }
 }

@@ -76,8 +76,14 @@ pub struct ChannelInfo {
     pub is_member: bool,
     #[serde(default)]
     pub is_ext_shared: bool,
+    /// The workspace that asked (Slack's `context_team_id`): not the channel's owner.
     #[serde(default)]
     pub context_team_id: Option<String>,
+    /// The workspace hosting the channel (Slack Connect: the organization that shared it).
+    #[serde(default)]
+    pub conversation_host_id: Option<String>,
+    #[serde(default)]
+    pub shared_team_ids: Vec<String>,
 }
 
 #[derive(Deserialize)]

@@ -25,6 +25,7 @@ mod retention;
 mod rule_tools;
 mod scale_out;
 mod security;
+mod slack_connect;
 mod threads;
 mod transport;
 mod webhook;

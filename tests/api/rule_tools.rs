@@ -404,3 +404,63 @@ async fn import_from_a_modal_is_all_or_nothing_with_the_problem_inline() {
     assert_eq!(rules.len(), 1);
     assert_eq!(rules[0].channel.as_str(), app.channels.errors);
 }
+
+/// Slack wants an interaction answered within 3 seconds (and a Socket Mode connection
+/// carries other envelopes meanwhile): "Send test" answers at once, while Slack is still
+/// answering the post, and the view shows the outcome once it is known.
+#[tokio::test]
+async fn send_test_answers_at_once_and_shows_the_outcome_when_it_is_known() {
+    use crate::slack_emulator::Fault;
+    use std::time::Duration;
+
+    // The post takes longer than Slack's 3 s (and a lease long enough not to retry it).
+    let mut options = crate::helpers::Options::default();
+    options.delivery.lease = Duration::from_secs(30);
+    let app = TestApp::start_with(rules(), options).await;
+    let admin = admin(&app);
+    open_home(&app, &admin, "EvTOOLS9").await;
+    let rule = app.store.rules(TEAM).await.unwrap().remove(0);
+    let code = rule.id[rule.id.len() - 6..].to_uppercase();
+
+    // From App Home.
+    app.emu
+        .inject("chat.postMessage", Fault::Delay(Duration::from_secs(4)));
+    press(&app, &admin, "herald_test_rule_home", Some(&rule.id)).await;
+    assert!(
+        app.emu.calls_to("chat.postMessage").is_empty(),
+        "the interaction was answered only after the post"
+    );
+    let view_id = last_modal(&app)["id"].as_str().unwrap().to_string();
+    assert!(
+        shown(&app.emu.view(&view_id).unwrap()).contains("Sending a test notification"),
+        "the modal says the test is on its way"
+    );
+    view_eventually_shows(&app, &view_id, "The test notification is in").await;
+    assert_eq!(app.emu.calls_to("chat.postMessage").len(), 1);
+
+    // Inside the rule modal.
+    let modal = command_modal(&app, &admin, &format!("edit {code}")).await;
+    let view_id = modal["id"].as_str().unwrap().to_string();
+    app.emu
+        .inject("chat.postMessage", Fault::Delay(Duration::from_secs(4)));
+    let action = json!({"type": "button", "action_id": "herald_test_rule", "block_id": "herald_preview_9",
+        "text": {"type": "plain_text", "text": "Send test"}});
+    let (status, _) = interact(
+        &app,
+        &app.emu
+            .block_actions(Some(&view_id), &admin, TEAM, json!([action])),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        app.emu.calls_to("chat.postMessage").len(),
+        1,
+        "the interaction was answered only after the second post"
+    );
+    let view = view_eventually_shows(&app, &view_id, "The test notification is in").await;
+    assert_eq!(
+        view["callback_id"], "herald_rule_edit",
+        "still the edit modal"
+    );
+    assert_eq!(app.emu.calls_to("chat.postMessage").len(), 2);
+}

@@ -67,8 +67,9 @@ pub struct ChannelSpec {
     pub private: bool,
     pub archived: bool,
     pub bot_member: bool,
-    /// Slack Connect: the channel is owned by this other organisation's team
-    /// (`is_ext_shared`, `is_shared`, `context_team_id`, `shared_team_ids`).
+    /// Slack Connect: the channel is hosted by this other organisation's team and shared
+    /// into the workspace (`is_ext_shared`, `is_shared`, `conversation_host_id`,
+    /// `shared_team_ids`; `context_team_id` stays the asking workspace, as at Slack).
     pub shared_from_team: Option<String>,
 }
 
@@ -1294,10 +1295,15 @@ impl State {
                 "priority": 0,
             });
         }
-        let (shared_team_ids, context_team_id, host) = match &ch.shared_from_team {
-            Some(owner) => (json!([owner, ch.team_id]), owner.clone(), owner.clone()),
-            None => (json!([ch.team_id]), ch.team_id.clone(), ch.team_id.clone()),
+        // As Slack reports them (conversation object docs; slack-go/slack
+        // conversation_test.go `sharedChannel`): `context_team_id` is the workspace that
+        // asks, `conversation_host_id` the one hosting the channel, `shared_team_ids`
+        // the workspaces it is shared with.
+        let (shared_team_ids, host) = match &ch.shared_from_team {
+            Some(owner) => (json!([owner, ch.team_id]), owner.clone()),
+            None => (json!([ch.team_id]), ch.team_id.clone()),
         };
+        let context_team_id = viewer_team.to_string();
         let mut v = json!({
             "id": ch.id,
             "name": ch.name,
