@@ -29,6 +29,7 @@ pub struct Purged {
     pub receipts: u64,
     pub threads: u64,
     pub thread_messages: u64,
+    pub thread_parents: u64,
     pub audit: u64,
 }
 
@@ -56,12 +57,23 @@ const THREAD_MESSAGES: &str = "DELETE FROM thread_messages \
         WHERE t.team_id = m.team_id AND t.channel = m.channel \
         AND t.conversation_id = m.conversation_id) LIMIT $2)";
 
-/// Events past retention that no job and no thread (as its parent message) still needs.
+/// Earlier parents of conversations whose thread is gone.
+const THREAD_PARENTS: &str = "DELETE FROM thread_parents \
+     WHERE (team_id, channel, thread_ts) IN \
+     (SELECT p.team_id, p.channel, p.thread_ts FROM thread_parents p \
+      WHERE p.created_at < $1 AND NOT EXISTS (SELECT 1 FROM threads t \
+        WHERE t.team_id = p.team_id AND t.channel = p.channel \
+        AND t.conversation_id = p.conversation_id) LIMIT $2)";
+
+/// Events past retention that no job, no thread (as its parent message) and no history
+/// chunk (redrawn from it when one of its messages is edited) still needs.
 const EVENTS: &str = "DELETE FROM events WHERE id IN (SELECT e.id FROM events e \
      WHERE e.received_at < $1 \
      AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.team_id = e.team_id AND j.event_id = e.id) \
      AND NOT EXISTS (SELECT 1 FROM threads t WHERE t.team_id = e.team_id \
-       AND t.parent_event_id = e.id) LIMIT $2)";
+       AND t.parent_event_id = e.id) \
+     AND NOT EXISTS (SELECT 1 FROM thread_messages m WHERE m.team_id = e.team_id \
+       AND m.history_event_id = e.id) LIMIT $2)";
 
 const RECEIPTS: &str = "DELETE FROM slack_event_receipts WHERE (team_id, event_id) IN \
      (SELECT team_id, event_id FROM slack_event_receipts WHERE received_at < $1 LIMIT $2)";
@@ -86,6 +98,7 @@ impl Store {
             .await?;
         let threads = self.purge_batches(THREADS, before_ms, None).await?;
         let thread_messages = self.purge_batches(THREAD_MESSAGES, before_ms, None).await?;
+        let thread_parents = self.purge_batches(THREAD_PARENTS, before_ms, None).await?;
         let events = self.purge_batches(EVENTS, before_ms, None).await?;
         let receipts = self
             .purge_batches(RECEIPTS, receipts_before_ms, None)
@@ -98,6 +111,7 @@ impl Store {
             receipts,
             threads,
             thread_messages,
+            thread_parents,
             audit,
         })
     }

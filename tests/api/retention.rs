@@ -84,6 +84,20 @@ async fn thread(store: &Store, team: &str, conversation: &str, parent: &str, at:
         &[at],
     )
     .await;
+    // The conversation's first thread, closed, and its current one.
+    for ts in [
+        &format!("1600000000.{conversation}"),
+        &format!("1700000000.{conversation}"),
+    ] {
+        exec(
+            store,
+            "INSERT INTO thread_parents (team_id, channel, thread_ts, conversation_id, \
+             created_at) VALUES ($1, 'C0CHAN01', $2, $3, $4)",
+            &[team, ts, conversation],
+            &[at],
+        )
+        .await;
+    }
 }
 
 async fn count(store: &Store, sql: &str) -> i64 {
@@ -248,6 +262,17 @@ async fn purge_removes_old_rows_of_every_table_and_keeps_pending_work_and_recent
             recent,
         )
         .await;
+        // An old history event a recent thread's chunk is drawn from: stays.
+        event(&store, team, &format!("e_history_{team}"), old).await;
+        exec(
+            &store,
+            "INSERT INTO thread_messages (team_id, channel, message_id, conversation_id, ts, \
+             created_at, history_event_id, position) \
+             VALUES ($1, 'C0CHAN01', 'h_1', 'conv_new', '1700000002.000100', $3, $2, 0)",
+            &[team, &format!("e_history_{team}")],
+            &[recent],
+        )
+        .await;
         // Receipts: a day of them is kept.
         for (id, at) in [("Ev_old", now - 2 * DAY), ("Ev_new", now - 1000)] {
             exec(
@@ -289,6 +314,8 @@ async fn purge_removes_old_rows_of_every_table_and_keeps_pending_work_and_recent
     assert_eq!(
         ids(&store, "SELECT id FROM events").await,
         [
+            "e_history_T0AAA",
+            "e_history_T0BBB",
             "e_new_T0AAA",
             "e_new_T0BBB",
             "e_pending_T0AAA",
@@ -319,8 +346,10 @@ async fn purge_removes_old_rows_of_every_table_and_keeps_pending_work_and_recent
         )
         .await,
         [
+            "T0AAA/h_1",
             "T0AAA/m_conv_busy",
             "T0AAA/m_conv_new",
+            "T0BBB/h_1",
             "T0BBB/m_conv_busy",
             "T0BBB/m_conv_new"
         ]
@@ -342,6 +371,19 @@ async fn purge_removes_old_rows_of_every_table_and_keeps_pending_work_and_recent
     assert_eq!(purged.events, 6, "{purged:?}");
     assert_eq!(purged.threads, 2, "{purged:?}");
     assert_eq!(purged.thread_messages, 2, "{purged:?}");
+    assert_eq!(
+        purged.thread_parents, 4,
+        "conv_old's two parents, per team: {purged:?}"
+    );
+    assert_eq!(
+        count(
+            &store,
+            "SELECT COUNT(*) FROM events WHERE id LIKE 'e_history_%'"
+        )
+        .await,
+        2,
+        "an event a history chunk is drawn from is kept"
+    );
     assert_eq!(purged.receipts, 2, "{purged:?}");
     assert_eq!(purged.audit, 2, "{purged:?}");
 
@@ -362,6 +404,6 @@ async fn purge_removes_old_rows_of_every_table_and_keeps_pending_work_and_recent
     exec(&store, &generate, &[], &[]).await;
     let bulk = store.purge(before, receipts_before).await.unwrap();
     assert_eq!(bulk.events, n.unsigned_abs(), "{bulk:?}");
-    assert_eq!(count(&store, "SELECT COUNT(*) FROM events").await, 8);
+    assert_eq!(count(&store, "SELECT COUNT(*) FROM events").await, 10);
     store.close().await;
 }
