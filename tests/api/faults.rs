@@ -372,3 +372,57 @@ async fn replies_in_an_earlier_closed_thread_still_reach_the_platform() {
     assert_eq!(got[0].body["conversation_id"], "chat_5");
     assert_eq!(got[0].body["text"], "seen your first message");
 }
+
+#[tokio::test]
+async fn a_socket_mode_event_whose_handling_failed_is_handled_when_slack_redelivers_it() {
+    let options = Options {
+        socket_mode: true,
+        ..Options::default()
+    };
+    let (app, platform, operator) = with_platform(options).await;
+    send_settled(
+        &app,
+        &chat(
+            "conversation.message.created",
+            "chat_6",
+            message("m1", "hello?"),
+        ),
+    )
+    .await;
+    let thread_ts = parents(&app)[0]["ts"].as_str().unwrap().to_string();
+    let (_, reply) = app.emu.user_reply(
+        &app.channels.general,
+        &thread_ts,
+        &operator,
+        "```over the socket```",
+    );
+    let envelope = |attempt: u32| {
+        json!({
+            "envelope_id": "e6f4a2c0-0000-4000-8000-000000000006",
+            "type": "events_api",
+            "payload": reply,
+            "accepts_response_payload": false,
+            "retry_attempt": attempt,
+            "retry_reason": if attempt == 0 { "" } else { "timeout" },
+        })
+    };
+
+    // Storage fails while the envelope is handled: it is not acknowledged.
+    rename_table(&app, "threads", "threads_unavailable").await;
+    let ack = app
+        .emu
+        .socket_send_raw(envelope(0), Duration::from_secs(3))
+        .await;
+    assert!(ack.is_none(), "acknowledged a failed event: {ack:?}");
+    rename_table(&app, "threads_unavailable", "threads").await;
+
+    // Slack redelivers it: handled now, once.
+    let ack = app
+        .emu
+        .socket_send_raw(envelope(1), Duration::from_secs(10))
+        .await;
+    assert!(ack.is_some(), "the redelivery is acknowledged");
+    let got = platform.wait_for(1, Duration::from_secs(10)).await;
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(got[0].body["text"], "over the socket");
+}
