@@ -158,7 +158,8 @@ impl Delivery {
         }
     }
 
-    /// Ends a job whose outcome could not be recorded within its attempt budget.
+    /// Ends a job for good with the reason: one whose outcome could not be recorded
+    /// within its attempt budget, or one Herald cannot read.
     async fn fail_poisoned(
         &self,
         owner: &str,
@@ -176,10 +177,8 @@ impl Delivery {
         job: &ClaimedJob,
         reason: &str,
     ) -> Result<(), StoreError> {
-        let mut conn = self.store.pool().acquire().await?;
-        let reason = format!("unreadable_job: {reason}");
-        Store::finish_job_failed(&mut conn, &job.id, owner, JobStatus::Failed, &reason).await?;
-        Ok(())
+        self.fail_poisoned(owner, job, &format!("unreadable_job: {reason}"))
+            .await
     }
 
     /// Until the next retry falls due, but never longer than the poll interval.

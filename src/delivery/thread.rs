@@ -284,14 +284,6 @@ impl Delivery {
         event: &'a PlatformEvent,
     ) -> PostRecord<'a> {
         PostRecord {
-            job_id: &job.id,
-            owner,
-            team_id: &job.team_id,
-            channel,
-            conversation_id: &conversation.id,
-            ts,
-            opened: None,
-            assignee: None,
             placed: event
                 .message
                 .iter()
@@ -300,9 +292,14 @@ impl Delivery {
                     history: None,
                 })
                 .collect(),
-            history_imported: false,
             closes: kind == Some(ConversationKind::Closed) || conversation.is_closed(),
             complete: Some(Some(ts)),
+            ..PostRecord::of(
+                &job.id,
+                owner,
+                (&job.team_id, channel, &conversation.id),
+                ts,
+            )
         }
     }
 
@@ -494,39 +491,22 @@ impl Delivery {
                     )),
                 })
                 .collect();
+            let key = (team_id.as_str(), channel, conversation_id);
             self.store
                 .record_post(&PostRecord {
-                    job_id: &job.id,
-                    owner,
-                    team_id,
-                    channel,
-                    conversation_id,
-                    ts: &ts,
-                    opened: None,
-                    assignee: None,
                     placed,
-                    history_imported: false,
-                    closes: false,
-                    complete: None,
+                    ..PostRecord::of(&job.id, owner, key, &ts)
                 })
                 .await?;
             last = Some(ts);
         }
         let ts = last.unwrap_or_else(|| thread_ts.to_string());
+        let key = (team_id.as_str(), channel, conversation_id);
         self.store
             .record_post(&PostRecord {
-                job_id: &job.id,
-                owner,
-                team_id,
-                channel,
-                conversation_id,
-                ts: &ts,
-                opened: None,
-                assignee: None,
-                placed: Vec::new(),
                 history_imported: true,
-                closes: false,
                 complete: Some(Some(&ts)),
+                ..PostRecord::of(&job.id, owner, key, &ts)
             })
             .await?;
         Ok(())

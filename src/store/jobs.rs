@@ -244,19 +244,8 @@ impl Store {
         owner: &str,
         result_ts: Option<&str>,
     ) -> Result<bool, StoreError> {
-        let n = sqlx::query(
-            "UPDATE jobs SET status = 'done', result_ts = $1, lease_owner = NULL, \
-             lease_until = NULL, last_error = NULL, updated_at = $2 \
-             WHERE id = $3 AND lease_owner = $4 AND status = 'running'",
-        )
-        .bind(result_ts)
-        .bind(now_ms())
-        .bind(id)
-        .bind(owner)
-        .execute(self.pool())
-        .await?
-        .rows_affected();
-        Ok(n == 1)
+        let mut conn = self.pool().acquire().await?;
+        Store::complete_job_in(&mut conn, id, owner, result_ts).await
     }
 
     /// Puts a job back in the queue until `run_at`. `refund` gives the attempt back: a

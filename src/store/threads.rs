@@ -54,6 +54,32 @@ pub struct PostRecord<'a> {
     pub complete: Option<Option<&'a str>>,
 }
 
+impl<'a> PostRecord<'a> {
+    /// A post that records nothing but itself; callers set what it means with
+    /// struct-update syntax.
+    pub fn of(
+        job_id: &'a str,
+        owner: &'a str,
+        (team_id, channel, conversation_id): (&'a str, &'a str, &'a str),
+        ts: &'a str,
+    ) -> Self {
+        Self {
+            job_id,
+            owner,
+            team_id,
+            channel,
+            conversation_id,
+            ts,
+            opened: None,
+            assignee: None,
+            placed: Vec::new(),
+            history_imported: false,
+            closes: false,
+            complete: None,
+        }
+    }
+}
+
 /// What [`Store::record_post`] changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Recorded {
