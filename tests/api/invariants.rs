@@ -502,23 +502,32 @@ async fn replay_one_seed() {
     assert_unbroken(seed, &counts);
 }
 
-/// The long soak: `INVARIANT_SEEDS=50 INVARIANT_EVENTS=400 cargo test --release --test
-/// api invariants::soak -- --ignored --nocapture` prints the summed counts.
+/// The long soak: `INVARIANT_SEEDS=50 INVARIANT_EVENTS=400 cargo test --test api
+/// invariants::soak -- --ignored --nocapture` prints the summed counts
+/// (`INVARIANT_PARALLEL` seeds at a time, 4 by default).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "the long soak; run by hand"]
 async fn soak() {
     let seeds = env_usize("INVARIANT_SEEDS", 10) as u64;
     let events = env_usize("INVARIANT_EVENTS", 200);
     let first = env_usize("INVARIANT_FIRST_SEED", 1000) as u64;
+    // Seeds run side by side: most of a seed's time is waiting (late answers, retry
+    // delays, leases after crashes), not work.
+    let parallel = env_usize("INVARIANT_PARALLEL", 4).max(1) as u64;
     let mut total = Counts::default();
     let mut failed = Vec::new();
-    for seed in first..first + seeds {
-        let counts = run_seed(seed, events).await;
-        eprintln!("seed {seed}: {counts:?}");
-        if counts.broken() {
-            failed.push(seed);
+    let all: Vec<u64> = (first..first + seeds).collect();
+    for group in all.chunks(usize::try_from(parallel).unwrap_or(1)) {
+        let runs = group
+            .iter()
+            .map(|&seed| async move { (seed, run_seed(seed, events).await) });
+        for (seed, counts) in futures_util::future::join_all(runs).await {
+            eprintln!("seed {seed}: {counts:?}");
+            if counts.broken() {
+                failed.push(seed);
+            }
+            total.add(&counts);
         }
-        total.add(&counts);
     }
     println!(
         "soak: seeds {seeds}, events {}, posts {}, lost {}, duplicated {}, wrong-thread {}, \
