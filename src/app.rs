@@ -129,11 +129,19 @@ impl App {
         let (ingest, _writer) = Ingest::start(store.clone(), wake.clone(), pacing.clone());
 
         let directory = crate::directory::Directory::new(store.clone());
-        let platform = crate::platform::PlatformClient::new(settings.delivery.request_timeout)
-            .map_err(|e| AppError::SlackUnreachable {
-                url: "the platform callback client".into(),
-                reason: e.to_string(),
-            })?;
+        if settings.callback_allow_private {
+            tracing::warn!(
+                "HERALD_CALLBACK_ALLOW_PRIVATE is on: callbacks may go to loopback and private addresses"
+            );
+        }
+        let platform = crate::platform::PlatformClient::new(
+            settings.delivery.request_timeout,
+            settings.callback_allow_private,
+        )
+        .map_err(|e| AppError::SlackUnreachable {
+            url: "the platform callback client".into(),
+            reason: e.to_string(),
+        })?;
         let state = AppState {
             settings: Arc::new(settings),
             store,

@@ -100,6 +100,9 @@ pub struct SettingsArgs {
     /// The key before a rotation: still opens values until `herald rekey` re-seals them.
     #[arg(long, env = "HERALD_ENCRYPTION_KEY_PREVIOUS", hide_env_values = true)]
     pub encryption_key_previous: Option<String>,
+    /// true: callbacks may go to loopback and private addresses (development, tests).
+    #[arg(long, env = "HERALD_CALLBACK_ALLOW_PRIVATE")]
+    pub callback_allow_private: Option<String>,
 }
 
 /// Slack's authorize page for OAuth v2 installs.
@@ -193,6 +196,8 @@ pub struct Settings {
     /// How long a rotated webhook secret keeps working.
     pub rotation_grace: Duration,
     pub directory: DirectorySettings,
+    /// Callbacks may go to loopback and private addresses (off by default).
+    pub callback_allow_private: bool,
 }
 
 /// Directory sync tuning.
@@ -447,6 +452,16 @@ impl Settings {
                 }
                 d
             },
+            callback_allow_private: match non_empty(args.callback_allow_private).as_deref() {
+                None | Some("false" | "0") => false,
+                Some("true" | "1") => true,
+                Some(_) => {
+                    return Err(invalid(
+                        "HERALD_CALLBACK_ALLOW_PRIVATE",
+                        "must be true or false",
+                    ));
+                }
+            },
         })
     }
 }
@@ -485,6 +500,10 @@ mod tests {
         assert_eq!(s.lang, Lang::Ja);
         assert_eq!(s.slack.api_url, SLACK_API_URL);
         assert_eq!(s.slack.transport, Transport::Http);
+        assert!(
+            !s.callback_allow_private,
+            "private callback targets are off by default"
+        );
     }
 
     #[test]
@@ -524,6 +543,10 @@ mod tests {
             (
                 |a| a.slack_app_token = Some("xoxb-no".into()),
                 "SLACK_APP_TOKEN is invalid",
+            ),
+            (
+                |a| a.callback_allow_private = Some("yes please".into()),
+                "HERALD_CALLBACK_ALLOW_PRIVATE is invalid",
             ),
             (
                 |a| {

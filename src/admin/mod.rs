@@ -406,9 +406,13 @@ async fn connect_callback(
     lang: Lang,
 ) -> SlackCommandEventResponse {
     let reply = |text: String| ephemeral(text.clone(), vec![section(&text)]);
-    if let Err(why) = crate::platform::check_callback_url(url) {
-        return reply(texts::callback_invalid(lang, url, why));
-    }
+    let url = match crate::platform::check_callback_url(url, state.settings.callback_allow_private)
+        .await
+    {
+        Ok(normalised) => normalised,
+        Err(why) => return reply(texts::callback_invalid(lang, url, &why.to_string())),
+    };
+    let url = url.as_str();
     // The connection of the workspace: its own, or `default` in single-workspace mode.
     let connection = match state.store.connections_of(&workspace.team_id).await {
         Ok(c) => c.first().map_or_else(

@@ -53,6 +53,9 @@ pub struct Options {
     pub lang: &'static str,
     pub delivery: DeliverySettings,
     pub directory: DirectorySettings,
+    /// `HERALD_CALLBACK_ALLOW_PRIVATE`: on, because the fake platform listens on
+    /// 127.0.0.1; the SSRF tests turn it off.
+    pub callback_allow_private: bool,
 }
 
 impl Default for Options {
@@ -73,6 +76,7 @@ impl Default for Options {
                 page_interval: Duration::from_millis(5),
                 ..DirectorySettings::default()
             },
+            callback_allow_private: true,
         }
     }
 }
@@ -156,6 +160,7 @@ impl TestApp {
             listen: Some("127.0.0.1:0".into()),
             webhook_secret: Some(WEBHOOK_SECRET.into()),
             lang: Some(options.lang.into()),
+            callback_allow_private: Some(options.callback_allow_private.to_string()),
             ..SettingsArgs::default()
         })
         .expect("settings");
