@@ -103,6 +103,36 @@ pub struct SettingsArgs {
     /// true: callbacks may go to loopback and private addresses (development, tests).
     #[arg(long, env = "HERALD_CALLBACK_ALLOW_PRIVATE")]
     pub callback_allow_private: Option<String>,
+    /// Seconds a client has to send a request's headers.
+    #[arg(long, env = "HERALD_HEADER_TIMEOUT_SECS")]
+    pub header_timeout_secs: Option<String>,
+    /// Seconds a request (its body and Herald's answer) may take.
+    #[arg(long, env = "HERALD_REQUEST_TIMEOUT_SECS")]
+    pub request_timeout_secs: Option<String>,
+    /// Open HTTP connections served at once; more are closed on arrival.
+    #[arg(long, env = "HERALD_MAX_CONNECTIONS")]
+    pub max_connections: Option<String>,
+}
+
+/// Limits of the HTTP server: a slow or idle client cannot hold a connection for long,
+/// nor can many of them take every connection.
+#[derive(Debug, Clone)]
+pub struct HttpSettings {
+    pub header_timeout: Duration,
+    pub request_timeout: Duration,
+    pub max_connections: usize,
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        Self {
+            // Slack and platforms send a request at once; 10 s is generous for them.
+            header_timeout: Duration::from_secs(10),
+            // Above Slack's 3 s and the longest handler (a slash command's Slack calls).
+            request_timeout: Duration::from_secs(30),
+            max_connections: 1024,
+        }
+    }
 }
 
 /// Slack's authorize page for OAuth v2 installs.
@@ -198,6 +228,7 @@ pub struct Settings {
     pub directory: DirectorySettings,
     /// Callbacks may go to loopback and private addresses (off by default).
     pub callback_allow_private: bool,
+    pub http: HttpSettings,
 }
 
 /// Directory sync tuning.
@@ -462,6 +493,37 @@ impl Settings {
                     ));
                 }
             },
+            http: {
+                let mut http = HttpSettings::default();
+                let secs = |raw: Option<String>, name: &'static str| match non_empty(raw) {
+                    None => Ok(None),
+                    Some(raw) => match raw.parse::<u64>() {
+                        Ok(n @ 1..=3600) => Ok(Some(Duration::from_secs(n))),
+                        _ => Err(invalid(
+                            name,
+                            "must be a whole number of seconds from 1 to 3600",
+                        )),
+                    },
+                };
+                if let Some(d) = secs(args.header_timeout_secs, "HERALD_HEADER_TIMEOUT_SECS")? {
+                    http.header_timeout = d;
+                }
+                if let Some(d) = secs(args.request_timeout_secs, "HERALD_REQUEST_TIMEOUT_SECS")? {
+                    http.request_timeout = d;
+                }
+                if let Some(raw) = non_empty(args.max_connections) {
+                    http.max_connections = match raw.parse::<usize>() {
+                        Ok(n @ 1..=100_000) => n,
+                        _ => {
+                            return Err(invalid(
+                                "HERALD_MAX_CONNECTIONS",
+                                "must be a whole number from 1 to 100000",
+                            ));
+                        }
+                    };
+                }
+                http
+            },
         })
     }
 }
@@ -547,6 +609,18 @@ mod tests {
             (
                 |a| a.callback_allow_private = Some("yes please".into()),
                 "HERALD_CALLBACK_ALLOW_PRIVATE is invalid",
+            ),
+            (
+                |a| a.header_timeout_secs = Some("0".into()),
+                "HERALD_HEADER_TIMEOUT_SECS is invalid",
+            ),
+            (
+                |a| a.request_timeout_secs = Some("soon".into()),
+                "HERALD_REQUEST_TIMEOUT_SECS is invalid",
+            ),
+            (
+                |a| a.max_connections = Some("-1".into()),
+                "HERALD_MAX_CONNECTIONS is invalid",
             ),
             (
                 |a| {

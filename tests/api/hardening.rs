@@ -145,3 +145,69 @@ async fn a_job_whose_outcome_cannot_be_recorded_fails_after_its_budget() {
     let error = jobs[0].last_error.clone().unwrap_or_default();
     assert!(error.starts_with("store_error"), "{error}");
 }
+
+/// Opens a connection and sends half a request: headers that never end (slowloris).
+async fn half_sent(address: &str) -> tokio::net::TcpStream {
+    use tokio::io::AsyncWriteExt as _;
+    let addr = address.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    stream
+        .write_all(b"POST /hooks/default HTTP/1.1\r\nHost: herald\r\nContent-Type: appl")
+        .await
+        .expect("write half a request");
+    stream
+}
+
+/// Waits until the server closes `stream` (what it sends before closing is read).
+async fn closed_by_server(mut stream: tokio::net::TcpStream) {
+    use tokio::io::AsyncReadExt as _;
+    let mut sink = Vec::new();
+    tokio::time::timeout(crate::helpers::DEADLINE, stream.read_to_end(&mut sink))
+        .await
+        .expect("the server closes the connection")
+        .ok();
+}
+
+#[tokio::test]
+async fn half_sent_requests_are_closed_and_others_are_served_meanwhile() {
+    let mut options = Options::default();
+    options.http.header_timeout = Duration::from_secs(1);
+    let app = TestApp::start_with(rules(), options).await;
+    let mut slow = Vec::new();
+    for _ in 0..200 {
+        slow.push(half_sent(&app.address).await);
+    }
+    // Served while the 200 are open.
+    let (status, answer) = json(app.send(&booking("booking.created", "mt_1")).await).await;
+    assert_eq!(status, 202, "{answer}");
+    futures_util::future::join_all(slow.into_iter().map(closed_by_server)).await;
+}
+
+#[tokio::test]
+async fn connections_beyond_the_limit_are_closed_on_arrival() {
+    let mut options = Options::default();
+    // Longer than the test's deadline: only the limit can close the extra connection.
+    options.http.header_timeout = Duration::from_secs(600);
+    options.http.max_connections = 8;
+    let app = TestApp::start_with(rules(), options).await;
+    let mut held = Vec::new();
+    for _ in 0..8 {
+        held.push(half_sent(&app.address).await);
+    }
+    // The ninth waits for a slot in vain: it is closed at once, not left hanging.
+    let extra = half_sent(&app.address).await;
+    closed_by_server(extra).await;
+    drop(held);
+    // Slots free again once those clients go away.
+    let served = crate::helpers::eventually(|| async {
+        let response = app
+            .client
+            .get(format!("{}/healthz", app.address))
+            .send()
+            .await
+            .ok()?;
+        (response.status() == 200).then_some(())
+    })
+    .await;
+    assert_eq!(served, ());
+}

@@ -56,6 +56,7 @@ pub struct Options {
     /// `HERALD_CALLBACK_ALLOW_PRIVATE`: on, because the fake platform listens on
     /// 127.0.0.1; the SSRF tests turn it off.
     pub callback_allow_private: bool,
+    pub http: herald::config::HttpSettings,
 }
 
 impl Default for Options {
@@ -77,6 +78,7 @@ impl Default for Options {
                 ..DirectorySettings::default()
             },
             callback_allow_private: true,
+            http: herald::config::HttpSettings::default(),
         }
     }
 }
@@ -166,6 +168,7 @@ impl TestApp {
         .expect("settings");
         settings.delivery = options.delivery;
         settings.directory = options.directory;
+        settings.http = options.http;
 
         let mut app = Self {
             address: String::new(),
