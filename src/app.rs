@@ -59,6 +59,8 @@ pub struct AppState {
     pub pacing: Pacing,
     pub ingest: Ingest,
     pub wake: Arc<Notify>,
+    /// Per-connection webhook rate limits (`HERALD_INGEST_RATE`).
+    pub ingest_rate: Arc<crate::rate_limit::RateLimiter>,
 }
 
 pub struct App {
@@ -142,7 +144,9 @@ impl App {
             url: "the platform callback client".into(),
             reason: e.to_string(),
         })?;
+        let ingest_rate = Arc::new(crate::rate_limit::RateLimiter::new(settings.ingest_rate));
         let state = AppState {
+            ingest_rate,
             settings: Arc::new(settings),
             store,
             slack,

@@ -112,6 +112,9 @@ pub struct SettingsArgs {
     /// Open HTTP connections served at once; more are closed on arrival.
     #[arg(long, env = "HERALD_MAX_CONNECTIONS")]
     pub max_connections: Option<String>,
+    /// Webhook requests a second per connection (bursts of twice that).
+    #[arg(long, env = "HERALD_INGEST_RATE")]
+    pub ingest_rate: Option<String>,
 }
 
 /// Limits of the HTTP server: a slow or idle client cannot hold a connection for long,
@@ -229,6 +232,8 @@ pub struct Settings {
     /// Callbacks may go to loopback and private addresses (off by default).
     pub callback_allow_private: bool,
     pub http: HttpSettings,
+    /// Webhook requests a second per connection; bursts of twice that.
+    pub ingest_rate: u32,
 }
 
 /// Directory sync tuning.
@@ -524,6 +529,18 @@ impl Settings {
                 }
                 http
             },
+            ingest_rate: match non_empty(args.ingest_rate) {
+                None => 200,
+                Some(raw) => match raw.parse::<u32>() {
+                    Ok(n @ 1..=1_000_000) => n,
+                    _ => {
+                        return Err(invalid(
+                            "HERALD_INGEST_RATE",
+                            "must be a whole number of requests a second, from 1",
+                        ));
+                    }
+                },
+            },
         })
     }
 }
@@ -621,6 +638,10 @@ mod tests {
             (
                 |a| a.max_connections = Some("-1".into()),
                 "HERALD_MAX_CONNECTIONS is invalid",
+            ),
+            (
+                |a| a.ingest_rate = Some("0".into()),
+                "HERALD_INGEST_RATE is invalid",
             ),
             (
                 |a| {

@@ -211,3 +211,41 @@ async fn connections_beyond_the_limit_are_closed_on_arrival() {
     .await;
     assert_eq!(served, ());
 }
+
+#[tokio::test]
+async fn a_connection_over_its_rate_gets_429_with_retry_after() {
+    let options = Options {
+        ingest_rate: 1,
+        ..Options::default()
+    };
+    let app = TestApp::start_with(rules(), options).await;
+    // The bucket starts full: the burst (twice the rate) is accepted.
+    for _ in 0..2 {
+        let (status, answer) = json(app.send(&booking("booking.created", "mt_1")).await).await;
+        assert_eq!(status, 202, "{answer}");
+    }
+    // Then requests come faster than one a second: some are refused (50 requests
+    // would have to take over 48 s for every one to find a token).
+    let mut refused = None;
+    for _ in 0..50 {
+        let response = app.send(&booking("booking.created", "mt_1")).await;
+        if response.status() == 429 {
+            refused = Some(response);
+            break;
+        }
+    }
+    let refused = refused.expect("a request over the rate is refused");
+    let retry_after: u64 = refused.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(retry_after >= 1);
+    let (_, answer) = json(refused).await;
+    assert_eq!(answer["error"], "rate_limited");
+    // Retrying later succeeds.
+    crate::helpers::eventually(|| async {
+        (app.send(&booking("booking.created", "mt_1")).await.status() == 202).then_some(())
+    })
+    .await;
+}

@@ -57,6 +57,8 @@ pub struct Options {
     /// 127.0.0.1; the SSRF tests turn it off.
     pub callback_allow_private: bool,
     pub http: herald::config::HttpSettings,
+    /// `HERALD_INGEST_RATE`, per connection per second.
+    pub ingest_rate: u32,
 }
 
 impl Default for Options {
@@ -79,6 +81,7 @@ impl Default for Options {
             },
             callback_allow_private: true,
             http: herald::config::HttpSettings::default(),
+            ingest_rate: 200,
         }
     }
 }
@@ -169,6 +172,7 @@ impl TestApp {
         settings.delivery = options.delivery;
         settings.directory = options.directory;
         settings.http = options.http;
+        settings.ingest_rate = options.ingest_rate;
 
         let mut app = Self {
             address: String::new(),
