@@ -61,6 +61,9 @@ pub struct AppState {
     pub wake: Arc<Notify>,
     /// Per-connection webhook rate limits (`HERALD_INGEST_RATE`).
     pub ingest_rate: Arc<crate::rate_limit::RateLimiter>,
+    /// Meeting types this process recorded lately: (team, id, name) → (), so an event
+    /// writes its meeting type only when it is new or renamed.
+    pub meeting_types_seen: moka::future::Cache<(String, String, Option<String>), ()>,
 }
 
 pub struct App {
@@ -147,6 +150,11 @@ impl App {
         let ingest_rate = Arc::new(crate::rate_limit::RateLimiter::new(settings.ingest_rate));
         let state = AppState {
             ingest_rate,
+            // Keys are bounded (ids ≤ 128 bytes, names ≤ 256: see the event model).
+            meeting_types_seen: moka::future::Cache::builder()
+                .max_capacity(10_000)
+                .time_to_live(Duration::from_secs(3600))
+                .build(),
             settings: Arc::new(settings),
             store,
             slack,

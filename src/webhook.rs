@@ -193,6 +193,15 @@ pub async fn receive(
             WebhookError::Unavailable
         })?;
     tracing::Span::current().record("event_id", ingested.event_id.as_str());
+    if let Some(meeting_type) = &event.meeting_type {
+        remember_meeting_type(
+            &state,
+            &conn.team_id,
+            &meeting_type.id,
+            meeting_type.name.as_deref(),
+        )
+        .await;
+    }
     let status = if ingested.duplicate {
         StatusCode::OK
     } else {
@@ -211,4 +220,22 @@ pub async fn receive(
             "duplicate": ingested.duplicate,
         })),
     ))
+}
+
+/// Records a meeting type for the rule modal's picker, once per process while it is
+/// unchanged. Not part of the event's transaction: a failure only costs the picker an
+/// entry, and is logged.
+async fn remember_meeting_type(state: &AppState, team_id: &str, id: &str, name: Option<&str>) {
+    let key = (
+        team_id.to_string(),
+        id.to_string(),
+        name.map(str::to_string),
+    );
+    if state.meeting_types_seen.contains_key(&key) {
+        return;
+    }
+    match state.store.saw_meeting_type(team_id, id, name).await {
+        Ok(()) => state.meeting_types_seen.insert(key, ()).await,
+        Err(err) => tracing::warn!(error = %err, "could not record the meeting type"),
+    }
 }

@@ -16,6 +16,7 @@ mod connections;
 mod directory;
 mod events;
 mod jobs;
+mod meeting_types;
 mod operators;
 mod retention;
 mod rules;

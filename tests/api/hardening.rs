@@ -249,3 +249,84 @@ async fn a_connection_over_its_rate_gets_429_with_retry_after() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn ids_and_emails_that_would_become_large_keys_are_refused() {
+    let app = TestApp::start(rules()).await;
+    let long_email = format!("{}@example.com", "a".repeat(250));
+    let mut by_email = booking("booking.created", "mt_1");
+    by_email["host"] = json!({"email": long_email});
+    let mut customer = booking("booking.created", "mt_1");
+    customer["customer"]["email"] = json!(long_email);
+    let long_type = booking("booking.created", &"m".repeat(300));
+    let long_chat = json!({
+        "type": "conversation.message.created",
+        "occurred_at": "2026-11-21T10:00:00+09:00",
+        "conversation": {"id": "c".repeat(300), "state": "open"},
+        "message": {"id": "m1", "text": "hi", "author": {"kind": "customer"}},
+    });
+    for (event, field) in [
+        (&by_email, "host.email"),
+        (&customer, "customer.email"),
+        (&long_type, "meeting_type.id"),
+        (&long_chat, "conversation.id"),
+    ] {
+        let (status, answer) = json(app.send(event).await).await;
+        assert_eq!(status, 422, "{field}: {answer}");
+        assert_eq!(answer["field"], field, "{answer}");
+    }
+    // 254 bytes is a valid email length.
+    let mut fits = booking("booking.created", "mt_1");
+    fits["host"] = json!({"email": format!("{}@example.com", "a".repeat(242))});
+    let (status, answer) = json(app.send(&fits).await).await;
+    assert_eq!(status, 202, "{answer}");
+    assert_eq!(app.store.count_events(TEAM).await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn the_add_modal_offers_meeting_types_seen_before_many_later_events() {
+    let options = Options {
+        ingest_rate: 100_000,
+        ..Options::default()
+    };
+    let app = TestApp::start_with(json!([]), options).await;
+    let admin = app.emu.add_user(TEAM, "admin", "admin@example.com");
+    app.emu.set_user_role(&admin, true, false);
+    let (status, _) = json(app.send(&booking("booking.created", "mt_rare")).await).await;
+    assert_eq!(status, 202);
+    // More later events than the modal ever read bodies of (500), none of that type.
+    for chunk in 0..6 {
+        let sends = (0..100).map(|n| {
+            let event = booking(
+                "booking.created",
+                &format!("mt_common_{}", (chunk * 100 + n) % 3),
+            );
+            let app = &app;
+            async move { app.send(&event).await.status().as_u16() }
+        });
+        let statuses = futures_util::future::join_all(sends).await;
+        assert!(statuses.iter().all(|s| *s == 202), "{statuses:?}");
+    }
+    let trigger = app.emu.issue_trigger(TEAM, &admin);
+    crate::commands::run_form(
+        &app,
+        crate::commands::command_form_with_trigger(&admin, "add", &trigger),
+    )
+    .await;
+    let view = app
+        .emu
+        .views_opened()
+        .into_iter()
+        .rfind(|v| v["callback_id"] == "herald_rule_add")
+        .expect("the add modal");
+    let known = view["blocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["block_id"] == "known_meeting_type")
+        .expect("the meeting types received are offered")
+        .to_string();
+    for id in ["mt_rare", "mt_common_0", "mt_common_2"] {
+        assert!(known.contains(id), "{id} missing from {known}");
+    }
+}
