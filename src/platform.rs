@@ -279,7 +279,8 @@ mod tests {
     fn callback_urls_are_checked_in_every_spelling() {
         use Refusal::*;
         // (url, with private targets refused, with them allowed)
-        let cases: &[(&str, Result<(), UrlError>, Result<(), UrlError>)] = &[
+        type Case = (&'static str, Result<(), UrlError>, Result<(), UrlError>);
+        let cases: &[Case] = &[
             ("https://platform.example/hooks/herald", Ok(()), Ok(())),
             ("https://93.184.216.34/cb", Ok(()), Ok(())),
             (
