@@ -36,6 +36,7 @@ async fn queued() -> TestApp {
     let mut options = Options::default();
     options.delivery.workers = 0;
     options.delivery.channel_interval = Duration::ZERO;
+    options.ingest_rate = 100_000;
     let mut app = TestApp::start_with(json!([]), options).await;
     let channels: Vec<String> = (0..CHANNELS)
         .map(|i| {

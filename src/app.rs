@@ -59,6 +59,11 @@ pub struct AppState {
     pub pacing: Pacing,
     pub ingest: Ingest,
     pub wake: Arc<Notify>,
+    /// Per-connection webhook rate limits (`HERALD_INGEST_RATE`).
+    pub ingest_rate: Arc<crate::rate_limit::RateLimiter>,
+    /// Meeting types this process recorded lately: (team, id, name) → (), so an event
+    /// writes its meeting type only when it is new or renamed.
+    pub meeting_types_seen: moka::future::Cache<(String, String, Option<String>), ()>,
 }
 
 pub struct App {
@@ -129,12 +134,27 @@ impl App {
         let (ingest, _writer) = Ingest::start(store.clone(), wake.clone(), pacing.clone());
 
         let directory = crate::directory::Directory::new(store.clone());
-        let platform = crate::platform::PlatformClient::new(settings.delivery.request_timeout)
-            .map_err(|e| AppError::SlackUnreachable {
-                url: "the platform callback client".into(),
-                reason: e.to_string(),
-            })?;
+        if settings.callback_allow_private {
+            tracing::warn!(
+                "HERALD_CALLBACK_ALLOW_PRIVATE is on: callbacks may go to loopback and private addresses"
+            );
+        }
+        let platform = crate::platform::PlatformClient::new(
+            settings.delivery.request_timeout,
+            settings.callback_allow_private,
+        )
+        .map_err(|e| AppError::SlackUnreachable {
+            url: "the platform callback client".into(),
+            reason: e.to_string(),
+        })?;
+        let ingest_rate = Arc::new(crate::rate_limit::RateLimiter::new(settings.ingest_rate));
         let state = AppState {
+            ingest_rate,
+            // Keys are bounded (ids ≤ 128 bytes, names ≤ 256: see the event model).
+            meeting_types_seen: moka::future::Cache::builder()
+                .max_capacity(10_000)
+                .time_to_live(Duration::from_secs(3600))
+                .build(),
             settings: Arc::new(settings),
             store,
             slack,
@@ -221,9 +241,19 @@ impl App {
             Transport::Http => None,
         };
         tracing::info!(addr = %listener.local_addr()?, "Herald is listening");
-        let served = axum::serve(listener, self.router())
-            .with_graceful_shutdown(shutdown.clone().cancelled_owned())
-            .await;
+        let router = self
+            .router()
+            .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+                StatusCode::REQUEST_TIMEOUT,
+                self.state.settings.http.request_timeout,
+            ));
+        let served = serve(
+            listener,
+            router,
+            &self.state.settings.http,
+            shutdown.clone(),
+        )
+        .await;
         if let Some(socket) = socket {
             socket.shutdown().await;
         }
@@ -232,6 +262,64 @@ impl App {
         tracing::info!("Herald stopped");
         served.map_err(AppError::from)
     }
+}
+
+/// Serves HTTP/1.1 connections until `shutdown`, then lets open ones finish their
+/// request. Unlike `axum::serve`, a client must send its headers within the header
+/// timeout (slowloris), and at most `max_connections` are open at once: one more is
+/// closed on arrival, so well-formed requests keep being served while slow ones time out.
+async fn serve(
+    listener: TcpListener,
+    router: Router,
+    http: &crate::config::HttpSettings,
+    shutdown: CancellationToken,
+) -> Result<(), std::io::Error> {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    let permits = Arc::new(tokio::sync::Semaphore::new(http.max_connections));
+    let connections = TaskTracker::new();
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(http.header_timeout);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(err) => {
+                    // Out of file descriptors and the like: pause rather than spin.
+                    tracing::warn!(error = %err, "could not accept a connection");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = shutdown.cancelled() => break,
+        };
+        let Ok(permit) = permits.clone().try_acquire_owned() else {
+            tracing::warn!(%peer, "too many open connections; closing a new one");
+            drop(stream);
+            continue;
+        };
+        let service = hyper_util::service::TowerToHyperService::new(router.clone());
+        let connection = builder.serve_connection(TokioIo::new(stream), service);
+        let stop = shutdown.clone();
+        connections.spawn(async move {
+            let _permit = permit;
+            let mut connection = std::pin::pin!(connection);
+            let result = tokio::select! {
+                result = connection.as_mut() => result,
+                () = stop.cancelled() => {
+                    connection.as_mut().graceful_shutdown();
+                    connection.await
+                }
+            };
+            if let Err(err) = result {
+                tracing::debug!(%peer, error = %err, "connection ended with an error");
+            }
+        });
+    }
+    connections.close();
+    connections.wait().await;
+    Ok(())
 }
 
 /// Keeps SQLite's write-ahead log short, off the request path (see `Store::checkpoint`).

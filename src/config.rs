@@ -104,6 +104,42 @@ pub struct SettingsArgs {
     /// The key before a rotation: still opens values until `herald rekey` re-seals them.
     #[arg(long, env = "HERALD_ENCRYPTION_KEY_PREVIOUS", hide_env_values = true)]
     pub encryption_key_previous: Option<String>,
+    /// true: callbacks may go to loopback and private addresses (development, tests).
+    #[arg(long, env = "HERALD_CALLBACK_ALLOW_PRIVATE")]
+    pub callback_allow_private: Option<String>,
+    /// Seconds a client has to send a request's headers.
+    #[arg(long, env = "HERALD_HEADER_TIMEOUT_SECS")]
+    pub header_timeout_secs: Option<String>,
+    /// Seconds a request (its body and Herald's answer) may take.
+    #[arg(long, env = "HERALD_REQUEST_TIMEOUT_SECS")]
+    pub request_timeout_secs: Option<String>,
+    /// Open HTTP connections served at once; more are closed on arrival.
+    #[arg(long, env = "HERALD_MAX_CONNECTIONS")]
+    pub max_connections: Option<String>,
+    /// Webhook requests a second per connection (bursts of twice that).
+    #[arg(long, env = "HERALD_INGEST_RATE")]
+    pub ingest_rate: Option<String>,
+}
+
+/// Limits of the HTTP server: a slow or idle client cannot hold a connection for long,
+/// nor can many of them take every connection.
+#[derive(Debug, Clone)]
+pub struct HttpSettings {
+    pub header_timeout: Duration,
+    pub request_timeout: Duration,
+    pub max_connections: usize,
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        Self {
+            // Slack and platforms send a request at once; 10 s is generous for them.
+            header_timeout: Duration::from_secs(10),
+            // Above Slack's 3 s and the longest handler (a slash command's Slack calls).
+            request_timeout: Duration::from_secs(30),
+            max_connections: 1024,
+        }
+    }
 }
 
 /// Slack's authorize page for OAuth v2 installs.
@@ -197,6 +233,11 @@ pub struct Settings {
     /// How long a rotated webhook secret keeps working.
     pub rotation_grace: Duration,
     pub directory: DirectorySettings,
+    /// Callbacks may go to loopback and private addresses (off by default).
+    pub callback_allow_private: bool,
+    pub http: HttpSettings,
+    /// Webhook requests a second per connection; bursts of twice that.
+    pub ingest_rate: u32,
 }
 
 /// Directory sync tuning.
@@ -462,6 +503,62 @@ impl Settings {
                 }
                 d
             },
+            callback_allow_private: match non_empty(args.callback_allow_private).as_deref() {
+                None | Some("false" | "0") => false,
+                Some("true" | "1") => true,
+                Some(_) => {
+                    return Err(invalid(
+                        "HERALD_CALLBACK_ALLOW_PRIVATE",
+                        "must be true or false",
+                    ));
+                }
+            },
+            http: {
+                let mut http = HttpSettings::default();
+                let secs = |raw: Option<String>, name: &'static str| match non_empty(raw) {
+                    None => Ok(None),
+                    Some(raw) => match raw.parse::<u64>() {
+                        Ok(n @ 1..=3600) => Ok(Some(Duration::from_secs(n))),
+                        _ => Err(invalid(
+                            name,
+                            "must be a whole number of seconds from 1 to 3600",
+                        )),
+                    },
+                };
+                if let Some(d) = secs(args.header_timeout_secs, "HERALD_HEADER_TIMEOUT_SECS")? {
+                    http.header_timeout = d;
+                }
+                if let Some(d) = secs(args.request_timeout_secs, "HERALD_REQUEST_TIMEOUT_SECS")? {
+                    http.request_timeout = d;
+                }
+                if let Some(raw) = non_empty(args.max_connections) {
+                    http.max_connections = match raw.parse::<usize>() {
+                        Ok(n @ 1..=100_000) => n,
+                        _ => {
+                            return Err(invalid(
+                                "HERALD_MAX_CONNECTIONS",
+                                "must be a whole number from 1 to 100000",
+                            ));
+                        }
+                    };
+                }
+                http
+            },
+            ingest_rate: match non_empty(args.ingest_rate) {
+                // About a sixth of what one process ingests on this project's 2-core
+                // machine (README, Benchmarks): a platform's bursts pass, one connection
+                // cannot take it all.
+                None => 1_000,
+                Some(raw) => match raw.parse::<u32>() {
+                    Ok(n @ 1..=1_000_000) => n,
+                    _ => {
+                        return Err(invalid(
+                            "HERALD_INGEST_RATE",
+                            "must be a whole number of requests a second, from 1",
+                        ));
+                    }
+                },
+            },
         })
     }
 }
@@ -500,6 +597,10 @@ mod tests {
         assert_eq!(s.lang, Lang::Ja);
         assert_eq!(s.slack.api_url, SLACK_API_URL);
         assert_eq!(s.slack.transport, Transport::Http);
+        assert!(
+            !s.callback_allow_private,
+            "private callback targets are off by default"
+        );
     }
 
     #[test]
@@ -539,6 +640,26 @@ mod tests {
             (
                 |a| a.slack_app_token = Some("xoxb-no".into()),
                 "SLACK_APP_TOKEN is invalid",
+            ),
+            (
+                |a| a.callback_allow_private = Some("yes please".into()),
+                "HERALD_CALLBACK_ALLOW_PRIVATE is invalid",
+            ),
+            (
+                |a| a.header_timeout_secs = Some("0".into()),
+                "HERALD_HEADER_TIMEOUT_SECS is invalid",
+            ),
+            (
+                |a| a.request_timeout_secs = Some("soon".into()),
+                "HERALD_REQUEST_TIMEOUT_SECS is invalid",
+            ),
+            (
+                |a| a.max_connections = Some("-1".into()),
+                "HERALD_MAX_CONNECTIONS is invalid",
+            ),
+            (
+                |a| a.ingest_rate = Some("0".into()),
+                "HERALD_INGEST_RATE is invalid",
             ),
             (
                 |a| {

@@ -24,6 +24,7 @@ pub mod ingest;
 pub mod install;
 pub mod model;
 pub mod platform;
+pub mod rate_limit;
 pub mod render;
 pub mod router;
 pub mod rules_file;

@@ -774,10 +774,32 @@ impl PlatformEvent {
     }
 }
 
+/// The longest value a field may have, in bytes, where one is needed: ids and emails
+/// become index and cache keys (an email is at most 254 bytes, RFC 5321), so a hostile
+/// platform cannot make either large. Free text is bounded by the body limit alone.
+fn max_len(field: &str) -> Option<usize> {
+    if field.ends_with("email") {
+        Some(254)
+    } else if field.ends_with(".id") || field.ends_with("_id") || field == "meeting_type.name" {
+        Some(256)
+    } else {
+        None
+    }
+}
+
 fn nonblank(value: Option<&Value>, field: &str) -> Result<Option<String>, EventError> {
     match value {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
+        Some(Value::String(s)) if max_len(field).is_some_and(|max| s.trim().len() > max) => {
+            Err(EventError::Invalid(FieldError::new(
+                field,
+                format!(
+                    "must be at most {} bytes",
+                    max_len(field).unwrap_or_default()
+                ),
+            )))
+        }
         Some(Value::String(s)) => Ok(Some(s.trim().to_string())),
         Some(_) => Err(EventError::Invalid(FieldError::new(
             field,

@@ -1,7 +1,8 @@
 //! The platform endpoint: `POST /hooks/{connection}`.
 //!
 //! Order of checks: the connection exists (404), the body fits (413), the Standard
-//! Webhooks signature is valid and fresh (401), the `webhook-id` is at most 256 bytes
+//! Webhooks signature is valid and fresh (401), the connection is within its rate
+//! (429 with `Retry-After`), the `webhook-id` is at most 256 bytes
 //! (400), no string holds what a database cannot store (NUL, lone surrogates: 422), the
 //! JSON parses (400) and is a valid event (422). Only then is anything stored; the answer (202, or 200 for a repeated
 //! `webhook-id`) comes after the commit.
@@ -46,6 +47,8 @@ pub enum WebhookError {
     },
     #[error("the Slack workspace of this connection is disconnected ({0}); reinstall Herald")]
     Disconnected(String),
+    #[error("too many requests for this connection; retry after {0:?}")]
+    RateLimited(std::time::Duration),
     #[error("Herald could not store the event; retry later")]
     Unavailable,
 }
@@ -68,6 +71,7 @@ impl IntoResponse for WebhookError {
             }
             WebhookError::BadHeader { .. } => (StatusCode::BAD_REQUEST, "invalid_header"),
             WebhookError::Disconnected(_) => (StatusCode::GONE, "workspace_disconnected"),
+            WebhookError::RateLimited(_) => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             WebhookError::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
         };
         let mut body = json!({"error": code, "message": self.to_string()});
@@ -77,7 +81,17 @@ impl IntoResponse for WebhookError {
         if let WebhookError::BadHeader { header, .. } = &self {
             body["field"] = json!(header);
         }
-        (status, Json(body)).into_response()
+        let mut response = (status, Json(body)).into_response();
+        if let WebhookError::RateLimited(wait) = &self {
+            // Whole seconds, rounded up (RFC 9110 delay-seconds).
+            let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+            if let Ok(value) = axum::http::HeaderValue::from_str(&secs.max(1).to_string()) {
+                response
+                    .headers_mut()
+                    .insert(axum::http::header::RETRY_AFTER, value);
+            }
+        }
+        response
     }
 }
 
@@ -121,6 +135,10 @@ pub async fn receive(
         &body,
         crate::store::now_ms() / 1000,
     )?;
+    state
+        .ingest_rate
+        .check(&conn.id)
+        .map_err(WebhookError::RateLimited)?;
     let webhook_id = header(standard_webhooks::ID)
         .unwrap_or_default()
         .to_string();
@@ -175,6 +193,15 @@ pub async fn receive(
             WebhookError::Unavailable
         })?;
     tracing::Span::current().record("event_id", ingested.event_id.as_str());
+    if let Some(meeting_type) = &event.meeting_type {
+        remember_meeting_type(
+            &state,
+            &conn.team_id,
+            &meeting_type.id,
+            meeting_type.name.as_deref(),
+        )
+        .await;
+    }
     let status = if ingested.duplicate {
         StatusCode::OK
     } else {
@@ -193,4 +220,22 @@ pub async fn receive(
             "duplicate": ingested.duplicate,
         })),
     ))
+}
+
+/// Records a meeting type for the rule modal's picker, once per process while it is
+/// unchanged. Not part of the event's transaction: a failure only costs the picker an
+/// entry, and is logged.
+async fn remember_meeting_type(state: &AppState, team_id: &str, id: &str, name: Option<&str>) {
+    let key = (
+        team_id.to_string(),
+        id.to_string(),
+        name.map(str::to_string),
+    );
+    if state.meeting_types_seen.contains_key(&key) {
+        return;
+    }
+    match state.store.saw_meeting_type(team_id, id, name).await {
+        Ok(()) => state.meeting_types_seen.insert(key, ()).await,
+        Err(err) => tracing::warn!(error = %err, "could not record the meeting type"),
+    }
 }

@@ -991,6 +991,11 @@ async fn doc_answers_table_is_what_the_endpoint_answers() {
         WebhookError::Event(EventError::UnknownType("x".into())),
         WebhookError::Event(EventError::Invalid(FieldError::new("occurred_at", "x"))),
         WebhookError::Unavailable,
+        WebhookError::BadHeader {
+            header: "webhook-id",
+            reason: "x".into(),
+        },
+        WebhookError::RateLimited(std::time::Duration::from_secs(1)),
     ];
     let mut answered = BTreeSet::from([(202, String::new()), (200, String::new())]);
     for refusal in refusals {
@@ -1004,7 +1009,7 @@ async fn doc_answers_table_is_what_the_endpoint_answers() {
         assert!(body["message"].is_string(), "{body}");
         assert_eq!(
             body.get("field").is_some(),
-            code == "invalid_field",
+            code == "invalid_field" || code == "invalid_header",
             "{body}"
         );
         answered.insert((status, code));

@@ -4529,10 +4529,25 @@ async fn fake_platform_verifies_standard_webhooks() {
     use fake_platform::FakePlatform;
     use herald::signature::standard_webhooks::sign;
 
-    let key = b"herald-fake-platform-test-key-01".to_vec();
+    let raw = b"herald-fake-platform-test-key-01".to_vec();
     let whsec = format!(
         "whsec_{}",
-        base64::engine::general_purpose::STANDARD.encode(&key)
+        base64::engine::general_purpose::STANDARD.encode(&raw)
+    );
+    // Callbacks are signed with the key derived for that direction.
+    let key = fake_platform::callback_key(&whsec);
+    assert_ne!(key, raw);
+    assert_eq!(
+        send_signed(
+            &FakePlatform::start(&whsec).await.url(),
+            "m",
+            now_unix(),
+            &sign(&raw, "m", now_unix(), b"{}"),
+            b"{}"
+        )
+        .await,
+        401,
+        "the connection secret itself does not sign callbacks"
     );
     let platform = FakePlatform::start(&whsec).await;
     let url = platform.url();
@@ -4590,11 +4605,12 @@ async fn fake_platform_verifies_standard_webhooks() {
     assert!(started.elapsed() >= Duration::from_millis(300));
 
     // Secret rotation: several signatures, any accepted secret.
-    let new_key = b"herald-fake-platform-rotated-key".to_vec();
+    let new_raw = b"herald-fake-platform-rotated-key".to_vec();
     let new_whsec = format!(
         "whsec_{}",
-        base64::engine::general_purpose::STANDARD.encode(&new_key)
+        base64::engine::general_purpose::STANDARD.encode(&new_raw)
     );
+    let new_key = fake_platform::callback_key(&new_whsec);
     platform.set_secret(&new_whsec);
     assert_eq!(
         send_signed(&url, "msg_4", now, &sign(&key, "msg_4", now, body), body).await,

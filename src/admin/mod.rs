@@ -446,9 +446,13 @@ async fn connect_callback(
     lang: Lang,
 ) -> SlackCommandEventResponse {
     let reply = |text: String| ephemeral(text.clone(), vec![section(&text)]);
-    if let Err(why) = crate::platform::check_callback_url(url) {
-        return reply(texts::callback_invalid(lang, url, why));
-    }
+    let url = match crate::platform::check_callback_url(url, state.settings.callback_allow_private)
+        .await
+    {
+        Ok(normalised) => normalised,
+        Err(why) => return reply(texts::callback_invalid(lang, url, &why.to_string())),
+    };
+    let url = url.as_str();
     // The connection of the workspace: its own, or `default` in single-workspace mode.
     let connection = match state.store.connections_of(&workspace.team_id).await {
         Ok(c) => c.first().map_or_else(
@@ -650,10 +654,25 @@ async fn edit_modal(state: &AppState, rule: &Rule, version: i64, lang: Lang) -> 
     modal::rule_modal(lang, (rule, version), area, &known, &labels)
 }
 
-/// Meeting types seen in the workspace's recent events, for the rule modal's picker.
+/// Meeting types seen in the workspace's events (recorded at ingest), for the rule
+/// modal's picker. A workspace with none recorded yet (events from before the table
+/// existed) is read from its recent events once more, as before.
 async fn known_meeting_types(state: &AppState, team_id: &str) -> Vec<modal::KnownMeetingType> {
     /// Enough events to see every type a platform uses, few enough to read at once.
     const RECENT: i64 = 500;
+    match state.store.meeting_types(team_id, 99).await {
+        Ok(seen) if !seen.is_empty() => {
+            return seen
+                .into_iter()
+                .map(|(id, name)| modal::KnownMeetingType { id, name })
+                .collect();
+        }
+        Ok(_) => {}
+        Err(err) => {
+            tracing::warn!(error = %err, "could not read the meeting types seen");
+            return Vec::new();
+        }
+    }
     match state
         .store
         .recent_event_bodies(team_id, HERALD_CONNECTION, RECENT)

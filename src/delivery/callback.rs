@@ -3,11 +3,13 @@
 //! Accepted (2xx): the Slack message gets a ✅ reaction, so its author sees it arrived.
 //! 429, 5xx, timeouts: retried on the usual schedule. Any other answer, or retries run
 //! out: the author is told in the thread (ephemeral) that the reply did not reach the
-//! platform, and why.
+//! platform (not why: the reason stays in the job, for admins). A callback address the
+//! policy refuses (see `platform::address`) is final at once.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::platform::PlatformError;
 use crate::store::{ClaimedJob, JobStatus, Store, StoreError, duration_ms, now_ms};
 
 use super::{Delivery, JobError, retry_delay};
@@ -50,6 +52,7 @@ impl Delivery {
                 .await;
         };
         let body = callback.body.to_string();
+        let key = crate::platform::callback_key(&key);
         let outcome = self.platform.post_signed(&url, &key, &job.id, &body).await;
         let retryable = match &outcome {
             Ok(status) if (200..300).contains(status) => {
@@ -72,10 +75,13 @@ impl Delivery {
                 return Ok(());
             }
             Ok(status) => *status == 429 || *status == 408 || *status >= 500,
+            // The address policy will not change its mind on a retry.
+            Err(PlatformError::Refused(_) | PlatformError::BadUrl(_)) => false,
             Err(_) => true,
         };
         let reason = match &outcome {
             Ok(status) => format!("platform_http_{status}"),
+            Err(PlatformError::Refused(refusal)) => format!("callback_address_refused: {refusal}"),
             Err(err) => err.to_string(),
         };
         if !retryable {
@@ -127,8 +133,11 @@ impl Delivery {
         let text = match (reason, lang) {
             ("no_callback_url", crate::catalog::Lang::Ja) => ":warning: この返信はプラットフォームに届いていません。返信先URLが未設定です。管理者が `/herald connect callback <URL>` で設定してください。".to_string(),
             ("no_callback_url", crate::catalog::Lang::En) => ":warning: This reply did not reach the platform: no callback URL is set. An admin sets it with `/herald connect callback <URL>`.".to_string(),
-            (_, crate::catalog::Lang::Ja) => format!(":warning: この返信はプラットフォームに届きませんでした({reason})。顧客には送られていません。"),
-            (_, crate::catalog::Lang::En) => format!(":warning: This reply did not reach the platform ({reason}); the customer has not received it."),
+            // Deliberately without the platform's status or the connection error: the
+            // author chose nothing about the URL, and details would make replies a probe
+            // of what answers where. The job's last error keeps the reason for admins.
+            (_, crate::catalog::Lang::Ja) => ":warning: この返信はプラットフォームに届きませんでした。顧客には送られていません。".to_string(),
+            (_, crate::catalog::Lang::En) => ":warning: This reply did not reach the platform; the customer has not received it.".to_string(),
         };
         if let Err(err) = self
             .slack

@@ -16,6 +16,7 @@ mod connections;
 mod directory;
 mod events;
 mod jobs;
+mod meeting_types;
 mod nonces;
 mod operators;
 mod retention;

@@ -145,3 +145,188 @@ async fn a_job_whose_outcome_cannot_be_recorded_fails_after_its_budget() {
     let error = jobs[0].last_error.clone().unwrap_or_default();
     assert!(error.starts_with("store_error"), "{error}");
 }
+
+/// Opens a connection and sends half a request: headers that never end (slowloris).
+async fn half_sent(address: &str) -> tokio::net::TcpStream {
+    use tokio::io::AsyncWriteExt as _;
+    let addr = address.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    stream
+        .write_all(b"POST /hooks/default HTTP/1.1\r\nHost: herald\r\nContent-Type: appl")
+        .await
+        .expect("write half a request");
+    stream
+}
+
+/// Waits until the server closes `stream` (what it sends before closing is read).
+async fn closed_by_server(mut stream: tokio::net::TcpStream) {
+    use tokio::io::AsyncReadExt as _;
+    let mut sink = Vec::new();
+    tokio::time::timeout(crate::helpers::DEADLINE, stream.read_to_end(&mut sink))
+        .await
+        .expect("the server closes the connection")
+        .ok();
+}
+
+#[tokio::test]
+async fn half_sent_requests_are_closed_and_others_are_served_meanwhile() {
+    let mut options = Options::default();
+    options.http.header_timeout = Duration::from_secs(1);
+    let app = TestApp::start_with(rules(), options).await;
+    let mut slow = Vec::new();
+    for _ in 0..200 {
+        slow.push(half_sent(&app.address).await);
+    }
+    // Served while the 200 are open.
+    let (status, answer) = json(app.send(&booking("booking.created", "mt_1")).await).await;
+    assert_eq!(status, 202, "{answer}");
+    futures_util::future::join_all(slow.into_iter().map(closed_by_server)).await;
+}
+
+#[tokio::test]
+async fn connections_beyond_the_limit_are_closed_on_arrival() {
+    let mut options = Options::default();
+    // Longer than the test's deadline: only the limit can close the extra connection.
+    options.http.header_timeout = Duration::from_secs(600);
+    options.http.max_connections = 8;
+    let app = TestApp::start_with(rules(), options).await;
+    let mut held = Vec::new();
+    for _ in 0..8 {
+        held.push(half_sent(&app.address).await);
+    }
+    // The ninth waits for a slot in vain: it is closed at once, not left hanging.
+    let extra = half_sent(&app.address).await;
+    closed_by_server(extra).await;
+    drop(held);
+    // Slots free again once those clients go away.
+    let served = crate::helpers::eventually(|| async {
+        let response = app
+            .client
+            .get(format!("{}/healthz", app.address))
+            .send()
+            .await
+            .ok()?;
+        (response.status() == 200).then_some(())
+    })
+    .await;
+    assert_eq!(served, ());
+}
+
+#[tokio::test]
+async fn a_connection_over_its_rate_gets_429_with_retry_after() {
+    let options = Options {
+        ingest_rate: 1,
+        ..Options::default()
+    };
+    let app = TestApp::start_with(rules(), options).await;
+    // The bucket starts full: the burst (twice the rate) is accepted.
+    for _ in 0..2 {
+        let (status, answer) = json(app.send(&booking("booking.created", "mt_1")).await).await;
+        assert_eq!(status, 202, "{answer}");
+    }
+    // Then requests come faster than one a second: some are refused (50 requests
+    // would have to take over 48 s for every one to find a token).
+    let mut refused = None;
+    for _ in 0..50 {
+        let response = app.send(&booking("booking.created", "mt_1")).await;
+        if response.status() == 429 {
+            refused = Some(response);
+            break;
+        }
+    }
+    let refused = refused.expect("a request over the rate is refused");
+    let retry_after: u64 = refused.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(retry_after >= 1);
+    let (_, answer) = json(refused).await;
+    assert_eq!(answer["error"], "rate_limited");
+    // Retrying later succeeds.
+    crate::helpers::eventually(|| async {
+        (app.send(&booking("booking.created", "mt_1")).await.status() == 202).then_some(())
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn ids_and_emails_that_would_become_large_keys_are_refused() {
+    let app = TestApp::start(rules()).await;
+    let long_email = format!("{}@example.com", "a".repeat(250));
+    let mut by_email = booking("booking.created", "mt_1");
+    by_email["host"] = json!({"email": long_email});
+    let mut customer = booking("booking.created", "mt_1");
+    customer["customer"]["email"] = json!(long_email);
+    let long_type = booking("booking.created", &"m".repeat(300));
+    let long_chat = json!({
+        "type": "conversation.message.created",
+        "occurred_at": "2026-11-21T10:00:00+09:00",
+        "conversation": {"id": "c".repeat(300), "state": "open"},
+        "message": {"id": "m1", "text": "hi", "author": {"kind": "customer"}},
+    });
+    for (event, field) in [
+        (&by_email, "host.email"),
+        (&customer, "customer.email"),
+        (&long_type, "meeting_type.id"),
+        (&long_chat, "conversation.id"),
+    ] {
+        let (status, answer) = json(app.send(event).await).await;
+        assert_eq!(status, 422, "{field}: {answer}");
+        assert_eq!(answer["field"], field, "{answer}");
+    }
+    // 254 bytes is a valid email length.
+    let mut fits = booking("booking.created", "mt_1");
+    fits["host"] = json!({"email": format!("{}@example.com", "a".repeat(242))});
+    let (status, answer) = json(app.send(&fits).await).await;
+    assert_eq!(status, 202, "{answer}");
+    assert_eq!(app.store.count_events(TEAM).await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn the_add_modal_offers_meeting_types_seen_before_many_later_events() {
+    let options = Options {
+        ingest_rate: 100_000,
+        ..Options::default()
+    };
+    let app = TestApp::start_with(json!([]), options).await;
+    let admin = app.emu.add_user(TEAM, "admin", "admin@example.com");
+    app.emu.set_user_role(&admin, true, false);
+    let (status, _) = json(app.send(&booking("booking.created", "mt_rare")).await).await;
+    assert_eq!(status, 202);
+    // More later events than the modal ever read bodies of (500), none of that type.
+    for chunk in 0..6 {
+        let sends = (0..100).map(|n| {
+            let event = booking(
+                "booking.created",
+                &format!("mt_common_{}", (chunk * 100 + n) % 3),
+            );
+            let app = &app;
+            async move { app.send(&event).await.status().as_u16() }
+        });
+        let statuses = futures_util::future::join_all(sends).await;
+        assert!(statuses.iter().all(|s| *s == 202), "{statuses:?}");
+    }
+    let trigger = app.emu.issue_trigger(TEAM, &admin);
+    crate::commands::run_form(
+        &app,
+        crate::commands::command_form_with_trigger(&admin, "add", &trigger),
+    )
+    .await;
+    let view = app
+        .emu
+        .views_opened()
+        .into_iter()
+        .rfind(|v| v["callback_id"] == "herald_rule_add")
+        .expect("the add modal");
+    let known = view["blocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["block_id"] == "known_meeting_type")
+        .expect("the meeting types received are offered")
+        .to_string();
+    for id in ["mt_rare", "mt_common_0", "mt_common_2"] {
+        assert!(known.contains(id), "{id} missing from {known}");
+    }
+}

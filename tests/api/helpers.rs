@@ -53,6 +53,12 @@ pub struct Options {
     pub lang: &'static str,
     pub delivery: DeliverySettings,
     pub directory: DirectorySettings,
+    /// `HERALD_CALLBACK_ALLOW_PRIVATE`: on, because the fake platform listens on
+    /// 127.0.0.1; the SSRF tests turn it off.
+    pub callback_allow_private: bool,
+    pub http: herald::config::HttpSettings,
+    /// `HERALD_INGEST_RATE`, per connection per second.
+    pub ingest_rate: u32,
 }
 
 impl Default for Options {
@@ -73,6 +79,9 @@ impl Default for Options {
                 page_interval: Duration::from_millis(5),
                 ..DirectorySettings::default()
             },
+            callback_allow_private: true,
+            http: herald::config::HttpSettings::default(),
+            ingest_rate: 200,
         }
     }
 }
@@ -156,11 +165,14 @@ impl TestApp {
             listen: Some("127.0.0.1:0".into()),
             webhook_secret: Some(WEBHOOK_SECRET.into()),
             lang: Some(options.lang.into()),
+            callback_allow_private: Some(options.callback_allow_private.to_string()),
             ..SettingsArgs::default()
         })
         .expect("settings");
         settings.delivery = options.delivery;
         settings.directory = options.directory;
+        settings.http = options.http;
+        settings.ingest_rate = options.ingest_rate;
 
         let mut app = Self {
             address: String::new(),

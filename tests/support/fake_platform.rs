@@ -4,8 +4,11 @@
 //! (<https://www.standardwebhooks.com>) exactly as a careful receiver would: headers
 //! `webhook-id`, `webhook-timestamp` (within 5 minutes of now, either way) and
 //! `webhook-signature` (one or more space-separated `v1,<base64 HMAC-SHA256>` over
-//! `{id}.{timestamp}.{body}`, keyed by the base64-decoded part of a `whsec_…` secret; any of the
-//! accepted secrets may match, as during a rotation). It answers 401 to a bad signature, 400 to
+//! `{id}.{timestamp}.{body}`; any of the accepted secrets may match, as during a rotation).
+//! As docs/events.md tells platforms, callbacks are signed with a key derived for that
+//! direction: HMAC-SHA256(key, "herald-callback-v1"), where key is the base64-decoded part of
+//! the connection's `whsec_…` secret ([`callback_key`]); so a callback replayed at Herald's
+//! own webhook does not verify there. It answers 401 to a bad signature, 400 to
 //! a body that is not JSON, otherwise 200, unless a test scripted another answer
 //! (`answer_next`) or a delay (`delay_next`), and records every request (`received`,
 //! `wait_for`).
@@ -102,6 +105,13 @@ pub fn secret_key(whsec: &str) -> Vec<u8> {
     base64::engine::general_purpose::STANDARD
         .decode(b64)
         .unwrap_or_else(|e| panic!("the part after whsec_ must be base64 ({e}): {whsec:?}"))
+}
+
+/// The key Herald signs callbacks with: HMAC-SHA256(secret key, "herald-callback-v1").
+pub fn callback_key(whsec: &str) -> Vec<u8> {
+    let mut mac = Hmac::<Sha256>::new_from_slice(&secret_key(whsec)).expect("any key length");
+    mac.update(b"herald-callback-v1");
+    mac.finalize().into_bytes().to_vec()
 }
 
 /// `v1,<base64 HMAC-SHA256(key, "{id}.{timestamp}.{body}")>`.
@@ -233,7 +243,8 @@ async fn handle(
 }
 
 impl FakePlatform {
-    /// Starts the platform, accepting signatures made with `secret_whsec` (`whsec_<base64>`).
+    /// Starts the platform, accepting callbacks signed for the connection secret
+    /// `secret_whsec` (`whsec_<base64>`), with the derived key ([`callback_key`]).
     pub async fn start(secret_whsec: &str) -> FakePlatform {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -242,7 +253,7 @@ impl FakePlatform {
         let (count, _) = watch::channel(0usize);
         let inner = Arc::new(Inner {
             script: Mutex::new(Script {
-                keys: vec![secret_key(secret_whsec)],
+                keys: vec![callback_key(secret_whsec)],
                 answers: VecDeque::new(),
                 delays: VecDeque::new(),
                 received: Vec::new(),
@@ -282,13 +293,13 @@ impl FakePlatform {
     /// From now on, accept signatures made with any of these secrets (a rotation's grace
     /// period: the new and the previous one).
     pub fn set_secrets(&self, whsecs: &[&str]) {
-        let keys = whsecs.iter().map(|s| secret_key(s)).collect();
+        let keys = whsecs.iter().map(|s| callback_key(s)).collect();
         self.inner.lock().keys = keys;
     }
 
     /// Also accept signatures made with this secret.
     pub fn add_secret(&self, whsec: &str) {
-        let key = secret_key(whsec);
+        let key = callback_key(whsec);
         self.inner.lock().keys.push(key);
     }
 
