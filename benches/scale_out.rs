@@ -33,10 +33,12 @@ fn booking(n: usize) -> Value {
 
 /// Queues the jobs with an ingest-only Herald; returns it (its Slack and database).
 async fn queued() -> TestApp {
-    let mut options = Options::default();
+    let mut options = Options {
+        ingest_rate: 100_000,
+        ..Options::default()
+    };
     options.delivery.workers = 0;
     options.delivery.channel_interval = Duration::ZERO;
-    options.ingest_rate = 100_000;
     let mut app = TestApp::start_with(json!([]), options).await;
     let channels: Vec<String> = (0..CHANNELS)
         .map(|i| {

@@ -85,9 +85,11 @@ fn rules() -> Value {
 }
 
 fn options() -> Options {
-    let mut options = Options::default();
-    // The driver is one platform sending as fast as Herald answers.
-    options.ingest_rate = 100_000;
+    let mut options = Options {
+        // The driver is one platform sending as fast as Herald answers.
+        ingest_rate: 100_000,
+        ..Options::default()
+    };
     options.delivery.request_timeout = Duration::from_millis(250);
     options.delivery.lease = Duration::from_secs(2);
     options.delivery.channel_interval = Duration::from_millis(5);
