@@ -55,11 +55,11 @@ async fn reply(app: &TestApp, agent: &str, thread_ts: &str, text: &str) {
     assert_eq!(response.status(), 200);
 }
 
-/// A Slack user who says which operator they are (a stranger's reply is held).
-async fn agent(app: &TestApp) -> String {
+/// A Slack user an admin linked to a platform operator (a stranger's reply is held).
+async fn agent(app: &TestApp, admin: &str) -> String {
     let agent = app.emu.add_user(TEAM, "agent", "agent@example.com");
     app.emu.set_user_locale(&agent, "en-US");
-    crate::commands::run(app, &agent, "operator link op_agent").await;
+    crate::commands::run(app, admin, &format!("operator link op_agent <@{agent}>")).await;
     agent
 }
 
@@ -90,7 +90,7 @@ async fn a_callback_replayed_at_heralds_own_webhook_is_refused() {
     )
     .await;
     let thread_ts = open_thread(&app, "chat_replay").await;
-    let agent = agent(&app).await;
+    let agent = agent(&app, &admin).await;
     reply(&app, &agent, &thread_ts, "an internal note").await;
     let got = platform.wait_for(1, Duration::from_secs(10)).await;
     assert_eq!(got.len(), 1);
@@ -164,7 +164,8 @@ async fn a_callback_url_that_became_private_is_refused_at_delivery() {
     let app = TestApp::start_with(rules(), strict()).await;
     let platform = FakePlatform::start(WEBHOOK_SECRET).await;
     let thread_ts = open_thread(&app, "chat_rebind").await;
-    let agent = agent(&app).await;
+    let admin = admin(&app);
+    let agent = agent(&app, &admin).await;
     let urls = forbidden(platform.addr().port());
     for (n, url) in urls.iter().enumerate() {
         // As if it was public when set and its name now resolves elsewhere.
