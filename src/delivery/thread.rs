@@ -37,23 +37,17 @@ impl Delivery {
         };
         let team_id = &job.team_id;
         let channel = route.channel.as_str();
-        if self
+        if let Some(due) = self
             .store
-            .earlier_thread_job_pending(team_id, channel, &conversation.id, &job.id)
+            .earlier_thread_job_due(team_id, channel, &conversation.id, &job.id)
             .await?
         {
             // An earlier event of this conversation has not reached Slack yet (it may
             // open the thread, or post the message this one edits or deletes): events of
             // a conversation are applied in the order the platform sent them.
+            let run_at = due.max(now_ms() + duration_ms(TURN_WAIT));
             self.store
-                .reschedule_job(
-                    &job.id,
-                    owner,
-                    now_ms() + duration_ms(TURN_WAIT),
-                    None,
-                    true,
-                    false,
-                )
+                .reschedule_job(&job.id, owner, run_at, None, true, false)
                 .await?;
             return Ok(());
         }

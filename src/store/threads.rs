@@ -478,26 +478,27 @@ impl Store {
         Ok(())
     }
 
-    /// Whether an earlier job of the same conversation in the same channel has not
-    /// finished: it may be about to open the thread, so this one waits its turn.
-    pub async fn earlier_thread_job_pending(
+    /// When the earliest unfinished earlier job of the same conversation in the same
+    /// channel may run (0 while one runs now); None when there is none. A later job waits
+    /// its turn, at least until then, instead of polling the whole retry delay.
+    pub async fn earlier_thread_job_due(
         &self,
         team_id: &str,
         channel: &str,
         thread_key: &str,
         job_id: &str,
-    ) -> Result<bool, StoreError> {
-        let found: Option<String> = sqlx::query_scalar(
-            "SELECT id FROM jobs WHERE team_id = $1 AND channel = $2 AND thread_key = $3 \
-             AND id < $4 AND status IN ('pending', 'running') LIMIT 1",
+    ) -> Result<Option<i64>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT MIN(CASE WHEN status = 'running' THEN 0 ELSE run_at END) FROM jobs \
+             WHERE team_id = $1 AND channel = $2 AND thread_key = $3 \
+             AND id < $4 AND status IN ('pending', 'running')",
         )
         .bind(team_id)
         .bind(channel)
         .bind(thread_key)
         .bind(job_id)
-        .fetch_optional(self.pool())
-        .await?;
-        Ok(found.is_some())
+        .fetch_one(self.pool())
+        .await?)
     }
 
     pub async fn record_thread_message(
