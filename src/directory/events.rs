@@ -14,7 +14,7 @@ use crate::workspace::Workspace;
 use super::{channel_row, group_row, user_row};
 
 /// The events the directory subscribes to (also listed in `manifest.yml`).
-pub const EVENTS: [&str; 16] = [
+pub const EVENTS: [&str; 17] = [
     "channel_created",
     "channel_rename",
     "channel_archive",
@@ -25,6 +25,7 @@ pub const EVENTS: [&str; 16] = [
     "group_unarchive",
     "group_deleted",
     "group_left",
+    "channel_left",
     "member_joined_channel",
     "member_left_channel",
     "user_change",
@@ -111,8 +112,9 @@ pub async fn apply(
                 tell_owners(state, workspace, &row, Broken::Deleted).await;
             }
         }
-        "member_joined_channel" | "member_left_channel" | "group_left" => {
-            let about_bot = event_type == "group_left"
+        "member_joined_channel" | "member_left_channel" | "group_left" | "channel_left" => {
+            // The bot hears of its own removal as channel_left / group_left.
+            let about_bot = matches!(event_type, "group_left" | "channel_left")
                 || event["user"].as_str() == Some(workspace.bot_user_id.as_str());
             if !about_bot {
                 return Ok(true);

@@ -11,7 +11,7 @@ use crate::store::{Receipt, StoreError};
 
 /// The bot events Herald acts on; `manifest.yml` subscribes to exactly these (a contract
 /// test holds the two together).
-pub const HANDLED_EVENTS: [&str; 21] = [
+pub const HANDLED_EVENTS: [&str; 22] = [
     "app_home_opened",
     "app_uninstalled",
     "tokens_revoked",
@@ -30,6 +30,7 @@ pub const HANDLED_EVENTS: [&str; 21] = [
     "group_unarchive",
     "group_deleted",
     "group_left",
+    "channel_left",
     "member_joined_channel",
     "member_left_channel",
     "user_change",

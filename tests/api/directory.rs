@@ -252,7 +252,7 @@ async fn events_keep_names_fresh_and_a_broken_channel_flags_its_rule() {
     deliver(
         &app,
         &app.emu
-            .remove_bot_from_channel(&app.channels.private_member),
+            .remove_bot_from_channel(&app.channels.private_member, &admin),
     )
     .await;
     assert!(

@@ -5131,10 +5131,13 @@ impl SlackEmulator {
         st.event_callback(&team_id, event, Some(id))
     }
 
-    /// Removes the bot from a channel: returns `member_left_channel` for the bot
-    /// (`channel_type` `C`, or `G` for a private channel). For a private channel Slack also
-    /// sends the app `group_left`; that one is not returned.
-    pub fn remove_bot_from_channel(&self, id: &str) -> Value {
+    /// `actor` removes the bot from the channel. The bot hears of its own removal as
+    /// `channel_left` (public) or `group_left` (private), `{type, channel, actor_id,
+    /// event_ts}`, not as `member_left_channel`, which only the remaining members get
+    /// (Slack's reference: docs.slack.dev/reference/events/channel_left and group_left;
+    /// a real bot delivery recorded in the slack-web package's golden test
+    /// `tests/golden/SlackWebhookEvent/channel_left.json`).
+    pub fn remove_bot_from_channel(&self, id: &str, actor: &str) -> Value {
         let mut st = self.inner.lock();
         let idx = st.live_channel(id);
         let team_id = st.channels[idx].team_id.clone();
@@ -5143,12 +5146,15 @@ impl SlackEmulator {
             st.channels[idx].members.remove(&bot),
             "the bot is not in channel {id}"
         );
+        let kind = if st.channels[idx].private {
+            "group_left"
+        } else {
+            "channel_left"
+        };
         let event = json!({
-            "type": "member_left_channel",
-            "user": bot,
+            "type": kind,
             "channel": id,
-            "channel_type": st.channel_type_letter(idx),
-            "team": team_id,
+            "actor_id": actor,
         });
         st.event_callback(&team_id, event, Some(id))
     }
