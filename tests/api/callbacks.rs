@@ -44,15 +44,7 @@ async fn reply(app: &TestApp, agent: &str, thread_ts: &str, text: &str) {
     let (_, event) = app
         .emu
         .user_reply(&app.channels.general, thread_ts, agent, text);
-    let response = app
-        .slack_post(
-            "/slack/events",
-            &event.to_string(),
-            crate::helpers::now(),
-            &[],
-        )
-        .await;
-    assert_eq!(response.status(), 200);
+    crate::threads::deliver(app, &event).await;
 }
 
 /// A Slack user an admin linked to a platform operator (a stranger's reply is held).

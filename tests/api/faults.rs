@@ -7,30 +7,9 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::fake_platform::FakePlatform;
-use crate::helpers::{
-    Options, TEAM, TestApp, WEBHOOK_SECRET, eventually, json as answer_json, now,
-};
+use crate::helpers::{Options, TEAM, TestApp, eventually, json as answer_json, now};
 use crate::slack_emulator::Fault;
-use crate::threads::{chat, message, parents, replies, rules, send_settled};
-
-/// An app whose callbacks reach a fake platform, and the operator the events assign
-/// (`op@example.com`), whose replies go under that operator's name.
-async fn with_platform(options: Options) -> (TestApp, FakePlatform, String) {
-    let app = TestApp::start_with(rules(), options).await;
-    let platform = FakePlatform::start(WEBHOOK_SECRET).await;
-    let admin = app.emu.add_user(TEAM, "admin", "admin@example.com");
-    app.emu.set_user_role(&admin, true, false);
-    let answer = crate::commands::run(
-        &app,
-        &admin,
-        &format!("connect callback {}", platform.url()),
-    )
-    .await;
-    assert!(answer["text"].is_string(), "{answer}");
-    let operator = app.emu.add_user(TEAM, "op", "op@example.com");
-    (app, platform, operator)
-}
+use crate::threads::{chat, message, parents, replies, rules, send_settled, with_platform};
 
 async fn post_event(app: &TestApp, event: &Value, retry: Option<&str>) -> u16 {
     let extra: Vec<(&str, &str)> = retry
@@ -58,7 +37,7 @@ async fn rename_table(app: &TestApp, from: &str, to: &str) {
 
 #[tokio::test]
 async fn a_slack_event_whose_handling_failed_is_handled_when_slack_retries_it() {
-    let (app, platform, operator) = with_platform(Options::default()).await;
+    let (app, platform, operator) = with_platform(rules(), Options::default()).await;
     send_settled(
         &app,
         &chat(
@@ -103,7 +82,7 @@ async fn a_slack_event_whose_handling_failed_is_handled_when_slack_retries_it() 
 async fn a_thread_parent_whose_answer_was_lost_keeps_the_conversation_in_one_thread() {
     let mut options = Options::default();
     options.delivery.request_timeout = Duration::from_millis(300);
-    let (app, platform, operator) = with_platform(options).await;
+    let (app, platform, operator) = with_platform(rules(), options).await;
     // Slack posts the parent but answers after Herald gave up.
     app.emu
         .inject("chat.postMessage", Fault::Late(Duration::from_millis(1200)));
@@ -329,7 +308,7 @@ async fn a_crash_mid_post_in_a_busy_channel_neither_loses_nor_duplicates() {
 
 #[tokio::test]
 async fn replies_in_an_earlier_closed_thread_still_reach_the_platform() {
-    let (app, platform, operator) = with_platform(Options::default()).await;
+    let (app, platform, operator) = with_platform(rules(), Options::default()).await;
     send_settled(
         &app,
         &chat(
@@ -379,7 +358,7 @@ async fn a_socket_mode_event_whose_handling_failed_is_handled_when_slack_redeliv
         socket_mode: true,
         ..Options::default()
     };
-    let (app, platform, operator) = with_platform(options).await;
+    let (app, platform, operator) = with_platform(rules(), options).await;
     send_settled(
         &app,
         &chat(

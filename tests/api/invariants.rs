@@ -20,8 +20,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::fake_platform::FakePlatform;
-use crate::helpers::{Options, TEAM, TestApp, WEBHOOK_SECRET, eventually_within, now};
+use crate::helpers::{Options, TEAM, TestApp, eventually_within, now};
 use crate::slack_emulator::Chaos;
 use crate::threads::chat;
 
@@ -112,18 +111,7 @@ struct Conv {
 /// Runs one seed; returns what it saw. `events` is the number of platform events.
 pub async fn run_seed(seed: u64, events: usize) -> Counts {
     let mut rng = fastrand::Rng::with_seed(seed);
-    let mut app = TestApp::start_with(rules(), options()).await;
-    let platform = FakePlatform::start(WEBHOOK_SECRET).await;
-    let admin = app.emu.add_user(TEAM, "admin", "admin@example.com");
-    app.emu.set_user_role(&admin, true, false);
-    crate::commands::run(
-        &app,
-        &admin,
-        &format!("connect callback {}", platform.url()),
-    )
-    .await;
-    // The events' assignee, so replies go under that operator.
-    let operator = app.emu.add_user(TEAM, "op", "op@example.com");
+    let (mut app, platform, operator) = crate::threads::with_platform(rules(), options()).await;
     app.emu.set_chaos(Some(Chaos {
         seed,
         methods: FAULTED.iter().map(|m| (*m).to_string()).collect(),
@@ -418,26 +406,26 @@ fn conversation_step(
 }
 
 /// Posts a Slack event as Slack would: a non-2xx answer is retried (with
-/// `X-Slack-Retry-Num`), up to Slack's three retries, then with patience, since a
-/// delivery must not be lost for the test's sake.
+/// `X-Slack-Retry-Num`) until Herald accepts it, within a deadline, since a delivery
+/// must not be lost for the test's sake.
 async fn deliver_like_slack(app: &TestApp, event: &Value, seed: u64) {
-    for attempt in 0..40 {
-        let retry = attempt.to_string();
-        let extra: Vec<(&str, &str)> = if attempt == 0 {
+    let attempt = std::cell::Cell::new(0_u32);
+    let what = format!("seed {seed}: Herald accepts a Slack event");
+    eventually_within(Duration::from_secs(30), &what, || async {
+        let retry = attempt.get().to_string();
+        let extra: Vec<(&str, &str)> = if attempt.get() == 0 {
             Vec::new()
         } else {
             vec![("x-slack-retry-num", retry.as_str())]
         };
+        attempt.set(attempt.get() + 1);
         let status = app
             .slack_post("/slack/events", &event.to_string(), now(), &extra)
             .await
             .status();
-        if status.is_success() {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("seed {seed}: Herald never accepted a Slack event");
+        status.is_success().then_some(())
+    })
+    .await;
 }
 
 /// The conversation threads' parents in #general.

@@ -252,15 +252,7 @@ mod operators {
         let (_, event) = app
             .emu
             .user_reply(&app.channels.general, thread_ts, user, text);
-        let response = app
-            .slack_post(
-                "/slack/events",
-                &event.to_string(),
-                crate::helpers::now(),
-                &[],
-            )
-            .await;
-        assert_eq!(response.status(), 200);
+        crate::threads::deliver(app, &event).await;
     }
 
     /// The "reply held" notice `user` got (the n-th), once it is there.

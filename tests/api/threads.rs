@@ -42,6 +42,27 @@ pub(crate) fn message(id: &str, text: &str) -> Value {
     json!({"message": {"id": id, "text": text, "author": {"kind": "customer", "name": "山田 太郎"}}})
 }
 
+/// An app whose callbacks reach a fake platform, and the operator the events assign
+/// (`op@example.com`), whose replies go under that operator's name.
+pub(crate) async fn with_platform(
+    rules: Value,
+    options: crate::helpers::Options,
+) -> (TestApp, FakePlatform, String) {
+    let app = TestApp::start_with(rules, options).await;
+    let platform = FakePlatform::start(WEBHOOK_SECRET).await;
+    let admin = app.emu.add_user(TEAM, "admin", "admin@example.com");
+    app.emu.set_user_role(&admin, true, false);
+    let answer = crate::commands::run(
+        &app,
+        &admin,
+        &format!("connect callback {}", platform.url()),
+    )
+    .await;
+    assert!(answer["text"].is_string(), "{answer}");
+    let operator = app.emu.add_user(TEAM, "op", "op@example.com");
+    (app, platform, operator)
+}
+
 pub(crate) async fn send_settled(app: &TestApp, event: &Value) {
     let (status, body) = answer_json(app.send(event).await).await;
     assert_eq!(status, 202, "{body}");
