@@ -105,7 +105,7 @@ async fn options_latency(
             .header("x-slack-request-timestamp", ts.to_string())
             .header(
                 "x-slack-signature",
-                herald::signature::slack::sign(SIGNING, ts, body.as_bytes()),
+                herald::core::signature::slack::sign(SIGNING, ts, body.as_bytes()),
             )
             .body(body.clone())
             .send()
@@ -257,7 +257,7 @@ async fn main() {
         .header("x-slack-request-timestamp", ts.to_string())
         .header(
             "x-slack-signature",
-            herald::signature::slack::sign(SIGNING, ts, form.as_bytes()),
+            herald::core::signature::slack::sign(SIGNING, ts, form.as_bytes()),
         )
         .body(form)
         .send()

@@ -16,7 +16,7 @@ use axum::Json;
 use axum::routing::post;
 use herald::App;
 use herald::config::{Settings, SettingsArgs, WebhookSecret};
-use herald::signature::standard_webhooks;
+use herald::core::signature::standard_webhooks;
 use herald::store::Store;
 use serde_json::json;
 use slack_emulator::{ChannelSpec, SlackEmulator};

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use clap::Args;
 
-use crate::catalog::Lang;
+use crate::core::catalog::Lang;
 
 /// Slack's public Web API root; `SLACK_API_URL` overrides it for emulators.
 pub const SLACK_API_URL: &str = "https://slack.com/api";

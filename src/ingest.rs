@@ -8,15 +8,12 @@
 //! that fails the job they report on.
 
 use std::sync::Arc;
-use std::time::Duration;
 
-use moka::future::Cache;
 use sqlx::AnyConnection;
 use tokio::sync::{Notify, mpsc, oneshot};
 
-use crate::delivery::Pacer;
-use crate::model::Rule;
-use crate::router::Route;
+use crate::core::router::Route;
+use crate::jobs::Pacing;
 use crate::store::{
     NewEvent, NewJob, Store, StoreError, duration_ms, find_by_webhook_id, insert_events,
     insert_jobs, new_id, now_ms,
@@ -159,14 +156,6 @@ pub async fn stage_all(
     Ok(results)
 }
 
-/// Per-channel pacing shared by ingest (which queues each job for its channel's next
-/// slot) and delivery (which posts in that slot).
-#[derive(Clone, Default)]
-pub struct Pacing {
-    pub pacer: Arc<Pacer>,
-    pub interval: Duration,
-}
-
 struct Request {
     staged: Staged,
     reply: oneshot::Sender<Result<Ingested, Arc<StoreError>>>,
@@ -265,37 +254,4 @@ async fn write_batch(
     let results = stage_all(&mut tx, &staged, pacing).await?;
     tx.commit().await?;
     Ok(results)
-}
-
-/// Rules per workspace, cached briefly: routing runs on every webhook, rules change
-/// rarely. Changes made in this process invalidate at once; other processes (the CLI,
-/// other replicas) are seen within the time to live.
-#[derive(Clone)]
-pub struct RuleCache {
-    store: Store,
-    cache: Cache<String, Arc<Vec<Rule>>>,
-}
-
-impl RuleCache {
-    pub fn new(store: Store) -> Self {
-        let cache = Cache::builder()
-            .max_capacity(10_000)
-            .time_to_live(Duration::from_secs(5))
-            .build();
-        Self { store, cache }
-    }
-
-    pub async fn rules(&self, team_id: &str) -> Result<Arc<Vec<Rule>>, Arc<StoreError>> {
-        let store = self.store.clone();
-        let team = team_id.to_string();
-        self.cache
-            .try_get_with(team_id.to_string(), async move {
-                store.rules(&team).await.map(Arc::new)
-            })
-            .await
-    }
-
-    pub async fn invalidate(&self, team_id: &str) {
-        self.cache.invalidate(team_id).await;
-    }
 }

@@ -22,13 +22,22 @@ use hmac::{Hmac, Mac};
 use serde::Deserialize;
 use sha2::Sha256;
 
-use crate::app::AppState;
-use crate::catalog::Lang;
 use crate::config::OAuthSettings;
+use crate::core::catalog::Lang;
 use crate::crypto::Sealer;
 use crate::slack::SlackError;
 use crate::store::{InstalledWorkspace, new_id};
 use crate::workspace::{secret_context, token_context};
+
+/// What the install pages and the OAuth callback need.
+#[derive(Clone)]
+pub struct InstallCtx {
+    pub settings: std::sync::Arc<crate::config::Settings>,
+    pub store: crate::store::Store,
+    pub slack: crate::slack::SlackApi,
+    pub registry: crate::workspace::Workspaces,
+    pub workspace_state: crate::workspace::WorkspaceSettings,
+}
 
 /// The bot scopes Herald asks for: exactly those of `manifest.yml` (a contract test
 /// keeps the two equal), each explained there.
@@ -279,7 +288,7 @@ impl Outcome {
     }
 }
 
-fn public_url(state: &AppState) -> String {
+fn public_url(state: &InstallCtx) -> String {
     state.settings.public_url.clone().unwrap_or_default()
 }
 
@@ -299,7 +308,7 @@ fn html(status: StatusCode, body: String) -> Response {
 }
 
 /// `GET /slack/install`.
-pub async fn install(State(state): State<AppState>) -> Response {
+pub async fn install(State(state): State<InstallCtx>) -> Response {
     let Some(oauth) = &state.settings.slack.oauth else {
         return (StatusCode::NOT_FOUND, "installs are not enabled").into_response();
     };
@@ -363,7 +372,7 @@ fn cookie_nonce(headers: &HeaderMap) -> Option<String> {
 /// `GET /slack/oauth/callback`.
 #[tracing::instrument(skip_all)]
 pub async fn callback(
-    State(state): State<AppState>,
+    State(state): State<InstallCtx>,
     Query(params): Query<CallbackParams>,
     headers: HeaderMap,
 ) -> Response {
@@ -379,7 +388,7 @@ pub async fn callback(
     response
 }
 
-async fn finish(state: &AppState, params: &CallbackParams, headers: &HeaderMap) -> Outcome {
+async fn finish(state: &InstallCtx, params: &CallbackParams, headers: &HeaderMap) -> Outcome {
     let Some(oauth) = &state.settings.slack.oauth else {
         return Outcome::Unavailable;
     };
@@ -459,7 +468,7 @@ enum InstallError {
     NoKey,
 }
 
-async fn store_install(state: &AppState, granted: &Granted) -> Result<(), InstallError> {
+async fn store_install(state: &InstallCtx, granted: &Granted) -> Result<(), InstallError> {
     let sealer = state.registry.sealer().ok_or(InstallError::NoKey)?;
     let sealed = sealer.seal(granted.bot_token.expose(), &token_context(&granted.team_id))?;
     state
@@ -497,7 +506,7 @@ async fn store_install(state: &AppState, granted: &Granted) -> Result<(), Instal
 
 /// The confirmation DM to the installer (the seed: a message in the connected
 /// workspace), in their Slack language.
-async fn welcome(state: &AppState, granted: &Granted) {
+async fn welcome(state: &InstallCtx, granted: &Granted) {
     let token = granted.bot_token.expose();
     let lang = match state.slack.user_profile(token, &granted.installer).await {
         Ok(profile) => profile
@@ -513,14 +522,14 @@ async fn welcome(state: &AppState, granted: &Granted) {
              1. Heraldの *ホーム* タブを開く(通知のダッシュボード)\n\
              2. `/herald add` で通知ルールを追加\n\
              3. `/herald connect` でWebhookのURLとシークレットを受け取り、プラットフォームに設定",
-            crate::render::escape(&granted.team_name)
+            crate::core::render::escape(&granted.team_name)
         ),
         Lang::En => format!(
             "Herald is installed in *{}*. Next:\n\
              1. Open Herald's *Home* tab (the notification dashboard)\n\
              2. Add a notification rule with `/herald add`\n\
              3. Get the webhook URL and secret with `/herald connect` and enter them in your platform",
-            crate::render::escape(&granted.team_name)
+            crate::core::render::escape(&granted.team_name)
         ),
     };
     if let Err(err) = state

@@ -14,24 +14,21 @@
 
 pub mod admin;
 pub mod app;
-pub mod catalog;
+pub mod bot;
 pub mod config;
 pub mod conversations;
+pub mod core;
 pub mod crypto;
 pub mod delivery;
 pub mod directory;
 pub mod ingest;
 pub mod install;
-pub mod model;
+pub mod jobs;
 pub mod platform;
 pub mod rate_limit;
-pub mod render;
-pub mod router;
 pub mod rules_file;
-pub mod signature;
 pub mod slack;
 pub mod slack_connect;
-pub mod storable;
 pub mod store;
 pub mod webhook;
 pub mod workspace;

@@ -1,7 +1,8 @@
 //! Rules as JSON files (`herald rules import|export`): validated as a whole first, so a
 //! file with one bad entry changes nothing and the error names that entry and field.
 
-use crate::model::{FieldError, Rule, RuleJson, validate_rules};
+use crate::core::rule::{FieldError, Rule};
+use crate::core::rules_json::{RuleJson, validate_rules};
 use crate::store::{Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]

@@ -15,11 +15,25 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use crate::app::AppState;
+use crate::core::event::{EventError, PlatformEvent};
+use crate::core::router;
+use crate::core::signature::{SignatureError, standard_webhooks};
 use crate::ingest::{IngestError, Staged};
-use crate::model::{EventError, PlatformEvent};
-use crate::router;
-use crate::signature::{SignatureError, standard_webhooks};
+
+/// What the webhook endpoint needs: who is connected, their rules, and the writer.
+#[derive(Clone)]
+pub struct WebhookCtx {
+    pub store: crate::store::Store,
+    pub registry: crate::workspace::Workspaces,
+    pub workspace_state: crate::workspace::WorkspaceSettings,
+    pub rules: crate::workspace::RuleCache,
+    pub ingest: crate::ingest::Ingest,
+    /// Per-connection webhook rate limits (`HERALD_INGEST_RATE`).
+    pub ingest_rate: std::sync::Arc<crate::rate_limit::RateLimiter>,
+    /// Meeting types this process recorded lately: (team, id, name) → (), so an event
+    /// writes its meeting type only when it is new or renamed.
+    pub meeting_types_seen: moka::future::Cache<(String, String, Option<String>), ()>,
+}
 
 /// Longest accepted `webhook-id`: ids are short (`msg_…`), and the unique index on
 /// (connection, webhook id) cannot hold long ones on PostgreSQL.
@@ -98,7 +112,7 @@ impl IntoResponse for WebhookError {
 /// Receives one platform event.
 #[tracing::instrument(skip_all, fields(connection = %connection, event_id, event_type))]
 pub async fn receive(
-    State(state): State<AppState>,
+    State(state): State<WebhookCtx>,
     Path(connection): Path<String>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
@@ -148,9 +162,9 @@ pub async fn receive(
             reason: format!("longer than {MAX_WEBHOOK_ID_BYTES} bytes"),
         });
     }
-    if let Some(found) = crate::storable::find(&body) {
+    if let Some(found) = crate::core::storable::find(&body) {
         return Err(WebhookError::Event(EventError::Invalid(
-            crate::model::FieldError::new(found.path, found.reason),
+            crate::core::rule::FieldError::new(found.path, found.reason),
         )));
     }
     let disconnected = state
@@ -225,7 +239,7 @@ pub async fn receive(
 /// Records a meeting type for the rule modal's picker, once per process while it is
 /// unchanged. Not part of the event's transaction: a failure only costs the picker an
 /// entry, and is logged.
-async fn remember_meeting_type(state: &AppState, team_id: &str, id: &str, name: Option<&str>) {
+async fn remember_meeting_type(state: &WebhookCtx, team_id: &str, id: &str, name: Option<&str>) {
     let key = (
         team_id.to_string(),
         id.to_string(),

@@ -14,9 +14,11 @@ use std::path::Path;
 
 use axum::response::IntoResponse;
 use base64::Engine as _;
-use herald::catalog::{CONVERSATION_TYPES, ConversationKind, ErrorCategory, EventType, Lang};
-use herald::model::{EventError, FieldError, PlatformEvent, RuleJson, validate_rules};
-use herald::signature::{SignatureError, standard_webhooks};
+use herald::core::catalog::{CONVERSATION_TYPES, ConversationKind, ErrorCategory, EventType, Lang};
+use herald::core::event::{EventError, PlatformEvent};
+use herald::core::rule::FieldError;
+use herald::core::rules_json::{RuleJson, validate_rules};
+use herald::core::signature::{SignatureError, standard_webhooks};
 use herald::webhook::{MAX_BODY_BYTES, WebhookError};
 use jsonschema::{Resource, Validator};
 use serde_json::{Value, json};
@@ -126,7 +128,7 @@ fn manifest_is_valid_against_slacks_manifest_schema() {
 }
 
 /// Bot events Herald's Slack layer acts on (HTTP and Socket Mode alike).
-const HANDLED_BOT_EVENTS: &[&str] = &herald::slack::events::HANDLED_EVENTS;
+const HANDLED_BOT_EVENTS: &[&str] = &herald::bot::HANDLED_EVENTS;
 
 #[test]
 fn every_directory_event_is_handled() {

@@ -4524,7 +4524,7 @@ fn now_unix() -> i64 {
 async fn fake_platform_verifies_standard_webhooks() {
     use base64::Engine as _;
     use fake_platform::FakePlatform;
-    use herald::signature::standard_webhooks::sign;
+    use herald::core::signature::standard_webhooks::sign;
 
     let raw = b"herald-fake-platform-test-key-01".to_vec();
     let whsec = format!(

@@ -1,7 +1,7 @@
 //! Parsing the text after `/herald`: pure, so every odd input is a table row in a test.
 
-use crate::catalog::Lang;
-use crate::model::ChannelId;
+use crate::core::catalog::Lang;
+use crate::core::ids::ChannelId;
 
 /// What an admin asked for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -225,8 +225,8 @@ fn user_argument(word: &str) -> Option<String> {
         .strip_prefix("<@")
         .and_then(|w| w.strip_suffix('>'))
         .map_or(word, |w| w.split('|').next().unwrap_or(w));
-    match crate::model::Mention::parse(inner) {
-        Ok(crate::model::Mention::User(id)) => Some(id),
+    match crate::core::rule::Mention::parse(inner) {
+        Ok(crate::core::rule::Mention::User(id)) => Some(id),
         _ => None,
     }
 }

@@ -7,10 +7,10 @@ use std::collections::HashMap;
 use serde_json::{Value, json};
 
 use super::texts;
-use crate::catalog::Lang;
+use crate::core::catalog::Lang;
+use crate::core::rule::{Rule, RuleTrigger};
 use crate::delivery::Permanent;
 use crate::directory::events::{Broken, broken_text};
-use crate::model::{Rule, RuleTrigger};
 use crate::store::{ChannelHealth, DeliveryCounts};
 
 pub const ADD_RULE: &str = "herald_add_rule";
@@ -44,7 +44,7 @@ fn plain(text: &str) -> Value {
 }
 
 fn mrkdwn(text: &str) -> Value {
-    json!({"type": "mrkdwn", "text": crate::render::cut(text, 3000)})
+    json!({"type": "mrkdwn", "text": crate::core::render::cut(text, 3000)})
 }
 
 /// The Home view.
@@ -206,8 +206,9 @@ fn health_text(lang: Lang, rule: &Rule, health: &HashMap<String, Option<ChannelH
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::{ErrorCategory, EventType};
-    use crate::model::{ChannelId, Mentions};
+    use crate::core::catalog::{ErrorCategory, EventType};
+    use crate::core::ids::ChannelId;
+    use crate::core::rule::Mentions;
 
     fn rule(id: &str, trigger: RuleTrigger, channel: &str) -> Rule {
         Rule {

@@ -16,48 +16,57 @@ mod texts;
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
 
-use moka::future::Cache;
 use serde_json::{Value, json};
 use slack_morphism::prelude::*;
 
 pub use command::Command;
 
-use crate::app::AppState;
-use crate::catalog::{ErrorCategory, EventType, Lang};
-use crate::delivery::HERALD_CONNECTION;
-use crate::model::{ChannelId, Mention, Rule, RuleTrigger};
+use crate::core::catalog::{ErrorCategory, EventType, Lang};
+use crate::core::ids::ChannelId;
+use crate::core::ids::HERALD_CONNECTION;
+use crate::core::rule::{Mention, Rule, RuleTrigger};
 use crate::slack::UserProfile;
 use crate::store::RuleUpdate;
 use crate::workspace::Workspace;
+use crate::workspace::people::{self, Profiles};
+
+/// What `/herald`, the rule modals and App Home need; the conversations and the
+/// directory are reached through their own contexts.
+#[derive(Clone)]
+pub struct AdminCtx {
+    pub settings: Arc<crate::config::Settings>,
+    pub store: crate::store::Store,
+    pub slack: crate::slack::SlackApi,
+    pub registry: crate::workspace::Workspaces,
+    pub rules: crate::workspace::RuleCache,
+    pub workspace_state: crate::workspace::WorkspaceSettings,
+    pub profiles: Profiles,
+    pub directory: crate::directory::Directory,
+    pub ingest: crate::ingest::Ingest,
+    pub conversations: crate::conversations::ConversationsCtx,
+    pub directory_cx: crate::directory::DirectoryCtx,
+}
 
 /// Slack's limit of blocks in one message.
 const MAX_BLOCKS: usize = 50;
 /// Slack's limit of characters in a section's text.
 const MAX_SECTION: usize = 3000;
 
-/// Profiles of users running commands, kept briefly: a command is often followed by
-/// another, and an admin's role rarely changes within a minute. A role taken away (or a
-/// member made a guest) is seen within [`PROFILE_TTL`].
-#[derive(Clone)]
-pub struct Profiles {
-    cache: Cache<(String, String), Arc<UserProfile>>,
+/// The user's profile, through the shared cache (see `workspace::people`).
+async fn profile(state: &AdminCtx, workspace: &Workspace, user: &str) -> Option<Arc<UserProfile>> {
+    people::profile(&state.slack, &state.profiles, workspace, user).await
 }
 
-impl Default for Profiles {
-    fn default() -> Self {
-        Self {
-            cache: Cache::builder()
-                .max_capacity(10_000)
-                .time_to_live(PROFILE_TTL)
-                .build(),
-        }
-    }
+/// Whether the user may change Herald (see `workspace::people::may_change`).
+async fn may_change(
+    state: &AdminCtx,
+    workspace: &Workspace,
+    user: &str,
+    profile: Option<&UserProfile>,
+) -> bool {
+    people::may_change(&state.store, workspace, user, profile).await
 }
-
-/// How long a user's Slack role is trusted before `users.info` is asked again.
-pub const PROFILE_TTL: Duration = Duration::from_secs(60);
 
 /// An ephemeral answer with blocks and its fallback text.
 fn ephemeral(text: String, blocks: Vec<Value>) -> SlackCommandEventResponse {
@@ -80,13 +89,13 @@ fn ephemeral(text: String, blocks: Vec<Value>) -> SlackCommandEventResponse {
 }
 
 fn section(text: &str) -> Value {
-    json!({"type": "section", "text": {"type": "mrkdwn", "text": crate::render::cut(text, MAX_SECTION)}})
+    json!({"type": "section", "text": {"type": "mrkdwn", "text": crate::core::render::cut(text, MAX_SECTION)}})
 }
 
 /// Answers one `/herald` command.
 #[tracing::instrument(skip_all, fields(team_id = %event.team_id, user = %event.user_id))]
 pub async fn handle_command(
-    state: &AppState,
+    state: &AdminCtx,
     event: &SlackCommandEvent,
 ) -> SlackCommandEventResponse {
     let team_id = event.team_id.to_string();
@@ -150,8 +159,13 @@ pub async fn handle_command(
         Command::ConnectCallback(url) => connect_callback(state, &workspace, &url, lang).await,
         Command::Away(away) => {
             let user = event.user_id.to_string();
-            match crate::conversations::operators::set_availability(state, &workspace, &user, away)
-                .await
+            match crate::conversations::operators::set_availability(
+                &state.conversations,
+                &workspace,
+                &user,
+                away,
+            )
+            .await
             {
                 Ok(()) => {
                     let text = texts::availability(lang, away);
@@ -166,7 +180,7 @@ pub async fn handle_command(
         } => {
             // A Herald admin (checked above: `changes_settings`).
             match crate::conversations::operators::move_link(
-                state,
+                &state.conversations,
                 &workspace,
                 event.user_id.as_ref(),
                 &operator,
@@ -198,7 +212,7 @@ pub async fn handle_command(
                 email: profile.as_ref().and_then(|p| p.email.as_deref()),
                 is_admin: may_change(state, &workspace, &user, profile.as_deref()).await,
             };
-            match link_self(state, &team_id, &operator, &who).await {
+            match link_self(&state.conversations, &team_id, &operator, &who).await {
                 Ok(Linked::Yes(released)) => {
                     let text = texts::operator_linked(lang, &operator, released);
                     ephemeral(text.clone(), vec![section(&text)])
@@ -335,7 +349,7 @@ pub async fn handle_command(
 /// Opens a modal from a command. The trigger expires 3 seconds after the command, so
 /// this comes before anything slow.
 async fn open_modal(
-    state: &AppState,
+    state: &AdminCtx,
     workspace: &Workspace,
     trigger_id: &str,
     view: Value,
@@ -358,14 +372,15 @@ async fn open_modal(
 }
 
 /// Where the workspace's platform posts events (its first connection), for App Home.
-async fn webhook_url(state: &AppState, team_id: &str) -> Option<String> {
+async fn webhook_url(state: &AdminCtx, team_id: &str) -> Option<String> {
     let base = state.settings.public_url.clone()?;
     match state.store.connections_of(team_id).await {
         Ok(connections) => match connections.first() {
             Some(c) => Some(format!("{base}/hooks/{}", c.id)),
-            None if state.settings.slack.bot_token.is_some() => {
-                Some(format!("{base}/hooks/{}", crate::app::DEFAULT_CONNECTION))
-            }
+            None if state.settings.slack.bot_token.is_some() => Some(format!(
+                "{base}/hooks/{}",
+                crate::core::ids::DEFAULT_CONNECTION
+            )),
             None => None,
         },
         Err(err) => {
@@ -378,13 +393,19 @@ async fn webhook_url(state: &AppState, team_id: &str) -> Option<String> {
 /// `/herald sync`: starts a directory sync now; its progress replaces the answer in
 /// place through the command's `response_url` (which takes 5 posts: one per phase).
 async fn sync(
-    state: &AppState,
+    state: &AdminCtx,
     workspace: &Workspace,
     event: &SlackCommandEvent,
     lang: Lang,
 ) -> SlackCommandEventResponse {
     use crate::directory::sync::{Progress, may_start, run};
-    match may_start(state, &workspace.team_id, std::time::Duration::ZERO).await {
+    match may_start(
+        &state.directory_cx,
+        &workspace.team_id,
+        std::time::Duration::ZERO,
+    )
+    .await
+    {
         Ok(true) => {}
         Ok(false) => {
             let text = texts::sync_running(lang).to_string();
@@ -420,7 +441,7 @@ async fn sync(
         let report = move |p: &Progress| {
             let _ = tx.send(*p);
         };
-        let result = run(&task_state, &task_workspace, &report).await;
+        let result = run(&task_state.directory_cx, &task_workspace, &report).await;
         drop(report);
         let _ = poster.await;
         if let Err(err) = result {
@@ -440,7 +461,7 @@ async fn sync(
 
 /// `/herald connect callback <url>`: where the platform receives replies from Slack.
 async fn connect_callback(
-    state: &AppState,
+    state: &AdminCtx,
     workspace: &Workspace,
     url: &str,
     lang: Lang,
@@ -456,7 +477,7 @@ async fn connect_callback(
     // The connection of the workspace: its own, or `default` in single-workspace mode.
     let connection = match state.store.connections_of(&workspace.team_id).await {
         Ok(c) => c.first().map_or_else(
-            || crate::app::DEFAULT_CONNECTION.to_string(),
+            || crate::core::ids::DEFAULT_CONNECTION.to_string(),
             |c| c.id.clone(),
         ),
         Err(err) => return failure(lang, &err),
@@ -473,7 +494,7 @@ async fn connect_callback(
 
 /// `/herald connect [rotate]`: the webhook URL, and a secret only when it is new.
 async fn connect(
-    state: &AppState,
+    state: &AdminCtx,
     workspace: &Workspace,
     rotate: bool,
     user: &str,
@@ -495,7 +516,7 @@ async fn connect(
         if rotate {
             return reply(texts::rotation_unavailable(lang).into());
         }
-        let url = format!("{base}/hooks/{}", crate::app::DEFAULT_CONNECTION);
+        let url = format!("{base}/hooks/{}", crate::core::ids::DEFAULT_CONNECTION);
         return reply(format!(
             "{}\n{}",
             texts::webhook_url(lang, &url),
@@ -547,7 +568,7 @@ async fn connect(
 
 /// The disconnect dialog's submission: revoke, forget the token, stop queued work.
 async fn submit_disconnect(
-    state: &AppState,
+    state: &AdminCtx,
     submission: &SlackInteractionViewSubmissionEvent,
     view: &SlackModalView,
 ) -> SlackInteractionResponse {
@@ -622,7 +643,7 @@ fn error_sample() -> RuleTrigger {
 }
 
 /// The edit modal of a saved rule, with its preview and test button.
-async fn edit_modal(state: &AppState, rule: &Rule, version: i64, lang: Lang) -> Value {
+async fn edit_modal(state: &AdminCtx, rule: &Rule, version: i64, lang: Lang) -> Value {
     let mentions: Vec<Mention> = rule.mentions.iter().cloned().collect();
     let area = preview_area(
         state,
@@ -657,7 +678,7 @@ async fn edit_modal(state: &AppState, rule: &Rule, version: i64, lang: Lang) -> 
 /// Meeting types seen in the workspace's events (recorded at ingest), for the rule
 /// modal's picker. A workspace with none recorded yet (events from before the table
 /// existed) is read from its recent events once more, as before.
-async fn known_meeting_types(state: &AppState, team_id: &str) -> Vec<modal::KnownMeetingType> {
+async fn known_meeting_types(state: &AdminCtx, team_id: &str) -> Vec<modal::KnownMeetingType> {
     /// Enough events to see every type a platform uses, few enough to read at once.
     const RECENT: i64 = 500;
     match state.store.meeting_types(team_id, 99).await {
@@ -689,7 +710,7 @@ async fn known_meeting_types(state: &AppState, team_id: &str) -> Vec<modal::Know
 /// The preview area for a rule's trigger: drawn from the workspace's latest event of
 /// that type, or a sample when there is none yet.
 async fn preview_area(
-    state: &AppState,
+    state: &AdminCtx,
     team_id: &str,
     trigger: &RuleTrigger,
     mentions: &[Mention],
@@ -724,7 +745,7 @@ async fn preview_area(
 /// `/herald test`: queue the test at once, answer "sending", and report the outcome
 /// through the command's `response_url` when delivery has it.
 async fn test_by_command(
-    state: &AppState,
+    state: &AdminCtx,
     rule: &Rule,
     event: &SlackCommandEvent,
     lang: Lang,
@@ -754,7 +775,7 @@ async fn test_by_command(
 /// the server: who submits, and what they submitted.
 #[tracing::instrument(skip_all)]
 pub async fn handle_interaction(
-    state: &AppState,
+    state: &AdminCtx,
     event: &SlackInteractionEvent,
 ) -> SlackInteractionResponse {
     match event {
@@ -790,7 +811,7 @@ pub async fn handle_interaction(
 }
 
 /// A button in a message: Undo / Send now under a reply waiting to go to the customer.
-async fn message_action(state: &AppState, event: &SlackInteractionBlockActionsEvent) {
+async fn message_action(state: &AdminCtx, event: &SlackInteractionBlockActionsEvent) {
     use crate::conversations::operators::{CLAIM, claim};
     use crate::conversations::replies::{ASSIGN_ME, CLOSE, SEND_NOW, UNDO, request, undo_or_send};
     let team_id = event.team.id.to_string();
@@ -817,7 +838,17 @@ async fn message_action(state: &AppState, event: &SlackInteractionBlockActionsEv
                 continue;
             };
             let parent = container.message_ts.to_string();
-            match request(state, &workspace, &user, action_id, &channel, &parent, lang).await {
+            match request(
+                &state.conversations,
+                &workspace,
+                &user,
+                action_id,
+                &channel,
+                &parent,
+                lang,
+            )
+            .await
+            {
                 Ok(Some(answer)) => {
                     if let Err(err) = state
                         .slack
@@ -846,7 +877,7 @@ async fn message_action(state: &AppState, event: &SlackInteractionBlockActionsEv
                 is_admin: may_change(state, &workspace, &user, profile.as_deref()).await,
             };
             let answer = match action.value.as_deref() {
-                Some(value) => claim(state, &team_id, &who, value, lang)
+                Some(value) => claim(&state.conversations, &team_id, &who, value, lang)
                     .await
                     .unwrap_or_else(|err| {
                         tracing::error!(error = %err, "could not claim");
@@ -867,7 +898,16 @@ async fn message_action(state: &AppState, event: &SlackInteractionBlockActionsEv
         let Some(job_id) = action.value.as_deref() else {
             continue;
         };
-        let answer = match undo_or_send(state, &team_id, &user, action_id, job_id, lang).await {
+        let answer = match undo_or_send(
+            &state.conversations,
+            &team_id,
+            &user,
+            action_id,
+            job_id,
+            lang,
+        )
+        .await
+        {
             Ok(answer) => answer,
             Err(err) => {
                 tracing::error!(error = %err, "could not undo or send a reply");
@@ -883,7 +923,7 @@ async fn message_action(state: &AppState, event: &SlackInteractionBlockActionsEv
 }
 
 /// A button on the Home tab: add (opens the modal) or delete (after Slack's confirm).
-async fn home_action(state: &AppState, event: &SlackInteractionBlockActionsEvent) {
+async fn home_action(state: &AdminCtx, event: &SlackInteractionBlockActionsEvent) {
     let team_id = event.team.id.to_string();
     let (Some(workspace), Some(user)) = (
         state.registry.workspace(&team_id).await,
@@ -1000,7 +1040,7 @@ async fn home_action(state: &AppState, event: &SlackInteractionBlockActionsEvent
 
 /// A test from the Home tab: a small modal says "sending", then what happened.
 async fn test_in_modal(
-    state: &AppState,
+    state: &AdminCtx,
     workspace: &Workspace,
     rule: &Rule,
     user: &str,
@@ -1051,7 +1091,7 @@ async fn test_in_modal(
 /// An action inside a rule modal: a new event type redraws the preview; "Send test"
 /// tests the saved rule and shows the outcome under the preview.
 async fn modal_action(
-    state: &AppState,
+    state: &AdminCtx,
     event: &SlackInteractionBlockActionsEvent,
     view: &SlackModalView,
 ) {
@@ -1176,7 +1216,7 @@ struct OpenModal<'a> {
 
 impl OpenModal<'_> {
     /// Redraws the preview (and the test's status) for `trigger`.
-    async fn redraw(&self, state: &AppState, trigger: &RuleTrigger, test: preview::Test<'_>) {
+    async fn redraw(&self, state: &AdminCtx, trigger: &RuleTrigger, test: preview::Test<'_>) {
         let area = preview_area(state, self.team_id, trigger, self.mentions, self.lang, test).await;
         if let Err(err) = state
             .slack
@@ -1190,7 +1230,7 @@ impl OpenModal<'_> {
 
 /// The delete dialog's submission: deletes the rule if nobody changed it meanwhile.
 async fn submit_delete(
-    state: &AppState,
+    state: &AdminCtx,
     submission: &SlackInteractionViewSubmissionEvent,
     view: &SlackModalView,
 ) -> SlackInteractionResponse {
@@ -1245,7 +1285,7 @@ async fn submit_delete(
 /// The import modal's submission: all the pasted rules, or (with the problem shown on
 /// the text box) none of them.
 async fn submit_import(
-    state: &AppState,
+    state: &AdminCtx,
     submission: &SlackInteractionViewSubmissionEvent,
     view: &SlackModalView,
 ) -> SlackInteractionResponse {
@@ -1290,7 +1330,7 @@ async fn submit_import(
         }
         Err(problem) => field_errors(vec![(
             modal::RULES_JSON,
-            crate::render::cut(
+            crate::core::render::cut(
                 &format!("{}{problem}", lang.pick("取り込めませんでした: ", "")),
                 1000,
             ),
@@ -1306,7 +1346,7 @@ fn locale_of(profile: Option<&UserProfile>) -> Option<Lang> {
 }
 
 /// The language of replies to this user: their Slack locale, else the workspace's.
-async fn user_lang(state: &AppState, workspace: &Workspace, profile: Option<&UserProfile>) -> Lang {
+async fn user_lang(state: &AdminCtx, workspace: &Workspace, profile: Option<&UserProfile>) -> Lang {
     match locale_of(profile) {
         Some(lang) => lang,
         None => state.workspace_state.lang(workspace).await,
@@ -1314,7 +1354,7 @@ async fn user_lang(state: &AppState, workspace: &Workspace, profile: Option<&Use
 }
 
 /// Draws (or redraws) a user's Home tab.
-pub async fn publish_home(state: &AppState, workspace: &Workspace, user: &str) {
+pub async fn publish_home(state: &AdminCtx, workspace: &Workspace, user: &str) {
     let team_id = &workspace.team_id;
     let profile = profile(state, workspace, user).await;
     let lang = user_lang(state, workspace, profile.as_deref()).await;
@@ -1408,7 +1448,7 @@ fn field_errors(errors: modal::FieldErrors) -> SlackInteractionResponse {
 }
 
 async fn submit_rule(
-    state: &AppState,
+    state: &AdminCtx,
     submission: &SlackInteractionViewSubmissionEvent,
     view: &SlackModalView,
 ) -> SlackInteractionResponse {
@@ -1491,7 +1531,7 @@ async fn submit_rule(
 /// A channel a rule may post to: not archived, not another organization's Slack
 /// Connect channel, and Herald a member if it is private.
 async fn check_channel(
-    state: &AppState,
+    state: &AdminCtx,
     workspace: &Workspace,
     channel: &str,
     lang: Lang,
@@ -1516,67 +1556,6 @@ async fn check_channel(
         Err(err) => {
             tracing::warn!(error = %err, "could not check the channel");
             Err(texts::channel_unchecked(lang).into())
-        }
-    }
-}
-
-/// Whether a user may change Herald: a full member of the workspace (no guest, nobody
-/// from another team) who is its admin or owner per Slack (`users.info`, cached at most
-/// 60 s), or whom an owner made a Herald admin.
-async fn may_change(
-    state: &AppState,
-    workspace: &Workspace,
-    user: &str,
-    profile: Option<&UserProfile>,
-) -> bool {
-    // Slack must vouch for the user: a guest, or someone from another organisation in a
-    // Slack Connect channel (whose admin flags are about their own workspace), never
-    // changes Herald, even if listed as a Herald admin.
-    let Some(profile) = profile else {
-        return false;
-    };
-    if !profile.is_member_of(&workspace.team_id) {
-        return false;
-    }
-    if profile.is_admin {
-        return true;
-    }
-    state
-        .store
-        .is_listed_admin(&workspace.team_id, user)
-        .await
-        .unwrap_or_else(|err| {
-            tracing::error!(error = %err, "could not read the Herald admin list");
-            false
-        })
-}
-
-/// Whether `user` is a Herald admin (see [`may_change`]): for other parts of Herald
-/// that let admins do more, such as claiming an operator.
-pub async fn is_herald_admin(state: &AppState, workspace: &Workspace, user: &str) -> bool {
-    let profile = profile(state, workspace, user).await;
-    may_change(state, workspace, user, profile.as_deref()).await
-}
-
-/// The user's profile; None when Slack cannot tell (then they are not an admin).
-async fn profile(state: &AppState, workspace: &Workspace, user: &str) -> Option<Arc<UserProfile>> {
-    let key = (workspace.team_id.clone(), user.to_string());
-    if let Some(found) = state.profiles.cache.get(&key).await {
-        return Some(found);
-    }
-    match state
-        .slack
-        .user_profile(workspace.bot_token.expose(), user)
-        .await
-    {
-        Ok(profile) => {
-            let profile = Arc::new(profile);
-            state.profiles.cache.insert(key, profile.clone()).await;
-            Some(profile)
-        }
-        Err(err) => {
-            tracing::warn!(error = %err, "could not read the user's profile; treating as non-admin");
-            None
         }
     }
 }

@@ -10,8 +10,9 @@ use std::collections::HashMap;
 use serde_json::{Value, json};
 use slack_morphism::prelude::{SlackActionId, SlackBlockId, SlackViewStateValue};
 
-use crate::catalog::{ErrorCategory, EventType, Lang};
-use crate::model::{ChannelId, Lifecycle, Mention, Mentions, NewRule, Rule, RuleTrigger};
+use crate::core::catalog::{ErrorCategory, EventType, Lang};
+use crate::core::ids::ChannelId;
+use crate::core::rule::{Lifecycle, Mention, Mentions, NewRule, Rule, RuleTrigger};
 
 /// `callback_id` of the add-rule modal.
 pub const ADD_RULE: &str = "herald_rule_add";
@@ -123,7 +124,7 @@ fn meeting_option(lang: Lang, known: Option<&KnownMeetingType>) -> Value {
                 Some(name) => format!("{name} ({})", k.id),
                 None => k.id.clone(),
             };
-            json!({"text": plain(&crate::render::cut(&label, 75)), "value": crate::render::cut(&k.id, 150)})
+            json!({"text": plain(&crate::core::render::cut(&label, 75)), "value": crate::core::render::cut(&k.id, 150)})
         }
     }
 }
@@ -205,7 +206,7 @@ pub fn delete_rule(lang: Lang, rule: &Rule, version: i64, line: &str) -> Value {
         "close": plain(lang.pick("キャンセル", "Cancel")),
         "private_metadata": serde_json::to_string(&metadata).unwrap_or_default(),
         "blocks": [
-            {"type": "section", "block_id": "rule", "text": {"type": "mrkdwn", "text": crate::render::cut(line, 3000)}},
+            {"type": "section", "block_id": "rule", "text": {"type": "mrkdwn", "text": crate::core::render::cut(line, 3000)}},
             {"type": "context", "elements": [{"type": "mrkdwn", "text": lang.pick(
                 "このルールを削除します。元に戻せません(変更履歴には残ります)。",
                 "The rule is deleted for good (the audit log keeps a record)."
@@ -247,13 +248,13 @@ pub fn disconnect(lang: Lang, title: &str, text: &str) -> Value {
     json!({
         "type": "modal",
         "callback_id": DISCONNECT,
-        "title": plain(&crate::render::cut(title, 24)),
+        "title": plain(&crate::core::render::cut(title, 24)),
         "submit": plain(lang.pick("接続を解除", "Disconnect")),
         "close": plain(lang.pick("キャンセル", "Cancel")),
         "private_metadata": serde_json::to_string(&Metadata {
             lang: lang.as_str().into(), rule: None, version: None, errors: false,
         }).unwrap_or_default(),
-        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": crate::render::cut(text, 3000)}}]
+        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": crate::core::render::cut(text, 3000)}}]
     })
 }
 
@@ -261,9 +262,9 @@ pub fn disconnect(lang: Lang, title: &str, text: &str) -> Value {
 pub fn notice(title: &str, text: &str) -> Value {
     json!({
         "type": "modal",
-        "title": plain(&crate::render::cut(title, 24)),
+        "title": plain(&crate::core::render::cut(title, 24)),
         "close": plain("OK"),
-        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": crate::render::cut(text, 3000)}}]
+        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": crate::core::render::cut(text, 3000)}}]
     })
 }
 

@@ -7,8 +7,8 @@
 use serde_json::{Value, json};
 use slack_morphism::prelude::*;
 
-use crate::app::AppState;
-use crate::catalog::Lang;
+use crate::admin::AdminCtx;
+use crate::core::catalog::Lang;
 use crate::directory::Choice;
 use crate::directory::lookup::{Kind, lookup, pasted_id};
 
@@ -33,7 +33,7 @@ fn answer(body: Value) -> SlackInteractionResponse {
 /// Answers one `block_suggestion` of the rule modal.
 #[tracing::instrument(skip_all, fields(action = %event.action_id))]
 pub async fn options(
-    state: &AppState,
+    state: &AdminCtx,
     event: &SlackInteractionBlockSuggestionEvent,
 ) -> SlackInteractionResponse {
     let team_id = event.team.id.to_string();
@@ -60,7 +60,7 @@ pub async fn options(
             if known {
                 None
             } else {
-                match lookup(state, &workspace, *kind, id, lang).await {
+                match lookup(&state.directory_cx, &workspace, *kind, id, lang).await {
                     Ok(found) => found,
                     Err(err) => {
                         tracing::warn!(error = %err, id, "could not look up a pasted id");

@@ -7,9 +7,10 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::catalog::{EventType, Lang};
-use crate::model::{Mention, Origin, PlatformEvent, RuleTrigger};
-use crate::render::{self, Audience};
+use crate::core::catalog::{EventType, Lang};
+use crate::core::event::{Origin, PlatformEvent};
+use crate::core::render::{self, Audience};
+use crate::core::rule::{Mention, RuleTrigger};
 
 /// Block ids of the modal's preview area start with this, so a refresh can replace it.
 pub const BLOCK_PREFIX: &str = "herald_preview";
@@ -38,7 +39,7 @@ pub fn event_type(trigger: &RuleTrigger) -> EventType {
             categories
                 .first()
                 .copied()
-                .unwrap_or(crate::catalog::ErrorCategory::Delivery),
+                .unwrap_or(crate::core::catalog::ErrorCategory::Delivery),
         ),
     }
 }
@@ -55,7 +56,7 @@ pub fn sample(event_type: EventType, lang: Lang, occurred_at: i64) -> Value {
             json!({"id": "chat_sample", "state": "open", "page": "https://example.com/pricing"});
         body["customer"] = json!({"name": lang.pick("山田 花子", "Hanako Yamada")});
         let message = json!({"id": "m_sample", "text": lang.pick("料金プランについて教えてください", "Could you tell me about your plans?"), "author": {"kind": "customer", "name": lang.pick("山田 花子", "Hanako Yamada")}});
-        if kind == crate::catalog::ConversationKind::History {
+        if kind == crate::core::catalog::ConversationKind::History {
             body["messages"] = json!([message]);
         } else if kind.has_message() {
             body["message"] = message;
@@ -207,7 +208,7 @@ fn rfc3339(unix: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::ErrorCategory;
+    use crate::core::catalog::ErrorCategory;
 
     #[test]
     fn every_type_has_a_sample_that_parses() {
@@ -216,7 +217,7 @@ mod tests {
                 .into_iter()
                 .chain(ErrorCategory::ALL.into_iter().map(EventType::Error))
                 .chain(
-                    crate::catalog::ConversationKind::ALL
+                    crate::core::catalog::ConversationKind::ALL
                         .into_iter()
                         .map(EventType::Conversation),
                 );

@@ -7,12 +7,13 @@
 
 use std::time::Duration;
 
-use crate::app::AppState;
-use crate::catalog::Lang;
-use crate::delivery::{HERALD_CONNECTION, Permanent};
+use crate::admin::AdminCtx;
+use crate::core::catalog::Lang;
+use crate::core::ids::HERALD_CONNECTION;
+use crate::core::router::Route;
+use crate::core::rule::{Mention, Rule};
+use crate::delivery::Permanent;
 use crate::ingest::{IngestError, Staged};
-use crate::model::{Mention, Rule};
-use crate::router::Route;
 use crate::store::{JobStatus, new_id, now_ms};
 
 use super::{preview, texts};
@@ -34,7 +35,7 @@ pub enum Outcome {
 
 /// Stores the test event and its one job; returns the event id.
 pub async fn send(
-    state: &AppState,
+    state: &AdminCtx,
     rule: &Rule,
     actor: &str,
     lang: Lang,
@@ -78,7 +79,7 @@ pub async fn send(
 }
 
 /// Waits (a little) for the test's job to finish.
-pub async fn outcome(state: &AppState, team_id: &str, event_id: &str) -> Outcome {
+pub async fn outcome(state: &AdminCtx, team_id: &str, event_id: &str) -> Outcome {
     let deadline = tokio::time::Instant::now() + PATIENCE;
     loop {
         let job = match state.store.jobs_for_event(team_id, event_id).await {

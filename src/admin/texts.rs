@@ -1,7 +1,7 @@
 //! Every text the slash command shows, in Japanese and English.
 
-use crate::catalog::Lang;
-use crate::model::{Mention, Rule, RuleTrigger};
+use crate::core::catalog::Lang;
+use crate::core::rule::{Mention, Rule, RuleTrigger};
 
 pub fn help(lang: Lang) -> String {
     match lang {
@@ -45,7 +45,7 @@ pub fn help(lang: Lang) -> String {
 }
 
 pub fn unknown(lang: Lang, word: &str) -> String {
-    let word = crate::render::escape(word);
+    let word = crate::core::render::escape(word);
     match lang {
         Lang::Ja => format!("`{word}` というコマンドはありません。"),
         Lang::En => format!("There is no `{word}` command."),
@@ -53,7 +53,7 @@ pub fn unknown(lang: Lang, word: &str) -> String {
 }
 
 pub fn invalid(lang: Lang, subcommand: &str, argument: &str) -> String {
-    let argument = crate::render::escape(argument);
+    let argument = crate::core::render::escape(argument);
     match (subcommand, lang) {
         ("list", Lang::Ja) => format!(
             "`{argument}` はチャンネルとして読めません。`/herald list #チャンネル` のようにチャンネルを選んで指定してください。"
@@ -164,8 +164,8 @@ pub fn meeting_heading(lang: Lang, meeting_type: Option<&str>) -> String {
     match (lang, meeting_type) {
         (Lang::Ja, None) => "すべての面談タイプ".into(),
         (Lang::En, None) => "Every meeting type".into(),
-        (Lang::Ja, Some(m)) => format!("面談タイプ `{}`", crate::render::escape(m)),
-        (Lang::En, Some(m)) => format!("Meeting type `{}`", crate::render::escape(m)),
+        (Lang::Ja, Some(m)) => format!("面談タイプ `{}`", crate::core::render::escape(m)),
+        (Lang::En, Some(m)) => format!("Meeting type `{}`", crate::core::render::escape(m)),
     }
 }
 
@@ -241,7 +241,9 @@ pub fn channel_external(lang: Lang) -> &'static str {
 }
 
 pub fn channel_invite(lang: Lang, name: Option<&str>) -> String {
-    let name = name.map_or_else(String::new, |n| format!(" #{}", crate::render::escape(n)));
+    let name = name.map_or_else(String::new, |n| {
+        format!(" #{}", crate::core::render::escape(n))
+    });
     match lang {
         Lang::Ja => format!(
             "Heraldはプライベートチャンネル{name}に参加していません。そのチャンネルで `/invite @Herald` を実行してから、もう一度追加してください。"
@@ -290,11 +292,11 @@ pub fn audit_line(lang: Lang, entry: &crate::store::AuditEntry) -> String {
     } else {
         format!(
             "`herald rules import` ({})",
-            crate::render::escape(&entry.actor)
+            crate::core::render::escape(&entry.actor)
         )
     };
     let rule = |json: Option<&str>| {
-        json.and_then(|j| serde_json::from_str::<crate::model::RuleJson>(j).ok())
+        json.and_then(|j| serde_json::from_str::<crate::core::rules_json::RuleJson>(j).ok())
             .and_then(|r| r.validate().ok())
             .map(|r| {
                 let rule = Rule {
@@ -373,7 +375,7 @@ pub fn audit_line(lang: Lang, entry: &crate::store::AuditEntry) -> String {
                 "Webhookのシークレットを更新:",
                 "rotated the webhook secret of"
             ),
-            crate::render::escape(entry.after_json.as_deref().unwrap_or("?"))
+            crate::core::render::escape(entry.after_json.as_deref().unwrap_or("?"))
         ),
         (Some(AuditAction::Disconnected), _) => lang
             .pick("Heraldの接続を解除しました", "disconnected Herald")
@@ -383,11 +385,11 @@ pub fn audit_line(lang: Lang, entry: &crate::store::AuditEntry) -> String {
                 json.and_then(|j| serde_json::from_str::<serde_json::Value>(j).ok())
                     .and_then(|v| v[key].as_str().map(str::to_string))
             };
-            let op = crate::render::escape(
+            let op = crate::core::render::escape(
                 &part(entry.after_json.as_deref(), "operator").unwrap_or_else(|| "?".into()),
             );
             let mention = |u: Option<String>| {
-                u.filter(|u| crate::model::Mention::parse(u).is_ok())
+                u.filter(|u| crate::core::rule::Mention::parse(u).is_ok())
                     .map_or_else(|| "-".to_string(), |u| format!("<@{u}>"))
             };
             let before = mention(part(entry.before_json.as_deref(), "slack_user_id"));
@@ -397,7 +399,7 @@ pub fn audit_line(lang: Lang, entry: &crate::store::AuditEntry) -> String {
                 lang.pick("オペレーターの紐付けを変更:", "set the link of operator")
             )
         }
-        (None, _) => crate::render::escape(&entry.action),
+        (None, _) => crate::core::render::escape(&entry.action),
     };
     format!("• {when} {who} {what}")
 }
@@ -453,7 +455,7 @@ pub fn admin_changed(lang: Lang, user: &str, added: bool, changed: bool) -> Stri
 }
 
 pub fn no_such_rule(lang: Lang, reference: &str) -> String {
-    let reference = crate::render::escape(reference);
+    let reference = crate::core::render::escape(reference);
     match lang {
         Lang::Ja => format!(
             "コード `{reference}` のルールはありません。`/herald list` でコードを確かめてください。"
@@ -465,7 +467,7 @@ pub fn no_such_rule(lang: Lang, reference: &str) -> String {
 }
 
 pub fn ambiguous_rule(lang: Lang, reference: &str) -> String {
-    let reference = crate::render::escape(reference);
+    let reference = crate::core::render::escape(reference);
     match lang {
         Lang::Ja => format!(
             "`{reference}` に当てはまるルールが複数あります。もっと長いコード(ルールID)を指定してください。"
@@ -509,7 +511,7 @@ pub fn test_failed(lang: Lang, explanation: &str) -> String {
 
 pub fn test_waiting(lang: Lang, last_error: Option<&str>) -> String {
     let detail = last_error
-        .map(|e| format!(" (`{}`)", crate::render::escape(e)))
+        .map(|e| format!(" (`{}`)", crate::core::render::escape(e)))
         .unwrap_or_default();
     match lang {
         Lang::Ja => format!(
@@ -660,7 +662,7 @@ pub fn sync_progress(lang: Lang, p: &crate::directory::sync::Progress) -> String
 }
 
 pub fn sync_failed(lang: Lang, error: &str) -> String {
-    let error = crate::render::escape(error);
+    let error = crate::core::render::escape(error);
     match lang {
         Lang::Ja => format!(
             ":x: 同期が途中で止まりました({error})。同期済みの分は保存されています。もう一度 `/herald sync` を実行してください。"
@@ -672,7 +674,7 @@ pub fn sync_failed(lang: Lang, error: &str) -> String {
 }
 
 pub fn callback_invalid(lang: Lang, url: &str, why: &str) -> String {
-    let url = crate::render::escape(url);
+    let url = crate::core::render::escape(url);
     match lang {
         Lang::Ja => {
             format!("`{url}` は返信先に使えません({why})。https:// のURLを指定してください。")
@@ -682,7 +684,7 @@ pub fn callback_invalid(lang: Lang, url: &str, why: &str) -> String {
 }
 
 pub fn callback_set(lang: Lang, url: &str) -> String {
-    let url = crate::render::escape(url);
+    let url = crate::core::render::escape(url);
     match lang {
         Lang::Ja => format!(
             "Slackのスレッドでの返信を `{url}` に送ります(Standard Webhooks方式で署名)。```で囲んだ返信は顧客へのメッセージ、それ以外は社内メモです。"
@@ -694,7 +696,7 @@ pub fn callback_set(lang: Lang, url: &str) -> String {
 }
 
 pub fn operator_linked(lang: Lang, operator: &str, released: usize) -> String {
-    let operator = crate::render::escape(operator);
+    let operator = crate::core::render::escape(operator);
     match lang {
         Lang::Ja => format!(
             "あなたをオペレーター `{operator}` に紐付けました。スレッドでの返信はこの名前で送られます(保留中だった {released} 件を送信します)。"
@@ -712,7 +714,7 @@ pub fn operator_moved(
     previous: Option<&str>,
     released: usize,
 ) -> String {
-    let operator = crate::render::escape(operator);
+    let operator = crate::core::render::escape(operator);
     let from = previous.filter(|p| *p != target);
     match (lang, from) {
         (Lang::Ja, Some(p)) => format!(

@@ -16,8 +16,8 @@
 
 use serde_json::{Value, json};
 
-use crate::app::AppState;
-use crate::catalog::Lang;
+use crate::conversations::ConversationsCtx;
+use crate::core::catalog::Lang;
 use crate::delivery::callback::{Callback, KIND};
 use crate::store::{Operator, StoreError, Thread};
 use crate::workspace::Workspace;
@@ -41,7 +41,7 @@ pub fn operator_json(operator: &Operator, slack_user: &str) -> Value {
 /// The operator a Slack user is: linked already, or found (and linked) by email when
 /// nobody holds that operator yet.
 pub async fn operator_of(
-    state: &AppState,
+    state: &ConversationsCtx,
     team_id: &str,
     user: &str,
     email: Option<&str>,
@@ -107,7 +107,10 @@ pub fn may_link_self(operator: Option<&Operator>, who: &Requester<'_>) -> SelfLi
 }
 
 /// The operator an unlinked replier may claim to be: the conversation's assignee.
-pub async fn claimable(state: &AppState, thread: &Thread) -> Result<Option<Operator>, StoreError> {
+pub async fn claimable(
+    state: &ConversationsCtx,
+    thread: &Thread,
+) -> Result<Option<Operator>, StoreError> {
     let Some(id) = state
         .store
         .thread_assignee(&thread.team_id, &thread.channel, &thread.thread_ts)
@@ -121,7 +124,7 @@ pub async fn claimable(state: &AppState, thread: &Thread) -> Result<Option<Opera
 /// Tells the author their reply is held, with "Claim as …" when the rule lets them be
 /// the conversation's assignee; otherwise with how to get linked.
 pub async fn offer_claim(
-    state: &AppState,
+    state: &ConversationsCtx,
     workspace: &Workspace,
     callback: &Callback,
     job_id: &str,
@@ -143,11 +146,11 @@ pub async fn offer_claim(
                 .clone()
                 .or_else(|| op.email.clone())
                 .unwrap_or_else(|| op.operator_id.clone());
-            let name = crate::render::plain(&name);
+            let name = crate::core::render::plain(&name);
             blocks.push(json!({"type": "actions", "elements": [{
                 "type": "button", "action_id": CLAIM, "style": "primary",
                 "value": format!("{job_id}|{}", op.operator_id),
-                "text": {"type": "plain_text", "text": crate::render::cut(&format!("{} {name}", lang.pick("オペレーターとして送信:", "Claim as")), 75)}
+                "text": {"type": "plain_text", "text": crate::core::render::cut(&format!("{} {name}", lang.pick("オペレーターとして送信:", "Claim as")), 75)}
             }]}));
         }
         None => blocks.push(
@@ -157,7 +160,7 @@ pub async fn offer_claim(
             )}]}),
         ),
     }
-    let message = crate::render::Message {
+    let message = crate::core::render::Message {
         text: lang.pick("返信は保留中です", "Your reply is held").into(),
         blocks,
     };
@@ -179,7 +182,7 @@ pub async fn offer_claim(
 /// Sends every held reply of `user` under `operator_id` (they are linked to it now).
 /// Returns how many were released.
 pub async fn release_held(
-    state: &AppState,
+    state: &ConversationsCtx,
     team_id: &str,
     user: &str,
     operator_id: &str,
@@ -225,7 +228,7 @@ pub enum Linked {
 /// [`may_link_self`] allows it (checked against the store at the moment of linking, so a
 /// race cannot take a held operator), then releases their held replies.
 pub async fn link_self(
-    state: &AppState,
+    state: &ConversationsCtx,
     team_id: &str,
     operator_id: &str,
     who: &Requester<'_>,
@@ -258,7 +261,7 @@ pub async fn link_self(
 /// A press of "Claim as …": only the reply's author may claim it, and only as someone
 /// [`may_link_self`] lets them be (the button's value is the client's word, not ours).
 pub async fn claim(
-    state: &AppState,
+    state: &ConversationsCtx,
     team_id: &str,
     who: &Requester<'_>,
     value: &str,
@@ -276,11 +279,11 @@ pub async fn claim(
         Linked::Yes(released) => match lang {
             Lang::Ja => format!(
                 ":white_check_mark: オペレーター `{}` として紐付け、保留中の返信 {released} 件を送信します。",
-                crate::render::escape(operator_id)
+                crate::core::render::escape(operator_id)
             ),
             Lang::En => format!(
                 ":white_check_mark: You are operator `{}` now; sending your {released} held replies.",
-                crate::render::escape(operator_id)
+                crate::core::render::escape(operator_id)
             ),
         },
         Linked::Refused(why) => refusal(lang, operator_id, &why),
@@ -289,7 +292,7 @@ pub async fn claim(
 
 /// Why someone may not be that operator, and what to do instead.
 pub fn refusal(lang: Lang, operator_id: &str, why: &SelfLink) -> String {
-    let op = crate::render::escape(operator_id);
+    let op = crate::core::render::escape(operator_id);
     match (why, lang) {
         (SelfLink::HeldBy(holder), Lang::Ja) => format!(
             "オペレーター `{op}` は <@{holder}> に紐付いています。移すには Herald の管理者が `/herald operator link {op} @ユーザー` を実行します。"
@@ -310,7 +313,7 @@ pub fn refusal(lang: Lang, operator_id: &str, why: &SelfLink) -> String {
 /// `target`, taking the operator from whoever held it; audited, and both people are
 /// told by DM. Returns the previous holder.
 pub async fn move_link(
-    state: &AppState,
+    state: &ConversationsCtx,
     workspace: &Workspace,
     actor: &str,
     operator_id: &str,
@@ -330,7 +333,7 @@ pub async fn move_link(
     );
     let released = release_held(state, team_id, target, operator_id).await?;
     let lang = state.workspace_state.lang(workspace).await;
-    let op = crate::render::escape(operator_id);
+    let op = crate::core::render::escape(operator_id);
     let to_target = match lang {
         Lang::Ja => format!(
             ":link: <@{actor}> があなたをプラットフォームのオペレーター `{op}` に紐付けました。Herald のスレッドでの返信はこの名前で顧客に送られます。"
@@ -366,7 +369,7 @@ pub async fn move_link(
 /// `/herald away` / `/herald available`: stored (delivery reads it for every mention),
 /// and told to the platform when the person is one of its operators.
 pub async fn set_availability(
-    state: &AppState,
+    state: &ConversationsCtx,
     workspace: &Workspace,
     user: &str,
     away: bool,
@@ -384,7 +387,7 @@ pub async fn set_availability(
         .await?
         .first()
         .map_or_else(
-            || crate::app::DEFAULT_CONNECTION.to_string(),
+            || crate::core::ids::DEFAULT_CONNECTION.to_string(),
             |c| c.id.clone(),
         );
     let callback = Callback {

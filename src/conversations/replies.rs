@@ -7,12 +7,12 @@
 
 use serde_json::{Value, json};
 
-use crate::app::AppState;
+use crate::conversations::ConversationsCtx;
 use crate::delivery::callback::{Callback, KIND};
 use crate::store::{NewJob, StoreError, insert_jobs, new_id, now_ms};
 use crate::workspace::Workspace;
 
-use super::{ReplyKind, reply_kind};
+use super::reply_kind::{ReplyKind, reply_kind};
 
 /// One thread reply event, reduced to what a callback needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -113,7 +113,7 @@ pub fn body(
 
 /// Stores one callback job and wakes the workers; false if its key was queued before.
 async fn queue(
-    state: &AppState,
+    state: &ConversationsCtx,
     team_id: &str,
     id: &str,
     event_id: &str,
@@ -145,7 +145,7 @@ async fn queue(
 
 /// Queues a callback that is about no reply (availability): sent at once.
 pub(super) async fn queue_callback(
-    state: &AppState,
+    state: &ConversationsCtx,
     team_id: &str,
     callback: &Callback,
     event_id: &str,
@@ -157,21 +157,19 @@ pub(super) async fn queue_callback(
     queue(state, team_id, &id, event_id, &dedupe, &payload, now_ms()).await
 }
 
-/// `action_id`s of the buttons on a conversation's parent message.
-pub const CLOSE: &str = "herald_conversation_close";
-pub const ASSIGN_ME: &str = "herald_conversation_assign_me";
+pub use crate::core::render::conversation::{ASSIGN_ME, CLOSE};
 
 /// A press of "Close conversation" or "Assign to me" on a thread's parent: asks the
 /// platform (slash commands do not work in threads, so these are buttons). Returns
 /// what to tell the person, or None if the message is not a Herald thread.
 pub async fn request(
-    state: &AppState,
+    state: &ConversationsCtx,
     workspace: &Workspace,
     user: &str,
     action: &str,
     channel: &str,
     parent_ts: &str,
-    lang: crate::catalog::Lang,
+    lang: crate::core::catalog::Lang,
 ) -> Result<Option<String>, StoreError> {
     let team_id = &workspace.team_id;
     let Some(thread) = state
@@ -216,12 +214,16 @@ pub async fn request(
     queue(state, team_id, &id, &event_id, &dedupe, &payload, now_ms()).await?;
     Ok(Some(
         match (action == CLOSE, lang) {
-            (true, crate::catalog::Lang::Ja) => "会話の終了をプラットフォームに依頼しました。",
-            (true, crate::catalog::Lang::En) => "Asked the platform to close the conversation.",
-            (false, crate::catalog::Lang::Ja) => {
+            (true, crate::core::catalog::Lang::Ja) => {
+                "会話の終了をプラットフォームに依頼しました。"
+            }
+            (true, crate::core::catalog::Lang::En) => {
+                "Asked the platform to close the conversation."
+            }
+            (false, crate::core::catalog::Lang::Ja) => {
                 "あなたを担当者にするようプラットフォームに依頼しました。"
             }
-            (false, crate::catalog::Lang::En) => {
+            (false, crate::core::catalog::Lang::En) => {
                 "Asked the platform to assign the conversation to you."
             }
         }
@@ -235,7 +237,7 @@ pub const SEND_NOW: &str = "herald_reply_send_now";
 
 /// "Sending to the customer in 10 s — Undo / Send now", to the author only, in the thread.
 async fn offer_undo(
-    state: &AppState,
+    state: &ConversationsCtx,
     workspace: &Workspace,
     reply: &ThreadReply,
     thread_ts: &str,
@@ -244,8 +246,10 @@ async fn offer_undo(
     let lang = state.workspace_state.lang(workspace).await;
     let seconds = state.settings.delivery.undo_window.as_secs().max(1);
     let text = match lang {
-        crate::catalog::Lang::Ja => format!(":outbox_tray: {seconds}秒後に顧客へ送信します。"),
-        crate::catalog::Lang::En => {
+        crate::core::catalog::Lang::Ja => {
+            format!(":outbox_tray: {seconds}秒後に顧客へ送信します。")
+        }
+        crate::core::catalog::Lang::En => {
             format!(":outbox_tray: Sending to the customer in {seconds} s.")
         }
     };
@@ -258,7 +262,7 @@ async fn offer_undo(
              "text": {"type": "plain_text", "text": lang.pick("今すぐ送信", "Send now")}}
         ]}),
     ];
-    let message = crate::render::Message { text, blocks };
+    let message = crate::core::render::Message { text, blocks };
     if let Err(err) = state
         .slack
         .post_ephemeral_blocks(
@@ -277,7 +281,7 @@ async fn offer_undo(
 /// Whether `user` wrote the reply a callback job carries: only they may undo, send
 /// early or claim it.
 pub(super) async fn is_author(
-    state: &AppState,
+    state: &ConversationsCtx,
     team_id: &str,
     job_id: &str,
     user: &str,
@@ -290,7 +294,7 @@ pub(super) async fn is_author(
         .is_some_and(|c| c.user == user))
 }
 
-pub(super) fn not_author(lang: crate::catalog::Lang) -> String {
+pub(super) fn not_author(lang: crate::core::catalog::Lang) -> String {
     lang.pick(
         "この返信を操作できるのは書いた本人だけです。",
         "Only the reply's author can do that.",
@@ -301,12 +305,12 @@ pub(super) fn not_author(lang: crate::catalog::Lang) -> String {
 /// A press of Undo or Send now: only the reply's author may, and only while it waits.
 /// Returns the answer that replaces the offer.
 pub async fn undo_or_send(
-    state: &AppState,
+    state: &ConversationsCtx,
     team_id: &str,
     user: &str,
     action: &str,
     job_id: &str,
-    lang: crate::catalog::Lang,
+    lang: crate::core::catalog::Lang,
 ) -> Result<String, StoreError> {
     if !is_author(state, team_id, job_id, user).await? {
         return Ok(not_author(lang));
@@ -342,7 +346,7 @@ fn reply_event_id(reply: &ThreadReply) -> String {
 
 /// Queues the callback for a reply in one of Herald's threads; returns whether it was one.
 pub async fn forward(
-    state: &AppState,
+    state: &ConversationsCtx,
     workspace: &Workspace,
     event: &Value,
 ) -> Result<bool, StoreError> {
@@ -463,7 +467,14 @@ pub async fn forward(
         let who = super::operators::Requester {
             user: &reply.user,
             email: email.as_deref(),
-            is_admin: crate::admin::is_herald_admin(state, workspace, &reply.user).await,
+            is_admin: crate::workspace::people::is_herald_admin(
+                &state.slack,
+                &state.store,
+                &state.profiles,
+                workspace,
+                &reply.user,
+            )
+            .await,
         };
         super::operators::offer_claim(state, workspace, &callback, &id, offer.as_ref(), &who).await;
     } else if to_customer && inserted {

@@ -131,13 +131,13 @@ impl Delivery {
         };
         let lang = self.states.lang(&workspace).await;
         let text = match (reason, lang) {
-            ("no_callback_url", crate::catalog::Lang::Ja) => ":warning: この返信はプラットフォームに届いていません。返信先URLが未設定です。管理者が `/herald connect callback <URL>` で設定してください。".to_string(),
-            ("no_callback_url", crate::catalog::Lang::En) => ":warning: This reply did not reach the platform: no callback URL is set. An admin sets it with `/herald connect callback <URL>`.".to_string(),
+            ("no_callback_url", crate::core::catalog::Lang::Ja) => ":warning: この返信はプラットフォームに届いていません。返信先URLが未設定です。管理者が `/herald connect callback <URL>` で設定してください。".to_string(),
+            ("no_callback_url", crate::core::catalog::Lang::En) => ":warning: This reply did not reach the platform: no callback URL is set. An admin sets it with `/herald connect callback <URL>`.".to_string(),
             // Deliberately without the platform's status or the connection error: the
             // author chose nothing about the URL, and details would make replies a probe
             // of what answers where. The job's last error keeps the reason for admins.
-            (_, crate::catalog::Lang::Ja) => ":warning: この返信はプラットフォームに届きませんでした。顧客には送られていません。".to_string(),
-            (_, crate::catalog::Lang::En) => ":warning: This reply did not reach the platform; the customer has not received it.".to_string(),
+            (_, crate::core::catalog::Lang::Ja) => ":warning: この返信はプラットフォームに届きませんでした。顧客には送られていません。".to_string(),
+            (_, crate::core::catalog::Lang::En) => ":warning: This reply did not reach the platform; the customer has not received it.".to_string(),
         };
         if let Err(err) = self
             .slack

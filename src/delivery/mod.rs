@@ -9,9 +9,7 @@
 
 pub mod callback;
 mod outcome;
-mod pacing;
 mod thread;
-mod wakeup;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,21 +22,19 @@ use tokio_util::task::TaskTracker;
 use tracing::Instrument;
 
 pub use outcome::{Decision, Permanent, decide, retry_delay};
-pub use pacing::{Pacer, Slot};
 
-use crate::app::AppState;
-use crate::catalog::{ErrorCategory, EventType};
 use crate::config::DeliverySettings;
-use crate::ingest::{Pacing, RuleCache, SLACK_POST, Staged, stage};
-use crate::model::{HostRef, Origin, PlatformEvent};
-use crate::render::{self, Audience, Host};
-use crate::router::{self, Route};
+use crate::core::catalog::{ErrorCategory, EventType};
+use crate::core::event::{HostRef, Origin, PlatformEvent};
+use crate::core::ids::HERALD_CONNECTION;
+use crate::core::render::{self, Audience, Host};
+use crate::core::router::{self, Route};
+use crate::ingest::{SLACK_POST, Staged, stage};
+use crate::jobs::{Pacing, Slot};
 use crate::slack::{SlackApi, SlackError};
 use crate::store::{ClaimedJob, JobStatus, Store, StoreError, duration_ms, now_ms};
-use crate::workspace::{Registry, StateCache, Workspace};
-
-/// The connection id of events Herald raises itself.
-pub const HERALD_CONNECTION: &str = "herald";
+use crate::workspace::RuleCache;
+use crate::workspace::{Workspace, WorkspaceSettings, Workspaces};
 
 /// How far before a job's first claim its interrupted post is looked for: covers a clock
 /// difference between Herald and Slack.
@@ -51,15 +47,28 @@ const MAX_PACING_WAIT: Duration = Duration::from_secs(2);
 pub struct Delivery {
     pub store: Store,
     pub slack: SlackApi,
-    pub registry: Registry,
+    pub registry: Workspaces,
     pub rules: RuleCache,
     pub settings: DeliverySettings,
     pub pacing: Pacing,
-    pub states: StateCache,
+    pub states: WorkspaceSettings,
     pub wake: Arc<Notify>,
     pub platform: crate::platform::PlatformClient,
     hosts: Cache<(String, String), Option<String>>,
     connect: crate::slack_connect::HostCheck,
+}
+
+/// What the workers are built from (`app` cuts it from its state).
+pub struct DeliveryParts {
+    pub store: Store,
+    pub slack: SlackApi,
+    pub registry: Workspaces,
+    pub rules: RuleCache,
+    pub settings: DeliverySettings,
+    pub pacing: Pacing,
+    pub states: WorkspaceSettings,
+    pub wake: Arc<Notify>,
+    pub platform: crate::platform::PlatformClient,
 }
 
 /// Attempts past the retry schedule a job may spend failing to record its outcome.
@@ -74,22 +83,32 @@ enum JobError {
 }
 
 impl Delivery {
-    /// The delivery side of an application's parts.
-    pub fn new(state: &AppState) -> Self {
+    pub fn new(parts: DeliveryParts) -> Self {
         let hosts = Cache::builder()
             .max_capacity(50_000)
             .time_to_live(Duration::from_secs(3600))
             .build();
+        let DeliveryParts {
+            store,
+            slack,
+            registry,
+            rules,
+            settings,
+            pacing,
+            states,
+            wake,
+            platform,
+        } = parts;
         Self {
-            store: state.store.clone(),
-            slack: state.slack.clone(),
-            registry: state.registry.clone(),
-            rules: state.rules.clone(),
-            settings: state.settings.delivery.clone(),
-            pacing: state.pacing.clone(),
-            states: state.workspace_state.clone(),
-            wake: state.wake.clone(),
-            platform: state.platform.clone(),
+            store,
+            slack,
+            registry,
+            rules,
+            settings,
+            pacing,
+            states,
+            wake,
+            platform,
             hosts,
             connect: crate::slack_connect::HostCheck::default(),
         }
@@ -98,7 +117,7 @@ impl Delivery {
     /// Starts the workers; they stop between jobs once `cancel` fires.
     pub fn spawn(&self, tracker: &TaskTracker, cancel: &CancellationToken) {
         if let Some(url) = self.store.postgres_url() {
-            tracker.spawn(wakeup::listen(
+            tracker.spawn(crate::jobs::wakeup::listen(
                 url.to_string(),
                 self.wake.clone(),
                 cancel.clone(),
@@ -207,7 +226,7 @@ impl Delivery {
             let users: Vec<String> = route
                 .mentions
                 .iter()
-                .filter(|m| matches!(m, crate::model::Mention::User(_)))
+                .filter(|m| matches!(m, crate::core::rule::Mention::User(_)))
                 .map(|m| m.id().to_string())
                 .collect();
             let away = self.store.away_users(&job.team_id, &users).await?;
@@ -538,12 +557,12 @@ impl Delivery {
         };
         let lang = match self.registry.workspace(&job.team_id).await {
             Some(workspace) => self.states.lang(&workspace).await,
-            None => crate::catalog::Lang::En,
+            None => crate::core::catalog::Lang::En,
         };
         let reason = format!(
             "{}: {}{}",
             failure.code,
-            named.explain(crate::catalog::Lang::En),
+            named.explain(crate::core::catalog::Lang::En),
             detail.map(|d| format!(" ({d})")).unwrap_or_default()
         );
         tracing::warn!(status = status.as_str(), %reason, "delivery failed");
@@ -571,7 +590,7 @@ impl Delivery {
         job: &ClaimedJob,
         route: &Route,
         failure: &Permanent,
-        lang: crate::catalog::Lang,
+        lang: crate::core::catalog::Lang,
     ) -> Result<Staged, JobError> {
         let original = self.store.event(&job.team_id, &job.event_id).await?;
         let original_type = original.map(|e| e.event_type).unwrap_or_default();

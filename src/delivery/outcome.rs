@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::catalog::Lang;
+use crate::core::catalog::Lang;
 use crate::slack::SlackError;
 
 /// Used when Slack rate-limits without saying for how long.

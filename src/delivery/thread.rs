@@ -8,11 +8,12 @@
 
 use std::time::Duration;
 
-use crate::catalog::ConversationKind;
-use crate::conversations::{self, HISTORY_CHUNK};
-use crate::model::{ChatMessage, Conversation, HostRef, Lifecycle, Origin, PlatformEvent};
-use crate::render::{Audience, Host};
-use crate::router::Route;
+use crate::core::catalog::ConversationKind;
+use crate::core::event::{ChatMessage, Conversation, HostRef, Origin, PlatformEvent};
+use crate::core::render::conversation::{self, HISTORY_CHUNK};
+use crate::core::render::{Audience, Host};
+use crate::core::router::Route;
+use crate::core::rule::Lifecycle;
 use crate::slack::SlackError;
 use crate::store::{ClaimedJob, Opened, Placed, PostRecord, Recorded, duration_ms, now_ms};
 use crate::workspace::Workspace;
@@ -107,9 +108,9 @@ impl Delivery {
                         .await?
                         .is_some();
                     let redrawn = if is_parent {
-                        conversations::parent(event, &audience, None, &[])
+                        conversation::parent(event, &audience, None, &[])
                     } else {
-                        conversations::reply(event, &audience, &[])
+                        conversation::reply(event, &audience, &[])
                     };
                     self.slack
                         .update_message(token, channel, &placed.ts, &redrawn)
@@ -147,19 +148,19 @@ impl Delivery {
                 // A new parent: the first event, or the first after the last was closed.
                 let previous = thread
                     .as_ref()
-                    .map(|t| conversations::archive_link(channel, &t.thread_ts));
+                    .map(|t| conversation::archive_link(channel, &t.thread_ts));
                 // The rule's mentions are in the notification; the assignee joins them.
                 let rule_pings: Vec<String> = route
                     .mentions
                     .iter()
-                    .map(crate::model::Mention::to_mrkdwn)
+                    .map(crate::core::rule::Mention::to_mrkdwn)
                     .collect();
                 let extra: Vec<String> = pings
                     .iter()
                     .filter(|p| !rule_pings.contains(p))
                     .cloned()
                     .collect();
-                let parent = conversations::parent(event, &audience, previous.as_deref(), &extra);
+                let parent = conversation::parent(event, &audience, previous.as_deref(), &extra);
                 let ts = match self
                     .post_once(job, token, channel, &parent, 0, None, false)
                     .await
@@ -234,7 +235,7 @@ impl Delivery {
             }
         }
         let broadcast = change.is_some() && route.lifecycle == Lifecycle::Broadcast;
-        let reply = conversations::reply(event, &audience, &pings);
+        let reply = conversation::reply(event, &audience, &pings);
         let ts = match self
             .post_once(job, token, channel, &reply, 0, Some(&thread_ts), broadcast)
             .await
@@ -328,7 +329,7 @@ impl Delivery {
         channel: &str,
         conversation_id: &str,
         (ts, thread_ts): (&str, &str),
-        lang: crate::catalog::Lang,
+        lang: crate::core::catalog::Lang,
         status: Option<&str>,
         recorded: Recorded,
     ) {
@@ -364,7 +365,7 @@ impl Delivery {
             lang,
             event_id: &thread.parent_event_id,
         };
-        let edited = conversations::parent_with_status(&parent, &audience, status);
+        let edited = conversation::parent_with_status(&parent, &audience, status);
         if let Err(err) = self
             .slack
             .update_message(token, channel, &thread.thread_ts, &edited)
@@ -382,7 +383,7 @@ impl Delivery {
         team_id: &str,
         channel: &str,
         ts: &str,
-        lang: crate::catalog::Lang,
+        lang: crate::core::catalog::Lang,
     ) -> Result<(), SlackError> {
         let rows = match self.store.chunk_messages(team_id, channel, ts).await {
             Ok(rows) => rows,
@@ -421,7 +422,7 @@ impl Delivery {
         if shown.is_empty() {
             return self.slack.delete_message(token, channel, ts).await;
         }
-        let message = conversations::history(lang, &shown, start, total);
+        let message = conversation::history(lang, &shown, start, total);
         self.slack
             .update_message(token, channel, ts, &message)
             .await
@@ -450,7 +451,7 @@ impl Delivery {
         }
         let lang = match self.registry.workspace(team_id).await {
             Some(w) => self.states.lang(&w).await,
-            None => crate::catalog::Lang::En,
+            None => crate::core::catalog::Lang::En,
         };
         let total = event.messages.len();
         let mut last = None;
@@ -464,7 +465,7 @@ impl Delivery {
                 last = Some(ts);
                 continue;
             }
-            let message = conversations::history(lang, chunk, i * HISTORY_CHUNK, total);
+            let message = conversation::history(lang, chunk, i * HISTORY_CHUNK, total);
             // Part 0 is a thread parent this job may have opened; chunks are 1, 2, …
             let part = u32::try_from(i + 1).unwrap_or(u32::MAX);
             let ts = match self
@@ -518,7 +519,7 @@ impl Delivery {
         let mut pings: Vec<String> = route
             .mentions
             .iter()
-            .map(crate::model::Mention::to_mrkdwn)
+            .map(crate::core::rule::Mention::to_mrkdwn)
             .collect();
         let wants_assignee = matches!(
             kind,
@@ -539,7 +540,7 @@ impl Delivery {
 }
 
 /// The status line of a state change, or None for a chat message (not a change of state).
-fn state_change(event: &PlatformEvent, lang: crate::catalog::Lang) -> Option<String> {
+fn state_change(event: &PlatformEvent, lang: crate::core::catalog::Lang) -> Option<String> {
     let conversation = event.conversation.as_ref();
     if conversation.is_some_and(Conversation::is_closed) {
         return Some(lang.pick(":lock: *終了*", ":lock: *Closed*").into());
@@ -553,7 +554,7 @@ fn state_change(event: &PlatformEvent, lang: crate::catalog::Lang) -> Option<Str
             Some(format!(
                 ":bust_in_silhouette: *{}* {}",
                 lang.pick("担当者:", "Assigned to"),
-                crate::render::escape(&who)
+                crate::core::render::escape(&who)
             ))
         }
         Some(ConversationKind::Closed) => {

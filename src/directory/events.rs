@@ -6,8 +6,8 @@
 
 use serde_json::Value;
 
-use crate::app::AppState;
-use crate::catalog::Lang;
+use crate::core::catalog::Lang;
+use crate::directory::DirectoryCtx;
 use crate::store::{ChannelRow, StoreError};
 use crate::workspace::Workspace;
 
@@ -46,7 +46,7 @@ pub enum Broken {
 
 /// Applies one event; returns whether it was one of the directory's.
 pub async fn apply(
-    state: &AppState,
+    state: &DirectoryCtx,
     workspace: &Workspace,
     event_type: &str,
     event: &Value,
@@ -154,7 +154,7 @@ pub async fn apply(
 
 /// Asks Slack about a channel the directory does not know (or no longer trusts).
 async fn refresh_channel(
-    state: &AppState,
+    state: &DirectoryCtx,
     workspace: &Workspace,
     channel: &str,
 ) -> Result<(), StoreError> {
@@ -180,7 +180,12 @@ async fn refresh_channel(
 }
 
 /// A DM to whoever last saved a rule posting to the channel: what happened and the fix.
-async fn tell_owners(state: &AppState, workspace: &Workspace, channel: &ChannelRow, what: Broken) {
+async fn tell_owners(
+    state: &DirectoryCtx,
+    workspace: &Workspace,
+    channel: &ChannelRow,
+    what: Broken,
+) {
     let owners = match state
         .store
         .rule_owners(&workspace.team_id, &channel.id)

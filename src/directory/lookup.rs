@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::app::AppState;
+use crate::directory::DirectoryCtx;
 use crate::slack::SlackError;
 use crate::store::StoreError;
 use crate::workspace::Workspace;
@@ -64,11 +64,11 @@ pub enum LookupError {
 /// Herald may not see it). A channel a rule cannot use is still returned, labelled
 /// with why, so the admin learns it at once rather than on saving.
 pub async fn lookup(
-    state: &AppState,
+    state: &DirectoryCtx,
     workspace: &Workspace,
     kind: Kind,
     id: &str,
-    lang: crate::catalog::Lang,
+    lang: crate::core::catalog::Lang,
 ) -> Result<Option<Choice>, LookupError> {
     let token = workspace.bot_token.expose();
     let team_id = &workspace.team_id;

@@ -19,6 +19,17 @@ use moka::future::Cache;
 
 use crate::store::{ChannelRow, GroupRow, Store, StoreError, UserRow};
 
+/// What the directory's sync, lookups and event handling need.
+#[derive(Clone)]
+pub struct DirectoryCtx {
+    pub directory: Directory,
+    pub registry: crate::workspace::Workspaces,
+    pub settings: std::sync::Arc<crate::config::Settings>,
+    pub slack: crate::slack::SlackApi,
+    pub store: Store,
+    pub workspace_state: crate::workspace::WorkspaceSettings,
+}
+
 /// One option of a picker: Slack's `value` (an id) and `text`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Choice {
@@ -230,7 +241,7 @@ fn offerable(c: &ChannelRow) -> bool {
 }
 
 fn cut(label: &str) -> String {
-    crate::render::cut(label, MAX_LABEL)
+    crate::core::render::cut(label, MAX_LABEL)
 }
 
 pub fn channel_label(c: &ChannelRow) -> String {
@@ -257,7 +268,7 @@ fn group_label(g: &GroupRow) -> String {
 
 /// A channel as a picker option; one a rule cannot use says why (a pasted id may name
 /// one, and the admin should learn it before saving).
-pub fn channel_choice(row: &ChannelRow, lang: crate::catalog::Lang) -> Choice {
+pub fn channel_choice(row: &ChannelRow, lang: crate::core::catalog::Lang) -> Choice {
     let label = if offerable(row) {
         channel_label(row)
     } else {

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::app::AppState;
+use crate::directory::DirectoryCtx;
 use crate::slack::SlackError;
 use crate::store::{StoreError, now_ms};
 use crate::workspace::Workspace;
@@ -92,7 +92,7 @@ where
 /// Whether a sync may start now: none running (or the running one is stale), and for a
 /// scheduled sync, the last one is older than `min_age`.
 pub async fn may_start(
-    state: &AppState,
+    state: &DirectoryCtx,
     team_id: &str,
     min_age: Duration,
 ) -> Result<bool, StoreError> {
@@ -109,7 +109,7 @@ pub async fn may_start(
 
 /// Syncs one workspace; `report` sees the progress after every page.
 pub async fn run(
-    state: &AppState,
+    state: &DirectoryCtx,
     workspace: &Workspace,
     report: &(dyn Fn(&Progress) + Send + Sync),
 ) -> Result<Progress, SyncError> {
@@ -252,7 +252,7 @@ pub async fn run(
 
 /// Syncs every workspace Herald serves when its last sync is older than the setting,
 /// checking every few minutes; runs until shutdown.
-pub async fn periodically(state: AppState, shutdown: tokio_util::sync::CancellationToken) {
+pub async fn periodically(state: DirectoryCtx, shutdown: tokio_util::sync::CancellationToken) {
     let mut wait = Duration::from_secs(1);
     loop {
         tokio::select! {

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use slack_morphism::errors::SlackClientError;
 use slack_morphism::prelude::*;
 
-use crate::render::Message;
+use crate::core::render::Message;
 
 pub type Connector = SlackClientHyperHttpsConnector;
 
@@ -507,7 +507,7 @@ impl SlackApi {
             .with_text(text.clone())
             .with_blocks(vec![
                 SlackSectionBlock::new()
-                    .with_text(md!(crate::render::cut(&text, 3000)))
+                    .with_text(md!(crate::core::render::cut(&text, 3000)))
                     .into(),
             ]);
         let request = SlackApiPostWebhookMessageRequest::new(content)

@@ -11,8 +11,17 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 use slack_morphism::prelude::*;
 
-use crate::app::AppState;
-use crate::signature::slack as slack_signature;
+use super::handler::{EventAck, FirstUse, SlackHandler};
+use crate::config::Secret;
+use crate::core::signature::slack as slack_signature;
+
+/// The transport's state: the signing secret (None when HTTP mode is off) and the
+/// handler requests go to.
+#[derive(Clone)]
+pub struct SlackHttp<H> {
+    pub signing_secret: Option<Secret>,
+    pub handler: H,
+}
 
 /// Slack's own payloads are small; this bounds what an unsigned sender can make us read.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -31,8 +40,8 @@ fn error(status: StatusCode, code: &'static str, message: &str) -> Refusal {
 }
 
 /// Verifies the request and returns its body.
-fn verified(
-    state: &AppState,
+fn verified<H>(
+    state: &SlackHttp<H>,
     headers: &HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Bytes, Refusal> {
@@ -51,7 +60,7 @@ fn verified(
             )
         }
     })?;
-    let Some(secret) = &state.settings.slack.signing_secret else {
+    let Some(secret) = &state.signing_secret else {
         return Err(error(
             StatusCode::NOT_FOUND,
             "http_mode_off",
@@ -79,8 +88,8 @@ fn verified(
 
 /// Verifies the request, then parses its body; a body that does not parse is a 400 named
 /// `code`.
-fn verified_as<T>(
-    state: &AppState,
+fn verified_as<H, T>(
+    state: &SlackHttp<H>,
     headers: &HeaderMap,
     body: Result<Bytes, BytesRejection>,
     code: &'static str,
@@ -90,9 +99,12 @@ fn verified_as<T>(
     parse(&body).map_err(|e| error(StatusCode::BAD_REQUEST, code, &e))
 }
 
-/// Refuses a verified request seen before (see [`super::replay`]): commands and
+/// Refuses a verified request seen before (see `bot::replay`): commands and
 /// interactions change things, and Slack never sends one twice.
-async fn not_replayed(state: &AppState, headers: &HeaderMap) -> Result<(), Refusal> {
+async fn not_replayed<H: SlackHandler>(
+    state: &SlackHttp<H>,
+    headers: &HeaderMap,
+) -> Result<(), Refusal> {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     // Both headers were checked by `verified` already.
     let (Some(signature), Some(timestamp)) = (
@@ -105,9 +117,9 @@ async fn not_replayed(state: &AppState, headers: &HeaderMap) -> Result<(), Refus
             "missing signature",
         ));
     };
-    match super::replay::first_time(&state.store, signature, timestamp).await {
-        Ok(()) => Ok(()),
-        Err(super::replay::ReplayError::Replayed) => {
+    match state.handler.first_use(signature, timestamp).await {
+        FirstUse::Yes => Ok(()),
+        FirstUse::Replayed => {
             tracing::warn!("a replayed Slack request was refused");
             Err(error(
                 StatusCode::CONFLICT,
@@ -115,20 +127,17 @@ async fn not_replayed(state: &AppState, headers: &HeaderMap) -> Result<(), Refus
                 "this request was already handled",
             ))
         }
-        Err(super::replay::ReplayError::Store(e)) => {
-            tracing::error!(error = %e, "could not record a Slack request");
-            Err(error(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "unavailable",
-                "retry later",
-            ))
-        }
+        FirstUse::Unavailable => Err(error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "retry later",
+        )),
     }
 }
 
 /// `POST /slack/events`.
-pub async fn events(
-    State(state): State<AppState>,
+pub async fn events<H: SlackHandler>(
+    State(state): State<SlackHttp<H>>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
@@ -148,27 +157,24 @@ pub async fn events(
             Json(json!({"challenge": v.challenge})).into_response()
         }
         SlackPushEvent::EventCallback(callback) => {
-            match super::events::handle(&state, &callback).await {
+            match state.handler.event(callback).await {
+                EventAck::Done => StatusCode::OK.into_response(),
                 // Another process is handling this delivery now: Slack retries a
                 // non-2xx answer, and by then the delivery is done (a duplicate) or its
                 // claim stale (taken over).
-                Ok(super::events::Handled::InProgress) => error(
+                EventAck::InProgress => error(
                     StatusCode::SERVICE_UNAVAILABLE,
                     "in_progress",
                     "retry later",
                 )
                 .into_response(),
-                Ok(_) => StatusCode::OK.into_response(),
                 // Slack retries a non-2xx answer, which is what we want when storage failed.
-                Err(e) => {
-                    tracing::error!(error = %e, "could not record a Slack event");
-                    error(
-                        StatusCode::SERVICE_UNAVAILABLE,
-                        "unavailable",
-                        "retry later",
-                    )
-                    .into_response()
-                }
+                EventAck::Failed => error(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "unavailable",
+                    "retry later",
+                )
+                .into_response(),
             }
         }
         SlackPushEvent::AppRateLimited(limited) => {
@@ -182,8 +188,8 @@ pub async fn events(
 }
 
 /// `POST /slack/commands`: a slash command, answered in the response body.
-pub async fn commands(
-    State(state): State<AppState>,
+pub async fn commands<H: SlackHandler>(
+    State(state): State<SlackHttp<H>>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
@@ -196,7 +202,7 @@ pub async fn commands(
     if let Err(refusal) = not_replayed(&state, &headers).await {
         return refusal.into_response();
     }
-    Json(crate::admin::handle_command(&state, &event).await).into_response()
+    Json(state.handler.command(event).await).into_response()
 }
 
 /// The form Slack posts interactions in: one field, `payload`, holding JSON.
@@ -206,8 +212,8 @@ struct InteractionForm {
 }
 
 /// `POST /slack/interactions`: modal submissions and button presses.
-pub async fn interactions(
-    State(state): State<AppState>,
+pub async fn interactions<H: SlackHandler>(
+    State(state): State<SlackHttp<H>>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
@@ -225,7 +231,7 @@ pub async fn interactions(
     {
         return refusal.into_response();
     }
-    match crate::admin::handle_interaction(&state, &event).await {
+    match state.handler.interaction(event).await {
         SlackInteractionResponse::Empty => StatusCode::OK.into_response(),
         response => Json(response).into_response(),
     }

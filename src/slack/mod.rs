@@ -1,14 +1,14 @@
 //! Slack: the Web API client, and the two ways Slack reaches Herald (HTTP requests
-//! signed with the signing secret, or Socket Mode). Both transports hand events to the
-//! same handler in [`events`].
+//! signed with the signing secret, or Socket Mode). Both transports hand what they
+//! receive to one [`SlackHandler`]; this module names no feature.
 
 mod client;
-pub mod events;
+pub mod handler;
 pub mod http;
-pub mod replay;
 pub mod socket;
 
 pub use client::{
     BotIdentity, ChannelInfo, Connector, GroupInfo, METADATA_EVENT, Page, SlackApi, SlackError,
     UserInfo, UserNames, UserProfile, api_token, https_connector,
 };
+pub use handler::{EventAck, FirstUse, SlackHandler};

@@ -8,24 +8,26 @@ use slack_morphism::errors::SlackClientError;
 use slack_morphism::prelude::*;
 
 use super::Connector;
-use crate::app::AppState;
+use super::SlackApi;
+use super::handler::{EventAck, SlackHandler};
 
 pub type Listener = SlackClientSocketModeListener<Connector>;
 
 /// Opens `connections` Socket Mode connections and starts listening.
-pub async fn start(
-    state: &AppState,
+pub async fn start<H: SlackHandler>(
+    slack: &SlackApi,
+    handler: H,
     app_token: &str,
     connections: u32,
 ) -> Result<Listener, SlackClientError> {
     let callbacks = SlackSocketModeListenerCallbacks::new()
-        .with_push_events(on_push)
-        .with_command_events(on_command)
-        .with_interaction_events(on_interaction);
+        .with_push_events(on_push::<H>)
+        .with_command_events(on_command::<H>)
+        .with_interaction_events(on_interaction::<H>);
     let environment = Arc::new(
-        SlackClientEventsListenerEnvironment::new(state.slack.client())
+        SlackClientEventsListenerEnvironment::new(slack.client())
             .with_error_handler(on_error)
-            .with_user_state(state.clone()),
+            .with_user_state(handler),
     );
     let config = SlackClientSocketModeConfig::new().with_max_connections_count(connections);
     let listener = SlackClientSocketModeListener::new(&config, environment, callbacks);
@@ -34,43 +36,43 @@ pub async fn start(
     Ok(listener)
 }
 
-async fn on_push(
+async fn on_push<H: SlackHandler>(
     event: SlackPushEventCallback,
     _client: Arc<SlackClient<Connector>>,
     states: SlackClientEventsUserState,
 ) -> UserCallbackResult<()> {
-    let state = states.read().await.get_user_state::<AppState>().cloned();
+    let state = states.read().await.get_user_state::<H>().cloned();
     let Some(state) = state else { return Ok(()) };
     // An error leaves the envelope unacknowledged, so Slack delivers it again.
-    match super::events::handle(&state, &event).await {
-        Ok(super::events::Handled::InProgress) => {
+    match state.event(event).await {
+        EventAck::Done => Ok(()),
+        EventAck::InProgress => {
             Err("the event is being handled by another connection; Slack will redeliver".into())
         }
-        Ok(_) => Ok(()),
-        Err(e) => Err(Box::new(e) as _),
+        EventAck::Failed => Err("the event could not be handled; Slack will redeliver".into()),
     }
 }
 
-async fn on_interaction(
+async fn on_interaction<H: SlackHandler>(
     event: SlackInteractionEvent,
     _client: Arc<SlackClient<Connector>>,
     states: SlackClientEventsUserState,
 ) -> UserCallbackResult<SlackInteractionResponse> {
-    let state = states.read().await.get_user_state::<AppState>().cloned();
+    let state = states.read().await.get_user_state::<H>().cloned();
     match state {
-        Some(state) => Ok(crate::admin::handle_interaction(&state, &event).await),
+        Some(handler) => Ok(handler.interaction(event).await),
         None => Err("Herald's state is missing from the Socket Mode listener".into()),
     }
 }
 
-async fn on_command(
+async fn on_command<H: SlackHandler>(
     event: SlackCommandEvent,
     _client: Arc<SlackClient<Connector>>,
     states: SlackClientEventsUserState,
 ) -> UserCallbackResult<SlackCommandEventResponse> {
-    let state = states.read().await.get_user_state::<AppState>().cloned();
+    let state = states.read().await.get_user_state::<H>().cloned();
     match state {
-        Some(state) => Ok(crate::admin::handle_command(&state, &event).await),
+        Some(handler) => Ok(handler.command(event).await),
         None => Err("Herald's state is missing from the Socket Mode listener".into()),
     }
 }

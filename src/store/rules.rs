@@ -3,8 +3,10 @@
 use sqlx::FromRow;
 
 use super::{AuditAction, Change, Store, StoreError, new_id, now_ms};
-use crate::catalog::{ErrorCategory, EventType};
-use crate::model::{ChannelId, Lifecycle, Mention, Mentions, NewRule, Rule, RuleJson, RuleTrigger};
+use crate::core::catalog::{ErrorCategory, EventType};
+use crate::core::ids::ChannelId;
+use crate::core::rule::{Lifecycle, Mention, Mentions, NewRule, Rule, RuleTrigger};
+use crate::core::rules_json::RuleJson;
 
 #[derive(FromRow)]
 struct RuleRow {

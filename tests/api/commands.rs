@@ -137,8 +137,13 @@ async fn export_prints_the_rules_in_the_import_format() {
     let answer = run(&app, &user, "export").await;
     let text = answer["text"].as_str().unwrap();
     let json = text.split("```").nth(1).unwrap();
-    let entries: Vec<herald::model::RuleJson> = serde_json::from_str(json).unwrap();
-    assert_eq!(herald::model::validate_rules(&entries).unwrap().len(), 3);
+    let entries: Vec<herald::core::rules_json::RuleJson> = serde_json::from_str(json).unwrap();
+    assert_eq!(
+        herald::core::rules_json::validate_rules(&entries)
+            .unwrap()
+            .len(),
+        3
+    );
 }
 
 #[tokio::test]

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use herald::App;
 use herald::config::{DeliverySettings, DirectorySettings, Settings, SettingsArgs};
-use herald::signature::{slack as slack_sig, standard_webhooks};
+use herald::core::signature::{slack as slack_sig, standard_webhooks};
 use herald::store::{JobRecord, Store};
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use herald::config::{Settings, SettingsArgs, WebhookSecret};
-use herald::signature::standard_webhooks;
+use herald::core::signature::standard_webhooks;
 use herald::store::Store;
 use serde_json::{Value, json};
 
@@ -174,7 +174,7 @@ impl Installs {
             .header("x-slack-request-timestamp", ts.to_string())
             .header(
                 "x-slack-signature",
-                herald::signature::slack::sign(SIGNING_SECRET, ts, body.as_bytes()),
+                herald::core::signature::slack::sign(SIGNING_SECRET, ts, body.as_bytes()),
             )
             .body(body)
             .send()

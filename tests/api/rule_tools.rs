@@ -294,7 +294,7 @@ async fn delete_by_code_asks_first_and_never_deletes_a_rule_changed_meanwhile() 
     let app = TestApp::start(rules()).await;
     let admin = admin(&app);
     let rules = app.store.rules(TEAM).await.unwrap();
-    let code = |r: &herald::model::Rule| r.id[r.id.len() - 6..].to_string();
+    let code = |r: &herald::core::rule::Rule| r.id[r.id.len() - 6..].to_string();
 
     let modal = command_modal(&app, &admin, &format!("delete {}", code(&rules[0]))).await;
     assert_eq!(modal["callback_id"], "herald_rule_delete");
@@ -326,7 +326,7 @@ async fn delete_by_code_asks_first_and_never_deletes_a_rule_changed_meanwhile() 
         .await
         .unwrap()
         .unwrap();
-    let changed = herald::model::NewRule {
+    let changed = herald::core::rule::NewRule {
         trigger: rules[1].trigger.clone(),
         channel: rules[1].channel.clone(),
         mentions: rules[1].mentions.clone(),

@@ -1,7 +1,7 @@
 //! Security issue 11: who may act as an operator, who is an admin, replayed Slack
 //! requests and single-use install states.
 
-use herald::signature::slack as slack_sig;
+use herald::core::signature::slack as slack_sig;
 use serde_json::{Value, json};
 
 use crate::helpers::{SIGNING_SECRET, TEAM, TestApp, now};

@@ -185,8 +185,12 @@ async fn a_signature_with_the_previous_secret_among_several_is_accepted() {
     let body = booking("booking.created", "mt_1").to_string();
     let key = herald::config::WebhookSecret::parse(crate::helpers::WEBHOOK_SECRET).unwrap();
     let ts = now();
-    let valid =
-        herald::signature::standard_webhooks::sign(key.key(), "msg_multi", ts, body.as_bytes());
+    let valid = herald::core::signature::standard_webhooks::sign(
+        key.key(),
+        "msg_multi",
+        ts,
+        body.as_bytes(),
+    );
     let header = format!("v1,bm90IHRoZSByaWdodCBzaWduYXR1cmUgYXQgYWxsIQ== {valid}");
     let (status, _) = json(
         app.send_raw("default", "msg_multi", ts, body.as_bytes(), Some(&header))

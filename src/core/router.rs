@@ -6,7 +6,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{ChannelId, HostRef, Mention, PlatformEvent, Rule, RuleTrigger};
+use crate::core::event::{HostRef, PlatformEvent};
+use crate::core::ids::ChannelId;
+use crate::core::rule::{Mention, Rule, RuleTrigger};
 
 /// One notification to send: a channel, whom to mention, and which rules asked for it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -24,7 +26,7 @@ pub struct Route {
     pub backups: Vec<Mention>,
     /// How the thread shows state changes: the first matching rule's choice.
     #[serde(default)]
-    pub lifecycle: crate::model::Lifecycle,
+    pub lifecycle: crate::core::rule::Lifecycle,
 }
 
 /// The mentions to make now: people who are away give way to the rules' backups
@@ -124,8 +126,9 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
-    use crate::catalog::{ErrorCategory, EventType};
-    use crate::model::{Customer, MeetingType, Mentions};
+    use crate::core::catalog::{ErrorCategory, EventType};
+    use crate::core::event::{Customer, MeetingType};
+    use crate::core::rule::Mentions;
 
     fn event(event_type: EventType, meeting_type: Option<&str>) -> PlatformEvent {
         PlatformEvent {

@@ -6,36 +6,34 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::FromRef;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use crate::bot::Bot;
 use crate::config::{Secret, Settings, Transport};
+use crate::core::ids::DEFAULT_CONNECTION;
 use crate::crypto::Sealer;
-use crate::delivery::Delivery;
-use crate::ingest::{Ingest, Pacing, RuleCache};
-use crate::slack::{SlackApi, SlackError};
+use crate::delivery::{Delivery, DeliveryParts};
+use crate::directory::DirectoryCtx;
+use crate::ingest::Ingest;
+use crate::jobs::Pacing;
+use crate::slack::SlackApi;
 use crate::store::{Store, StoreError};
-use crate::workspace::{Connection, Registry, StateCache, Workspace};
-use crate::{slack, webhook};
-
-/// The connection id of single-workspace mode.
-pub const DEFAULT_CONNECTION: &str = "default";
+use crate::workspace::pinned::{IdentifyError, identify};
+use crate::workspace::{Connection, RuleCache, Workspace, WorkspaceSettings, Workspaces};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error(
-        "Slack rejected SLACK_BOT_TOKEN ({0}): check the token on your app's OAuth & Permissions page"
-    )]
-    BadToken(String),
-    #[error("could not reach Slack at {url}: {reason}")]
-    SlackUnreachable { url: String, reason: String },
+    #[error(transparent)]
+    Identify(#[from] IdentifyError),
+    #[error("could not set up an HTTP client for {what}: {reason}")]
+    Client { what: String, reason: String },
     #[error("Socket Mode could not start: {0}")]
     SocketMode(String),
     #[error("HERALD_ENCRYPTION_KEY: {0}")]
@@ -44,27 +42,11 @@ pub enum AppError {
     Serve(#[from] std::io::Error),
 }
 
-/// Cheap handles shared by every request handler and task.
-#[derive(Clone)]
-pub struct AppState {
-    pub settings: Arc<Settings>,
-    pub store: Store,
-    pub slack: SlackApi,
-    pub registry: Registry,
-    pub rules: RuleCache,
-    pub workspace_state: StateCache,
-    pub profiles: crate::admin::Profiles,
-    pub directory: crate::directory::Directory,
-    pub platform: crate::platform::PlatformClient,
-    pub pacing: Pacing,
-    pub ingest: Ingest,
-    pub wake: Arc<Notify>,
-    /// Per-connection webhook rate limits (`HERALD_INGEST_RATE`).
-    pub ingest_rate: Arc<crate::rate_limit::RateLimiter>,
-    /// Meeting types this process recorded lately: (team, id, name) → (), so an event
-    /// writes its meeting type only when it is new or renamed.
-    pub meeting_types_seen: moka::future::Cache<(String, String, Option<String>), ()>,
-}
+mod maintenance;
+mod routes;
+mod state;
+
+pub use state::AppState;
 
 pub struct App {
     state: AppState,
@@ -77,8 +59,8 @@ impl App {
         let store = Store::connect(&settings.database_url).await?;
         store.migrate().await?;
         let slack = SlackApi::new(&settings.slack.api_url, settings.delivery.request_timeout)
-            .map_err(|e| AppError::SlackUnreachable {
-                url: settings.slack.api_url.clone(),
+            .map_err(|e| AppError::Client {
+                what: format!("Slack at {}", settings.slack.api_url),
                 reason: e.to_string(),
             })?;
         let sealer = match &settings.encryption {
@@ -123,10 +105,10 @@ impl App {
             }
             None => None,
         };
-        let registry = Registry::new(store.clone(), sealer, settings.lang, pinned);
+        let registry = Workspaces::new(store.clone(), sealer, settings.lang, pinned);
         let wake = Arc::new(Notify::new());
         let rules = RuleCache::new(store.clone());
-        let workspace_state = StateCache::new(store.clone());
+        let workspace_state = WorkspaceSettings::new(store.clone());
         let pacing = Pacing {
             pacer: Arc::default(),
             interval: settings.delivery.channel_interval,
@@ -143,8 +125,8 @@ impl App {
             settings.delivery.request_timeout,
             settings.callback_allow_private,
         )
-        .map_err(|e| AppError::SlackUnreachable {
-            url: "the platform callback client".into(),
+        .map_err(|e| AppError::Client {
+            what: "platform callbacks".into(),
             reason: e.to_string(),
         })?;
         let ingest_rate = Arc::new(crate::rate_limit::RateLimiter::new(settings.ingest_rate));
@@ -161,14 +143,24 @@ impl App {
             registry,
             rules,
             workspace_state,
-            profiles: crate::admin::Profiles::default(),
+            profiles: crate::workspace::people::Profiles::default(),
             directory,
             platform,
             pacing,
             ingest,
             wake,
         };
-        let delivery = Delivery::new(&state);
+        let delivery = Delivery::new(DeliveryParts {
+            store: state.store.clone(),
+            slack: state.slack.clone(),
+            registry: state.registry.clone(),
+            rules: state.rules.clone(),
+            settings: state.settings.delivery.clone(),
+            pacing: state.pacing.clone(),
+            states: state.workspace_state.clone(),
+            wake: state.wake.clone(),
+            platform: state.platform.clone(),
+        });
         Ok(Self { state, delivery })
     }
 
@@ -177,36 +169,7 @@ impl App {
     }
 
     pub fn router(&self) -> Router {
-        Router::new()
-            .route(
-                "/hooks/{connection}",
-                post(webhook::receive).layer(DefaultBodyLimit::max(webhook::MAX_BODY_BYTES)),
-            )
-            .route(
-                "/slack/events",
-                post(slack::http::events).layer(DefaultBodyLimit::max(slack::http::MAX_BODY_BYTES)),
-            )
-            .route(
-                "/slack/commands",
-                post(slack::http::commands)
-                    .layer(DefaultBodyLimit::max(slack::http::MAX_BODY_BYTES)),
-            )
-            .route(
-                "/slack/interactions",
-                post(slack::http::interactions)
-                    .layer(DefaultBodyLimit::max(slack::http::MAX_BODY_BYTES)),
-            )
-            // Slack's "options load URL": the pickers' block_suggestion requests.
-            .route(
-                "/slack/options",
-                post(slack::http::interactions)
-                    .layer(DefaultBodyLimit::max(slack::http::MAX_BODY_BYTES)),
-            )
-            // "Add to Slack" (the paths are install::INSTALL_PATH and CALLBACK_PATH).
-            .route("/slack/install", get(crate::install::install))
-            .route("/slack/oauth/callback", get(crate::install::callback))
-            .route("/healthz", get(healthz))
-            .with_state(self.state.clone())
+        routes::router(self.state.clone())
     }
 
     /// Serves until `shutdown` fires; in-flight requests and jobs finish first.
@@ -217,16 +180,16 @@ impl App {
     ) -> Result<(), AppError> {
         let tracker = TaskTracker::new();
         self.delivery.spawn(&tracker, &shutdown);
-        tracker.spawn(checkpoint_periodically(
+        tracker.spawn(maintenance::checkpoint_periodically(
             self.state.store.clone(),
             shutdown.clone(),
         ));
-        tracker.spawn(purge_periodically(
+        tracker.spawn(maintenance::purge_periodically(
             self.state.store.clone(),
             shutdown.clone(),
         ));
         tracker.spawn(crate::directory::sync::periodically(
-            self.state.clone(),
+            DirectoryCtx::from_ref(&self.state),
             shutdown.clone(),
         ));
         let socket = match &self.state.settings.slack.transport {
@@ -234,9 +197,14 @@ impl App {
                 app_token,
                 connections,
             } => Some(
-                slack::socket::start(&self.state, app_token.expose(), *connections)
-                    .await
-                    .map_err(|e| AppError::SocketMode(e.to_string()))?,
+                crate::slack::socket::start(
+                    &self.state.slack,
+                    Bot::from_ref(&self.state),
+                    app_token.expose(),
+                    *connections,
+                )
+                .await
+                .map_err(|e| AppError::SocketMode(e.to_string()))?,
             ),
             Transport::Http => None,
         };
@@ -320,78 +288,4 @@ async fn serve(
     connections.close();
     connections.wait().await;
     Ok(())
-}
-
-/// Keeps SQLite's write-ahead log short, off the request path (see `Store::checkpoint`).
-async fn checkpoint_periodically(store: Store, shutdown: CancellationToken) {
-    if store.backend() != crate::store::Backend::Sqlite {
-        return;
-    }
-    loop {
-        tokio::select! {
-            () = tokio::time::sleep(Duration::from_secs(1)) => {}
-            () = shutdown.cancelled() => return,
-        }
-        if let Err(err) = store.checkpoint().await {
-            tracing::warn!(error = %err, "WAL checkpoint failed");
-        }
-    }
-}
-
-/// Events and delivery outcomes are kept this long (the error log is exportable for a year).
-pub const RETENTION: Duration = Duration::from_secs(365 * 24 * 3600);
-/// Slack retries an event for minutes; a day of receipts is plenty to de-duplicate.
-pub const RECEIPT_RETENTION: Duration = Duration::from_secs(24 * 3600);
-
-/// Deletes what is past retention, a minute after start and then every six hours.
-async fn purge_periodically(store: Store, shutdown: CancellationToken) {
-    let mut wait = Duration::from_secs(60);
-    loop {
-        tokio::select! {
-            () = tokio::time::sleep(wait) => {}
-            () = shutdown.cancelled() => return,
-        }
-        let now = crate::store::now_ms();
-        let before = now - crate::store::duration_ms(RETENTION);
-        let receipts_before = now - crate::store::duration_ms(RECEIPT_RETENTION);
-        match store.purge(before, receipts_before).await {
-            Ok(purged) => tracing::info!(?purged, "retention purge done"),
-            Err(err) => tracing::error!(error = %err, "retention purge failed"),
-        }
-        wait = Duration::from_secs(6 * 3600);
-    }
-}
-
-async fn healthz(State(state): State<AppState>) -> StatusCode {
-    match sqlx::query("SELECT 1").execute(state.store.pool()).await {
-        Ok(_) => StatusCode::OK,
-        Err(_) => StatusCode::SERVICE_UNAVAILABLE,
-    }
-}
-
-/// Asks Slack whose token this is, retrying briefly if Slack cannot be reached.
-async fn identify(
-    slack: &SlackApi,
-    token: &Secret,
-    api_url: &str,
-) -> Result<slack::BotIdentity, AppError> {
-    let mut delay = Duration::from_millis(200);
-    for attempt in 1.. {
-        match slack.auth_test(token.expose()).await {
-            Ok(identity) => return Ok(identity),
-            Err(SlackError::Api { code }) => return Err(AppError::BadToken(code)),
-            Err(err) if attempt >= 5 => {
-                return Err(AppError::SlackUnreachable {
-                    url: api_url.to_string(),
-                    reason: err.to_string(),
-                });
-            }
-            Err(err) => {
-                tracing::warn!(error = %err, attempt, "Slack not reachable yet; retrying");
-                tokio::time::sleep(delay).await;
-                delay *= 2;
-            }
-        }
-    }
-    unreachable!("the loop returns")
 }

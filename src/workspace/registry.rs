@@ -11,10 +11,10 @@ use std::time::Duration;
 
 use moka::future::Cache;
 
-use crate::catalog::Lang;
 use crate::config::{Secret, WebhookSecret};
+use crate::core::catalog::Lang;
 use crate::crypto::Sealer;
-use crate::store::{Store, StoreError, WorkspaceState, now_ms};
+use crate::store::{Store, StoreError, now_ms};
 
 #[derive(Debug, Clone)]
 pub struct Workspace {
@@ -76,7 +76,7 @@ pub fn is_connection_id(id: &str) -> bool {
 }
 
 #[derive(Clone)]
-pub struct Registry {
+pub struct Workspaces {
     pinned: Option<Arc<(Workspace, Connection)>>,
     store: Store,
     sealer: Option<Arc<Sealer>>,
@@ -85,7 +85,7 @@ pub struct Registry {
     connections: Cache<String, Option<Connection>>,
 }
 
-impl Registry {
+impl Workspaces {
     pub fn new(
         store: Store,
         sealer: Option<Arc<Sealer>>,
@@ -121,7 +121,7 @@ impl Registry {
 
     /// The workspace with a usable token; None if Herald is not (or no longer) installed
     /// or the store cannot be read (logged). Where an outage must not look like "not
-    /// installed" (Slack's events, delivery), use [`Registry::try_workspace`].
+    /// installed" (Slack's events, delivery), use [`Workspaces::try_workspace`].
     pub async fn workspace(&self, team_id: &str) -> Option<Workspace> {
         self.try_workspace(team_id).await.unwrap_or_else(|err| {
             tracing::error!(team_id, error = %err, "could not load the workspace");
@@ -232,120 +232,6 @@ impl Registry {
     }
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum RekeyError {
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    #[error(
-        "{what} does not open ({err}): is HERALD_ENCRYPTION_KEY_PREVIOUS the key it was sealed with?"
-    )]
-    Unreadable {
-        what: String,
-        err: crate::crypto::CryptoError,
-    },
-}
-
-/// Re-seals every stored token and webhook secret under the current key (after a key
-/// rotation); returns how many tokens and secrets were re-sealed. Values already under
-/// the current key are left alone, so running it twice is harmless.
-pub async fn rekey(store: &Store, sealer: &Sealer) -> Result<(usize, usize), RekeyError> {
-    let reseal = |sealed: &str, context: &str, what: String| {
-        sealer
-            .open(sealed, context)
-            .and_then(|plain| sealer.seal(&plain, context))
-            .map_err(|err| RekeyError::Unreadable { what, err })
-    };
-    let mut tokens = 0;
-    for workspace in store.installed_workspaces().await? {
-        let Some(sealed) = workspace.bot_token_sealed.as_deref() else {
-            continue;
-        };
-        if sealer.is_current(sealed) {
-            continue;
-        }
-        let context = token_context(&workspace.team_id);
-        let fresh = reseal(
-            sealed,
-            &context,
-            format!("the bot token of {}", workspace.team_id),
-        )?;
-        store.reseal_bot_token(&workspace.team_id, &fresh).await?;
-        tokens += 1;
-    }
-    let mut secrets = 0;
-    for row in store.all_connections().await? {
-        let previous_stale = row
-            .previous_secret_sealed
-            .as_deref()
-            .is_some_and(|p| !sealer.is_current(p));
-        if sealer.is_current(&row.secret_sealed) && !previous_stale {
-            continue;
-        }
-        let context = secret_context(&row.id);
-        let what = format!("the webhook secret of connection {}", row.id);
-        let current = reseal(&row.secret_sealed, &context, what.clone())?;
-        let previous = match row.previous_secret_sealed.as_deref() {
-            // A previous secret past its grace period is no loss if it no longer opens.
-            Some(p) => reseal(p, &context, what).ok(),
-            None => None,
-        };
-        store
-            .reseal_connection(&row.id, &current, previous.as_deref())
-            .await?;
-        secrets += 1;
-    }
-    Ok((tokens, secrets))
-}
-
-/// Each workspace's changeable state (disconnected? language?), cached briefly in front
-/// of the store: the webhook asks on every request. A change made in this process
-/// invalidates at once; other processes see it within the time to live.
-#[derive(Clone)]
-pub struct StateCache {
-    store: Store,
-    cache: Cache<String, WorkspaceState>,
-}
-
-impl StateCache {
-    pub fn new(store: Store) -> Self {
-        let cache = Cache::builder()
-            .max_capacity(10_000)
-            .time_to_live(std::time::Duration::from_secs(5))
-            .build();
-        Self { store, cache }
-    }
-
-    pub async fn get(&self, team_id: &str) -> Result<WorkspaceState, Arc<StoreError>> {
-        let store = self.store.clone();
-        let team = team_id.to_string();
-        self.cache
-            .try_get_with(team_id.to_string(), async move {
-                store.workspace_state(&team).await
-            })
-            .await
-    }
-
-    /// Why the workspace is disconnected, or None while it is connected.
-    pub async fn disconnected(&self, team_id: &str) -> Result<Option<String>, Arc<StoreError>> {
-        Ok(self.get(team_id).await?.disconnect_reason)
-    }
-
-    /// The workspace's language: its own setting, else the deployment's default.
-    pub async fn lang(&self, workspace: &Workspace) -> Lang {
-        match self.get(&workspace.team_id).await {
-            Ok(state) => state
-                .lang
-                .and_then(|l| l.parse().ok())
-                .unwrap_or(workspace.lang),
-            Err(_) => workspace.lang,
-        }
-    }
-
-    pub async fn invalidate(&self, team_id: &str) {
-        self.cache.invalidate(team_id).await;
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -380,7 +266,7 @@ mod tests {
         let url = format!("sqlite://{}", dir.path().join("h.db").display());
         let store = Store::connect(&url).await.unwrap();
         store.migrate().await.unwrap();
-        let registry = Registry::new(store, None, Lang::En, None);
+        let registry = Workspaces::new(store, None, Lang::En, None);
         for n in 0..50 {
             let id = format!("{n}{}", "z".repeat(60 * 1024));
             assert!(registry.connection(&id).await.unwrap().is_none());

@@ -4,7 +4,7 @@
 //! whoever saw it (a proxy's log, a captured request) could send it again inside that
 //! window and have it applied twice. Slack never retries commands or interactions, so a
 //! second request with the same signature is always a replay. (Events API retries are
-//! a different thing, deduplicated by `event_id` in `slack::events`.)
+//! a different thing, deduplicated by `event_id` in `bot::events`.)
 //!
 //! The signatures seen are kept in the database (`used_nonces`), not in a process's
 //! memory: behind a load balancer the replay may reach another Herald process, and a
@@ -14,7 +14,7 @@
 
 use sha2::{Digest, Sha256};
 
-use crate::signature::TOLERANCE_SECS;
+use crate::core::signature::TOLERANCE_SECS;
 use crate::store::{Store, StoreError};
 
 /// The `used_nonces` kind of Slack request signatures.

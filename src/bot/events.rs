@@ -6,7 +6,7 @@
 
 use slack_morphism::prelude::*;
 
-use crate::app::AppState;
+use super::Bot;
 use crate::store::{Receipt, StoreError};
 
 /// The bot events Herald acts on; `manifest.yml` subscribes to exactly these (a contract
@@ -39,12 +39,14 @@ pub const HANDLED_EVENTS: [&str; 22] = [
     "subteam_updated",
 ];
 
-/// Whether an event was handled now, a redelivery of one handled already, or one being
-/// handled elsewhere at this moment (the answer makes Slack retry it later).
+/// Whether an event was handled now, a redelivery of one handled already, one for a
+/// workspace Herald does not serve, or one being handled elsewhere at this moment (the
+/// answer makes Slack retry it later).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Handled {
     New,
     Duplicate,
+    Ignored,
     InProgress,
 }
 
@@ -56,17 +58,14 @@ const STALE_CLAIM_MS: i64 = 30_000;
 /// failing) releases the claim and is returned, so the transport answers Slack with a
 /// failure and Slack's retry is handled as new.
 #[tracing::instrument(skip_all, fields(team_id = %callback.team_id, event_id = %callback.event_id))]
-pub async fn handle(
-    state: &AppState,
-    callback: &SlackPushEventCallback,
-) -> Result<Handled, StoreError> {
+pub async fn handle(state: &Bot, callback: &SlackPushEventCallback) -> Result<Handled, StoreError> {
     let event_type = event_type_name(&callback.event);
     let team_id = callback.team_id.to_string();
     let event_id = callback.event_id.to_string();
     let Some(workspace) = state.registry.try_workspace(&team_id).await? else {
         // Not a workspace Herald serves: never act on another tenant's event.
         tracing::warn!(%event_type, "event for an unknown workspace ignored");
-        return Ok(Handled::Duplicate);
+        return Ok(Handled::Ignored);
     };
     match state
         .store
@@ -100,7 +99,7 @@ pub async fn handle(
 
 /// The event's effect.
 async fn apply(
-    state: &AppState,
+    state: &Bot,
     callback: &SlackPushEventCallback,
     workspace: &crate::workspace::Workspace,
     team_id: &str,
@@ -131,15 +130,15 @@ async fn apply(
                 // Ack Slack at once; the Home tab is drawn right after.
                 let (state, user) = (state.clone(), user.to_string());
                 tokio::spawn(async move {
-                    crate::admin::publish_home(&state, &workspace, &user).await;
+                    crate::admin::publish_home(&state.admin, &workspace, &user).await;
                 });
             }
         }
         "message" => {
-            crate::conversations::replies::forward(state, &workspace, &body).await?;
+            crate::conversations::replies::forward(&state.conversations, &workspace, &body).await?;
         }
         other if crate::directory::events::EVENTS.contains(&other) => {
-            crate::directory::events::apply(state, &workspace, other, &body).await?;
+            crate::directory::events::apply(&state.directory, &workspace, other, &body).await?;
         }
         // Conversation capabilities subscribe here as they land.
         _ => tracing::debug!(%event_type, "event received"),
@@ -148,7 +147,7 @@ async fn apply(
 }
 
 /// Whether a `tokens_revoked` event names this workspace's bot user.
-async fn revokes_bot(body: &serde_json::Value, state: &AppState, team_id: &str) -> bool {
+async fn revokes_bot(body: &serde_json::Value, state: &Bot, team_id: &str) -> bool {
     let Ok(Some(workspace)) = state.registry.try_workspace(team_id).await else {
         return false;
     };
@@ -160,7 +159,7 @@ async fn revokes_bot(body: &serde_json::Value, state: &AppState, team_id: &str) 
 
 /// Slack will refuse the token from now on: stop the workspace's queued notifications
 /// with the reason, and refuse its webhooks (410) until Herald is installed again.
-async fn disconnect(state: &AppState, team_id: &str, reason: &str) -> Result<(), StoreError> {
+async fn disconnect(state: &Bot, team_id: &str, reason: &str) -> Result<(), StoreError> {
     let stopped = state
         .store
         .disconnect_workspace(team_id, reason, "slack")

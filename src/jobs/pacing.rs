@@ -8,7 +8,7 @@
 //! cover the rest.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -135,6 +135,14 @@ impl Pacer {
         entry.blocked_until = Some(entry.blocked_until.map_or(until, |t| t.max(until)));
         entry.next_free = Some(entry.next_free.map_or(until, |t| t.max(until)));
     }
+}
+
+/// Per-channel pacing shared by ingest (which queues each job for its channel's next
+/// slot) and delivery (which posts in that slot).
+#[derive(Clone, Default)]
+pub struct Pacing {
+    pub pacer: Arc<Pacer>,
+    pub interval: Duration,
 }
 
 #[cfg(test)]

@@ -7,10 +7,13 @@
 
 use serde_json::{Value, json};
 
-use crate::catalog::Lang;
-use crate::model::{HostRef, Mention, PlatformEvent};
+use crate::core::catalog::Lang;
+use crate::core::event::{HostRef, PlatformEvent};
+use crate::core::rule::Mention;
 
 /// Slack's Block Kit limits (characters), from its reference.
+pub mod conversation;
+
 pub mod limits {
     pub const BLOCKS: usize = 50;
     pub const HEADER_TEXT: usize = 150;
@@ -293,8 +296,8 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
-    use crate::catalog::{ErrorCategory, EventType};
-    use crate::model::{Customer, MeetingType};
+    use crate::core::catalog::{ErrorCategory, EventType};
+    use crate::core::event::{Customer, MeetingType};
 
     fn booking() -> PlatformEvent {
         PlatformEvent {

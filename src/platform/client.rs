@@ -3,8 +3,6 @@
 //! secret for that direction ([`callback_key`]): the platform checks them as Herald checks
 //! its webhooks, and a callback replayed at Herald's own `/hooks/{id}` does not verify.
 
-pub mod address;
-
 use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
 use std::pin::Pin;
@@ -18,9 +16,9 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::connect::dns::Name;
 use hyper_util::rt::TokioExecutor;
 
-use crate::signature::standard_webhooks;
+use crate::core::signature::standard_webhooks;
 
-pub use address::Refusal;
+pub use super::address::{self, Refusal};
 
 /// What the callback signing key is derived with (docs/events.md tells platforms).
 pub const CALLBACK_KEY_LABEL: &[u8] = b"herald-callback-v1";

@@ -1,0 +1,248 @@
+//! The rules file format (`herald rules import|export`, fixed in DESIGN.md): validated
+//! as a whole, so a file with one bad entry is refused and the error names it.
+
+use serde::{Deserialize, Serialize};
+
+use crate::core::catalog::{ErrorCategory, EventType};
+use crate::core::ids::ChannelId;
+use crate::core::rule::{FieldError, Lifecycle, Mention, Mentions, NewRule, Rule, RuleTrigger};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum RuleJson {
+    Event {
+        event_type: String,
+        #[serde(default)]
+        meeting_type: Option<String>,
+        channel: String,
+        #[serde(default)]
+        mentions: Vec<String>,
+        #[serde(default = "enabled_default")]
+        enabled: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        backup: Option<String>,
+        #[serde(default, skip_serializing_if = "Lifecycle::is_default")]
+        lifecycle: Lifecycle,
+    },
+    Error {
+        categories: Vec<String>,
+        channel: String,
+        #[serde(default)]
+        mentions: Vec<String>,
+        #[serde(default = "enabled_default")]
+        enabled: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        backup: Option<String>,
+        #[serde(default, skip_serializing_if = "Lifecycle::is_default")]
+        lifecycle: Lifecycle,
+    },
+}
+
+fn enabled_default() -> bool {
+    true
+}
+
+impl RuleJson {
+    pub fn validate(&self) -> Result<NewRule, FieldError> {
+        let (channel, mentions, enabled, backup, lifecycle) = match self {
+            RuleJson::Event {
+                channel,
+                mentions,
+                enabled,
+                backup,
+                lifecycle,
+                ..
+            }
+            | RuleJson::Error {
+                channel,
+                mentions,
+                enabled,
+                backup,
+                lifecycle,
+                ..
+            } => (channel, mentions, *enabled, backup, *lifecycle),
+        };
+        let backup = match backup {
+            None => None,
+            Some(id) => Some(Mention::parse(id).map_err(|e| FieldError::new("backup", e))?),
+        };
+        let trigger = match self {
+            RuleJson::Event {
+                event_type,
+                meeting_type,
+                ..
+            } => {
+                let event_type = match EventType::parse(event_type) {
+                    Ok(t) if t.error_category().is_none() => t,
+                    Ok(_) => {
+                        return Err(FieldError::new(
+                            "event_type",
+                            "error events are routed by error rules (kind \"error\")",
+                        ));
+                    }
+                    Err(_) => {
+                        return Err(FieldError::new(
+                            "event_type",
+                            format!("unknown event type {event_type:?}"),
+                        ));
+                    }
+                };
+                let meeting_type = meeting_type.as_ref().map(|m| m.trim().to_string());
+                if meeting_type.as_ref().is_some_and(String::is_empty) {
+                    return Err(FieldError::new(
+                        "meeting_type",
+                        "use null for every meeting type",
+                    ));
+                }
+                RuleTrigger::Event {
+                    event_type,
+                    meeting_type,
+                }
+            }
+            RuleJson::Error { categories, .. } => {
+                if categories.is_empty() {
+                    return Err(FieldError::new("categories", "name at least one category"));
+                }
+                let mut parsed = categories
+                    .iter()
+                    .map(|c| {
+                        c.parse::<ErrorCategory>().map_err(|()| {
+                            FieldError::new("categories", format!("unknown category {c:?}"))
+                        })
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                parsed.sort();
+                parsed.dedup();
+                RuleTrigger::Error { categories: parsed }
+            }
+        };
+        Ok(NewRule {
+            trigger,
+            channel: ChannelId::parse(channel).map_err(|e| FieldError::new("channel", e))?,
+            mentions: Mentions::parse_all(mentions).map_err(|e| FieldError::new("mentions", e))?,
+            enabled,
+            backup,
+            lifecycle,
+        })
+    }
+}
+
+impl From<&Rule> for RuleJson {
+    fn from(rule: &Rule) -> Self {
+        let channel = rule.channel.to_string();
+        let mentions = rule.mentions.ids();
+        let backup = rule.backup.as_ref().map(|m| m.id().to_string());
+        match &rule.trigger {
+            RuleTrigger::Event {
+                event_type,
+                meeting_type,
+            } => RuleJson::Event {
+                event_type: event_type.as_str().into(),
+                meeting_type: meeting_type.clone(),
+                channel,
+                mentions,
+                enabled: rule.enabled,
+                backup,
+                lifecycle: rule.lifecycle,
+            },
+            RuleTrigger::Error { categories } => RuleJson::Error {
+                categories: categories.iter().map(|c| c.as_str().to_string()).collect(),
+                channel,
+                mentions,
+                enabled: rule.enabled,
+                backup,
+                lifecycle: rule.lifecycle,
+            },
+        }
+    }
+}
+
+/// Validates a whole rules file; the first bad entry is named by its index.
+pub fn validate_rules(entries: &[RuleJson]) -> Result<Vec<NewRule>, FieldError> {
+    entries
+        .iter()
+        .enumerate()
+        .map(|(i, e)| e.validate().map_err(|err| err.at(&format!("[{i}]"))))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rules_file_from_design_validates() {
+        let json = r#"[
+          {"kind": "event", "event_type": "booking.created", "meeting_type": "mt_1", "channel": "C0123", "mentions": ["U0AAA", "S0BBB"], "enabled": true},
+          {"kind": "event", "event_type": "booking.cancelled", "meeting_type": null, "channel": "C0456", "mentions": []},
+          {"kind": "error", "categories": ["salesforce", "calendar", "external_api", "internal", "delivery"], "channel": "C0789", "mentions": ["U0CCC"]}
+        ]"#;
+        let entries: Vec<RuleJson> = serde_json::from_str(json).unwrap();
+        let rules = validate_rules(&entries).unwrap();
+        assert_eq!(rules.len(), 3);
+        assert!(rules[1].enabled, "enabled defaults to true");
+    }
+
+    #[test]
+    fn invalid_rule_entries_are_named_by_index_and_field() {
+        let cases = [
+            (
+                r#"{"kind":"event","event_type":"nope","channel":"C1AA"}"#,
+                "[1].event_type",
+            ),
+            (
+                r#"{"kind":"event","event_type":"error.calendar","channel":"C1AA"}"#,
+                "[1].event_type",
+            ),
+            (
+                r##"{"kind":"event","event_type":"booking.created","channel":"#x"}"##,
+                "[1].channel",
+            ),
+            (
+                r#"{"kind":"event","event_type":"booking.created","channel":"C1AA","mentions":["U1","U2AA","U3AA","U4AA"]}"#,
+                "[1].mentions",
+            ),
+            (
+                r#"{"kind":"error","categories":[],"channel":"C1AA"}"#,
+                "[1].categories",
+            ),
+            (
+                r#"{"kind":"error","categories":["x"],"channel":"C1AA"}"#,
+                "[1].categories",
+            ),
+        ];
+        let good: RuleJson = serde_json::from_str(
+            r#"{"kind":"event","event_type":"booking.created","channel":"C1AA"}"#,
+        )
+        .unwrap();
+        for (bad, field) in cases {
+            let entries = vec![good.clone(), serde_json::from_str(bad).unwrap()];
+            let err = validate_rules(&entries).unwrap_err();
+            assert_eq!(err.field, field, "{bad}");
+        }
+    }
+
+    #[test]
+    fn export_then_import_is_identity() {
+        let rule = Rule {
+            id: "r1".into(),
+            team_id: "T1".into(),
+            trigger: RuleTrigger::Error {
+                categories: vec![ErrorCategory::Calendar, ErrorCategory::Delivery],
+            },
+            channel: ChannelId::parse("C0789").unwrap(),
+            mentions: Mentions::parse_all(&["U0CCC".into()]).unwrap(),
+            enabled: false,
+            backup: Some(Mention::parse("S0BACKUP").unwrap()),
+            lifecycle: Lifecycle::Broadcast,
+        };
+        let json = RuleJson::from(&rule);
+        let back = json.validate().unwrap();
+        assert_eq!(back.trigger, rule.trigger);
+        assert_eq!(back.channel, rule.channel);
+        assert_eq!(back.mentions, rule.mentions);
+        assert_eq!(back.backup, rule.backup);
+        assert_eq!(back.lifecycle, Lifecycle::Broadcast);
+        assert!(!back.enabled);
+    }
+}
