@@ -244,7 +244,7 @@ async fn herald(database: &str) -> Herald {
         .enumerate()
         .map(|(i, c)| json!({"kind": "event", "event_type": "booking.created", "meeting_type": format!("mt_{i}"), "channel": c, "mentions": ["U0AAA111"]}))
         .collect();
-    herald::rules_file::import(&store, TEAM, &json!(rules).to_string(), "cli")
+    herald::admin::rules_file::import(&store, TEAM, &json!(rules).to_string(), "cli")
         .await
         .unwrap();
     store.close().await;

@@ -57,7 +57,7 @@ async fn queued() -> TestApp {
         .enumerate()
         .map(|(i, c)| json!({"kind": "event", "event_type": "booking.created", "meeting_type": format!("mt_{i}"), "channel": c}))
         .collect();
-    herald::rules_file::import(&app.store, TEAM, &Value::Array(rules).to_string(), "bench")
+    herald::admin::rules_file::import(&app.store, TEAM, &Value::Array(rules).to_string(), "bench")
         .await
         .expect("rules");
     // A fresh start reads the rules just imported.

@@ -25,7 +25,7 @@ use sha2::Sha256;
 use crate::config::OAuthSettings;
 use crate::core::catalog::Lang;
 use crate::crypto::Sealer;
-use crate::slack::SlackError;
+use crate::slack::{OAuthGrant as Granted, SlackError};
 use crate::store::{InstalledWorkspace, new_id};
 use crate::workspace::{secret_context, token_context};
 
@@ -445,17 +445,6 @@ async fn finish(state: &InstallCtx, params: &CallbackParams, headers: &HeaderMap
     let (greet, team_name) = (state.clone(), granted.team_name.clone());
     tokio::spawn(async move { welcome(&greet, &granted).await });
     Outcome::Installed { team_name }
-}
-
-/// What `oauth.v2.access` granted.
-#[derive(Debug, Clone)]
-pub struct Granted {
-    pub team_id: String,
-    pub team_name: String,
-    pub bot_user_id: String,
-    pub bot_token: crate::config::Secret,
-    pub scopes: String,
-    pub installer: String,
 }
 
 #[derive(Debug, thiserror::Error)]

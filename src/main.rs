@@ -4,9 +4,10 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
+use herald::App;
+use herald::admin::rules_file;
 use herald::config::{Settings, SettingsArgs};
 use herald::store::Store;
-use herald::{App, rules_file};
 use tokio_util::sync::CancellationToken;
 
 #[derive(Parser)]

@@ -190,8 +190,8 @@ fn manifest_urls_are_routes_herald_serves() {
     assert_eq!(url_path(events_url), "/slack/events");
 
     // Every URL Slack would call (events, interactivity, commands, OAuth redirects) must be a
-    // route of src/app.rs; features without a route stay out of the manifest.
-    let routes = read("src/app.rs");
+    // route of src/app/routes.rs; features without a route stay out of the manifest.
+    let routes = read("src/app/routes.rs");
     let mut urls = Vec::new();
     collect_urls(&manifest, &mut urls);
     assert!(urls.contains(&events_url.to_string()));
@@ -199,7 +199,7 @@ fn manifest_urls_are_routes_herald_serves() {
         let path = url_path(&url);
         assert!(
             routes.contains(&format!("\"{path}\"")),
-            "manifest.yml points Slack at {url}, but src/app.rs has no route {path}"
+            "manifest.yml points Slack at {url}, but src/app/routes.rs has no route {path}"
         );
     }
     assert_eq!(
@@ -258,7 +258,7 @@ fn manifest_asks_for_least_privilege_scopes_each_explained() {
         scopes, expected,
         "the install asks for exactly the manifest's scopes (src/install.rs BOT_SCOPES)"
     );
-    let routes = read("src/app.rs");
+    let routes = read("src/app/routes.rs");
     for path in [
         herald::install::INSTALL_PATH,
         herald::install::CALLBACK_PATH,

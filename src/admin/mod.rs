@@ -11,6 +11,7 @@ pub mod home;
 pub mod modal;
 mod pickers;
 pub mod preview;
+pub mod rules_file;
 mod test_send;
 mod texts;
 
@@ -319,7 +320,7 @@ pub async fn handle_command(
             }
             Err(err) => failure(lang, &err),
         },
-        Command::Export => match crate::rules_file::export(&state.store, &team_id).await {
+        Command::Export => match crate::admin::rules_file::export(&state.store, &team_id).await {
             Ok(json) => ephemeral(
                 format!("{}\n```\n{json}\n```", texts::export_intro(lang)),
                 vec![],
@@ -1307,7 +1308,7 @@ async fn submit_import(
         .map(|s| s.values.clone())
         .unwrap_or_default();
     let json = modal::read_import(&values).unwrap_or_default();
-    match crate::rules_file::import(&state.store, &team_id, json, &user).await {
+    match crate::admin::rules_file::import(&state.store, &team_id, json, &user).await {
         Ok(rules) => {
             state.rules.invalidate(&team_id).await;
             tracing::info!(count = rules.len(), %user, "rules imported");
@@ -1324,7 +1325,7 @@ async fn submit_import(
                 Err(_) => SlackInteractionResponse::Empty,
             }
         }
-        Err(crate::rules_file::RulesFileError::Store(err)) => {
+        Err(crate::admin::rules_file::RulesFileError::Store(err)) => {
             tracing::error!(error = %err, "could not import rules");
             field_errors(vec![(modal::RULES_JSON, texts::failed(lang).into())])
         }
@@ -1542,7 +1543,7 @@ async fn check_channel(
         .await
     {
         Ok(info) if info.is_archived => Err(texts::channel_archived(lang).into()),
-        Ok(info) if crate::slack_connect::host_elsewhere(&info, &workspace.team_id).is_some() => {
+        Ok(info) if crate::slack::connect::host_elsewhere(&info, &workspace.team_id).is_some() => {
             Err(texts::channel_external(lang).into())
         }
         Ok(info) if info.is_private && !info.is_member => {

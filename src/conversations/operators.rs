@@ -25,8 +25,7 @@ use crate::workspace::Workspace;
 /// `action_id` of "Claim as …"; its value is `job_id|operator_id`.
 pub const CLAIM: &str = "herald_reply_claim";
 
-/// Held callbacks wait with this `run_at` (Unix ms, year 2100) until released.
-pub const HELD: i64 = 4_102_444_800_000;
+pub use crate::store::HELD;
 
 /// The callback body's `operator`.
 pub fn operator_json(operator: &Operator, slack_user: &str) -> Value {

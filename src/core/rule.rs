@@ -223,8 +223,6 @@ impl Rule {
     }
 }
 
-/// The JSON form of rules (`herald rules import|export`), as fixed in DESIGN.md.
-
 /// A validated rule not yet stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewRule {

@@ -7,6 +7,7 @@ use crate::core::catalog::{ErrorCategory, EventType};
 use crate::core::ids::ChannelId;
 use crate::core::rule::{FieldError, Lifecycle, Mention, Mentions, NewRule, Rule, RuleTrigger};
 
+/// The JSON form of rules (`herald rules import|export`), as fixed in DESIGN.md.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum RuleJson {

@@ -55,7 +55,7 @@ pub struct Delivery {
     pub wake: Arc<Notify>,
     pub platform: crate::platform::PlatformClient,
     hosts: Cache<(String, String), Option<String>>,
-    connect: crate::slack_connect::HostCheck,
+    connect: crate::slack::connect::HostCheck,
 }
 
 /// What the workers are built from (`app` cuts it from its state).
@@ -110,7 +110,7 @@ impl Delivery {
             wake,
             platform,
             hosts,
-            connect: crate::slack_connect::HostCheck::default(),
+            connect: crate::slack::connect::HostCheck::default(),
         }
     }
 
@@ -253,7 +253,7 @@ impl Delivery {
             Ok(None) => {}
             Ok(Some(host)) => {
                 let p = Permanent {
-                    code: crate::slack_connect::REFUSED_CODE.into(),
+                    code: crate::slack::connect::REFUSED_CODE.into(),
                     channel: channel.into(),
                 };
                 tracing::warn!(%host, "channel hosted by another organization; not posting");

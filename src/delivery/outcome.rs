@@ -82,10 +82,10 @@ impl Permanent {
             ("is_archived", Lang::En) => format!(
                 "Channel {ch} is archived. Unarchive it or change the rule's channel."
             ),
-            (crate::slack_connect::REFUSED_CODE, Lang::Ja) => format!(
+            (crate::slack::connect::REFUSED_CODE, Lang::Ja) => format!(
                 "{ch} は別の組織から Slack コネクトで共有されたチャンネルです。社内の通知は送れません。ルールのチャンネルを自組織のチャンネルに変更してください。"
             ),
-            (crate::slack_connect::REFUSED_CODE, Lang::En) => format!(
+            (crate::slack::connect::REFUSED_CODE, Lang::En) => format!(
                 "{ch} is a Slack Connect channel hosted by another organization; Herald does not send internal notifications there. Change the rule's channel to one of your own."
             ),
             (code, Lang::Ja) if is_token_refused(code) => format!(

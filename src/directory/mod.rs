@@ -298,7 +298,7 @@ pub fn channel_choice(row: &ChannelRow, lang: crate::core::catalog::Lang) -> Cho
 /// A channel as the directory keeps it. Another organization's Slack Connect channel is
 /// kept with its owner so a lookup can say why it is not offered.
 pub fn channel_row(info: &crate::slack::ChannelInfo, own_team: &str) -> ChannelRow {
-    let external_team = crate::slack_connect::host_elsewhere(info, own_team);
+    let external_team = crate::slack::connect::host_elsewhere(info, own_team);
     ChannelRow {
         id: info.id.clone(),
         name: info.name.clone().unwrap_or_else(|| info.id.clone()),

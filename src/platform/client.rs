@@ -173,7 +173,7 @@ pub struct PlatformClient {
 
 impl PlatformClient {
     /// `allow_private`: `HERALD_CALLBACK_ALLOW_PRIVATE` (loopback and private targets).
-    pub fn new(timeout: Duration, allow_private: bool) -> Result<Self, crate::slack::SlackError> {
+    pub fn new(timeout: Duration, allow_private: bool) -> Result<Self, PlatformError> {
         let mut http = HttpConnector::new_with_resolver(CheckedResolver { allow_private });
         http.enforce_http(false);
         http.set_connect_timeout(Some(timeout));
@@ -186,7 +186,7 @@ impl PlatformClient {
                     rustls::crypto::ring::default_provider(),
                 ))
                 .with_safe_default_protocol_versions()
-                .map_err(|e| crate::slack::SlackError::Transport(e.to_string()))?
+                .map_err(|e| PlatformError::Transport(e.to_string()))?
                 .with_root_certificates(rustls::RootCertStore::empty())
                 .with_no_client_auth();
                 hyper_rustls::HttpsConnectorBuilder::new().with_tls_config(config)
@@ -219,7 +219,9 @@ impl PlatformClient {
             UrlError::Refused(refusal) => PlatformError::Refused(refusal),
             other => PlatformError::BadUrl(other.to_string()),
         })?;
-        let timestamp = crate::store::now_ms() / 1000;
+        let timestamp = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
         let signature = standard_webhooks::sign(key, webhook_id, timestamp, body.as_bytes());
         let request = hyper::Request::post(url.as_str())
             .header("content-type", "application/json")

@@ -556,7 +556,7 @@ impl SlackApi {
         oauth: &crate::config::OAuthSettings,
         code: &str,
         redirect_uri: &str,
-    ) -> Result<crate::install::Granted, SlackError> {
+    ) -> Result<OAuthGrant, SlackError> {
         let redirect = url::Url::parse(redirect_uri)
             .map_err(|e| SlackError::Protocol(format!("redirect URI: {e}")))?;
         let request = SlackOAuthV2AccessTokenRequest::new(
@@ -572,7 +572,7 @@ impl SlackApi {
         if !res.access_token.0.starts_with("xoxb-") {
             return Err(SlackError::Protocol("the install gave no bot token".into()));
         }
-        Ok(crate::install::Granted {
+        Ok(OAuthGrant {
             team_name: res
                 .team
                 .name
@@ -845,4 +845,14 @@ fn parse_view(view: serde_json::Value) -> Result<SlackView, SlackError> {
 
 pub fn api_token(token: &str) -> SlackApiToken {
     SlackApiToken::new(SlackApiTokenValue(token.to_string()))
+}
+/// What `oauth.v2.access` granted.
+#[derive(Debug, Clone)]
+pub struct OAuthGrant {
+    pub team_id: String,
+    pub team_name: String,
+    pub bot_user_id: String,
+    pub bot_token: crate::config::Secret,
+    pub scopes: String,
+    pub installer: String,
 }

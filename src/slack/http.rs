@@ -73,7 +73,7 @@ fn verified<H>(
         header(slack_signature::TIMESTAMP),
         header(slack_signature::SIGNATURE),
         &body,
-        crate::store::now_ms() / 1000,
+        unix_now(),
     )
     .map_err(|e| {
         tracing::warn!(error = %e, "Slack request rejected");
@@ -84,6 +84,13 @@ fn verified<H>(
         )
     })?;
     Ok(body)
+}
+
+/// Seconds since the Unix epoch, for the signature's freshness window.
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
 }
 
 /// Verifies the request, then parses its body; a body that does not parse is a 400 named

@@ -3,12 +3,13 @@
 //! receive to one [`SlackHandler`]; this module names no feature.
 
 mod client;
+pub mod connect;
 pub mod handler;
 pub mod http;
 pub mod socket;
 
 pub use client::{
-    BotIdentity, ChannelInfo, Connector, GroupInfo, METADATA_EVENT, Page, SlackApi, SlackError,
-    UserInfo, UserNames, UserProfile, api_token, https_connector,
+    BotIdentity, ChannelInfo, Connector, GroupInfo, METADATA_EVENT, OAuthGrant, Page, SlackApi,
+    SlackError, UserInfo, UserNames, UserProfile, api_token, https_connector,
 };
 pub use handler::{EventAck, FirstUse, SlackHandler};

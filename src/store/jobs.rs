@@ -10,6 +10,9 @@ use sqlx::{AnyConnection, FromRow};
 
 use super::{Store, StoreError, dialect, duration_ms, now_ms};
 
+/// Held callbacks wait with this `run_at` (Unix ms, year 2100) until released.
+pub const HELD: i64 = 4_102_444_800_000;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum JobStatus {
     Pending,

@@ -13,7 +13,7 @@
 //! rather than a scan of the queue per event (which made the purge quadratic).
 
 use super::{Store, StoreError};
-use crate::conversations::operators::HELD;
+use crate::store::HELD;
 
 /// Rows deleted per statement (and so per transaction).
 pub const BATCH: i64 = 1000;

@@ -152,7 +152,7 @@ impl TestApp {
         let store = Store::connect(&database_url).await.expect("database");
         store.migrate().await.expect("migrate");
         let rules = substitute(&rules, &channels);
-        herald::rules_file::import(&store, TEAM, &rules.to_string(), "cli")
+        herald::admin::rules_file::import(&store, TEAM, &rules.to_string(), "cli")
             .await
             .expect("rules import");
 

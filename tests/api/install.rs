@@ -241,7 +241,7 @@ impl Installs {
         let rules = json!([
             {"kind": "event", "event_type": "booking.created", "channel": tenant.general}
         ]);
-        herald::rules_file::import(&self.store, &tenant.team, &rules.to_string(), "cli")
+        herald::admin::rules_file::import(&self.store, &tenant.team, &rules.to_string(), "cli")
             .await
             .unwrap();
     }

@@ -25,7 +25,7 @@ async fn a_rule_into_another_organizations_channel_is_refused_at_delivery_and_fl
         {"kind": "event", "event_type": "booking.created", "channel": app.channels.general},
         {"kind": "error", "categories": ["delivery"], "channel": app.channels.errors}
     ]);
-    herald::rules_file::import(&app.store, TEAM, &rules.to_string(), "cli")
+    herald::admin::rules_file::import(&app.store, TEAM, &rules.to_string(), "cli")
         .await
         .unwrap();
     let restarted_at = herald::store::now_ms();

@@ -658,7 +658,7 @@ async fn while_someone_is_away_the_rules_backup_is_mentioned_and_the_platform_to
         {"kind": "event", "event_type": "booking.created", "channel": app.channels.general,
          "mentions": [sato], "backup": suzuki}
     ]);
-    herald::rules_file::import(&app.store, TEAM, &rules.to_string(), "cli")
+    herald::admin::rules_file::import(&app.store, TEAM, &rules.to_string(), "cli")
         .await
         .unwrap();
     let admin = app.emu.add_user(TEAM, "admin", "admin@example.com");
@@ -703,7 +703,7 @@ async fn each_rule_chooses_how_state_changes_show() {
         {"kind": "event", "event_type": "conversation.message.created", "channel": app.channels.general, "lifecycle": "thread_only"},
         {"kind": "event", "event_type": "conversation.message.created", "channel": app.channels.private_member, "lifecycle": "broadcast"}
     ]);
-    herald::rules_file::import(&app.store, TEAM, &rules.to_string(), "cli")
+    herald::admin::rules_file::import(&app.store, TEAM, &rules.to_string(), "cli")
         .await
         .unwrap();
     let with_owner = |event: Value| {

@@ -106,7 +106,7 @@ mod tests {
     fn a_published_shared_channel_is_the_hosts_not_the_askers() {
         // slack-go/slack's `sharedChannel` (tests/fixtures/slack/SOURCE.md).
         let shared: ChannelInfo = serde_json::from_str(include_str!(
-            "../tests/fixtures/slack/conversation_shared.json"
+            "../../tests/fixtures/slack/conversation_shared.json"
         ))
         .unwrap();
         assert_eq!(shared.context_team_id.as_deref(), Some("T1ABCD2E12"));
