@@ -1,363 +1,236 @@
-//! App Home, Herald's dashboard: the last day's deliveries, every rule with the health of
-//! its channel (last delivery, or the Slack error and how to fix it), and buttons to add
-//! and delete rules. Pure: data in, a Home view (JSON) out.
-
 use std::collections::HashMap;
 
-use serde_json::{Value, json};
+use slack_morphism::prelude::*;
 
-use super::texts;
-use crate::core::catalog::Lang;
-use crate::core::rule::{Rule, RuleTrigger};
-use crate::delivery::Permanent;
-use crate::directory::events::{Broken, broken_text};
-use crate::store::{ChannelHealth, DeliveryCounts};
+use crate::admin::AdminCtx;
+use crate::admin::actor::may_change;
+use crate::admin::actor::profile;
+use crate::admin::actor::user_lang;
+use crate::admin::modals::rule::edit_modal;
+use crate::admin::modals::rule::error_sample;
+use crate::admin::modals::rule::known_meeting_types;
+use crate::admin::modals::rule::preview_area;
+use crate::admin::modals::rule::test_in_modal;
+use crate::admin::views::{home as home_view, preview, rule_modal as modal, texts};
+use crate::workspace::Workspace;
 
-pub const ADD_RULE: &str = "herald_add_rule";
-pub const ADD_ERROR_RULE: &str = "herald_add_error_rule";
-pub const EDIT_RULE: &str = "herald_edit_rule";
-pub const DELETE_RULE: &str = "herald_delete_rule";
-pub const TEST_RULE: &str = "herald_test_rule_home";
-
-/// Slack's limit of blocks in a Home view.
-const MAX_BLOCKS: usize = 100;
-
-/// What the Home tab shows.
-pub struct Dashboard<'a> {
-    pub lang: Lang,
-    pub rules: &'a [Rule],
-    /// The latest finished delivery per channel id (None: nothing delivered yet).
-    pub health: &'a HashMap<String, Option<ChannelHealth>>,
-    /// Channels the directory knows cannot take posts (archived, deleted, Herald removed).
-    pub broken: &'a HashMap<String, Broken>,
-    pub last_day: DeliveryCounts,
-    /// The latest changes, already as lines, newest first.
-    pub audit: &'a [String],
-    /// The workspace's webhook URL (never its secret: `/herald connect` shows that once).
-    pub webhook_url: Option<&'a str>,
-    /// The viewer said `/herald away`.
-    pub away: bool,
-}
-
-fn plain(text: &str) -> Value {
-    json!({"type": "plain_text", "text": text})
-}
-
-fn mrkdwn(text: &str) -> Value {
-    json!({"type": "mrkdwn", "text": crate::core::render::cut(text, 3000)})
-}
-
-/// The Home view.
-pub fn view(d: &Dashboard<'_>) -> Value {
-    let lang = d.lang;
-    let mut blocks = vec![
-        json!({"type": "header", "text": plain(lang.pick("Herald 通知ダッシュボード", "Herald dashboard"))}),
-        json!({"type": "section", "text": mrkdwn(&texts::last_day(lang, d.last_day.delivered, d.last_day.failed))}),
-        json!({"type": "actions", "elements": [{
-            "type": "button", "action_id": ADD_RULE, "style": "primary",
-            "text": plain(lang.pick("ルールを追加", "Add a rule"))
-        }, {
-            "type": "button", "action_id": ADD_ERROR_RULE,
-            "text": plain(lang.pick("エラー通知を追加", "Add an error rule"))
-        }]}),
-    ];
-    if d.away {
-        blocks.push(json!({"type": "context", "elements": [mrkdwn(lang.pick(
-            ":palm_tree: あなたは不在中です。通知ではルールの代理がメンションされます。戻ったら `/herald available`。",
-            ":palm_tree: You are away: notifications mention the rules' backups instead of you. Back? `/herald available`."
-        ))]}));
-    }
-    if let Some(url) = d.webhook_url {
-        let text = match lang {
-            Lang::Ja => format!("Webhook URL: `{url}`(シークレットは `/herald connect`)"),
-            Lang::En => format!("Webhook URL: `{url}` (the secret: `/herald connect`)"),
-        };
-        blocks.push(json!({"type": "context", "elements": [mrkdwn(&text)]}));
-    }
-    blocks.push(json!({"type": "divider"}));
-    if d.rules.is_empty() {
-        blocks.push(json!({"type": "section", "text": mrkdwn(&texts::no_rules(lang, None))}));
-    }
-    let (events, errors): (Vec<&Rule>, Vec<&Rule>) = d
-        .rules
-        .iter()
-        .partition(|r| matches!(r.trigger, RuleTrigger::Event { .. }));
-    let mut meeting_types: Vec<Option<&str>> = Vec::new();
-    for rule in &events {
-        if let RuleTrigger::Event { meeting_type, .. } = &rule.trigger
-            && !meeting_types.contains(&meeting_type.as_deref())
+/// A button on the Home tab: add (opens the modal) or delete (after Slack's confirm).
+pub(crate) async fn home_action(state: &AdminCtx, event: &SlackInteractionBlockActionsEvent) {
+    let team_id = event.team.id.to_string();
+    let (Some(workspace), Some(user)) = (
+        state.registry.workspace(&team_id).await,
+        event.user.as_ref(),
+    ) else {
+        return;
+    };
+    let user = user.id.to_string();
+    let profile = profile(state, &workspace, &user).await;
+    let lang = user_lang(state, &workspace, profile.as_deref()).await;
+    let token = workspace.bot_token.expose();
+    for action in event.actions.iter().flatten() {
+        let action_id = action.action_id.as_ref();
+        if ![
+            home_view::ADD_RULE,
+            home_view::ADD_ERROR_RULE,
+            home_view::EDIT_RULE,
+            home_view::DELETE_RULE,
+            home_view::TEST_RULE,
+        ]
+        .contains(&action_id)
         {
-            meeting_types.push(meeting_type.as_deref());
+            continue;
+        }
+        if !may_change(state, &workspace, &user, profile.as_deref()).await {
+            // A polite refusal in place of the form they asked for.
+            let refusal = modal::notice(texts::admins_only_title(lang), texts::admins_only(lang));
+            if let Err(err) = state
+                .slack
+                .open_view(token, event.trigger_id.as_ref(), refusal)
+                .await
+            {
+                tracing::warn!(error = %err, "could not show the refusal");
+            }
+            return;
+        }
+        if action_id == home_view::EDIT_RULE {
+            let Some(rule_id) = action.value.as_deref() else {
+                continue;
+            };
+            let rule = state.store.rule(&team_id, rule_id).await.ok().flatten();
+            let version = state
+                .store
+                .rule_version(&team_id, rule_id)
+                .await
+                .ok()
+                .flatten();
+            if let (Some(rule), Some(version)) = (rule, version) {
+                let view = edit_modal(state, &rule, version, lang).await;
+                if let Err(err) = state
+                    .slack
+                    .open_view(token, event.trigger_id.as_ref(), view)
+                    .await
+                {
+                    tracing::warn!(error = %err, "could not open the edit modal");
+                }
+            }
+        } else if action_id == home_view::TEST_RULE {
+            let rule = match action.value.as_deref() {
+                Some(rule_id) => state.store.rule(&team_id, rule_id).await.ok().flatten(),
+                None => None,
+            };
+            if let Some(rule) = rule {
+                test_in_modal(
+                    state,
+                    &workspace,
+                    &rule,
+                    &user,
+                    lang,
+                    event.trigger_id.as_ref(),
+                )
+                .await;
+            }
+            // A test changes nothing the Home tab shows until it is delivered.
+            return;
+        } else if action_id == home_view::ADD_RULE || action_id == home_view::ADD_ERROR_RULE {
+            let view = if action_id == home_view::ADD_RULE {
+                modal::add_rule(lang, &known_meeting_types(state, &team_id).await)
+            } else {
+                modal::add_error_rule(
+                    lang,
+                    preview_area(
+                        state,
+                        &team_id,
+                        &error_sample(),
+                        &[],
+                        lang,
+                        preview::Test::Unsaved,
+                    )
+                    .await,
+                )
+            };
+            if let Err(err) = state
+                .slack
+                .open_view(token, event.trigger_id.as_ref(), view)
+                .await
+            {
+                tracing::warn!(error = %err, "could not open the rule modal");
+            }
+        } else if let Some(rule_id) = action.value.as_deref() {
+            match state.store.delete_rule(&team_id, rule_id, &user).await {
+                Ok(deleted) => {
+                    state.rules.invalidate(&team_id).await;
+                    tracing::info!(rule_id, deleted, %user, "rule deleted");
+                }
+                Err(err) => tracing::error!(error = %err, "could not delete the rule"),
+            }
         }
     }
-    meeting_types.sort_by_key(Option::is_some);
-    let mut omitted = 0;
-    let mut group = |heading: String, rules: Vec<&Rule>, blocks: &mut Vec<Value>| {
-        if rules.is_empty() {
+    // Slack wants its answer within 3 seconds; the Home tab is redrawn after it.
+    let state = state.clone();
+    tokio::spawn(async move { publish_home(&state, &workspace, &user).await });
+}
+
+/// Draws (or redraws) a user's Home tab.
+pub async fn publish_home(state: &AdminCtx, workspace: &Workspace, user: &str) {
+    let team_id = &workspace.team_id;
+    let profile = profile(state, workspace, user).await;
+    let lang = user_lang(state, workspace, profile.as_deref()).await;
+    let rules = match state.store.rules(team_id).await {
+        Ok(rules) => rules,
+        Err(err) => {
+            tracing::error!(error = %err, "could not read rules for App Home");
             return;
-        }
-        if blocks.len() + 3 > MAX_BLOCKS - 2 {
-            omitted += rules.len();
-            return;
-        }
-        blocks.push(json!({"type": "section", "text": mrkdwn(&format!("*{heading}*"))}));
-        for rule in rules {
-            if blocks.len() + 3 > MAX_BLOCKS - 2 {
-                omitted += 1;
-                continue;
-            }
-            blocks.extend(rule_blocks(lang, rule));
-            let health = match d.broken.get(rule.channel.as_str()) {
-                // What Slack said happened to the channel outranks the last delivery.
-                Some(broken) => broken_text(lang, rule.channel.as_str(), *broken),
-                None => health_text(lang, rule, d.health),
-            };
-            blocks.push(json!({"type": "context", "elements": [mrkdwn(&health)]}));
         }
     };
-    for meeting_type in meeting_types {
-        let rules = events
-            .iter()
-            .copied()
-            .filter(|r| matches!(&r.trigger, RuleTrigger::Event { meeting_type: m, .. } if m.as_deref() == meeting_type))
-            .collect();
-        group(
-            texts::meeting_heading(lang, meeting_type),
-            rules,
-            &mut blocks,
-        );
+    let mut channels: Vec<String> = rules.iter().map(|r| r.channel.to_string()).collect();
+    channels.sort();
+    channels.dedup();
+    let mut health = HashMap::new();
+    for channel in channels {
+        let latest = state
+            .store
+            .channel_health(team_id, &channel)
+            .await
+            .unwrap_or_default();
+        health.insert(channel, latest);
     }
-    group(texts::errors_heading(lang).to_string(), errors, &mut blocks);
-    if omitted > 0 {
-        blocks.push(json!({"type": "context", "elements": [mrkdwn(&texts::list_footer(lang, d.rules.len(), omitted))]}));
-    }
-    if !d.audit.is_empty() && blocks.len() + 2 <= MAX_BLOCKS {
-        blocks.push(json!({"type": "divider"}));
-        let text = format!("*{}*\n{}", texts::audit_title(lang), d.audit.join("\n"));
-        blocks.push(json!({"type": "section", "text": mrkdwn(&text)}));
-    }
-    json!({"type": "home", "blocks": blocks})
-}
-
-/// A rule: its line with an Edit button, then Delete (behind Slack's confirm dialog).
-fn rule_blocks(lang: Lang, rule: &Rule) -> [Value; 2] {
-    let confirm = json!({
-        "title": plain(lang.pick("ルールの削除", "Delete this rule?")),
-        "text": mrkdwn(&format!("{}\n{}", texts::rule_line(lang, rule), lang.pick("このルールを削除します。元に戻せません。", "The rule is deleted for good."))),
-        "confirm": plain(lang.pick("削除", "Delete")),
-        "deny": plain(lang.pick("キャンセル", "Cancel")),
-        "style": "danger"
-    });
-    [
-        json!({
-            "type": "section",
-            "text": mrkdwn(&texts::rule_line(lang, rule)),
-            "accessory": {
-                "type": "button", "action_id": EDIT_RULE, "value": rule.id,
-                "text": plain(lang.pick("編集", "Edit"))
-            }
-        }),
-        json!({"type": "actions", "elements": [{
-            "type": "button", "action_id": TEST_RULE, "value": rule.id,
-            "text": plain(lang.pick("テスト送信", "Send test"))
-        }, {
-            "type": "button", "action_id": DELETE_RULE, "value": rule.id, "style": "danger",
-            "text": plain(lang.pick("削除", "Delete")), "confirm": confirm
-        }]}),
-    ]
-}
-
-/// The channel's last delivery: when, or what went wrong and how to fix it.
-fn health_text(lang: Lang, rule: &Rule, health: &HashMap<String, Option<ChannelHealth>>) -> String {
-    let channel = rule.channel.as_str();
-    match health.get(channel).cloned().flatten() {
-        None => lang
-            .pick(
-                ":white_circle: まだ配信はありません",
-                ":white_circle: Nothing delivered yet",
-            )
-            .into(),
-        Some(h) if h.status == "done" => {
-            let when = format!(
-                "<!date^{}^{{date_short_pretty}} {{time}}|{}>",
-                h.updated_at / 1000,
-                h.updated_at / 1000
-            );
-            match lang {
-                Lang::Ja => format!(":large_green_circle: 最終配信 {when}"),
-                Lang::En => format!(":large_green_circle: Last delivered {when}"),
-            }
-        }
-        Some(h) => {
-            let code = h
-                .last_error
-                .as_deref()
-                .and_then(|e| e.split(':').next())
-                .unwrap_or("unknown");
-            let problem = Permanent {
-                code: code.into(),
-                channel: format!("<#{channel}>"),
-            };
-            format!(":red_circle: {}", problem.explain(lang))
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::core::catalog::{ErrorCategory, EventType};
-    use crate::core::ids::ChannelId;
-    use crate::core::rule::Mentions;
-
-    fn rule(id: &str, trigger: RuleTrigger, channel: &str) -> Rule {
-        Rule {
-            id: id.into(),
-            team_id: "T1".into(),
-            trigger,
-            channel: ChannelId::parse(channel).unwrap(),
-            mentions: Mentions::default(),
-            enabled: true,
-            backup: None,
-            lifecycle: Default::default(),
-        }
-    }
-
-    #[test]
-    fn home_shows_rules_their_health_and_the_last_day() {
-        let rules = vec![
-            rule(
-                "r1",
-                RuleTrigger::Event {
-                    event_type: EventType::BookingCreated,
-                    meeting_type: Some("mt_1".into()),
-                },
-                "C0OK",
-            ),
-            rule(
-                "r2",
-                RuleTrigger::Event {
-                    event_type: EventType::PhoneRequested,
-                    meeting_type: None,
-                },
-                "C0BAD",
-            ),
-            rule(
-                "r3",
-                RuleTrigger::Error {
-                    categories: vec![ErrorCategory::Delivery],
-                },
-                "C0NEW",
-            ),
-        ];
-        let health = HashMap::from([
-            (
-                "C0OK".to_string(),
-                Some(ChannelHealth {
-                    status: "done".into(),
-                    last_error: None,
-                    updated_at: 1_795_222_800_000,
-                }),
-            ),
-            (
-                "C0BAD".to_string(),
-                Some(ChannelHealth {
-                    status: "failed".into(),
-                    last_error: Some("not_invited: …".into()),
-                    updated_at: 0,
-                }),
-            ),
-            ("C0NEW".to_string(), None),
-        ]);
-        for (lang, words) in [
-            (
-                Lang::En,
-                [
-                    "Delivered 5",
-                    "Every meeting type",
-                    "Meeting type `mt_1`",
-                    "Last delivered <!date^1795222800^",
-                    "/invite @Herald",
-                    "Nothing delivered yet",
-                    "Add a rule",
-                ],
-            ),
-            (
-                Lang::Ja,
-                [
-                    "配信 5",
-                    "すべての面談タイプ",
-                    "面談タイプ `mt_1`",
-                    "最終配信 <!date^1795222800^",
-                    "/invite @Herald",
-                    "まだ配信はありません",
-                    "ルールを追加",
-                ],
-            ),
-        ] {
-            let home = view(&Dashboard {
-                lang,
-                rules: &rules,
-                health: &health,
-                broken: &HashMap::from([("C0CHAN".to_string(), Broken::Archived)]),
-                last_day: DeliveryCounts {
-                    delivered: 5,
-                    failed: 1,
-                },
-                audit: &["• a change".to_string()],
-                webhook_url: Some("https://h.example/hooks/conn_1"),
-                away: true,
-            });
-            let text = home.to_string();
-            assert!(text.contains("https://h.example/hooks/conn_1"));
-            for w in words {
-                assert!(text.contains(w), "{lang:?}: {w} missing from {text}");
-            }
-            let parsed: slack_morphism::prelude::SlackView =
-                serde_json::from_value(home.clone()).unwrap();
-            assert!(matches!(
-                parsed,
-                slack_morphism::prelude::SlackView::Home(_)
-            ));
-            assert!(home["blocks"].as_array().unwrap().len() <= MAX_BLOCKS);
-            // "Every meeting type" comes before the named ones.
-            assert!(
-                text.find(if lang == Lang::En {
-                    "Every meeting type"
-                } else {
-                    "すべての面談タイプ"
+    let since = crate::store::now_ms() - 24 * 3600 * 1000;
+    let last_day = state
+        .store
+        .delivery_counts(team_id, since)
+        .await
+        .unwrap_or_default();
+    let audit: Vec<String> = state
+        .store
+        .audit(team_id, 5)
+        .await
+        .unwrap_or_default()
+        .iter()
+        .map(|e| texts::audit_line(lang, e))
+        .collect();
+    let webhook_url = webhook_url(state, team_id).await;
+    let broken: HashMap<String, crate::directory::events::Broken> = state
+        .directory
+        .read(team_id, |d| {
+            rules
+                .iter()
+                .filter_map(|r| {
+                    let c = d.channel(r.channel.as_str())?;
+                    use crate::directory::events::Broken;
+                    let broken = if c.deleted == 1 {
+                        Broken::Deleted
+                    } else if c.is_archived == 1 {
+                        Broken::Archived
+                    } else if c.external_team.is_some() {
+                        Broken::External
+                    } else if c.is_private == 1 && c.is_member == 0 {
+                        Broken::Removed
+                    } else {
+                        return None;
+                    };
+                    Some((c.id.clone(), broken))
                 })
-                .unwrap()
-                    < text.find("mt_1").unwrap()
-            );
-        }
+                .collect()
+        })
+        .await;
+    let view = home_view::view(&home_view::Dashboard {
+        lang,
+        rules: &rules,
+        health: &health,
+        last_day,
+        audit: &audit,
+        webhook_url: webhook_url.as_deref(),
+        broken: &broken,
+        away: state
+            .store
+            .away_users(team_id, &[user.to_string()])
+            .await
+            .is_ok_and(|a| a.contains(user)),
+    });
+    if let Err(err) = state
+        .slack
+        .publish_home(workspace.bot_token.expose(), user, view)
+        .await
+    {
+        tracing::warn!(error = %err, user, "could not publish App Home");
     }
+}
 
-    #[test]
-    fn a_huge_rule_set_stays_within_slacks_block_limit() {
-        let rules: Vec<Rule> = (0..200)
-            .map(|i| {
-                rule(
-                    &format!("r{i}"),
-                    RuleTrigger::Event {
-                        event_type: EventType::BookingCreated,
-                        meeting_type: Some(format!("mt_{}", i % 7)),
-                    },
-                    "C0CHAN",
-                )
-            })
-            .collect();
-        let home = view(&Dashboard {
-            lang: Lang::En,
-            rules: &rules,
-            health: &HashMap::new(),
-            broken: &HashMap::new(),
-            last_day: DeliveryCounts::default(),
-            audit: &[],
-            webhook_url: None,
-            away: false,
-        });
-        assert!(home["blocks"].as_array().unwrap().len() <= MAX_BLOCKS);
-        assert!(home.to_string().contains("not shown"));
+/// Where the workspace's platform posts events (its first connection), for App Home.
+pub(crate) async fn webhook_url(state: &AdminCtx, team_id: &str) -> Option<String> {
+    let base = state.settings.public_url.clone()?;
+    match state.store.connections_of(team_id).await {
+        Ok(connections) => match connections.first() {
+            Some(c) => Some(format!("{base}/hooks/{}", c.id)),
+            None if state.settings.slack.bot_token.is_some() => Some(format!(
+                "{base}/hooks/{}",
+                crate::core::ids::DEFAULT_CONNECTION
+            )),
+            None => None,
+        },
+        Err(err) => {
+            tracing::warn!(error = %err, "could not read the connections for App Home");
+            None
+        }
     }
 }

@@ -16,7 +16,7 @@ use crate::delivery::Permanent;
 use crate::ingest::{IngestError, Staged};
 use crate::store::{JobStatus, new_id, now_ms};
 
-use super::{preview, texts};
+use crate::admin::views::{preview, texts};
 
 /// How long the tester is kept waiting for Slack's answer before being told that
 /// Herald keeps retrying in the background.

@@ -5,6 +5,7 @@
 //! platform callbacks, `reply_kind` says whether a reply goes to the customer, and
 //! `operators` maps Slack users to the platform's operators.
 
+pub mod buttons;
 pub mod operators;
 pub mod replies;
 pub mod reply_kind;

@@ -8,6 +8,7 @@
 
 pub mod events;
 pub mod lookup;
+pub mod pickers;
 pub mod search;
 pub mod sync;
 

@@ -172,7 +172,7 @@ pub fn blocks(
         Test::Saved(status) => {
             blocks.push(json!({"type": "actions", "elements": [{
                 "type": "button",
-                "action_id": super::modal::TEST_RULE,
+                "action_id": super::rule_modal::TEST_RULE,
                 "text": {"type": "plain_text", "text": lang.pick("テスト送信(保存済みの設定)", "Send test (saved settings)")},
             }]}));
             if let Some(status) = status {

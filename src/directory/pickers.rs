@@ -12,7 +12,7 @@ use crate::core::catalog::Lang;
 use crate::directory::Choice;
 use crate::directory::lookup::{Kind, lookup, pasted_id};
 
-use super::modal;
+use crate::admin::views::rule_modal as modal;
 
 fn option(choice: &Choice) -> Value {
     json!({"text": {"type": "plain_text", "text": choice.label}, "value": choice.id})

@@ -1,0 +1,65 @@
+use slack_morphism::prelude::*;
+
+use crate::admin::AdminCtx;
+use crate::admin::actor::may_change;
+use crate::admin::actor::profile;
+use crate::admin::views::{rule_modal as modal, texts};
+
+/// The disconnect dialog's submission: revoke, forget the token, stop queued work.
+pub(crate) async fn submit_disconnect(
+    state: &AdminCtx,
+    submission: &SlackInteractionViewSubmissionEvent,
+    view: &SlackModalView,
+) -> SlackInteractionResponse {
+    let team_id = submission.team.id.to_string();
+    let lang = modal::Metadata::parse(view.private_metadata.as_deref()).lang();
+    let answer = |text: &str| -> SlackInteractionResponse {
+        match serde_json::from_value::<SlackView>(modal::notice(
+            texts::disconnect_title(lang),
+            text,
+        )) {
+            Ok(view) => {
+                SlackViewSubmissionResponse::Update(SlackViewSubmissionUpdateResponse::new(view))
+                    .into()
+            }
+            Err(_) => SlackInteractionResponse::Empty,
+        }
+    };
+    let Some(workspace) = state.registry.workspace(&team_id).await else {
+        return answer(texts::not_connected(lang));
+    };
+    let user = submission.user.id.to_string();
+    let profile = profile(state, &workspace, &user).await;
+    if !may_change(state, &workspace, &user, profile.as_deref()).await {
+        return answer(texts::admins_only(lang));
+    }
+    // Revoked first; if Slack cannot be reached the token is still deleted here, and
+    // Slack's own uninstall (or an admin) can revoke it later.
+    if let Err(err) = state.slack.revoke(workspace.bot_token.expose()).await {
+        tracing::warn!(error = %err, "auth.revoke failed; deleting the token anyway");
+    }
+    let reason = format!("disconnected by {user} with /herald disconnect");
+    match state
+        .store
+        .disconnect_workspace(&team_id, &reason, &user)
+        .await
+    {
+        Ok(stopped) => {
+            state.registry.invalidate(&team_id).await;
+            state.workspace_state.invalidate(&team_id).await;
+            tracing::warn!(stopped, %user, "workspace disconnected by command");
+            let install = state
+                .settings
+                .slack
+                .oauth
+                .as_ref()
+                .and(state.settings.public_url.as_deref())
+                .map(|u| format!("{u}{}", crate::install::INSTALL_PATH));
+            answer(&texts::disconnected(lang, install.as_deref()))
+        }
+        Err(err) => {
+            tracing::error!(error = %err, "could not disconnect");
+            answer(texts::failed(lang))
+        }
+    }
+}

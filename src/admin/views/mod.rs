@@ -1,0 +1,7 @@
+//! Block Kit and texts of the admin surface, pure: every view is built from values, so
+//! each is tested without Slack (the architecture test holds them free of I/O).
+
+pub mod home;
+pub mod preview;
+pub mod rule_modal;
+pub mod texts;
