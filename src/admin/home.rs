@@ -3,55 +3,60 @@ use std::collections::HashMap;
 use slack_morphism::prelude::*;
 
 use crate::admin::AdminCtx;
-use crate::admin::actor::may_change;
-use crate::admin::actor::profile;
-use crate::admin::actor::user_lang;
+use crate::admin::actor::{Actor, user_lang};
 use crate::admin::modals::rule::edit_modal;
 use crate::admin::modals::rule::error_sample;
 use crate::admin::modals::rule::known_meeting_types;
 use crate::admin::modals::rule::preview_area;
 use crate::admin::modals::rule::test_in_modal;
 use crate::admin::views::{home as home_view, preview, rule_modal as modal, texts};
-use crate::workspace::Workspace;
+use crate::workspace::{Workspace, people};
+
+/// The Home buttons that change Herald (all of them, today).
+const CHANGES: [&str; 5] = [
+    home_view::ADD_RULE,
+    home_view::ADD_ERROR_RULE,
+    home_view::EDIT_RULE,
+    home_view::DELETE_RULE,
+    home_view::TEST_RULE,
+];
 
 /// A button on the Home tab: add (opens the modal) or delete (after Slack's confirm).
 pub(crate) async fn home_action(state: &AdminCtx, event: &SlackInteractionBlockActionsEvent) {
     let team_id = event.team.id.to_string();
-    let (Some(workspace), Some(user)) = (
-        state.registry.workspace(&team_id).await,
-        event.user.as_ref(),
-    ) else {
+    let Some(user) = event.user.as_ref().map(|u| u.id.to_string()) else {
         return;
     };
-    let user = user.id.to_string();
-    let profile = profile(state, &workspace, &user).await;
-    let lang = user_lang(state, &workspace, profile.as_deref()).await;
-    let token = workspace.bot_token.expose();
-    for action in event.actions.iter().flatten() {
-        let action_id = action.action_id.as_ref();
-        if ![
-            home_view::ADD_RULE,
-            home_view::ADD_ERROR_RULE,
-            home_view::EDIT_RULE,
-            home_view::DELETE_RULE,
-            home_view::TEST_RULE,
-        ]
-        .contains(&action_id)
-        {
-            continue;
-        }
-        if !may_change(state, &workspace, &user, profile.as_deref()).await {
-            // A polite refusal in place of the form they asked for.
-            let refusal = modal::notice(texts::admins_only_title(lang), texts::admins_only(lang));
-            if let Err(err) = state
-                .slack
-                .open_view(token, event.trigger_id.as_ref(), refusal)
-                .await
-            {
-                tracing::warn!(error = %err, "could not show the refusal");
-            }
+    let actor = match Actor::resolve(state, &team_id, &user).await {
+        Ok(actor) => actor,
+        Err(err) => {
+            tracing::warn!(error = %err, "a Home action was not handled");
             return;
         }
+    };
+    let lang = actor.lang();
+    let workspace = actor.workspace.clone();
+    let token = workspace.bot_token.expose();
+    let asked: Vec<_> = event
+        .actions
+        .iter()
+        .flatten()
+        .filter(|a| CHANGES.contains(&a.action_id.as_ref()))
+        .collect();
+    if !asked.is_empty() && actor.require_admin(state).await.is_err() {
+        // A polite refusal in place of the form they asked for.
+        let refusal = modal::notice(texts::admins_only_title(lang), texts::admins_only(lang));
+        if let Err(err) = state
+            .slack
+            .open_view(token, event.trigger_id.as_ref(), refusal)
+            .await
+        {
+            tracing::warn!(error = %err, "could not show the refusal");
+        }
+        return;
+    }
+    for action in asked {
+        let action_id = action.action_id.as_ref();
         if action_id == home_view::EDIT_RULE {
             let Some(rule_id) = action.value.as_deref() else {
                 continue;
@@ -133,7 +138,7 @@ pub(crate) async fn home_action(state: &AdminCtx, event: &SlackInteractionBlockA
 /// Draws (or redraws) a user's Home tab.
 pub async fn publish_home(state: &AdminCtx, workspace: &Workspace, user: &str) {
     let team_id = &workspace.team_id;
-    let profile = profile(state, workspace, user).await;
+    let profile = people::profile(&state.slack, &state.profiles, workspace, user).await;
     let lang = user_lang(state, workspace, profile.as_deref()).await;
     let rules = match state.store.rules(team_id).await {
         Ok(rules) => rules,

@@ -10,8 +10,8 @@ pub mod actor;
 pub mod command;
 pub mod commands;
 pub mod home;
-pub mod interactions;
 pub mod modals;
+pub mod pickers;
 pub mod reply;
 pub mod rules_file;
 mod test_send;
@@ -22,7 +22,6 @@ use std::sync::Arc;
 pub use command::Command;
 pub use commands::handle_command;
 pub use home::publish_home;
-pub use interactions::handle_interaction;
 
 use crate::workspace::people::Profiles;
 

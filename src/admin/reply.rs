@@ -1,3 +1,6 @@
+//! The admin surface's answers: ephemeral command replies, field errors on a modal, and
+//! a notice that replaces a submitted modal. A failure is logged once, here.
+
 use serde_json::{Value, json};
 use slack_morphism::prelude::*;
 
@@ -30,24 +33,37 @@ pub(crate) fn ephemeral(text: String, blocks: Vec<Value>) -> SlackCommandEventRe
     .with_response_type(SlackMessageResponseType::Ephemeral)
 }
 
+/// An ephemeral answer of one section of text.
+pub(crate) fn say(text: String) -> SlackCommandEventResponse {
+    let block = section(&text);
+    ephemeral(text, vec![block])
+}
+
+/// A submitted modal replaced by a notice (`title`, `text`).
+pub(crate) fn notice(title: &str, text: &str) -> SlackInteractionResponse {
+    match serde_json::from_value::<SlackView>(modal::notice(title, text)) {
+        Ok(view) => {
+            SlackViewSubmissionResponse::Update(SlackViewSubmissionUpdateResponse::new(view)).into()
+        }
+        Err(err) => {
+            tracing::error!(error = %err, "notice view does not parse");
+            SlackInteractionResponse::Empty
+        }
+    }
+}
+
 pub(crate) fn section(text: &str) -> Value {
     json!({"type": "section", "text": {"type": "mrkdwn", "text": crate::core::render::cut(text, MAX_SECTION)}})
 }
 
 /// A polite "admins only" for someone who may read but not change.
 pub(crate) fn refusal(lang: Lang) -> SlackCommandEventResponse {
-    ephemeral(
-        texts::admins_only(lang).into(),
-        vec![section(texts::admins_only(lang))],
-    )
+    say(texts::admins_only(lang).into())
 }
 
 pub(crate) fn failure(lang: Lang, err: &dyn std::error::Error) -> SlackCommandEventResponse {
     tracing::error!(error = %err, "command failed");
-    ephemeral(
-        texts::failed(lang).into(),
-        vec![section(texts::failed(lang))],
-    )
+    say(texts::failed(lang).into())
 }
 
 pub(crate) fn help(lang: Lang, problem: Option<String>) -> SlackCommandEventResponse {

@@ -75,6 +75,7 @@ impl FromRef<AppState> for ConversationsCtx {
             settings: s.settings.clone(),
             store: s.store.clone(),
             slack: s.slack.clone(),
+            registry: s.registry.clone(),
             wake: s.wake.clone(),
             workspace_state: s.workspace_state.clone(),
             profiles: s.profiles.clone(),

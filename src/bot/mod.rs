@@ -4,6 +4,7 @@
 //! `conversations`; channel, user and group changes to `directory`.
 
 mod events;
+mod interactions;
 pub mod replay;
 
 use slack_morphism::prelude::*;
@@ -56,6 +57,6 @@ impl SlackHandler for Bot {
     }
 
     async fn interaction(&self, event: SlackInteractionEvent) -> SlackInteractionResponse {
-        crate::admin::handle_interaction(&self.admin, &event).await
+        interactions::dispatch(self, &event).await
     }
 }

@@ -1,13 +1,22 @@
+//! The buttons on Herald's thread messages: Close / Assign me on a conversation's
+//! parent, Claim as an operator, and Undo / Send now under a reply waiting to go to the
+//! customer.
+
 use slack_morphism::prelude::*;
 
-use crate::admin::AdminCtx;
-use crate::admin::actor::may_change;
-use crate::admin::actor::profile;
-use crate::admin::actor::user_lang;
-use crate::admin::views::texts;
+use crate::conversations::ConversationsCtx;
+use crate::core::catalog::Lang;
+use crate::workspace::people;
 
-/// A button in a message: Undo / Send now under a reply waiting to go to the customer.
-pub(crate) async fn message_action(state: &AdminCtx, event: &SlackInteractionBlockActionsEvent) {
+/// Said when a button's work failed on Herald's side.
+fn failed(lang: Lang) -> &'static str {
+    lang.pick(
+        "Herald側でエラーが発生しました。しばらくしてからもう一度お試しください。",
+        "Something went wrong on Herald's side. Please try again in a moment.",
+    )
+}
+
+pub async fn press(state: &ConversationsCtx, event: &SlackInteractionBlockActionsEvent) {
     use crate::conversations::operators::{CLAIM, claim};
     use crate::conversations::replies::{ASSIGN_ME, CLOSE, SEND_NOW, UNDO, request, undo_or_send};
     let team_id = event.team.id.to_string();
@@ -18,12 +27,11 @@ pub(crate) async fn message_action(state: &AdminCtx, event: &SlackInteractionBlo
         return;
     };
     let user = user.id.to_string();
-    let lang = user_lang(
-        state,
-        &workspace,
-        profile(state, &workspace, &user).await.as_deref(),
-    )
-    .await;
+    let profile = people::profile(&state.slack, &state.profiles, &workspace, &user).await;
+    let lang = match people::locale_of(profile.as_deref()) {
+        Some(lang) => lang,
+        None => state.workspace_state.lang(&workspace).await,
+    };
     for action in event.actions.iter().flatten() {
         let action_id = action.action_id.as_ref();
         if action_id == CLOSE || action_id == ASSIGN_ME {
@@ -34,17 +42,7 @@ pub(crate) async fn message_action(state: &AdminCtx, event: &SlackInteractionBlo
                 continue;
             };
             let parent = container.message_ts.to_string();
-            match request(
-                &state.conversations,
-                &workspace,
-                &user,
-                action_id,
-                &channel,
-                &parent,
-                lang,
-            )
-            .await
-            {
+            match request(state, &workspace, &user, action_id, &channel, &parent, lang).await {
                 Ok(Some(answer)) => {
                     if let Err(err) = state
                         .slack
@@ -66,18 +64,18 @@ pub(crate) async fn message_action(state: &AdminCtx, event: &SlackInteractionBlo
             continue;
         }
         if action_id == CLAIM {
-            let profile = profile(state, &workspace, &user).await;
             let who = crate::conversations::operators::Requester {
                 user: &user,
                 email: profile.as_ref().and_then(|p| p.email.as_deref()),
-                is_admin: may_change(state, &workspace, &user, profile.as_deref()).await,
+                is_admin: people::may_change(&state.store, &workspace, &user, profile.as_deref())
+                    .await,
             };
             let answer = match action.value.as_deref() {
-                Some(value) => claim(&state.conversations, &team_id, &who, value, lang)
+                Some(value) => claim(state, &team_id, &who, value, lang)
                     .await
                     .unwrap_or_else(|err| {
                         tracing::error!(error = %err, "could not claim");
-                        texts::failed(lang).to_string()
+                        failed(lang).to_string()
                     }),
                 None => continue,
             };
@@ -94,20 +92,11 @@ pub(crate) async fn message_action(state: &AdminCtx, event: &SlackInteractionBlo
         let Some(job_id) = action.value.as_deref() else {
             continue;
         };
-        let answer = match undo_or_send(
-            &state.conversations,
-            &team_id,
-            &user,
-            action_id,
-            job_id,
-            lang,
-        )
-        .await
-        {
+        let answer = match undo_or_send(state, &team_id, &user, action_id, job_id, lang).await {
             Ok(answer) => answer,
             Err(err) => {
                 tracing::error!(error = %err, "could not undo or send a reply");
-                texts::failed(lang).to_string()
+                failed(lang).to_string()
             }
         };
         if let Some(url) = &event.response_url

@@ -16,6 +16,7 @@ pub struct ConversationsCtx {
     pub settings: std::sync::Arc<crate::config::Settings>,
     pub store: crate::store::Store,
     pub slack: crate::slack::SlackApi,
+    pub registry: crate::workspace::Workspaces,
     pub wake: std::sync::Arc<tokio::sync::Notify>,
     pub workspace_state: crate::workspace::WorkspaceSettings,
     pub profiles: crate::workspace::people::Profiles,

@@ -8,7 +8,6 @@
 
 pub mod events;
 pub mod lookup;
-pub mod pickers;
 pub mod search;
 pub mod sync;
 

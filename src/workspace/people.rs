@@ -99,3 +99,10 @@ pub async fn is_herald_admin(
     let profile = profile(slack, profiles, workspace, user).await;
     may_change(store, workspace, user, profile.as_deref()).await
 }
+
+/// The language of the user's Slack locale, when it is ja or en.
+pub fn locale_of(profile: Option<&UserProfile>) -> Option<crate::core::catalog::Lang> {
+    profile
+        .and_then(|p| p.locale.as_deref())
+        .and_then(crate::core::catalog::Lang::from_locale)
+}

@@ -1,26 +1,26 @@
+//! `/herald connect [rotate]` and `/herald connect callback <url>`: where the platform
+//! posts events, its secret, and where it receives replies.
+
 use slack_morphism::prelude::*;
 
 use crate::admin::AdminCtx;
-use crate::admin::reply::ephemeral;
+use crate::admin::actor::Admin;
 use crate::admin::reply::failure;
-use crate::admin::reply::section;
+use crate::admin::reply::say;
 use crate::admin::views::texts;
-use crate::core::catalog::Lang;
-use crate::workspace::Workspace;
 
 /// `/herald connect callback <url>`: where the platform receives replies from Slack.
-pub(crate) async fn connect_callback(
+pub(crate) async fn callback(
     state: &AdminCtx,
-    workspace: &Workspace,
+    admin: &Admin,
     url: &str,
-    lang: Lang,
 ) -> SlackCommandEventResponse {
-    let reply = |text: String| ephemeral(text.clone(), vec![section(&text)]);
+    let (workspace, lang) = (&admin.workspace, admin.lang());
     let url = match crate::platform::check_callback_url(url, state.settings.callback_allow_private)
         .await
     {
         Ok(normalised) => normalised,
-        Err(why) => return reply(texts::callback_invalid(lang, url, &why.to_string())),
+        Err(why) => return say(texts::callback_invalid(lang, url, &why.to_string())),
     };
     let url = url.as_str();
     // The connection of the workspace: its own, or `default` in single-workspace mode.
@@ -36,20 +36,18 @@ pub(crate) async fn connect_callback(
         .set_callback_url(&workspace.team_id, &connection, url)
         .await
     {
-        Ok(()) => reply(texts::callback_set(lang, url)),
+        Ok(()) => say(texts::callback_set(lang, url)),
         Err(err) => failure(lang, &err),
     }
 }
 
 /// `/herald connect [rotate]`: the webhook URL, and a secret only when it is new.
-pub(crate) async fn connect(
+pub(crate) async fn show(
     state: &AdminCtx,
-    workspace: &Workspace,
+    admin: &Admin,
     rotate: bool,
-    user: &str,
-    lang: Lang,
 ) -> SlackCommandEventResponse {
-    let reply = |text: String| ephemeral(text.clone(), vec![section(&text)]);
+    let (workspace, user, lang) = (&admin.workspace, admin.user.as_str(), admin.lang());
     let base = state
         .settings
         .public_url
@@ -63,10 +61,10 @@ pub(crate) async fn connect(
     let (Some(connection), Some(sealer)) = (connections.first(), state.registry.sealer()) else {
         // Single-workspace mode: the `default` connection, its secret in the settings.
         if rotate {
-            return reply(texts::rotation_unavailable(lang).into());
+            return say(texts::rotation_unavailable(lang).into());
         }
         let url = format!("{base}/hooks/{}", crate::core::ids::DEFAULT_CONNECTION);
-        return reply(format!(
+        return say(format!(
             "{}\n{}",
             texts::webhook_url(lang, &url),
             texts::webhook_secret_from_env(lang)
@@ -91,7 +89,7 @@ pub(crate) async fn connect(
             Ok(_) => {
                 state.registry.invalidate(team_id).await;
                 tracing::info!(connection = %connection.id, %user, "webhook secret rotated");
-                reply(format!(
+                say(format!(
                     "{url}\n{}",
                     texts::webhook_rotated(lang, &fresh.0, until / 1000)
                 ))
@@ -105,11 +103,11 @@ pub(crate) async fn connect(
             Err(err) => return failure(lang, &err),
         };
         match state.store.mark_secret_shown(team_id, &connection.id).await {
-            Ok(true) => reply(format!(
+            Ok(true) => say(format!(
                 "{url}\n{}",
                 texts::webhook_secret_once(lang, &secret)
             )),
-            Ok(false) => reply(format!("{url}\n{}", texts::webhook_secret_hidden(lang))),
+            Ok(false) => say(format!("{url}\n{}", texts::webhook_secret_hidden(lang))),
             Err(err) => failure(lang, &err),
         }
     }

@@ -1,3 +1,6 @@
+//! `/herald list [#channel]` and `/herald export`: the rules, as a list or as the JSON
+//! file `herald rules import` takes.
+
 use serde_json::json;
 use slack_morphism::prelude::*;
 
@@ -11,7 +14,7 @@ use crate::core::ids::ChannelId;
 use crate::core::rule::{Rule, RuleTrigger};
 
 /// The rules, event rules grouped by meeting type, then error rules.
-pub(crate) fn list(
+pub(crate) fn render(
     lang: Lang,
     rules: &[&Rule],
     channel: Option<&ChannelId>,
@@ -72,4 +75,35 @@ pub(crate) fn list(
         "elements": [{"type": "mrkdwn", "text": texts::list_footer(lang, rules.len(), omitted)}]
     }));
     ephemeral(texts::list_title(lang).into(), blocks)
+}
+
+pub(crate) async fn rules(
+    cx: &crate::admin::AdminCtx,
+    actor: &crate::admin::actor::Actor,
+    channel: Option<&ChannelId>,
+) -> SlackCommandEventResponse {
+    match cx.store.rules(actor.team_id()).await {
+        Ok(rules) => {
+            let shown: Vec<&Rule> = rules
+                .iter()
+                .filter(|r| channel.is_none_or(|c| &r.channel == c))
+                .collect();
+            render(actor.lang(), &shown, channel)
+        }
+        Err(err) => crate::admin::reply::failure(actor.lang(), &err),
+    }
+}
+
+pub(crate) async fn export(
+    cx: &crate::admin::AdminCtx,
+    actor: &crate::admin::actor::Actor,
+) -> SlackCommandEventResponse {
+    let lang = actor.lang();
+    match crate::admin::rules_file::export(&cx.store, actor.team_id()).await {
+        Ok(json) => crate::admin::reply::ephemeral(
+            format!("{}\n```\n{json}\n```", texts::export_intro(lang)),
+            vec![],
+        ),
+        Err(err) => crate::admin::reply::failure(lang, &err),
+    }
 }

@@ -1,21 +1,21 @@
+//! `/herald sync`: a directory sync started now, its progress shown in place.
+
 use slack_morphism::prelude::*;
 
 use crate::admin::AdminCtx;
-use crate::admin::reply::ephemeral;
+use crate::admin::actor::Admin;
 use crate::admin::reply::failure;
-use crate::admin::reply::section;
+use crate::admin::reply::say;
 use crate::admin::views::texts;
-use crate::core::catalog::Lang;
-use crate::workspace::Workspace;
 
 /// `/herald sync`: starts a directory sync now; its progress replaces the answer in
 /// place through the command's `response_url` (which takes 5 posts: one per phase).
-pub(crate) async fn sync(
+pub(crate) async fn start(
     state: &AdminCtx,
-    workspace: &Workspace,
+    admin: &Admin,
     event: &SlackCommandEvent,
-    lang: Lang,
 ) -> SlackCommandEventResponse {
+    let (workspace, lang) = (&admin.workspace, admin.lang());
     use crate::directory::sync::{Progress, may_start, run};
     match may_start(
         &state.directory_cx,
@@ -27,7 +27,7 @@ pub(crate) async fn sync(
         Ok(true) => {}
         Ok(false) => {
             let text = texts::sync_running(lang).to_string();
-            return ephemeral(text.clone(), vec![section(&text)]);
+            return say(text);
         }
         Err(err) => return failure(lang, &err),
     }
@@ -74,5 +74,5 @@ pub(crate) async fn sync(
         }
     });
     let text = texts::sync_progress(lang, &Progress::default());
-    ephemeral(text.clone(), vec![section(&text)])
+    say(text)
 }

@@ -1,9 +1,9 @@
 use slack_morphism::prelude::*;
 
 use crate::admin::AdminCtx;
-use crate::admin::actor::may_change;
-use crate::admin::actor::profile;
+use crate::admin::actor;
 use crate::admin::home::publish_home;
+use crate::admin::reply::notice;
 use crate::admin::views::{rule_modal as modal, texts};
 
 /// The delete dialog's submission: deletes the rule if nobody changed it meanwhile.
@@ -16,23 +16,13 @@ pub(crate) async fn submit_delete(
     let metadata = modal::Metadata::parse(view.private_metadata.as_deref());
     let lang = metadata.lang();
     let title = lang.pick("ルールの削除", "Delete a rule");
-    let answer = |text: &str| -> SlackInteractionResponse {
-        match serde_json::from_value::<SlackView>(modal::notice(title, text)) {
-            Ok(view) => {
-                SlackViewSubmissionResponse::Update(SlackViewSubmissionUpdateResponse::new(view))
-                    .into()
-            }
-            Err(_) => SlackInteractionResponse::Empty,
-        }
-    };
-    let Some(workspace) = state.registry.workspace(&team_id).await else {
-        return answer(texts::not_connected(lang));
-    };
+    let answer = |text: &str| notice(title, text);
     let user = submission.user.id.to_string();
-    let profile = profile(state, &workspace, &user).await;
-    if !may_change(state, &workspace, &user, profile.as_deref()).await {
-        return answer(texts::admins_only(lang));
-    }
+    let admin = match actor::admin(state, &team_id, &user).await {
+        Ok(admin) => admin,
+        Err(refused) => return answer(refused.text(lang)),
+    };
+    let workspace = admin.workspace.clone();
     let (Some(rule_id), Some(version)) = (metadata.rule.as_deref(), metadata.version) else {
         return answer(texts::edit_missing(lang));
     };

@@ -1,8 +1,8 @@
 use slack_morphism::prelude::*;
 
 use crate::admin::AdminCtx;
-use crate::admin::actor::may_change;
-use crate::admin::actor::profile;
+use crate::admin::actor;
+use crate::admin::reply::notice;
 use crate::admin::views::{rule_modal as modal, texts};
 
 /// The disconnect dialog's submission: revoke, forget the token, stop queued work.
@@ -13,26 +13,13 @@ pub(crate) async fn submit_disconnect(
 ) -> SlackInteractionResponse {
     let team_id = submission.team.id.to_string();
     let lang = modal::Metadata::parse(view.private_metadata.as_deref()).lang();
-    let answer = |text: &str| -> SlackInteractionResponse {
-        match serde_json::from_value::<SlackView>(modal::notice(
-            texts::disconnect_title(lang),
-            text,
-        )) {
-            Ok(view) => {
-                SlackViewSubmissionResponse::Update(SlackViewSubmissionUpdateResponse::new(view))
-                    .into()
-            }
-            Err(_) => SlackInteractionResponse::Empty,
-        }
-    };
-    let Some(workspace) = state.registry.workspace(&team_id).await else {
-        return answer(texts::not_connected(lang));
-    };
+    let answer = |text: &str| notice(texts::disconnect_title(lang), text);
     let user = submission.user.id.to_string();
-    let profile = profile(state, &workspace, &user).await;
-    if !may_change(state, &workspace, &user, profile.as_deref()).await {
-        return answer(texts::admins_only(lang));
-    }
+    let admin = match actor::admin(state, &team_id, &user).await {
+        Ok(admin) => admin,
+        Err(refused) => return answer(refused.text(lang)),
+    };
+    let workspace = admin.workspace.clone();
     // Revoked first; if Slack cannot be reached the token is still deleted here, and
     // Slack's own uninstall (or an admin) can revoke it later.
     if let Err(err) = state.slack.revoke(workspace.bot_token.expose()).await {

@@ -1,10 +1,10 @@
 use slack_morphism::prelude::*;
 
 use crate::admin::AdminCtx;
-use crate::admin::actor::may_change;
-use crate::admin::actor::profile;
+use crate::admin::actor;
 use crate::admin::home::publish_home;
 use crate::admin::reply::field_errors;
+use crate::admin::reply::notice;
 use crate::admin::views::{rule_modal as modal, texts};
 
 /// The import modal's submission: all the pasted rules, or (with the problem shown on
@@ -16,14 +16,12 @@ pub(crate) async fn submit_import(
 ) -> SlackInteractionResponse {
     let team_id = submission.team.id.to_string();
     let lang = modal::Metadata::parse(view.private_metadata.as_deref()).lang();
-    let Some(workspace) = state.registry.workspace(&team_id).await else {
-        return field_errors(vec![(modal::RULES_JSON, texts::not_connected(lang).into())]);
-    };
     let user = submission.user.id.to_string();
-    let profile = profile(state, &workspace, &user).await;
-    if !may_change(state, &workspace, &user, profile.as_deref()).await {
-        return field_errors(vec![(modal::RULES_JSON, texts::admins_only(lang).into())]);
-    }
+    let admin = match actor::admin(state, &team_id, &user).await {
+        Ok(admin) => admin,
+        Err(refused) => return field_errors(vec![(modal::RULES_JSON, refused.text(lang).into())]),
+    };
+    let workspace = admin.workspace.clone();
     let values = submission
         .view
         .state_params
@@ -38,16 +36,10 @@ pub(crate) async fn submit_import(
             tracing::info!(count = rules.len(), %user, "rules imported");
             let state = state.clone();
             tokio::spawn(async move { publish_home(&state, &workspace, &user).await });
-            match serde_json::from_value::<SlackView>(modal::notice(
+            notice(
                 lang.pick("ルールのインポート", "Import rules"),
                 &texts::imported(lang, rules.len()),
-            )) {
-                Ok(view) => SlackViewSubmissionResponse::Update(
-                    SlackViewSubmissionUpdateResponse::new(view),
-                )
-                .into(),
-                Err(_) => SlackInteractionResponse::Empty,
-            }
+            )
         }
         Err(crate::admin::rules_file::RulesFileError::Store(err)) => {
             tracing::error!(error = %err, "could not import rules");

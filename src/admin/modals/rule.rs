@@ -2,8 +2,7 @@ use serde_json::Value;
 use slack_morphism::prelude::*;
 
 use crate::admin::AdminCtx;
-use crate::admin::actor::may_change;
-use crate::admin::actor::profile;
+use crate::admin::actor::{self, Actor};
 use crate::admin::home::publish_home;
 use crate::admin::reply::field_errors;
 use crate::admin::test_send;
@@ -182,17 +181,21 @@ pub(crate) async fn modal_action(
     view: &SlackModalView,
 ) {
     let team_id = event.team.id.to_string();
-    let (Some(workspace), Some(user)) = (
-        state.registry.workspace(&team_id).await,
-        event.user.as_ref(),
-    ) else {
+    let Some(user) = event.user.as_ref().map(|u| u.id.to_string()) else {
         return;
     };
+    let actor = match Actor::resolve(state, &team_id, &user).await {
+        Ok(actor) => actor,
+        Err(err) => {
+            tracing::warn!(error = %err, "a rule modal's action was not handled");
+            return;
+        }
+    };
+    let workspace = actor.workspace.clone();
     let SlackInteractionActionContainer::View(container) = &event.container else {
         return;
     };
     let view_id = container.view_id.to_string();
-    let user = user.id.to_string();
     let metadata = modal::Metadata::parse(view.private_metadata.as_deref());
     let lang = metadata.lang();
     let saved = match metadata.rule.as_deref() {
@@ -241,8 +244,7 @@ pub(crate) async fn modal_action(
             }
             modal::TEST_RULE => {
                 let Some(rule) = saved.clone() else { continue };
-                let profile = profile(state, &workspace, &user).await;
-                if !may_change(state, &workspace, &user, profile.as_deref()).await {
+                if !actor.may_change(state).await {
                     let status = texts::admins_only(lang);
                     open.redraw(state, &rule.trigger, preview::Test::Saved(Some(status)))
                         .await;
@@ -322,14 +324,12 @@ pub(crate) async fn submit_rule(
     let team_id = submission.team.id.to_string();
     let metadata = modal::Metadata::parse(view.private_metadata.as_deref());
     let lang = metadata.lang();
-    let Some(workspace) = state.registry.workspace(&team_id).await else {
-        return field_errors(vec![(modal::EVENT_TYPE, texts::not_connected(lang).into())]);
-    };
     let user = submission.user.id.to_string();
-    let profile = profile(state, &workspace, &user).await;
-    if !may_change(state, &workspace, &user, profile.as_deref()).await {
-        return field_errors(vec![(modal::EVENT_TYPE, texts::admins_only(lang).into())]);
-    }
+    let admin = match actor::admin(state, &team_id, &user).await {
+        Ok(admin) => admin,
+        Err(refused) => return field_errors(vec![(modal::EVENT_TYPE, refused.text(lang).into())]),
+    };
+    let workspace = admin.workspace.clone();
     let values = submission
         .view
         .state_params
