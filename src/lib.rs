@@ -1,16 +1,27 @@
 //! Herald: platform webhooks become Slack notifications, durably.
 //!
 //! # Layout
-//! - [`config`]: settings from flags and env, validated once; secrets redacted.
-//! - [`catalog`], [`model`]: event types with ja/en labels; rules, mentions, events.
-//! - [`router`], [`render`]: pure routing and Block Kit rendering.
-//! - [`webhook`], [`ingest`]: the signed platform endpoint; events and jobs stored in one
-//!   (group-committed) transaction.
-//! - [`delivery`]: job workers posting to Slack with pacing, retries and error reports.
-//! - [`slack`]: the Web API client and the HTTP / Socket Mode transports.
-//! - [`store`]: SQLite or PostgreSQL through one portable schema.
-//! - [`admin`]: the `/herald` slash command.
-//! - [`app`]: the one entry `main` and the tests share.
+//!
+//! Layered: a module imports only from layers below it (`tests/layers.rs` checks this;
+//! `docs/architecture.md` draws it).
+//!
+//! - L0 [`core`]: pure. Ids, the event catalog (ja/en labels), rules and the rules file,
+//!   the platform event and its parser, the router, Block Kit rendering, signatures.
+//! - L1 capabilities, no business decisions: [`store`] (SQLite or PostgreSQL through one
+//!   schema), [`slack`] (Web API client, the HTTP and Socket Mode transports behind
+//!   [`slack::SlackHandler`], Slack Connect), [`platform`] (signed callbacks and the
+//!   address policy), [`config`], [`crypto`], [`rate_limit`].
+//! - L2 [`jobs`] (per-channel pacing, the PostgreSQL wake-up) and [`workspace`] (who
+//!   Herald serves: workspaces and connections, their settings, rules cache, people).
+//! - L3 [`ingest`]: an event and its routed jobs in one group-committed transaction.
+//! - L4 features, each with its own context: [`webhook`] (the platform endpoint),
+//!   [`delivery`] (job workers: posts, threads, callbacks, error reports),
+//!   [`conversations`] (threads to and from the platform), [`directory`] (channels,
+//!   people, groups), [`admin`] (`/herald`, modals, App Home), [`install`] ("Add to
+//!   Slack").
+//! - L5 [`bot`]: Herald's one [`slack::SlackHandler`]; Slack's input to the features.
+//! - L6 [`app`]: wiring only; builds everything, cuts each feature's context from
+//!   [`AppState`] and runs it.
 
 pub mod admin;
 pub mod app;

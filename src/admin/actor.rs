@@ -81,7 +81,7 @@ impl Actor {
     pub async fn resolve(cx: &AdminCtx, team_id: &str, user: &str) -> Result<Self, Unresolved> {
         let workspace = cx
             .registry
-            .try_workspace(team_id)
+            .workspace(team_id)
             .await?
             .ok_or(Unresolved::NotConnected)?;
         let workspace_lang = cx.workspace_state.lang(&workspace).await;

@@ -37,8 +37,13 @@ pub async fn options(
     event: &SlackInteractionBlockSuggestionEvent,
 ) -> SlackInteractionResponse {
     let team_id = event.team.id.to_string();
-    let Some(workspace) = state.registry.workspace(&team_id).await else {
-        return answer(json!({"options": []}));
+    let workspace = match state.registry.workspace(&team_id).await {
+        Ok(Some(workspace)) => workspace,
+        Ok(None) => return answer(json!({"options": []})),
+        Err(err) => {
+            tracing::error!(error = %err, "could not load the workspace for a picker");
+            return answer(json!({"options": []}));
+        }
     };
     let lang = match &event.view {
         Some(SlackView::Modal(view)) => {

@@ -62,7 +62,7 @@ pub async fn handle(state: &Bot, callback: &SlackPushEventCallback) -> Result<Ha
     let event_type = event_type_name(&callback.event);
     let team_id = callback.team_id.to_string();
     let event_id = callback.event_id.to_string();
-    let Some(workspace) = state.registry.try_workspace(&team_id).await? else {
+    let Some(workspace) = state.registry.workspace(&team_id).await? else {
         // Not a workspace Herald serves: never act on another tenant's event.
         tracing::warn!(%event_type, "event for an unknown workspace ignored");
         return Ok(Handled::Ignored);
@@ -148,7 +148,7 @@ async fn apply(
 
 /// Whether a `tokens_revoked` event names this workspace's bot user.
 async fn revokes_bot(body: &serde_json::Value, state: &Bot, team_id: &str) -> bool {
-    let Ok(Some(workspace)) = state.registry.try_workspace(team_id).await else {
+    let Ok(Some(workspace)) = state.registry.workspace(team_id).await else {
         return false;
     };
     body["tokens"]["bot"].as_array().is_some_and(|bots| {

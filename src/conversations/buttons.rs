@@ -20,11 +20,16 @@ pub async fn press(state: &ConversationsCtx, event: &SlackInteractionBlockAction
     use crate::conversations::operators::{CLAIM, claim};
     use crate::conversations::replies::{ASSIGN_ME, CLOSE, SEND_NOW, UNDO, request, undo_or_send};
     let team_id = event.team.id.to_string();
-    let (Some(workspace), Some(user)) = (
-        state.registry.workspace(&team_id).await,
-        event.user.as_ref(),
-    ) else {
+    let Some(user) = event.user.as_ref() else {
         return;
+    };
+    let workspace = match state.registry.workspace(&team_id).await {
+        Ok(Some(workspace)) => workspace,
+        Ok(None) => return,
+        Err(err) => {
+            tracing::error!(error = %err, "could not load the workspace for a button");
+            return;
+        }
     };
     let user = user.id.to_string();
     let profile = people::profile(&state.slack, &state.profiles, &workspace, &user).await;

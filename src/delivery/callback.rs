@@ -59,7 +59,7 @@ impl Delivery {
                 self.store.complete_job(&job.id, owner, None).await?;
                 tracing::info!(status, "the platform accepted a reply");
                 if callback.react
-                    && let Some(workspace) = self.registry.workspace(&job.team_id).await
+                    && let Ok(Some(workspace)) = self.registry.workspace(&job.team_id).await
                     && let Err(err) = self
                         .slack
                         .add_reaction(
@@ -126,7 +126,8 @@ impl Delivery {
         if callback.channel.is_empty() {
             return Ok(());
         }
-        let Some(workspace) = self.registry.workspace(&job.team_id).await else {
+        // The job is failed already; telling the author is best effort.
+        let Ok(Some(workspace)) = self.registry.workspace(&job.team_id).await else {
             return Ok(());
         };
         let lang = self.states.lang(&workspace).await;

@@ -10,6 +10,7 @@
 pub mod callback;
 mod outcome;
 mod thread;
+mod thread_plan;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -235,7 +236,7 @@ impl Delivery {
         let channel = route.channel.as_str();
         // A store that cannot be read is not "not connected": the lease expires and the
         // job is tried again.
-        let Some(workspace) = self.registry.try_workspace(&job.team_id).await? else {
+        let Some(workspace) = self.registry.workspace(&job.team_id).await? else {
             let p = Permanent {
                 code: "workspace_not_connected".into(),
                 channel: channel.into(),
@@ -556,8 +557,8 @@ impl Delivery {
             channel: label,
         };
         let lang = match self.registry.workspace(&job.team_id).await {
-            Some(workspace) => self.states.lang(&workspace).await,
-            None => crate::core::catalog::Lang::En,
+            Ok(Some(workspace)) => self.states.lang(&workspace).await,
+            Ok(None) | Err(_) => crate::core::catalog::Lang::En,
         };
         let reason = format!(
             "{}: {}{}",
@@ -629,7 +630,8 @@ impl Delivery {
 
     /// `#name` when Slack tells us the channel's name, else its id.
     async fn channel_label(&self, team_id: &str, channel: &str) -> String {
-        let Some(workspace) = self.registry.workspace(team_id).await else {
+        // Only words the report: the id will do when the workspace cannot be read.
+        let Ok(Some(workspace)) = self.registry.workspace(team_id).await else {
             return channel.into();
         };
         match self

@@ -8,20 +8,38 @@
 
 use std::time::Duration;
 
-use crate::core::catalog::ConversationKind;
+use crate::core::catalog::{ConversationKind, Lang};
 use crate::core::event::{ChatMessage, Conversation, HostRef, Origin, PlatformEvent};
 use crate::core::render::conversation::{self, HISTORY_CHUNK};
 use crate::core::render::{Audience, Host};
 use crate::core::router::Route;
-use crate::core::rule::Lifecycle;
 use crate::slack::SlackError;
-use crate::store::{ClaimedJob, Opened, Placed, PostRecord, Recorded, duration_ms, now_ms};
+use crate::store::{
+    ClaimedJob, Opened, Placed, PostRecord, Recorded, Thread, ThreadMessage, duration_ms, now_ms,
+};
 use crate::workspace::Workspace;
 
+use super::thread_plan::{EditStep, PostStep, edit_step, post_step, reply_style};
 use super::{Delivery, JobError};
 
 /// How long a job waits for an earlier job of its conversation to finish.
 const TURN_WAIT: Duration = Duration::from_millis(250);
+
+/// One conversation job's facts, read once and passed to each step.
+struct ThreadJob<'a> {
+    owner: &'a str,
+    job: &'a ClaimedJob,
+    route: &'a Route,
+    workspace: &'a Workspace,
+    event: &'a PlatformEvent,
+    conversation: &'a Conversation,
+    connection_id: &'a str,
+    token: &'a str,
+    channel: &'a str,
+    kind: Option<ConversationKind>,
+    lang: Lang,
+    audience: Audience<'a>,
+}
 
 impl Delivery {
     pub(super) async fn run_threaded(
@@ -52,209 +70,286 @@ impl Delivery {
                 .await?;
             return Ok(());
         }
-        let token = workspace.bot_token.expose();
         let kind = event.event_type.conversation();
         let lang = self.states.lang(workspace).await;
-        if let Some(assignee) = &conversation.assignee
-            && let Some(id) = &assignee.id
-        {
-            // The platform's operators, for sending replies under the right name.
-            self.store
-                .note_operator(
-                    team_id,
-                    id,
-                    assignee.email.as_deref(),
-                    assignee.name.as_deref(),
-                )
-                .await?;
-            self.store
-                .set_thread_assignee(team_id, &conversation.id, id)
-                .await?;
-        }
+        self.note_assignee(team_id, conversation).await?;
         let pings = match self.pings(workspace, route, conversation, kind).await {
             Ok(p) => p,
             Err(err) => return self.after_error(owner, job, route, &err, false).await,
         };
-        let audience = Audience {
-            mentions: &route.mentions,
-            host: None,
+        let t = ThreadJob {
+            owner,
+            job,
+            route,
+            workspace,
+            event,
+            conversation,
+            connection_id,
+            token: workspace.bot_token.expose(),
+            channel,
+            kind,
             lang,
-            event_id: &job.event_id,
+            audience: Audience {
+                mentions: &route.mentions,
+                host: None,
+                lang,
+                event_id: &job.event_id,
+            },
         };
 
-        // An edit or deletion follows the message Herald posted.
-        if let (
-            Some(k @ (ConversationKind::MessageUpdated | ConversationKind::MessageDeleted)),
-            Some(m),
-        ) = (kind, event.message.as_ref())
-        {
-            let deleted = k == ConversationKind::MessageDeleted;
-            if let Some(placed) = self.store.thread_message(team_id, channel, &m.id).await? {
-                let result = if placed.history_event_id.is_some() {
-                    // One message of a history chunk: only its part of the chunk changes.
-                    let text = (!deleted).then_some(m.text.as_str());
-                    self.store
-                        .set_history_message(team_id, channel, &m.id, text, deleted)
-                        .await?;
-                    self.redraw_chunk(token, team_id, channel, &placed.ts, lang)
-                        .await
-                } else if deleted {
-                    self.slack.delete_message(token, channel, &placed.ts).await
-                } else {
-                    // The message that opened a thread is its parent: it stays a parent.
-                    let is_parent = self
-                        .store
-                        .thread_by_ts(team_id, channel, &placed.ts)
-                        .await?
-                        .is_some();
-                    let redrawn = if is_parent {
-                        conversation::parent(event, &audience, None, &[])
-                    } else {
-                        conversation::reply(event, &audience, &[])
-                    };
-                    self.slack
-                        .update_message(token, channel, &placed.ts, &redrawn)
-                        .await
-                };
-                return match result {
-                    Ok(()) => {
-                        self.store
-                            .complete_job(&job.id, owner, Some(&placed.ts))
-                            .await?;
-                        Ok(())
-                    }
-                    Err(err) => self.after_error(owner, job, route, &err, false).await,
-                };
+        let placed = match &event.message {
+            Some(m) if edit_step(kind, Some(true)) == EditStep::Follow => {
+                self.store.thread_message(team_id, channel, &m.id).await?
             }
-            if deleted {
-                // Never posted here: nothing to delete.
+            _ => None,
+        };
+        let known = event.message.as_ref().map(|_| placed.is_some());
+        match (edit_step(kind, known), placed) {
+            (EditStep::Follow, Some(placed)) => return self.follow_edit(&t, &placed).await,
+            (EditStep::NothingToDelete, _) => {
                 self.store.complete_job(&job.id, owner, None).await?;
                 return Ok(());
             }
+            _ => {}
         }
 
         let thread = self
             .store
             .thread(team_id, channel, &conversation.id)
             .await?;
-        let open = thread.as_ref().filter(|t| t.closed == 0);
+        let open = thread.as_ref().filter(|t| !t.is_closed());
         if !self.wait_turn(owner, job, channel).await? {
             return Ok(());
         }
-
-        let thread_ts = match open {
-            Some(t) => t.thread_ts.clone(),
-            None => {
-                // A new parent: the first event, or the first after the last was closed.
-                let previous = thread
-                    .as_ref()
-                    .map(|t| conversation::archive_link(channel, &t.thread_ts));
-                // The rule's mentions are in the notification; the assignee joins them.
-                let rule_pings: Vec<String> = route
-                    .mentions
-                    .iter()
-                    .map(crate::core::rule::Mention::to_mrkdwn)
-                    .collect();
-                let extra: Vec<String> = pings
-                    .iter()
-                    .filter(|p| !rule_pings.contains(p))
-                    .cloned()
-                    .collect();
-                let parent = conversation::parent(event, &audience, previous.as_deref(), &extra);
-                let ts = match self
-                    .post_once(job, token, channel, &parent, 0, None, false)
-                    .await
-                {
-                    Ok(ts) => ts,
-                    Err(err) => return self.after_error(owner, job, route, &err, true).await,
-                };
-                let history = kind == Some(ConversationKind::History);
-                let opened = Opened {
-                    parent_event_id: &job.event_id,
-                    connection_id,
-                    previous_ts: thread.as_ref().map(|t| t.thread_ts.as_str()),
-                };
-                let assignee = conversation.assignee.as_ref().and_then(|a| a.id.as_deref());
-                let record = PostRecord {
-                    opened: Some(opened),
-                    assignee,
-                    ..self.post_record(job, owner, channel, conversation, kind, &ts, event)
-                };
-                if history {
-                    // The chunks follow in the new thread; the job completes after them.
-                    self.store
-                        .record_post(&PostRecord {
-                            complete: None,
-                            closes: false,
-                            ..record
-                        })
-                        .await?;
-                    return self
-                        .post_history(owner, job, route, token, event, &conversation.id, &ts)
-                        .await;
-                }
-                let recorded = self.store.record_post(&record).await?;
-                self.after_posting(
+        match (post_step(kind, open.is_some()), open) {
+            (PostStep::ImportHistory, Some(open)) => {
+                self.post_history(
+                    owner,
                     job,
-                    token,
-                    channel,
+                    route,
+                    t.token,
+                    event,
                     &conversation.id,
-                    (&ts, &ts),
-                    lang,
-                    None,
-                    recorded,
+                    &open.thread_ts,
                 )
-                .await;
-                return Ok(());
+                .await
             }
-        };
+            (PostStep::Reply, Some(open)) => self.reply_in_thread(&t, &open.thread_ts, pings).await,
+            (PostStep::OpenParent { history }, _) => {
+                self.open_parent(&t, thread.as_ref(), &pings, history).await
+            }
+            // `post_step` opens a parent whenever no thread is open.
+            (_, None) => Ok(()),
+        }
+    }
 
-        if kind == Some(ConversationKind::History) {
+    /// The platform's operators, for sending replies under the right name.
+    async fn note_assignee(
+        &self,
+        team_id: &str,
+        conversation: &Conversation,
+    ) -> Result<(), JobError> {
+        let Some(assignee) = &conversation.assignee else {
+            return Ok(());
+        };
+        let Some(id) = &assignee.id else {
+            return Ok(());
+        };
+        self.store
+            .note_operator(
+                team_id,
+                id,
+                assignee.email.as_deref(),
+                assignee.name.as_deref(),
+            )
+            .await?;
+        self.store
+            .set_thread_assignee(team_id, &conversation.id, id)
+            .await?;
+        Ok(())
+    }
+
+    /// An edit or deletion follows the message Herald posted.
+    async fn follow_edit(&self, t: &ThreadJob<'_>, placed: &ThreadMessage) -> Result<(), JobError> {
+        let (team_id, channel, token) = (&t.job.team_id, t.channel, t.token);
+        let deleted = t.kind == Some(ConversationKind::MessageDeleted);
+        let Some(m) = t.event.message.as_ref() else {
+            return Ok(());
+        };
+        let result = if placed.history_event_id.is_some() {
+            // One message of a history chunk: only its part of the chunk changes.
+            let text = (!deleted).then_some(m.text.as_str());
+            self.store
+                .set_history_message(team_id, channel, &m.id, text, deleted)
+                .await?;
+            self.redraw_chunk(token, team_id, channel, &placed.ts, t.lang)
+                .await
+        } else if deleted {
+            self.slack.delete_message(token, channel, &placed.ts).await
+        } else {
+            // The message that opened a thread is its parent: it stays a parent.
+            let is_parent = self
+                .store
+                .thread_by_ts(team_id, channel, &placed.ts)
+                .await?
+                .is_some();
+            let redrawn = if is_parent {
+                conversation::parent(t.event, &t.audience, None, &[])
+            } else {
+                conversation::reply(t.event, &t.audience, &[])
+            };
+            self.slack
+                .update_message(token, channel, &placed.ts, &redrawn)
+                .await
+        };
+        match result {
+            Ok(()) => {
+                self.store
+                    .complete_job(&t.job.id, t.owner, Some(&placed.ts))
+                    .await?;
+                Ok(())
+            }
+            Err(err) => self.after_error(t.owner, t.job, t.route, &err, false).await,
+        }
+    }
+
+    /// A new parent: the first event, or the first after the last thread was closed
+    /// (linked from the new one).
+    async fn open_parent(
+        &self,
+        t: &ThreadJob<'_>,
+        closed: Option<&Thread>,
+        pings: &[String],
+        history: bool,
+    ) -> Result<(), JobError> {
+        let (job, owner, channel) = (t.job, t.owner, t.channel);
+        let previous = closed.map(|c| conversation::archive_link(channel, &c.thread_ts));
+        // The rule's mentions are in the notification; the assignee joins them.
+        let rule_pings: Vec<String> = t
+            .route
+            .mentions
+            .iter()
+            .map(crate::core::rule::Mention::to_mrkdwn)
+            .collect();
+        let extra: Vec<String> = pings
+            .iter()
+            .filter(|p| !rule_pings.contains(p))
+            .cloned()
+            .collect();
+        let parent = conversation::parent(t.event, &t.audience, previous.as_deref(), &extra);
+        let ts = match self
+            .post_once(job, t.token, channel, &parent, 0, None, false)
+            .await
+        {
+            Ok(ts) => ts,
+            Err(err) => return self.after_error(owner, job, t.route, &err, true).await,
+        };
+        let opened = Opened {
+            parent_event_id: &job.event_id,
+            connection_id: t.connection_id,
+            previous_ts: closed.map(|c| c.thread_ts.as_str()),
+        };
+        let assignee = t
+            .conversation
+            .assignee
+            .as_ref()
+            .and_then(|a| a.id.as_deref());
+        let record = PostRecord {
+            opened: Some(opened),
+            assignee,
+            ..self.post_record(job, owner, channel, t.conversation, t.kind, &ts, t.event)
+        };
+        if history {
+            // The chunks follow in the new thread; the job completes after them.
+            self.store
+                .record_post(&PostRecord {
+                    complete: None,
+                    closes: false,
+                    ..record
+                })
+                .await?;
             return self
                 .post_history(
                     owner,
                     job,
-                    route,
-                    token,
-                    event,
-                    &conversation.id,
-                    &thread_ts,
+                    t.route,
+                    t.token,
+                    t.event,
+                    &t.conversation.id,
+                    &ts,
                 )
                 .await;
         }
-        // A state change (assigned, closed, reopened, a booking cancelled…) shows as the
-        // rule chose: in the thread, also in the channel, or with the parent edited.
-        let change = state_change(event, lang);
-        let mut pings = pings;
-        if change.is_some() && route.lifecycle == Lifecycle::ThreadOnly {
+        let recorded = self.store.record_post(&record).await?;
+        self.after_posting(
+            job,
+            t.token,
+            channel,
+            &t.conversation.id,
+            (&ts, &ts),
+            t.lang,
+            None,
+            recorded,
+        )
+        .await;
+        Ok(())
+    }
+
+    /// A reply in the open thread; a state change shows as the rule chose (in the
+    /// thread, also in the channel, or with the parent edited).
+    async fn reply_in_thread(
+        &self,
+        t: &ThreadJob<'_>,
+        thread_ts: &str,
+        mut pings: Vec<String>,
+    ) -> Result<(), JobError> {
+        let (job, owner, channel) = (t.job, t.owner, t.channel);
+        let change = state_change(t.event, t.lang);
+        let style = reply_style(change.is_some(), t.route.lifecycle);
+        if style.ping_owner {
             // Only in the thread: the conversation's owner is mentioned so someone sees it.
-            match self.owner_ping(workspace, conversation).await {
+            match self.owner_ping(t.workspace, t.conversation).await {
                 Ok(Some(mention)) if !pings.contains(&mention) => pings.push(mention),
                 Ok(_) => {}
-                Err(err) => return self.after_error(owner, job, route, &err, false).await,
+                Err(err) => return self.after_error(owner, job, t.route, &err, false).await,
             }
         }
-        let broadcast = change.is_some() && route.lifecycle == Lifecycle::Broadcast;
-        let reply = conversation::reply(event, &audience, &pings);
+        let reply = conversation::reply(t.event, &t.audience, &pings);
         let ts = match self
-            .post_once(job, token, channel, &reply, 0, Some(&thread_ts), broadcast)
+            .post_once(
+                job,
+                t.token,
+                channel,
+                &reply,
+                0,
+                Some(thread_ts),
+                style.broadcast,
+            )
             .await
         {
             Ok(ts) => ts,
-            Err(err) => return self.after_error(owner, job, route, &err, true).await,
+            Err(err) => return self.after_error(owner, job, t.route, &err, true).await,
         };
         let recorded = self
             .store
-            .record_post(&self.post_record(job, owner, channel, conversation, kind, &ts, event))
+            .record_post(&self.post_record(
+                job,
+                owner,
+                channel,
+                t.conversation,
+                t.kind,
+                &ts,
+                t.event,
+            ))
             .await?;
-        let status = change.filter(|_| route.lifecycle == Lifecycle::EditParent);
+        let status = change.filter(|_| style.edit_parent);
         self.after_posting(
             job,
-            token,
+            t.token,
             channel,
-            &conversation.id,
-            (&ts, &thread_ts),
-            lang,
+            &t.conversation.id,
+            (&ts, thread_ts),
+            t.lang,
             status.as_deref(),
             recorded,
         )
@@ -449,9 +544,10 @@ impl Delivery {
             self.store.complete_job(&job.id, owner, None).await?;
             return Ok(());
         }
+        // The language only words the history's header: English when it cannot be read.
         let lang = match self.registry.workspace(team_id).await {
-            Some(w) => self.states.lang(&w).await,
-            None => crate::core::catalog::Lang::En,
+            Ok(Some(w)) => self.states.lang(&w).await,
+            Ok(None) | Err(_) => crate::core::catalog::Lang::En,
         };
         let total = event.messages.len();
         let mut last = None;

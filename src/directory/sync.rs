@@ -268,8 +268,13 @@ pub async fn periodically(state: DirectoryCtx, shutdown: tokio_util::sync::Cance
             }
         };
         for team_id in teams {
-            let Some(workspace) = state.registry.workspace(&team_id).await else {
-                continue;
+            let workspace = match state.registry.workspace(&team_id).await {
+                Ok(Some(workspace)) => workspace,
+                Ok(None) => continue,
+                Err(err) => {
+                    tracing::warn!(error = %err, "could not load a workspace for directory sync");
+                    continue;
+                }
             };
             match may_start(&state, &team_id, state.settings.directory.every).await {
                 Ok(true) => {}

@@ -17,6 +17,14 @@ pub struct Thread {
     pub history_imported: i64,
 }
 
+impl Thread {
+    /// Whether the conversation was closed in this thread (the next message opens a new
+    /// parent).
+    pub fn is_closed(&self) -> bool {
+        self.closed != 0
+    }
+}
+
 /// A thread parent a post opened.
 #[derive(Debug, Clone, Copy)]
 pub struct Opened<'a> {

@@ -119,19 +119,9 @@ impl Workspaces {
         self.sealer.as_deref()
     }
 
-    /// The workspace with a usable token; None if Herald is not (or no longer) installed
-    /// or the store cannot be read (logged). Where an outage must not look like "not
-    /// installed" (Slack's events, delivery), use [`Workspaces::try_workspace`].
-    pub async fn workspace(&self, team_id: &str) -> Option<Workspace> {
-        self.try_workspace(team_id).await.unwrap_or_else(|err| {
-            tracing::error!(team_id, error = %err, "could not load the workspace");
-            None
-        })
-    }
-
     /// The workspace with a usable token, None if Herald is not (or no longer) installed,
     /// and the store's error when it cannot tell.
-    pub async fn try_workspace(&self, team_id: &str) -> Result<Option<Workspace>, StoreError> {
+    pub async fn workspace(&self, team_id: &str) -> Result<Option<Workspace>, StoreError> {
         if let Some(pinned) = &self.pinned
             && pinned.0.team_id == team_id
         {
