@@ -9,9 +9,8 @@ use slack_morphism::prelude::*;
 use super::Bot;
 use crate::store::{Receipt, StoreError};
 
-/// The bot events Herald acts on; `manifest.yml` subscribes to exactly these (a contract
-/// test holds the two together).
-pub const HANDLED_EVENTS: [&str; 22] = [
+/// Events the bot handles itself (the directory's follow).
+const OWN_EVENTS: [&str; 5] = [
     "app_home_opened",
     "app_uninstalled",
     "tokens_revoked",
@@ -19,25 +18,32 @@ pub const HANDLED_EVENTS: [&str; 22] = [
     // `message` for both.
     "message.channels",
     "message.groups",
-    // The directory's (src/directory/events.rs, EVENTS).
-    "channel_created",
-    "channel_rename",
-    "channel_archive",
-    "channel_unarchive",
-    "channel_deleted",
-    "group_rename",
-    "group_archive",
-    "group_unarchive",
-    "group_deleted",
-    "group_left",
-    "channel_left",
-    "member_joined_channel",
-    "member_left_channel",
-    "user_change",
-    "team_join",
-    "subteam_created",
-    "subteam_updated",
 ];
+
+/// The bot events Herald acts on; `manifest.yml` subscribes to exactly these (a contract
+/// test holds the two together).
+pub const HANDLED_EVENTS: [&str; OWN_EVENTS.len() + crate::directory::events::EVENTS.len()] =
+    concat(OWN_EVENTS, crate::directory::events::EVENTS);
+
+/// Two lists as one, at compile time.
+const fn concat<const A: usize, const B: usize, const C: usize>(
+    a: [&'static str; A],
+    b: [&'static str; B],
+) -> [&'static str; C] {
+    assert!(A + B == C, "the lengths must add up");
+    let mut out = [""; C];
+    let mut i = 0;
+    while i < A {
+        out[i] = a[i];
+        i += 1;
+    }
+    let mut j = 0;
+    while j < B {
+        out[A + j] = b[j];
+        j += 1;
+    }
+    out
+}
 
 /// Whether an event was handled now, a redelivery of one handled already, one for a
 /// workspace Herald does not serve, or one being handled elsewhere at this moment (the

@@ -10,6 +10,7 @@
 pub mod callback;
 mod outcome;
 mod thread;
+mod thread_history;
 mod thread_plan;
 
 use std::sync::Arc;

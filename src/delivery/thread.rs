@@ -9,8 +9,8 @@
 use std::time::Duration;
 
 use crate::core::catalog::{ConversationKind, Lang};
-use crate::core::event::{ChatMessage, Conversation, HostRef, Origin, PlatformEvent};
-use crate::core::render::conversation::{self, HISTORY_CHUNK};
+use crate::core::event::{Conversation, HostRef, Origin, PlatformEvent};
+use crate::core::render::conversation::{self};
 use crate::core::render::{Audience, Host};
 use crate::core::router::Route;
 use crate::slack::SlackError;
@@ -304,7 +304,7 @@ impl Delivery {
         mut pings: Vec<String>,
     ) -> Result<(), JobError> {
         let (job, owner, channel) = (t.job, t.owner, t.channel);
-        let change = state_change(t.event, t.lang);
+        let change = conversation::state_change(t.event, t.lang);
         let style = reply_style(change.is_some(), t.route.lifecycle);
         if style.ping_owner {
             // Only in the thread: the conversation's owner is mentioned so someone sees it.
@@ -470,139 +470,6 @@ impl Delivery {
         }
     }
 
-    /// Redraws one history chunk from the history event and its messages' edits and
-    /// deletions; a chunk whose every message was deleted is deleted.
-    async fn redraw_chunk(
-        &self,
-        token: &str,
-        team_id: &str,
-        channel: &str,
-        ts: &str,
-        lang: crate::core::catalog::Lang,
-    ) -> Result<(), SlackError> {
-        let rows = match self.store.chunk_messages(team_id, channel, ts).await {
-            Ok(rows) => rows,
-            Err(err) => return Err(SlackError::Transport(err.to_string())),
-        };
-        let Some(event_id) = rows.iter().find_map(|r| r.history_event_id.clone()) else {
-            return Ok(());
-        };
-        let event = match self.store.event(team_id, &event_id).await {
-            Ok(Some(record)) => {
-                PlatformEvent::parse_from(record.body.as_bytes(), Origin::Herald)
-                    .map_err(|e| SlackError::Transport(format!("stored history event: {e}")))?
-            }
-            Ok(None) => return Ok(()),
-            Err(err) => return Err(SlackError::Transport(err.to_string())),
-        };
-        let Some(first) = rows.iter().filter_map(|r| r.position).min() else {
-            return Ok(());
-        };
-        let start = usize::try_from(first).unwrap_or(0) / HISTORY_CHUNK * HISTORY_CHUNK;
-        let total = event.messages.len();
-        let shown: Vec<ChatMessage> = event
-            .messages
-            .iter()
-            .skip(start)
-            .take(HISTORY_CHUNK)
-            .filter_map(|m| match rows.iter().find(|r| r.message_id == m.id) {
-                Some(r) if r.deleted == 1 => None,
-                Some(r) => Some(ChatMessage {
-                    text: r.current_text.clone().unwrap_or_else(|| m.text.clone()),
-                    ..m.clone()
-                }),
-                None => Some(m.clone()),
-            })
-            .collect();
-        if shown.is_empty() {
-            return self.slack.delete_message(token, channel, ts).await;
-        }
-        let message = conversation::history(lang, &shown, start, total);
-        self.slack
-            .update_message(token, channel, ts, &message)
-            .await
-    }
-
-    /// conversation.history: the messages, oldest first, in chunks, once per thread. A
-    /// chunk already posted (its first message recorded) is not posted again on retry.
-    #[allow(clippy::too_many_arguments)]
-    async fn post_history(
-        &self,
-        owner: &str,
-        job: &ClaimedJob,
-        route: &Route,
-        token: &str,
-        event: &PlatformEvent,
-        conversation_id: &str,
-        thread_ts: &str,
-    ) -> Result<(), JobError> {
-        let team_id = &job.team_id;
-        let channel = route.channel.as_str();
-        let thread = self.store.thread(team_id, channel, conversation_id).await?;
-        if thread.as_ref().is_some_and(|t| t.history_imported == 1) {
-            tracing::info!("history already imported into this thread");
-            self.store.complete_job(&job.id, owner, None).await?;
-            return Ok(());
-        }
-        // The language only words the history's header: English when it cannot be read.
-        let lang = match self.registry.workspace(team_id).await {
-            Ok(Some(w)) => self.states.lang(&w).await,
-            Ok(None) | Err(_) => crate::core::catalog::Lang::En,
-        };
-        let total = event.messages.len();
-        let mut last = None;
-        for (i, chunk) in event.messages.chunks(HISTORY_CHUNK).enumerate() {
-            let first = &chunk[0];
-            if let Some(ts) = self
-                .store
-                .thread_message_ts(team_id, channel, &first.id)
-                .await?
-            {
-                last = Some(ts);
-                continue;
-            }
-            let message = conversation::history(lang, chunk, i * HISTORY_CHUNK, total);
-            // Part 0 is a thread parent this job may have opened; chunks are 1, 2, …
-            let part = u32::try_from(i + 1).unwrap_or(u32::MAX);
-            let ts = match self
-                .post_once(job, token, channel, &message, part, Some(thread_ts), false)
-                .await
-            {
-                Ok(ts) => ts,
-                Err(err) => return self.after_error(owner, job, route, &err, true).await,
-            };
-            let placed = chunk
-                .iter()
-                .enumerate()
-                .map(|(n, m)| Placed {
-                    message_id: &m.id,
-                    history: Some((
-                        job.event_id.as_str(),
-                        i64::try_from(i * HISTORY_CHUNK + n).unwrap_or(i64::MAX),
-                    )),
-                })
-                .collect();
-            let key = (team_id.as_str(), channel, conversation_id);
-            self.store
-                .record_post(&PostRecord {
-                    placed,
-                    ..PostRecord::of(&job.id, owner, key, &ts)
-                })
-                .await?;
-            last = Some(ts);
-        }
-        let ts = last.unwrap_or_else(|| thread_ts.to_string());
-        let key = (team_id.as_str(), channel, conversation_id);
-        self.store
-            .record_post(&PostRecord {
-                history_imported: true,
-                complete: Some(Some(&ts)),
-                ..PostRecord::of(&job.id, owner, key, &ts)
-            })
-            .await?;
-        Ok(())
-    }
-
     /// Who a conversation's event notifies: the assignee (by email, looked up in Slack)
     /// when a customer writes or the conversation is assigned.
     async fn pings(
@@ -632,39 +499,5 @@ impl Delivery {
             }
         }
         Ok(pings)
-    }
-}
-
-/// The status line of a state change, or None for a chat message (not a change of state).
-fn state_change(event: &PlatformEvent, lang: crate::core::catalog::Lang) -> Option<String> {
-    let conversation = event.conversation.as_ref();
-    if conversation.is_some_and(Conversation::is_closed) {
-        return Some(lang.pick(":lock: *終了*", ":lock: *Closed*").into());
-    }
-    match event.event_type.conversation() {
-        Some(ConversationKind::Assigned) => {
-            let who = conversation
-                .and_then(|c| c.assignee.as_ref())
-                .and_then(|a| a.name.clone().or_else(|| a.email.clone()))
-                .unwrap_or_else(|| "-".into());
-            Some(format!(
-                ":bust_in_silhouette: *{}* {}",
-                lang.pick("担当者:", "Assigned to"),
-                crate::core::render::escape(&who)
-            ))
-        }
-        Some(ConversationKind::Closed) => {
-            Some(lang.pick(":lock: *終了*", ":lock: *Closed*").into())
-        }
-        Some(ConversationKind::Reopened) => {
-            Some(lang.pick(":unlock: *再開*", ":unlock: *Reopened*").into())
-        }
-        Some(_) => None,
-        // Another event of a booking's thread (cancelled, rescheduled…).
-        None => Some(format!(
-            "{} *{}*",
-            event.event_type.emoji(),
-            event.event_type.label(lang)
-        )),
     }
 }

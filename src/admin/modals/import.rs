@@ -22,13 +22,7 @@ pub(crate) async fn submit_import(
         Err(refused) => return field_errors(vec![(modal::RULES_JSON, refused.text(lang).into())]),
     };
     let workspace = admin.workspace.clone();
-    let values = submission
-        .view
-        .state_params
-        .state
-        .as_ref()
-        .map(|s| s.values.clone())
-        .unwrap_or_default();
+    let values = super::submitted_values(submission);
     let json = modal::read_import(&values).unwrap_or_default();
     match crate::admin::rules_file::import(&state.store, &team_id, json, &user).await {
         Ok(rules) => {

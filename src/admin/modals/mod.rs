@@ -29,3 +29,19 @@ pub async fn submit(
         _ => SlackInteractionResponse::Empty,
     }
 }
+
+/// What the user entered in a submitted modal, by block and action id.
+pub(crate) fn submitted_values(
+    submission: &SlackInteractionViewSubmissionEvent,
+) -> std::collections::HashMap<
+    SlackBlockId,
+    std::collections::HashMap<SlackActionId, SlackViewStateValue>,
+> {
+    submission
+        .view
+        .state_params
+        .state
+        .as_ref()
+        .map(|s| s.values.clone())
+        .unwrap_or_default()
+}

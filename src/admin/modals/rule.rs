@@ -330,13 +330,7 @@ pub(crate) async fn submit_rule(
         Err(refused) => return field_errors(vec![(modal::EVENT_TYPE, refused.text(lang).into())]),
     };
     let workspace = admin.workspace.clone();
-    let values = submission
-        .view
-        .state_params
-        .state
-        .as_ref()
-        .map(|s| s.values.clone())
-        .unwrap_or_default();
+    let values = super::submitted_values(submission);
     let rule = match modal::read(&values, lang, metadata.errors) {
         Ok(rule) => rule,
         Err(errors) => return field_errors(errors),

@@ -5,7 +5,7 @@
 use serde_json::{Value, json};
 
 use crate::core::catalog::{ConversationKind, Lang};
-use crate::core::event::{ChatMessage, PlatformEvent};
+use crate::core::event::{ChatMessage, Conversation, PlatformEvent};
 use crate::core::render::{self, Audience, Message};
 
 /// `action_id`s of the buttons on a conversation's parent message.
@@ -194,6 +194,40 @@ pub fn archive_link(channel: &str, ts: &str) -> String {
         "https://slack.com/archives/{channel}/p{}",
         ts.replace('.', "")
     )
+}
+
+/// The status line of a state change, or None for a chat message (not a change of state).
+pub fn state_change(event: &PlatformEvent, lang: Lang) -> Option<String> {
+    let conversation = event.conversation.as_ref();
+    if conversation.is_some_and(Conversation::is_closed) {
+        return Some(lang.pick(":lock: *終了*", ":lock: *Closed*").into());
+    }
+    match event.event_type.conversation() {
+        Some(ConversationKind::Assigned) => {
+            let who = conversation
+                .and_then(|c| c.assignee.as_ref())
+                .and_then(|a| a.name.clone().or_else(|| a.email.clone()))
+                .unwrap_or_else(|| "-".into());
+            Some(format!(
+                ":bust_in_silhouette: *{}* {}",
+                lang.pick("担当者:", "Assigned to"),
+                crate::core::render::escape(&who)
+            ))
+        }
+        Some(ConversationKind::Closed) => {
+            Some(lang.pick(":lock: *終了*", ":lock: *Closed*").into())
+        }
+        Some(ConversationKind::Reopened) => {
+            Some(lang.pick(":unlock: *再開*", ":unlock: *Reopened*").into())
+        }
+        Some(_) => None,
+        // Another event of a booking's thread (cancelled, rescheduled…).
+        None => Some(format!(
+            "{} *{}*",
+            event.event_type.emoji(),
+            event.event_type.label(lang)
+        )),
+    }
 }
 
 #[cfg(test)]
