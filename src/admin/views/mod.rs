@@ -4,4 +4,6 @@
 pub mod home;
 pub mod preview;
 pub mod rule_modal;
+pub mod rule_read;
+pub mod small_modals;
 pub mod texts;

@@ -1,4 +1,5 @@
-//! The rule modal: its Block Kit, and reading a submission back into a rule.
+//! The rule modal and the small admin modals: their Block Kit (reading a submission
+//! back into a rule is in `rule_read`).
 //!
 //! Pure: the view is JSON, a submission is Slack's `state.values`, and what cannot be
 //! right (no event type, more than three mentions) comes back as Slack's inline errors,
@@ -8,11 +9,14 @@
 use std::collections::HashMap;
 
 use serde_json::{Value, json};
-use slack_morphism::prelude::{SlackActionId, SlackBlockId, SlackViewStateValue};
 
 use crate::core::catalog::{ErrorCategory, EventType, Lang};
-use crate::core::ids::ChannelId;
-use crate::core::rule::{Lifecycle, Mention, Mentions, NewRule, Rule, RuleTrigger};
+use crate::core::rule::{Lifecycle, Mentions, Rule, RuleTrigger};
+
+#[cfg(test)]
+pub use super::rule_read::read_rule;
+pub use super::rule_read::{Values, read};
+pub use super::small_modals::{delete_rule, disconnect, import_rules, notice, read_import};
 
 /// `callback_id` of the add-rule modal.
 pub const ADD_RULE: &str = "herald_rule_add";
@@ -35,7 +39,7 @@ pub const MEETING_TYPE: &str = "meeting_type";
 /// The select of meeting types seen in the workspace's events.
 pub const KNOWN_MEETING_TYPE: &str = "known_meeting_type";
 /// The option of [`KNOWN_MEETING_TYPE`] meaning every meeting type.
-const ANY_MEETING_TYPE: &str = "*";
+pub(crate) const ANY_MEETING_TYPE: &str = "*";
 pub const CHANNEL: &str = "channel";
 pub const MENTIONS: &str = "mentions";
 /// Who is mentioned instead while the rule's people are away.
@@ -47,7 +51,7 @@ pub const ENABLED: &str = "enabled";
 /// Inline errors for `response_action: errors`, by block id.
 pub type FieldErrors = Vec<(&'static str, String)>;
 
-fn plain(text: &str) -> Value {
+pub(crate) fn plain(text: &str) -> Value {
     json!({"type": "plain_text", "text": text})
 }
 
@@ -187,90 +191,6 @@ pub fn refresh(view: &Value, preview: Vec<Value>) -> Value {
     blocks.extend(preview);
     fresh["blocks"] = json!(blocks);
     fresh
-}
-
-/// The dialog confirming a rule's deletion; the submission deletes it (at `version`,
-/// so a rule changed meanwhile is not deleted unseen).
-pub fn delete_rule(lang: Lang, rule: &Rule, version: i64, line: &str) -> Value {
-    let metadata = Metadata {
-        lang: lang.as_str().into(),
-        rule: Some(rule.id.clone()),
-        version: Some(version),
-        errors: false,
-    };
-    json!({
-        "type": "modal",
-        "callback_id": DELETE_RULE,
-        "title": plain(lang.pick("ルールの削除", "Delete a rule")),
-        "submit": plain(lang.pick("削除", "Delete")),
-        "close": plain(lang.pick("キャンセル", "Cancel")),
-        "private_metadata": serde_json::to_string(&metadata).unwrap_or_default(),
-        "blocks": [
-            {"type": "section", "block_id": "rule", "text": {"type": "mrkdwn", "text": crate::core::render::cut(line, 3000)}},
-            {"type": "context", "elements": [{"type": "mrkdwn", "text": lang.pick(
-                "このルールを削除します。元に戻せません(変更履歴には残ります)。",
-                "The rule is deleted for good (the audit log keeps a record)."
-            )}]}
-        ]
-    })
-}
-
-/// The modal that replaces every rule with a pasted JSON array (`/herald export`'s
-/// format); a bad entry comes back inline and nothing changes.
-pub fn import_rules(lang: Lang) -> Value {
-    json!({
-        "type": "modal",
-        "callback_id": IMPORT_RULES,
-        "title": plain(lang.pick("ルールのインポート", "Import rules")),
-        "submit": plain(lang.pick("置き換える", "Replace rules")),
-        "close": plain(lang.pick("キャンセル", "Cancel")),
-        "private_metadata": serde_json::to_string(&Metadata {
-            lang: lang.as_str().into(), rule: None, version: None, errors: false,
-        }).unwrap_or_default(),
-        "blocks": [
-            {"type": "section", "text": {"type": "mrkdwn", "text": lang.pick(
-                "`/herald export` の形式のJSONを貼り付けてください。*現在のルールはすべて置き換わります。* 1件でも誤りがあれば何も変更しません。",
-                "Paste JSON in the format of `/herald export`. *It replaces every current rule.* If any entry is wrong, nothing changes."
-            )}},
-            {
-                "type": "input",
-                "block_id": RULES_JSON,
-                "label": plain("JSON"),
-                "element": {"type": "plain_text_input", "action_id": RULES_JSON, "multiline": true,
-                            "placeholder": plain("[{\"kind\": \"event\", \"event_type\": \"booking.created\", \"channel\": \"C…\", \"mentions\": []}]")}
-            }
-        ]
-    })
-}
-
-/// The dialog confirming `/herald disconnect`, saying what goes and what stays.
-pub fn disconnect(lang: Lang, title: &str, text: &str) -> Value {
-    json!({
-        "type": "modal",
-        "callback_id": DISCONNECT,
-        "title": plain(&crate::core::render::cut(title, 24)),
-        "submit": plain(lang.pick("接続を解除", "Disconnect")),
-        "close": plain(lang.pick("キャンセル", "Cancel")),
-        "private_metadata": serde_json::to_string(&Metadata {
-            lang: lang.as_str().into(), rule: None, version: None, errors: false,
-        }).unwrap_or_default(),
-        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": crate::core::render::cut(text, 3000)}}]
-    })
-}
-
-/// A modal that only tells something (a refusal, a test's progress).
-pub fn notice(title: &str, text: &str) -> Value {
-    json!({
-        "type": "modal",
-        "title": plain(&crate::core::render::cut(title, 24)),
-        "close": plain("OK"),
-        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": crate::core::render::cut(text, 3000)}}]
-    })
-}
-
-/// The pasted text of a submitted import modal.
-pub fn read_import(values: &Values) -> Option<&str> {
-    value(values, RULES_JSON).and_then(|v| v.value.as_deref())
 }
 
 fn modal(
@@ -548,243 +468,6 @@ fn prefill(view: &mut Value, lang: Lang, rule: &Rule, known: &[KnownMeetingType]
     }
 }
 
-type Values = HashMap<SlackBlockId, HashMap<SlackActionId, SlackViewStateValue>>;
-
-fn value<'a>(values: &'a Values, block: &str) -> Option<&'a SlackViewStateValue> {
-    values
-        .get(&SlackBlockId(block.into()))?
-        .get(&SlackActionId(block.into()))
-}
-
-/// Reads a submitted add-rule modal.
-pub fn read_rule(values: &Values, lang: Lang) -> Result<NewRule, FieldErrors> {
-    read(values, lang, false)
-}
-
-/// Reads a submitted rule modal; `error_rule` says which kind it was drawn as.
-pub fn read(values: &Values, lang: Lang, error_rule: bool) -> Result<NewRule, FieldErrors> {
-    let mut errors: FieldErrors = Vec::new();
-    let mut categories: Vec<ErrorCategory> = value(values, CATEGORIES)
-        .and_then(|v| v.selected_options.as_ref())
-        .map(|o| o.iter().filter_map(|o| o.value.parse().ok()).collect())
-        .unwrap_or_default();
-    categories.sort();
-    categories.dedup();
-    if error_rule && categories.is_empty() {
-        errors.push((
-            CATEGORIES,
-            lang.pick(
-                "エラーの種類を選んでください。",
-                "Choose at least one kind of error.",
-            )
-            .into(),
-        ));
-    }
-    let event_type = value(values, EVENT_TYPE)
-        .and_then(|v| v.selected_option.as_ref())
-        .and_then(|o| EventType::parse(&o.value).ok())
-        .filter(|t| t.error_category().is_none());
-    if event_type.is_none() && !error_rule {
-        errors.push((
-            EVENT_TYPE,
-            lang.pick("イベントを選んでください。", "Choose an event.")
-                .into(),
-        ));
-    }
-    // A typed id wins over the picked one: it is the more deliberate choice.
-    let typed = value(values, MEETING_TYPE)
-        .and_then(|v| v.value.as_deref())
-        .map(str::trim)
-        .filter(|m| !m.is_empty())
-        .map(str::to_string);
-    let picked = value(values, KNOWN_MEETING_TYPE)
-        .and_then(|v| v.selected_option.as_ref())
-        .map(|o| o.value.clone())
-        .filter(|m| m != ANY_MEETING_TYPE);
-    let meeting_type = typed.or(picked);
-    // The directory's picker (external_select) or Slack's own (conversations_select).
-    let channel = value(values, CHANNEL)
-        .and_then(|v| {
-            v.selected_option
-                .as_ref()
-                .map(|o| o.value.clone())
-                .or_else(|| v.selected_conversation.as_ref().map(ToString::to_string))
-        })
-        .and_then(|c| ChannelId::parse(&c).ok());
-    if channel.is_none() {
-        errors.push((
-            CHANNEL,
-            lang.pick("チャンネルを選んでください。", "Choose a channel.")
-                .into(),
-        ));
-    }
-    // People and user groups from the directory's picker, or users from Slack's own.
-    let users: Vec<Mention> = value(values, MENTIONS)
-        .map(|v| {
-            let picked = v
-                .selected_options
-                .iter()
-                .flatten()
-                .filter_map(|o| Mention::parse(&o.value).ok());
-            let users = v
-                .selected_users
-                .iter()
-                .flatten()
-                .filter_map(|u| Mention::parse(u.as_ref()).ok());
-            picked.chain(users).collect()
-        })
-        .unwrap_or_default();
-    let mentions = match Mentions::new(users) {
-        Ok(m) => Some(m),
-        Err(_) => {
-            errors.push((
-                MENTIONS,
-                lang.pick(
-                    "メンションできるのは最大3名です。",
-                    "Mention at most 3 people.",
-                )
-                .into(),
-            ));
-            None
-        }
-    };
-    let enabled = value(values, ENABLED)
-        .and_then(|v| v.selected_options.as_ref())
-        .is_some_and(|o| o.iter().any(|o| o.value == "on"));
-    let trigger = match (error_rule, event_type) {
-        (true, _) => Some(RuleTrigger::Error { categories }),
-        (false, Some(event_type)) => Some(RuleTrigger::Event {
-            event_type,
-            meeting_type,
-        }),
-        (false, None) => None,
-    };
-    match (trigger, channel, mentions) {
-        (Some(trigger), Some(channel), Some(mentions)) if errors.is_empty() => Ok(NewRule {
-            lifecycle: value(values, LIFECYCLE)
-                .and_then(|v| v.selected_option.as_ref())
-                .and_then(|o| Lifecycle::parse(&o.value))
-                .unwrap_or_default(),
-            backup: value(values, BACKUP)
-                .and_then(|v| v.selected_option.as_ref())
-                .and_then(|o| Mention::parse(&o.value).ok()),
-            trigger,
-            channel,
-            mentions,
-            enabled,
-        }),
-        _ => Err(errors),
-    }
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn values(json: Value) -> Values {
-        serde_json::from_value(json).unwrap()
-    }
-
-    fn submission(users: &[&str]) -> Value {
-        json!({
-            "event_type": {"event_type": {"type": "static_select", "selected_option": {"text": {"type": "plain_text", "text": "面談予約"}, "value": "booking.created"}}},
-            "meeting_type": {"meeting_type": {"type": "plain_text_input", "value": " mt_1 "}},
-            "channel": {"channel": {"type": "conversations_select", "selected_conversation": "C0GENERAL"}},
-            "mentions": {"mentions": {"type": "multi_users_select", "selected_users": users}},
-            "enabled": {"enabled": {"type": "checkboxes", "selected_options": [{"text": {"type": "plain_text", "text": "有効"}, "value": "on"}]}}
-        })
-    }
-
-    #[test]
-    fn a_complete_submission_reads_as_a_rule() {
-        let rule = read_rule(&values(submission(&["U0AAA111", "U0BBB222"])), Lang::Ja).unwrap();
-        assert_eq!(
-            rule.trigger,
-            RuleTrigger::Event {
-                event_type: EventType::BookingCreated,
-                meeting_type: Some("mt_1".into())
-            }
-        );
-        assert_eq!(rule.channel.as_str(), "C0GENERAL");
-        assert_eq!(rule.mentions.ids(), ["U0AAA111", "U0BBB222"]);
-        assert!(rule.enabled);
-    }
-
-    #[test]
-    fn known_meeting_types_are_offered_and_a_typed_id_wins() {
-        let bodies: Vec<String> = [
-            json!({"meeting_type": {"id": "mt_2", "name": "Demo"}}),
-            json!({"meeting_type": {"id": "mt_1"}}),
-            json!({"meeting_type": {"id": "mt_2", "name": "Demo"}}),
-            json!({"type": "error.calendar"}),
-        ]
-        .iter()
-        .map(Value::to_string)
-        .chain(["not json".to_string()])
-        .collect();
-        let known = known_meeting_types(&bodies);
-        let ids: Vec<&str> = known.iter().map(|k| k.id.as_str()).collect();
-        assert_eq!(ids, ["mt_2", "mt_1"]);
-        let view = add_rule(Lang::En, &known);
-        let options = &view["blocks"][1]["element"]["options"];
-        assert_eq!(options[0]["value"], "*");
-        assert_eq!(options[1]["text"]["text"], "Demo (mt_2)");
-
-        let mut picked = submission(&[]);
-        picked["meeting_type"]["meeting_type"]["value"] = Value::Null;
-        picked["known_meeting_type"] = json!({"known_meeting_type": {"type": "static_select",
-            "selected_option": {"text": {"type": "plain_text", "text": "Demo (mt_2)"}, "value": "mt_2"}}});
-        let rule = read_rule(&values(picked.clone()), Lang::En).unwrap();
-        assert!(
-            matches!(rule.trigger, RuleTrigger::Event { meeting_type: Some(ref m), .. } if m == "mt_2")
-        );
-        picked["known_meeting_type"]["known_meeting_type"]["selected_option"]["value"] = json!("*");
-        let rule = read_rule(&values(picked), Lang::En).unwrap();
-        assert!(matches!(
-            rule.trigger,
-            RuleTrigger::Event {
-                meeting_type: None,
-                ..
-            }
-        ));
-        let rule = read_rule(&values(submission(&[])), Lang::En).unwrap();
-        assert!(
-            matches!(rule.trigger, RuleTrigger::Event { meeting_type: Some(ref m), .. } if m == "mt_1")
-        );
-    }
-
-    #[test]
-    fn problems_come_back_as_inline_errors_on_their_blocks() {
-        let errors =
-            read_rule(&values(submission(&["U01", "U02", "U03", "U04"])), Lang::En).unwrap_err();
-        assert_eq!(
-            errors,
-            vec![(MENTIONS, "Mention at most 3 people.".to_string())]
-        );
-        let errors = read_rule(&values(json!({})), Lang::En).unwrap_err();
-        let blocks: Vec<&str> = errors.iter().map(|(b, _)| *b).collect();
-        assert_eq!(blocks, [EVENT_TYPE, CHANNEL]);
-    }
-
-    #[test]
-    fn the_modal_respects_slacks_limits_in_both_languages() {
-        for lang in [Lang::Ja, Lang::En] {
-            let view = add_rule(lang, &[]);
-            for key in ["title", "submit", "close"] {
-                assert!(
-                    view[key]["text"].as_str().unwrap().chars().count() <= 24,
-                    "{key}"
-                );
-            }
-            for option in view["blocks"][0]["element"]["options"].as_array().unwrap() {
-                assert!(option["text"]["text"].as_str().unwrap().chars().count() <= 75);
-            }
-            let parsed: slack_morphism::prelude::SlackView =
-                serde_json::from_value(view).expect("a modal slack-morphism understands");
-            assert!(matches!(
-                parsed,
-                slack_morphism::prelude::SlackView::Modal(_)
-            ));
-        }
-    }
-}
+#[path = "rule_modal_tests.rs"]
+mod tests;
