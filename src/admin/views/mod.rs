@@ -7,3 +7,5 @@ pub mod rule_modal;
 pub mod rule_read;
 pub mod small_modals;
 pub mod texts;
+pub mod texts_audit;
+pub mod texts_connect;
