@@ -18,7 +18,8 @@ fn failed(lang: Lang) -> &'static str {
 
 pub async fn press(state: &ConversationsCtx, event: &SlackInteractionBlockActionsEvent) {
     use crate::conversations::operators::{CLAIM, claim};
-    use crate::conversations::replies::{ASSIGN_ME, CLOSE, SEND_NOW, UNDO, request, undo_or_send};
+    use crate::conversations::requests::{ASSIGN_ME, CLOSE, request};
+    use crate::conversations::undo::{SEND_NOW, UNDO, undo_or_send};
     let team_id = event.team.id.to_string();
     let Some(user) = event.user.as_ref() else {
         return;

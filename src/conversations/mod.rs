@@ -9,6 +9,8 @@ pub mod buttons;
 pub mod operators;
 pub mod replies;
 pub mod reply_kind;
+pub mod requests;
+pub mod undo;
 
 /// What replies, claims and the operator mapping need.
 #[derive(Clone)]

@@ -271,8 +271,8 @@ pub async fn claim(
             .pick("この操作は使えません。", "That cannot be done.")
             .into());
     };
-    if !super::replies::is_author(state, team_id, job_id, who.user).await? {
-        return Ok(super::replies::not_author(lang));
+    if !super::undo::is_author(state, team_id, job_id, who.user).await? {
+        return Ok(super::undo::not_author(lang));
     }
     Ok(match link_self(state, team_id, operator_id, who).await? {
         Linked::Yes(released) => match lang {

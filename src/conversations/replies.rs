@@ -13,6 +13,7 @@ use crate::store::{NewJob, StoreError, insert_jobs, new_id, now_ms};
 use crate::workspace::Workspace;
 
 use super::reply_kind::{ReplyKind, reply_kind};
+use super::undo::offer_undo;
 
 /// One thread reply event, reduced to what a callback needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -112,7 +113,7 @@ pub fn body(
 }
 
 /// Stores one callback job and wakes the workers; false if its key was queued before.
-async fn queue(
+pub(super) async fn queue(
     state: &ConversationsCtx,
     team_id: &str,
     id: &str,
@@ -155,188 +156,6 @@ pub(super) async fn queue_callback(
     let id = new_id("job");
     let dedupe = format!("{KIND}:{event_id}:{id}");
     queue(state, team_id, &id, event_id, &dedupe, &payload, now_ms()).await
-}
-
-pub use crate::core::render::conversation::{ASSIGN_ME, CLOSE};
-
-/// A press of "Close conversation" or "Assign to me" on a thread's parent: asks the
-/// platform (slash commands do not work in threads, so these are buttons). Returns
-/// what to tell the person, or None if the message is not a Herald thread.
-pub async fn request(
-    state: &ConversationsCtx,
-    workspace: &Workspace,
-    user: &str,
-    action: &str,
-    channel: &str,
-    parent_ts: &str,
-    lang: crate::core::catalog::Lang,
-) -> Result<Option<String>, StoreError> {
-    let team_id = &workspace.team_id;
-    let Some(thread) = state
-        .store
-        .thread_by_ts(team_id, channel, parent_ts)
-        .await?
-    else {
-        return Ok(None);
-    };
-    let email = match state
-        .slack
-        .user_info(workspace.bot_token.expose(), user)
-        .await
-    {
-        Ok(info) => info.profile.email,
-        Err(_) => None,
-    };
-    let kind = if action == CLOSE {
-        "conversation.close_requested"
-    } else {
-        "conversation.assign_requested"
-    };
-    let callback = Callback {
-        connection_id: thread.connection_id.clone(),
-        body: json!({
-            "type": kind,
-            "conversation_id": thread.conversation_id,
-            "operator": {"slack_user_id": user, "email": email},
-            "slack": {"team": team_id, "user": user, "channel": channel, "ts": parent_ts, "thread_ts": parent_ts},
-        }),
-        channel: channel.to_string(),
-        ts: parent_ts.to_string(),
-        thread_ts: parent_ts.to_string(),
-        user: user.to_string(),
-        react: false,
-    };
-    let payload = serde_json::to_string(&callback)
-        .map_err(|e| StoreError::Corrupt(format!("callback does not serialize: {e}")))?;
-    let id = new_id("job");
-    let dedupe = format!("{KIND}:{kind}:{id}");
-    let event_id = format!("slack:{channel}:{parent_ts}");
-    queue(state, team_id, &id, &event_id, &dedupe, &payload, now_ms()).await?;
-    Ok(Some(
-        match (action == CLOSE, lang) {
-            (true, crate::core::catalog::Lang::Ja) => {
-                "会話の終了をプラットフォームに依頼しました。"
-            }
-            (true, crate::core::catalog::Lang::En) => {
-                "Asked the platform to close the conversation."
-            }
-            (false, crate::core::catalog::Lang::Ja) => {
-                "あなたを担当者にするようプラットフォームに依頼しました。"
-            }
-            (false, crate::core::catalog::Lang::En) => {
-                "Asked the platform to assign the conversation to you."
-            }
-        }
-        .into(),
-    ))
-}
-
-/// `action_id`s of the buttons under a reply waiting to go to the customer.
-pub const UNDO: &str = "herald_reply_undo";
-pub const SEND_NOW: &str = "herald_reply_send_now";
-
-/// "Sending to the customer in 10 s — Undo / Send now", to the author only, in the thread.
-async fn offer_undo(
-    state: &ConversationsCtx,
-    workspace: &Workspace,
-    reply: &ThreadReply,
-    thread_ts: &str,
-    job_id: &str,
-) {
-    let lang = state.workspace_state.lang(workspace).await;
-    let seconds = state.settings.delivery.undo_window.as_secs().max(1);
-    let text = match lang {
-        crate::core::catalog::Lang::Ja => {
-            format!(":outbox_tray: {seconds}秒後に顧客へ送信します。")
-        }
-        crate::core::catalog::Lang::En => {
-            format!(":outbox_tray: Sending to the customer in {seconds} s.")
-        }
-    };
-    let blocks = vec![
-        json!({"type": "section", "text": {"type": "mrkdwn", "text": text}}),
-        json!({"type": "actions", "elements": [
-            {"type": "button", "action_id": UNDO, "value": job_id, "style": "danger",
-             "text": {"type": "plain_text", "text": lang.pick("取り消す", "Undo")}},
-            {"type": "button", "action_id": SEND_NOW, "value": job_id,
-             "text": {"type": "plain_text", "text": lang.pick("今すぐ送信", "Send now")}}
-        ]}),
-    ];
-    let message = crate::core::render::Message { text, blocks };
-    if let Err(err) = state
-        .slack
-        .post_ephemeral_blocks(
-            workspace.bot_token.expose(),
-            &reply.channel,
-            &reply.user,
-            &message,
-            Some(thread_ts),
-        )
-        .await
-    {
-        tracing::warn!(error = %err, "could not offer the undo");
-    }
-}
-
-/// Whether `user` wrote the reply a callback job carries: only they may undo, send
-/// early or claim it.
-pub(super) async fn is_author(
-    state: &ConversationsCtx,
-    team_id: &str,
-    job_id: &str,
-    user: &str,
-) -> Result<bool, StoreError> {
-    Ok(state
-        .store
-        .job_payload(team_id, job_id)
-        .await?
-        .and_then(|p| serde_json::from_str::<Callback>(&p).ok())
-        .is_some_and(|c| c.user == user))
-}
-
-pub(super) fn not_author(lang: crate::core::catalog::Lang) -> String {
-    lang.pick(
-        "この返信を操作できるのは書いた本人だけです。",
-        "Only the reply's author can do that.",
-    )
-    .into()
-}
-
-/// A press of Undo or Send now: only the reply's author may, and only while it waits.
-/// Returns the answer that replaces the offer.
-pub async fn undo_or_send(
-    state: &ConversationsCtx,
-    team_id: &str,
-    user: &str,
-    action: &str,
-    job_id: &str,
-    lang: crate::core::catalog::Lang,
-) -> Result<String, StoreError> {
-    if !is_author(state, team_id, job_id, user).await? {
-        return Ok(not_author(lang));
-    }
-    let done = if action == UNDO {
-        state
-            .store
-            .cancel_pending_job(team_id, job_id, "undone by its author")
-            .await?
-    } else {
-        let sent = state.store.run_pending_job_now(team_id, job_id).await?;
-        state.wake.notify_waiters();
-        sent
-    };
-    Ok(match (action == UNDO, done) {
-        (true, true) => lang.pick(
-            ":leftwards_arrow_with_hook: 取り消しました。顧客には送られていません。",
-            ":leftwards_arrow_with_hook: Undone: the customer did not get it.",
-        ),
-        (false, true) => lang.pick(":outbox_tray: 送信します。", ":outbox_tray: Sending now."),
-        (_, false) => lang.pick(
-            "すでに送信済みです。送信後の編集・削除はプラットフォームに伝わります。",
-            "It has already gone; edits and deletions from now on are passed on to the platform.",
-        ),
-    }
-    .into())
 }
 
 /// The id a reply's callback jobs carry: the Slack message they are about.
