@@ -2,13 +2,13 @@
 //! signed with the signing secret, or Socket Mode). Both transports hand what they
 //! receive to one [`SlackHandler`]; this module names no feature.
 
-mod client;
+mod api;
 pub mod connect;
 pub mod handler;
 pub mod http;
 pub mod socket;
 
-pub use client::{
+pub use api::{
     BotIdentity, ChannelInfo, Connector, GroupInfo, METADATA_EVENT, OAuthGrant, Page, SlackApi,
     SlackError, UserInfo, UserNames, UserProfile, api_token, https_connector,
 };
