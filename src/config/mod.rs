@@ -5,8 +5,8 @@
 //! line that formats settings) prints `***`; the database URL's password is hidden the
 //! same way.
 //!
-//! One file per section: [`args`] (the raw flags), [`slack`], [`http`], [`delivery`],
-//! [`directory`] and [`secrets`], each with its settings type and the function that
+//! One file per section: `args` (the raw flags), `slack`, `http`, `delivery`,
+//! `directory` and `secrets`, each with its settings type and the function that
 //! reads it. [`Settings::from_args`] calls them in a fixed order, so the error always
 //! names the first bad or missing setting.
 

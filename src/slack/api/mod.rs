@@ -5,9 +5,9 @@
 //! [`SlackError`]). Tokens go only into the `Authorization` header; slack-morphism
 //! redacts them in `Debug`.
 //!
-//! One file per family of methods: [`messages`] (posts, reactions, the lost-post
-//! search), [`views`] (modals, App Home, command responses), [`directory`] (channels,
-//! users, groups), [`oauth`] (installs, token checks). This file holds the client and
+//! One file per family of methods: `messages` (posts, reactions, the lost-post
+//! search), `views` (modals, App Home, command responses), `directory` (channels,
+//! users, groups), `oauth` (installs, token checks). This file holds the client and
 //! the plumbing they share: the timeout, and the parsing of Herald's JSON into
 //! slack-morphism's model.
 
