@@ -2,14 +2,15 @@
 //! signed with the signing secret, or Socket Mode). Both transports hand what they
 //! receive to one [`SlackHandler`]; this module names no feature.
 
-mod client;
+pub mod api;
 pub mod connect;
 pub mod handler;
 pub mod http;
 pub mod socket;
 
-pub use client::{
+pub use api::{
     BotIdentity, ChannelInfo, Connector, GroupInfo, METADATA_EVENT, OAuthGrant, Page, SlackApi,
-    SlackError, UserInfo, UserNames, UserProfile, api_token, https_connector,
+    SlackError, SlackErrorCode, SlackTrouble, TokenRefusal, UserInfo, UserNames, UserProfile,
+    api_token, https_connector,
 };
 pub use handler::{EventAck, FirstUse, SlackHandler};

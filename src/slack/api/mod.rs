@@ -1,0 +1,152 @@
+//! The Slack Web API as Herald uses it, over slack-morphism's real HTTP client.
+//!
+//! The base URL is a setting (`SLACK_API_URL`) so tests and local emulators work, with
+//! plain `http://` allowed. Errors are reduced to what delivery must decide on (see
+//! [`SlackError`]). Tokens go only into the `Authorization` header; slack-morphism
+//! redacts them in `Debug`.
+//!
+//! One file per family of methods: `messages` (posts, reactions, the lost-post
+//! search), `views` (modals, App Home, command responses), `directory` (channels,
+//! users, groups), `oauth` (installs, token checks). This file holds the client and
+//! the plumbing they share: the timeout, and the parsing of Herald's JSON into
+//! slack-morphism's model.
+
+mod directory;
+mod error;
+mod messages;
+mod oauth;
+mod views;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use slack_morphism::errors::SlackClientError;
+use slack_morphism::prelude::*;
+
+use crate::core::render::Message;
+
+pub use directory::{ChannelInfo, GroupInfo, UserInfo, UserNames, UserProfile};
+pub use error::{SlackError, SlackErrorCode, SlackTrouble, TokenRefusal};
+pub use messages::METADATA_EVENT;
+pub use oauth::{BotIdentity, OAuthGrant};
+
+pub type Connector = SlackClientHyperHttpsConnector;
+
+/// One page of a cursor-paged list and the cursor of the next (None at the end).
+pub type Page<T> = (Vec<T>, Option<String>);
+
+#[derive(Clone)]
+pub struct SlackApi {
+    client: Arc<SlackClient<Connector>>,
+    timeout: Duration,
+}
+
+impl SlackApi {
+    pub fn new(api_url: &str, timeout: Duration) -> Result<Self, SlackError> {
+        let https = https_connector()?;
+        let connector = SlackClientHyperConnector::from(https).with_slack_api_url(api_url);
+        Ok(Self {
+            client: Arc::new(SlackClient::new(connector)),
+            timeout,
+        })
+    }
+
+    pub fn client(&self) -> Arc<SlackClient<Connector>> {
+        self.client.clone()
+    }
+
+    async fn timed<T>(
+        &self,
+        call: impl Future<Output = Result<T, SlackClientError>>,
+    ) -> Result<T, SlackError> {
+        match tokio::time::timeout(self.timeout, call).await {
+            Ok(result) => result.map_err(SlackError::from),
+            Err(_) => Err(SlackError::Transport(format!(
+                "no answer within {:?}",
+                self.timeout
+            ))),
+        }
+    }
+
+    /// A GET of a method slack-morphism has no request type for (or one that lacks a
+    /// parameter Herald needs); its HTTP layer still checks Slack's envelope.
+    async fn get<T: DeserializeOwned + Send>(
+        &self,
+        token: &str,
+        method: &str,
+        params: Vec<(&str, Option<&str>)>,
+    ) -> Result<T, SlackError> {
+        let token = api_token(token);
+        let session = self.client.open_session(&token);
+        self.timed(session.http_session_api.http_get(method, &params, None))
+            .await
+    }
+}
+
+/// The cursor part of a list answer, for the methods read with [`SlackApi::get`].
+#[derive(Deserialize, Default)]
+struct ResponseMetadata {
+    #[serde(default)]
+    next_cursor: String,
+}
+
+fn next(meta: Option<ResponseMetadata>) -> Option<String> {
+    meta.map(|m| m.next_cursor).filter(|c| !c.is_empty())
+}
+
+fn slack_next(meta: Option<SlackResponseMetadata>) -> Option<String> {
+    meta.and_then(|m| m.next_cursor)
+        .map(|c| c.0)
+        .filter(|c| !c.is_empty())
+}
+
+fn blocks_of(message: &Message) -> Result<Vec<SlackBlock>, SlackError> {
+    message
+        .blocks
+        .iter()
+        .map(|b| serde_json::from_value(b.clone()))
+        .collect::<Result<_, _>>()
+        .map_err(|e| SlackError::Protocol(format!("rendered block does not parse: {e}")))
+}
+
+/// Herald builds views as JSON (pure, testable); slack-morphism's model checks the shape.
+fn parse_view(view: serde_json::Value) -> Result<SlackView, SlackError> {
+    serde_json::from_value(view)
+        .map_err(|e| SlackError::Protocol(format!("view does not parse: {e}")))
+}
+
+pub fn api_token(token: &str) -> SlackApiToken {
+    SlackApiToken::new(SlackApiTokenValue(token.to_string()))
+}
+
+/// An HTTP(S) connector with the OS's CA roots (or none, for plain-http emulators):
+/// Slack's client and the platform callback client share it.
+pub fn https_connector() -> Result<
+    hyper_rustls::HttpsConnector<hyper_util::client::legacy::connect::HttpConnector>,
+    SlackError,
+> {
+    let builder = hyper_rustls::HttpsConnectorBuilder::new();
+    let builder = match builder.with_native_roots() {
+        Ok(b) => b,
+        Err(err) => {
+            // Without CA roots, https to Slack cannot work; http emulators still do.
+            tracing::warn!(%err, "no native CA certificates; only http:// Slack URLs will work");
+            let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+                rustls::crypto::ring::default_provider(),
+            ))
+            .with_safe_default_protocol_versions()
+            .map_err(|e| SlackError::Transport(e.to_string()))?
+            .with_root_certificates(rustls::RootCertStore::empty())
+            .with_no_client_auth();
+            hyper_rustls::HttpsConnectorBuilder::new().with_tls_config(config)
+        }
+    };
+    let https = builder
+        .https_or_http()
+        .enable_http1()
+        .enable_http2()
+        .build();
+    Ok(https)
+}
