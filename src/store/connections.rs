@@ -141,3 +141,41 @@ impl Store {
         Ok(())
     }
 }
+
+/// Where a connection's platform receives replies from Slack.
+impl Store {
+    pub async fn set_callback_url(
+        &self,
+        team_id: &str,
+        connection_id: &str,
+        url: &str,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO connection_callbacks (connection_id, team_id, url, updated_at) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT (connection_id) DO UPDATE SET \
+             url = excluded.url, updated_at = excluded.updated_at \
+             WHERE connection_callbacks.team_id = excluded.team_id",
+        )
+        .bind(connection_id)
+        .bind(team_id)
+        .bind(url)
+        .bind(now_ms())
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    pub async fn callback_url(
+        &self,
+        team_id: &str,
+        connection_id: &str,
+    ) -> Result<Option<String>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT url FROM connection_callbacks WHERE team_id = $1 AND connection_id = $2",
+        )
+        .bind(team_id)
+        .bind(connection_id)
+        .fetch_optional(self.pool())
+        .await?)
+    }
+}

@@ -19,6 +19,7 @@ mod jobs;
 mod meeting_types;
 mod nonces;
 mod operators;
+mod pending_jobs;
 mod retention;
 mod rules;
 mod slack_events;
