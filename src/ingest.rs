@@ -206,19 +206,17 @@ async fn writer(store: Store, wake: Arc<Notify>, pacing: Pacing, mut rx: mpsc::R
     while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
         match write_batch(&store, &batch, &pacing).await {
             Ok(results) => {
-                let new_jobs = results.iter().any(|r| !r.duplicate && r.routes > 0);
+                let new_jobs = new_jobs(&results);
                 for (request, result) in batch.drain(..).zip(results) {
                     let _ = request.reply.send(Ok(result));
                 }
-                if new_jobs {
-                    wake.notify_waiters();
-                }
+                wake_workers(&wake, new_jobs);
             }
             // One bad request must not fail the others: write each alone, so only the
             // requests that fail by themselves are answered with the error.
             Err(err) if batch.len() > 1 => {
                 tracing::warn!(error = %err, size = batch.len(), "ingest batch failed; writing its requests one by one");
-                let mut new_jobs = false;
+                let mut jobs = 0;
                 for request in batch.drain(..) {
                     let result = write_batch(&store, std::slice::from_ref(&request), &pacing)
                         .await
@@ -226,12 +224,12 @@ async fn writer(store: Store, wake: Arc<Notify>, pacing: Pacing, mut rx: mpsc::R
                     if let Err(err) = &result {
                         tracing::error!(error = %err, "ingest transaction failed");
                     }
-                    new_jobs |= result.as_ref().is_ok_and(|r| !r.duplicate && r.routes > 0);
+                    if let Ok(r) = &result {
+                        jobs += new_jobs(std::slice::from_ref(r));
+                    }
                     let _ = request.reply.send(result.map_err(Arc::new));
                 }
-                if new_jobs {
-                    wake.notify_waiters();
-                }
+                wake_workers(&wake, jobs);
             }
             Err(err) => {
                 tracing::error!(error = %err, size = batch.len(), "ingest transaction failed");
@@ -244,11 +242,34 @@ async fn writer(store: Store, wake: Arc<Notify>, pacing: Pacing, mut rx: mpsc::R
     }
 }
 
+/// Jobs a batch queued: its new events' routes.
+fn new_jobs(results: &[Ingested]) -> usize {
+    results
+        .iter()
+        .filter(|r| !r.duplicate)
+        .map(|r| r.routes)
+        .sum()
+}
+
+/// Most idle workers one commit wakes; more than a process runs is pointless.
+const MAX_WAKE: usize = 64;
+
+/// Wakes one idle worker per new job rather than every idle worker for any job: with
+/// one route per event the others would only race the first to the claim. A wake
+/// that finds no idle worker is kept for the next worker to wait (`Notify` permits),
+/// so none is lost.
+fn wake_workers(wake: &Notify, jobs: usize) {
+    for _ in 0..jobs.min(MAX_WAKE) {
+        wake.notify_one();
+    }
+}
+
 async fn write_batch(
     store: &Store,
     batch: &[Request],
     pacing: &Pacing,
 ) -> Result<Vec<Ingested>, StoreError> {
+    let _gate = store.write_gate().await;
     let mut tx = store.begin().await?;
     let staged: Vec<&Staged> = batch.iter().map(|r| &r.staged).collect();
     let results = stage_all(&mut tx, &staged, pacing).await?;

@@ -41,13 +41,19 @@ pub async fn insert_events(
     events: &[NewEvent<'_>],
 ) -> Result<std::collections::HashSet<String>, StoreError> {
     let mut inserted = std::collections::HashSet::with_capacity(events.len());
+    // Built once per row count: a `&'static str` is neither formatted nor copied per
+    // batch, and each connection's statement cache keeps its prepared form.
+    static SQL: [std::sync::OnceLock<String>; CHUNK] =
+        [const { std::sync::OnceLock::new() }; CHUNK];
     for chunk in events.chunks(CHUNK) {
-        let sql = format!(
-            "INSERT INTO events (id, team_id, connection_id, webhook_id, event_type, body, \
-             route_count, received_at) VALUES {} \
-             ON CONFLICT (connection_id, webhook_id) DO NOTHING RETURNING id",
-            super::placeholders(chunk.len(), EVENT_COLUMNS)
-        );
+        let sql: &'static str = SQL[chunk.len() - 1].get_or_init(|| {
+            format!(
+                "INSERT INTO events (id, team_id, connection_id, webhook_id, event_type, body, \
+                 route_count, received_at) VALUES {} \
+                 ON CONFLICT (connection_id, webhook_id) DO NOTHING RETURNING id",
+                super::placeholders(chunk.len(), EVENT_COLUMNS)
+            )
+        });
         let mut query = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql));
         for e in chunk {
             query = query

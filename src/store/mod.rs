@@ -75,6 +75,10 @@ pub struct Store {
     postgres_url: Option<std::sync::Arc<str>>,
     /// The workspace the last fair claim served (see [`jobs`]'s `claim_job`).
     turn: std::sync::Arc<std::sync::Mutex<String>>,
+    /// SQLite's one writer at a time, taken in-process by the hot writers (ingest, job
+    /// claims and outcomes) so they queue on an async lock instead of meeting
+    /// `SQLITE_BUSY`, whose handler sleeps 1, 2, 5, 10… ms: the tail of the ack latency.
+    write_gate: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Store {
@@ -125,6 +129,7 @@ impl Store {
             backend,
             postgres_url,
             turn: std::sync::Arc::default(),
+            write_gate: std::sync::Arc::default(),
         })
     }
 
@@ -158,6 +163,16 @@ impl Store {
 
     pub fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    /// Waits for SQLite's write turn (None on PostgreSQL, whose writers do not exclude
+    /// each other). Taken before a connection is acquired, never while holding one, so a
+    /// writer waiting here holds no pool slot the gate's holder may need.
+    pub async fn write_gate(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        match self.backend {
+            Backend::Sqlite => Some(self.write_gate.lock().await),
+            Backend::Postgres => None,
+        }
     }
 
     pub async fn begin(&self) -> Result<Tx<'static>, StoreError> {
