@@ -256,7 +256,7 @@ fn manifest_asks_for_least_privilege_scopes_each_explained() {
     let expected: BTreeSet<&str> = herald::install::BOT_SCOPES.iter().copied().collect();
     assert_eq!(
         scopes, expected,
-        "the install asks for exactly the manifest's scopes (src/install.rs BOT_SCOPES)"
+        "the install asks for exactly the manifest's scopes (src/install/mod.rs BOT_SCOPES)"
     );
     let routes = read("src/app/routes.rs");
     for path in [
