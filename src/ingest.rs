@@ -12,15 +12,21 @@ use std::sync::Arc;
 use sqlx::AnyConnection;
 use tokio::sync::{Notify, mpsc, oneshot};
 
+use serde::{Deserialize, Serialize};
+
 use crate::core::router::Route;
-use crate::jobs::Pacing;
+use crate::jobs::{Enqueue, Pacing, Queued, RunAt, enqueue_all};
 use crate::store::{
-    NewEvent, NewJob, Store, StoreError, duration_ms, find_by_webhook_id, insert_events,
-    insert_jobs, new_id, now_ms,
+    NewEvent, Store, StoreError, duration_ms, find_by_webhook_id, insert_events, new_id, now_ms,
 };
 
-/// Job kind of a Slack notification.
-pub const SLACK_POST: &str = "slack.post";
+/// The job of one routed notification: an event in one channel. Stored as its route
+/// (the event is read from `events` when it runs); run by `delivery::slack_post`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct SlackPost {
+    pub route: Route,
+}
 
 /// The most requests one transaction takes.
 const MAX_BATCH: usize = 256;
@@ -85,54 +91,33 @@ pub async fn stage_all(
         .collect();
     let inserted = insert_events(conn, &events).await?;
 
-    struct Owned<'a> {
-        staged: &'a Staged,
-        event_id: &'a str,
-        channel: &'a str,
-        run_at: i64,
-        id: String,
-        dedupe_key: String,
-        payload: String,
-    }
-    let mut owned = Vec::new();
+    let mut jobs = Vec::new();
     for (s, event_id) in staged.iter().zip(&event_ids) {
         if !inserted.contains(event_id) {
             continue;
         }
         for route in &s.routes {
-            let id = new_id("job");
+            let post = SlackPost {
+                route: route.clone(),
+            };
+            let on = Enqueue {
+                team_id: &s.team_id,
+                event_id,
+                internal: s.internal,
+                thread_key: s.thread_key.as_deref(),
+                run_at: RunAt::Now,
+            };
+            let mut job = Queued::new(&post, &on)?;
+            // Each job is given its channel's next slot as it is queued, so a burst to
+            // one channel is spread out in the order it arrived.
             let wait = pacing
                 .pacer
-                .hold(&s.team_id, route.channel.as_str(), &id, pacing.interval);
-            owned.push(Owned {
-                staged: s,
-                event_id,
-                channel: route.channel.as_str(),
-                run_at: now + duration_ms(wait),
-                id,
-                // One post per event and channel, whatever else happens.
-                dedupe_key: format!("{SLACK_POST}:{event_id}:{}", route.channel),
-                payload: serde_json::to_string(route)
-                    .map_err(|e| StoreError::Corrupt(format!("route does not serialize: {e}")))?,
-            });
+                .hold(&s.team_id, route.channel.as_str(), &job.id, pacing.interval);
+            job.run_at = now + duration_ms(wait);
+            jobs.push(job);
         }
     }
-    let jobs: Vec<NewJob<'_>> = owned
-        .iter()
-        .map(|o| NewJob {
-            id: &o.id,
-            team_id: &o.staged.team_id,
-            kind: SLACK_POST,
-            event_id: o.event_id,
-            dedupe_key: &o.dedupe_key,
-            channel: Some(o.channel),
-            payload: &o.payload,
-            internal: o.staged.internal,
-            run_at: o.run_at,
-            thread_key: o.staged.thread_key.as_deref(),
-        })
-        .collect();
-    insert_jobs(conn, &jobs).await?;
+    enqueue_all(conn, &jobs).await?;
 
     let mut results = Vec::with_capacity(staged.len());
     for (s, event_id) in staged.iter().zip(event_ids) {

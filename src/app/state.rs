@@ -76,7 +76,7 @@ impl FromRef<AppState> for ConversationsCtx {
             store: s.store.clone(),
             slack: s.slack.clone(),
             registry: s.registry.clone(),
-            wake: s.wake.clone(),
+            jobs: crate::jobs::Queue::new(s.store.clone(), s.wake.clone()),
             workspace_state: s.workspace_state.clone(),
             profiles: s.profiles.clone(),
         }

@@ -19,7 +19,8 @@ pub struct ConversationsCtx {
     pub store: crate::store::Store,
     pub slack: crate::slack::SlackApi,
     pub registry: crate::workspace::Workspaces,
-    pub wake: std::sync::Arc<tokio::sync::Notify>,
+    /// Callbacks are queued here (each on a connection of its own) and the workers woken.
+    pub jobs: crate::jobs::Queue,
     pub workspace_state: crate::workspace::WorkspaceSettings,
     pub profiles: crate::workspace::people::Profiles,
 }

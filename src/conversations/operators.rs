@@ -25,8 +25,6 @@ use crate::workspace::Workspace;
 /// `action_id` of "Claim as …"; its value is `job_id|operator_id`.
 pub const CLAIM: &str = "herald_reply_claim";
 
-pub use crate::store::HELD;
-
 /// The callback body's `operator`.
 pub fn operator_json(operator: &Operator, slack_user: &str) -> Value {
     json!({
@@ -197,7 +195,7 @@ pub async fn release_held(
             slack_user_id: Some(user.to_string()),
         });
     let mut released = 0;
-    for (id, payload) in state.store.held_callbacks(team_id, KIND, HELD).await? {
+    for (id, payload) in state.store.held_callbacks(team_id, KIND).await? {
         let Ok(mut callback) = serde_json::from_str::<Callback>(&payload) else {
             continue;
         };
@@ -211,7 +209,7 @@ pub async fn release_held(
             released += 1;
         }
     }
-    state.wake.notify_waiters();
+    state.jobs.wake();
     Ok(released)
 }
 
@@ -401,6 +399,8 @@ pub async fn set_availability(
         thread_ts: String::new(),
         user: user.to_string(),
         react: false,
+        // Every change is news to the platform.
+        once_per: None,
     };
     super::replies::queue_callback(state, team_id, &callback, &format!("availability:{user}"))
         .await?;

@@ -9,7 +9,8 @@ use serde_json::{Value, json};
 
 use crate::conversations::ConversationsCtx;
 use crate::delivery::callback::{Callback, KIND};
-use crate::store::{NewJob, StoreError, insert_jobs, new_id, now_ms};
+use crate::jobs::{Enqueue, RunAt};
+use crate::store::{StoreError, now_ms};
 use crate::workspace::Workspace;
 
 use super::reply_kind::{ReplyKind, reply_kind};
@@ -112,38 +113,6 @@ pub fn body(
     body
 }
 
-/// Stores one callback job and wakes the workers; false if its key was queued before.
-pub(super) async fn queue(
-    state: &ConversationsCtx,
-    team_id: &str,
-    id: &str,
-    event_id: &str,
-    dedupe: &str,
-    payload: &str,
-    run_at: i64,
-) -> Result<bool, StoreError> {
-    let mut conn = state.store.pool().acquire().await?;
-    let inserted = insert_jobs(
-        &mut conn,
-        &[NewJob {
-            id,
-            team_id,
-            kind: KIND,
-            event_id,
-            dedupe_key: dedupe,
-            channel: None,
-            payload,
-            internal: true,
-            run_at,
-            thread_key: None,
-        }],
-    )
-    .await?;
-    drop(conn);
-    state.wake.notify_waiters();
-    Ok(inserted == 1)
-}
-
 /// Queues a callback that is about no reply (availability): sent at once.
 pub(super) async fn queue_callback(
     state: &ConversationsCtx,
@@ -151,11 +120,19 @@ pub(super) async fn queue_callback(
     callback: &Callback,
     event_id: &str,
 ) -> Result<bool, StoreError> {
-    let payload = serde_json::to_string(callback)
-        .map_err(|e| StoreError::Corrupt(format!("callback does not serialize: {e}")))?;
-    let id = new_id("job");
-    let dedupe = format!("{KIND}:{event_id}:{id}");
-    queue(state, team_id, &id, event_id, &dedupe, &payload, now_ms()).await
+    let on = on(team_id, event_id, RunAt::Now);
+    Ok(state.jobs.push(callback, &on).await?.is_some())
+}
+
+/// Where a callback about `event_id` is queued: Herald's own, outside any conversation.
+pub(super) fn on<'a>(team_id: &'a str, event_id: &'a str, run_at: RunAt) -> Enqueue<'a> {
+    Enqueue {
+        team_id,
+        event_id,
+        internal: true,
+        thread_key: None,
+        run_at,
+    }
 }
 
 /// The id a reply's callback jobs carry: the Slack message they are about.
@@ -260,28 +237,32 @@ pub async fn forward(
         thread_ts: thread_ts.clone(),
         user: reply.user.clone(),
         react: reply.change != Change::Deleted,
+        once_per: Some(format!(
+            "{team_id}:{}:{}:{}:{}",
+            reply.channel,
+            reply.ts,
+            reply.change.callback_type(),
+            event["event_ts"].as_str().unwrap_or(&reply.ts)
+        )),
     };
-    let payload = serde_json::to_string(&callback)
-        .map_err(|e| StoreError::Corrupt(format!("callback does not serialize: {e}")))?;
-    let id = new_id("job");
-    let event_ts = event["event_ts"].as_str().unwrap_or(&reply.ts);
-    let dedupe = format!(
-        "{KIND}:{team_id}:{}:{}:{}:{event_ts}",
-        reply.channel,
-        reply.ts,
-        reply.change.callback_type()
-    );
     // A message to the customer waits out the undo window; a note goes at once.
     let to_customer = reply.change == Change::Created && kind == ReplyKind::Message;
     let run_at = if held {
-        super::operators::HELD
+        RunAt::Held
     } else if to_customer {
-        now_ms() + crate::store::duration_ms(state.settings.delivery.undo_window)
+        RunAt::At(now_ms() + crate::store::duration_ms(state.settings.delivery.undo_window))
     } else {
-        now_ms()
+        RunAt::Now
     };
-    let inserted = queue(state, team_id, &id, &event_id, &dedupe, &payload, run_at).await?;
-    if held && inserted {
+    let queued = state
+        .jobs
+        .push(&callback, &on(team_id, &event_id, run_at))
+        .await?;
+    let Some(id) = queued else {
+        // Slack sent this change before; it was queued then.
+        return Ok(true);
+    };
+    if held {
         let offer = super::operators::claimable(state, &thread).await?;
         let who = super::operators::Requester {
             user: &reply.user,
@@ -296,7 +277,7 @@ pub async fn forward(
             .await,
         };
         super::operators::offer_claim(state, workspace, &callback, &id, offer.as_ref(), &who).await;
-    } else if to_customer && inserted {
+    } else if to_customer {
         offer_undo(state, workspace, &reply, &thread_ts, &id).await;
     }
     tracing::info!(

@@ -4,11 +4,10 @@
 use serde_json::json;
 
 use crate::conversations::ConversationsCtx;
-use crate::delivery::callback::{Callback, KIND};
-use crate::store::{StoreError, new_id, now_ms};
+use crate::delivery::callback::Callback;
+use crate::store::StoreError;
 use crate::workspace::Workspace;
 
-use super::replies::queue;
 
 pub use crate::core::render::conversation::{ASSIGN_ME, CLOSE};
 
@@ -58,13 +57,11 @@ pub async fn request(
         thread_ts: parent_ts.to_string(),
         user: user.to_string(),
         react: false,
+        // Each press asks again.
+        once_per: None,
     };
-    let payload = serde_json::to_string(&callback)
-        .map_err(|e| StoreError::Corrupt(format!("callback does not serialize: {e}")))?;
-    let id = new_id("job");
-    let dedupe = format!("{KIND}:{kind}:{id}");
     let event_id = format!("slack:{channel}:{parent_ts}");
-    queue(state, team_id, &id, &event_id, &dedupe, &payload, now_ms()).await?;
+    super::replies::queue_callback(state, team_id, &callback, &event_id).await?;
     Ok(Some(
         match (action == CLOSE, lang) {
             (true, crate::core::catalog::Lang::Ja) => {

@@ -101,7 +101,7 @@ pub async fn undo_or_send(
             .await?
     } else {
         let sent = state.store.run_pending_job_now(team_id, job_id).await?;
-        state.wake.notify_waiters();
+        state.jobs.wake();
         sent
     };
     Ok(match (action == UNDO, done) {

@@ -9,13 +9,14 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::jobs::{Attempt, Job, JobError, Outcome};
 use crate::platform::PlatformError;
-use crate::store::{ClaimedJob, JobStatus, Store, StoreError, duration_ms, now_ms};
+use crate::store::JobStatus;
 
-use super::{Delivery, JobError, retry_delay};
+use super::Delivery;
 
 /// Job kind of a callback to the platform.
-pub const KIND: &str = "platform.callback";
+pub const KIND: &str = <Callback as Job>::KIND;
 
 /// What a callback job carries.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -30,12 +31,39 @@ pub struct Callback {
     pub user: String,
     /// Whether acceptance is shown with a reaction (a deleted message has none).
     pub react: bool,
+    /// The Slack change this callback carries (a reply's channel, ts, change and event
+    /// time): a redelivered Slack event queues it once. None for a callback about no
+    /// message (a button, a status), which is queued each time it is asked for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub once_per: Option<String>,
+}
+
+impl Job for Callback {
+    const KIND: &'static str = "platform.callback";
+    type Ctx = Delivery;
+
+    fn dedupe_key(&self, _event_id: &str) -> Option<String> {
+        self.once_per.clone()
+    }
+
+    async fn run(&self, cx: &Delivery, attempt: &Attempt) -> Result<Outcome, JobError> {
+        cx.run_callback(attempt, self).await
+    }
+
+    async fn exhausted(
+        &self,
+        cx: &Delivery,
+        attempt: &Attempt,
+        reason: String,
+    ) -> Result<Outcome, JobError> {
+        Ok(cx
+            .callback_failed(attempt, self, &format!("{reason}; retries ran out"))
+            .await)
+    }
 }
 
 impl Delivery {
-    pub(super) async fn run_callback(&self, owner: &str, job: &ClaimedJob) -> Result<(), JobError> {
-        let callback: Callback = serde_json::from_str(&job.payload)
-            .map_err(|e| JobError::Corrupt(format!("callback payload: {e}")))?;
+    async fn run_callback(&self, job: &Attempt, callback: &Callback) -> Result<Outcome, JobError> {
         let url = self
             .store
             .callback_url(&job.team_id, &callback.connection_id)
@@ -47,16 +75,13 @@ impl Delivery {
             .map_err(|e| JobError::Corrupt(e.to_string()))?;
         let (Some(url), Some(key)) = (url, connection.and_then(|c| c.keys.into_iter().next()))
         else {
-            return self
-                .callback_failed(owner, job, &callback, "no_callback_url")
-                .await;
+            return Ok(self.callback_failed(job, callback, "no_callback_url").await);
         };
         let body = callback.body.to_string();
         let key = crate::platform::callback_key(&key);
         let outcome = self.platform.post_signed(&url, &key, &job.id, &body).await;
         let retryable = match &outcome {
             Ok(status) if (200..300).contains(status) => {
-                self.store.complete_job(&job.id, owner, None).await?;
                 tracing::info!(status, "the platform accepted a reply");
                 if callback.react
                     && let Ok(Some(workspace)) = self.registry.workspace(&job.team_id).await
@@ -72,7 +97,7 @@ impl Delivery {
                 {
                     tracing::warn!(error = %err, "could not mark the reply as delivered");
                 }
-                return Ok(());
+                return Ok(Outcome::done(None));
             }
             Ok(status) => *status == 429 || *status == 408 || *status >= 500,
             // The address policy will not change its mind on a retry.
@@ -85,50 +110,29 @@ impl Delivery {
             Err(err) => err.to_string(),
         };
         if !retryable {
-            return self.callback_failed(owner, job, &callback, &reason).await;
+            return Ok(self.callback_failed(job, callback, &reason).await);
         }
-        let attempts = u32::try_from(job.attempts).unwrap_or(u32::MAX);
-        match retry_delay(&self.settings.retry_schedule, attempts, fastrand::f64()) {
-            Some(delay) => {
-                tracing::warn!(%reason, ?delay, "the platform did not take a reply; will retry");
-                self.store
-                    .reschedule_job(
-                        &job.id,
-                        owner,
-                        now_ms() + duration_ms(delay),
-                        Some(&reason),
-                        false,
-                        false,
-                    )
-                    .await?;
-                Ok(())
-            }
-            None => {
-                self.callback_failed(owner, job, &callback, &format!("{reason}; retries ran out"))
-                    .await
-            }
-        }
+        Ok(Outcome::Retry {
+            reason,
+            maybe_posted: false,
+        })
     }
 
-    /// Ends the job and tells the reply's author, in its thread, only to them.
-    async fn callback_failed(
-        &self,
-        owner: &str,
-        job: &ClaimedJob,
-        callback: &Callback,
-        reason: &str,
-    ) -> Result<(), JobError> {
-        let mut tx = self.store.begin().await?;
-        Store::finish_job_failed(&mut tx, &job.id, owner, JobStatus::Failed, reason).await?;
-        tx.commit().await.map_err(StoreError::from)?;
+    /// Ends the job, telling the reply's author in its thread, only to them. Telling is
+    /// best effort and comes first: the worker records the failure after it.
+    async fn callback_failed(&self, job: &Attempt, callback: &Callback, reason: &str) -> Outcome {
         tracing::warn!(reason, "a callback did not reach the platform");
+        self.tell_author(job, callback, reason).await;
+        Outcome::fail(JobStatus::Failed, reason)
+    }
+
+    async fn tell_author(&self, job: &Attempt, callback: &Callback, reason: &str) {
         // Only a reply has an author in a thread to tell.
         if callback.channel.is_empty() {
-            return Ok(());
+            return;
         }
-        // The job is failed already; telling the author is best effort.
         let Ok(Some(workspace)) = self.registry.workspace(&job.team_id).await else {
-            return Ok(());
+            return;
         };
         let lang = self.states.lang(&workspace).await;
         let text = match (reason, lang) {
@@ -153,6 +157,5 @@ impl Delivery {
         {
             tracing::warn!(error = %err, "could not tell the author their reply failed");
         }
-        Ok(())
     }
 }

@@ -4,26 +4,44 @@
 
 use serde_json::json;
 
-use super::{Delivery, JobError, Permanent};
+use sqlx::AnyConnection;
+
+use super::{Delivery, Permanent};
 use crate::core::catalog::{ErrorCategory, EventType};
 use crate::core::event::{Origin, PlatformEvent};
 use crate::core::ids::HERALD_CONNECTION;
 use crate::core::router::{self, Route};
 use crate::ingest::{Staged, stage};
-use crate::store::{ClaimedJob, JobStatus, Store, StoreError};
+use crate::jobs::{Attempt, JobError, Outcome, WriteFuture, Writes};
+use crate::jobs::Pacing;
+use crate::store::JobStatus;
+
+/// The error report of a failed job, staged in the transaction that fails it.
+struct Report {
+    staged: Staged,
+    pacing: Pacing,
+}
+
+impl Writes for Report {
+    fn write<'a>(&'a self, conn: &'a mut AnyConnection) -> WriteFuture<'a> {
+        Box::pin(async move {
+            stage(conn, &self.staged, &self.pacing).await?;
+            Ok(!self.staged.routes.is_empty())
+        })
+    }
+}
 
 impl Delivery {
     /// Ends the job and, for a notification (not a report), queues the error report in
     /// the same transaction.
     pub(super) async fn fail(
         &self,
-        owner: &str,
-        job: &ClaimedJob,
+        job: &Attempt,
         route: &Route,
         status: JobStatus,
         failure: &Permanent,
         detail: Option<&str>,
-    ) -> Result<(), JobError> {
+    ) -> Result<Outcome, JobError> {
         let label = self
             .channel_label(&job.team_id, route.channel.as_str())
             .await;
@@ -41,29 +59,25 @@ impl Delivery {
             named.explain(crate::core::catalog::Lang::En),
             detail.map(|d| format!(" ({d})")).unwrap_or_default()
         );
-        tracing::warn!(status = status.as_str(), %reason, "delivery failed");
-
-        let report = if job.internal == 0 {
-            Some(self.report(job, route, &named, lang).await?)
-        } else {
+        let then: Option<Box<dyn Writes>> = if job.internal {
             None
+        } else {
+            Some(Box::new(Report {
+                staged: self.report(job, route, &named, lang).await?,
+                pacing: self.pacing.clone(),
+            }))
         };
-        let mut tx = self.store.begin().await?;
-        let changed = Store::finish_job_failed(&mut tx, &job.id, owner, status, &reason).await?;
-        if changed && let Some(report) = &report {
-            stage(&mut tx, report, &self.pacing).await?;
-        }
-        tx.commit().await.map_err(StoreError::from)?;
-        if changed && report.as_ref().is_some_and(|r| !r.routes.is_empty()) {
-            self.wake.notify_waiters();
-        }
-        Ok(())
+        Ok(Outcome::Fail {
+            status,
+            reason,
+            then,
+        })
     }
 
     /// An `error.delivery` event about a failed job, routed by the error rules.
     pub(super) async fn report(
         &self,
-        job: &ClaimedJob,
+        job: &Attempt,
         route: &Route,
         failure: &Permanent,
         lang: crate::core::catalog::Lang,

@@ -108,13 +108,6 @@ impl Permanent {
     }
 }
 
-/// The wait before the next attempt after `attempts` failed ones, with ±20% jitter so
-/// retries of many jobs do not arrive at Slack together; None when the budget is spent.
-pub fn retry_delay(schedule: &[Duration], attempts: u32, jitter: f64) -> Option<Duration> {
-    let base = *schedule.get(usize::try_from(attempts).ok()?.checked_sub(1)?)?;
-    Some(base.mul_f64(1.0 + 0.4 * (jitter.clamp(0.0, 1.0) - 0.5)))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -187,22 +180,5 @@ mod tests {
             channel: "<#C1>".into(),
         };
         assert!(p.explain(Lang::En).contains("/invite @Herald"));
-    }
-
-    #[test]
-    fn retry_delays_follow_the_schedule_with_bounded_jitter() {
-        let schedule: Vec<Duration> = [0, 5, 300].map(Duration::from_secs).to_vec();
-        assert_eq!(retry_delay(&schedule, 1, 0.5), Some(Duration::ZERO));
-        assert_eq!(retry_delay(&schedule, 2, 0.5), Some(Duration::from_secs(5)));
-        assert_eq!(
-            retry_delay(&schedule, 3, 1.0),
-            Some(Duration::from_secs(360))
-        );
-        assert_eq!(
-            retry_delay(&schedule, 3, 0.0),
-            Some(Duration::from_secs(240))
-        );
-        assert_eq!(retry_delay(&schedule, 4, 0.5), None);
-        assert_eq!(retry_delay(&schedule, 0, 0.5), None);
     }
 }

@@ -13,22 +13,20 @@ use crate::core::event::{Conversation, HostRef, Origin, PlatformEvent};
 use crate::core::render::conversation::{self};
 use crate::core::render::{Audience, Host};
 use crate::core::router::Route;
+use crate::jobs::{Attempt, JobError, Outcome, WriteFuture, Writes};
 use crate::slack::SlackError;
-use crate::store::{
-    ClaimedJob, Opened, Placed, PostRecord, Recorded, Thread, ThreadMessage, duration_ms, now_ms,
-};
+use crate::store::{Opened, Placed, PostRecord, Store, Thread, ThreadMessage, duration_ms, now_ms};
 use crate::workspace::Workspace;
 
+use super::Delivery;
 use super::thread_plan::{EditStep, PostStep, edit_step, post_step, reply_style};
-use super::{Delivery, JobError};
 
 /// How long a job waits for an earlier job of its conversation to finish.
 const TURN_WAIT: Duration = Duration::from_millis(250);
 
 /// One conversation job's facts, read once and passed to each step.
 struct ThreadJob<'a> {
-    owner: &'a str,
-    job: &'a ClaimedJob,
+    job: &'a Attempt,
     route: &'a Route,
     workspace: &'a Workspace,
     event: &'a PlatformEvent,
@@ -44,15 +42,14 @@ struct ThreadJob<'a> {
 impl Delivery {
     pub(super) async fn run_threaded(
         &self,
-        owner: &str,
-        job: &ClaimedJob,
+        job: &Attempt,
         route: &Route,
         workspace: &Workspace,
         event: &PlatformEvent,
         connection_id: &str,
-    ) -> Result<(), JobError> {
+    ) -> Result<Outcome, JobError> {
         let Some(conversation) = event.conversation.as_ref() else {
-            return Ok(());
+            return Ok(Outcome::done(None));
         };
         let team_id = &job.team_id;
         let channel = route.channel.as_str();
@@ -64,21 +61,18 @@ impl Delivery {
             // An earlier event of this conversation has not reached Slack yet (it may
             // open the thread, or post the message this one edits or deletes): events of
             // a conversation are applied in the order the platform sent them.
-            let run_at = due.max(now_ms() + duration_ms(TURN_WAIT));
-            self.store
-                .reschedule_job(&job.id, owner, run_at, None, true, false)
-                .await?;
-            return Ok(());
+            return Ok(Outcome::Defer {
+                until: due.max(now_ms() + duration_ms(TURN_WAIT)),
+            });
         }
         let kind = event.event_type.conversation();
         let lang = self.states.lang(workspace).await;
         self.note_assignee(team_id, conversation).await?;
         let pings = match self.pings(workspace, route, conversation, kind).await {
             Ok(p) => p,
-            Err(err) => return self.after_error(owner, job, route, &err, false).await,
+            Err(err) => return self.after_error(job, route, &err, false).await,
         };
         let t = ThreadJob {
-            owner,
             job,
             route,
             workspace,
@@ -106,10 +100,7 @@ impl Delivery {
         let known = event.message.as_ref().map(|_| placed.is_some());
         match (edit_step(kind, known), placed) {
             (EditStep::Follow, Some(placed)) => return self.follow_edit(&t, &placed).await,
-            (EditStep::NothingToDelete, _) => {
-                self.store.complete_job(&job.id, owner, None).await?;
-                return Ok(());
-            }
+            (EditStep::NothingToDelete, _) => return Ok(Outcome::done(None)),
             _ => {}
         }
 
@@ -118,28 +109,20 @@ impl Delivery {
             .thread(team_id, channel, &conversation.id)
             .await?;
         let open = thread.as_ref().filter(|t| !t.is_closed());
-        if !self.wait_turn(owner, job, channel).await? {
-            return Ok(());
+        if let Some(deferred) = self.wait_turn(job, channel).await {
+            return Ok(deferred);
         }
         match (post_step(kind, open.is_some()), open) {
             (PostStep::ImportHistory, Some(open)) => {
-                self.post_history(
-                    owner,
-                    job,
-                    route,
-                    t.token,
-                    event,
-                    &conversation.id,
-                    &open.thread_ts,
-                )
-                .await
+                self.post_history(job, route, t.token, event, &conversation.id, &open.thread_ts)
+                    .await
             }
-            (PostStep::Reply, Some(open)) => self.reply_in_thread(&t, &open.thread_ts, pings).await,
+            (PostStep::Reply, Some(open)) => self.reply_in_thread(&t, open, pings).await,
             (PostStep::OpenParent { history }, _) => {
                 self.open_parent(&t, thread.as_ref(), &pings, history).await
             }
             // `post_step` opens a parent whenever no thread is open.
-            (_, None) => Ok(()),
+            (_, None) => Ok(Outcome::done(None)),
         }
     }
 
@@ -170,11 +153,15 @@ impl Delivery {
     }
 
     /// An edit or deletion follows the message Herald posted.
-    async fn follow_edit(&self, t: &ThreadJob<'_>, placed: &ThreadMessage) -> Result<(), JobError> {
+    async fn follow_edit(
+        &self,
+        t: &ThreadJob<'_>,
+        placed: &ThreadMessage,
+    ) -> Result<Outcome, JobError> {
         let (team_id, channel, token) = (&t.job.team_id, t.channel, t.token);
         let deleted = t.kind == Some(ConversationKind::MessageDeleted);
         let Some(m) = t.event.message.as_ref() else {
-            return Ok(());
+            return Ok(Outcome::done(None));
         };
         let result = if placed.history_event_id.is_some() {
             // One message of a history chunk: only its part of the chunk changes.
@@ -203,13 +190,8 @@ impl Delivery {
                 .await
         };
         match result {
-            Ok(()) => {
-                self.store
-                    .complete_job(&t.job.id, t.owner, Some(&placed.ts))
-                    .await?;
-                Ok(())
-            }
-            Err(err) => self.after_error(t.owner, t.job, t.route, &err, false).await,
+            Ok(()) => Ok(Outcome::done(Some(placed.ts.clone()))),
+            Err(err) => self.after_error(t.job, t.route, &err, false).await,
         }
     }
 
@@ -221,8 +203,8 @@ impl Delivery {
         closed: Option<&Thread>,
         pings: &[String],
         history: bool,
-    ) -> Result<(), JobError> {
-        let (job, owner, channel) = (t.job, t.owner, t.channel);
+    ) -> Result<Outcome, JobError> {
+        let (job, channel) = (t.job, t.channel);
         let previous = closed.map(|c| conversation::archive_link(channel, &c.thread_ts));
         // The rule's mentions are in the notification; the assignee joins them.
         let rule_pings: Vec<String> = t
@@ -242,57 +224,31 @@ impl Delivery {
             .await
         {
             Ok(ts) => ts,
-            Err(err) => return self.after_error(owner, job, t.route, &err, true).await,
+            Err(err) => return self.after_error(job, t.route, &err, true).await,
         };
-        let opened = Opened {
-            parent_event_id: &job.event_id,
-            connection_id: t.connection_id,
-            previous_ts: closed.map(|c| c.thread_ts.as_str()),
-        };
-        let assignee = t
-            .conversation
-            .assignee
-            .as_ref()
-            .and_then(|a| a.id.as_deref());
         let record = PostRecord {
-            opened: Some(opened),
-            assignee,
-            ..self.post_record(job, owner, channel, t.conversation, t.kind, &ts, t.event)
+            opened: Some(Opened {
+                parent_event_id: job.event_id.clone(),
+                connection_id: t.connection_id.to_string(),
+                previous_ts: closed.map(|c| c.thread_ts.clone()),
+            }),
+            assignee: t.conversation.assignee.as_ref().and_then(|a| a.id.clone()),
+            ..post_record(job, channel, t.conversation, t.kind, &ts, t.event)
         };
         if history {
             // The chunks follow in the new thread; the job completes after them.
             self.store
                 .record_post(&PostRecord {
-                    complete: None,
                     closes: false,
                     ..record
                 })
                 .await?;
             return self
-                .post_history(
-                    owner,
-                    job,
-                    t.route,
-                    t.token,
-                    t.event,
-                    &t.conversation.id,
-                    &ts,
-                )
+                .post_history(job, t.route, t.token, t.event, &t.conversation.id, &ts)
                 .await;
         }
-        let recorded = self.store.record_post(&record).await?;
-        self.after_posting(
-            job,
-            t.token,
-            channel,
-            &t.conversation.id,
-            (&ts, &ts),
-            t.lang,
-            None,
-            recorded,
-        )
-        .await;
-        Ok(())
+        tracing::info!(%ts, "opened the conversation's thread");
+        Ok(done(ts, record))
     }
 
     /// A reply in the open thread; a state change shows as the rule chose (in the
@@ -300,10 +256,10 @@ impl Delivery {
     async fn reply_in_thread(
         &self,
         t: &ThreadJob<'_>,
-        thread_ts: &str,
+        open: &Thread,
         mut pings: Vec<String>,
-    ) -> Result<(), JobError> {
-        let (job, owner, channel) = (t.job, t.owner, t.channel);
+    ) -> Result<Outcome, JobError> {
+        let (job, channel) = (t.job, t.channel);
         let change = conversation::state_change(t.event, t.lang);
         let style = reply_style(change.is_some(), t.route.lifecycle);
         if style.ping_owner {
@@ -311,7 +267,7 @@ impl Delivery {
             match self.owner_ping(t.workspace, t.conversation).await {
                 Ok(Some(mention)) if !pings.contains(&mention) => pings.push(mention),
                 Ok(_) => {}
-                Err(err) => return self.after_error(owner, job, t.route, &err, false).await,
+                Err(err) => return self.after_error(job, t.route, &err, false).await,
             }
         }
         let reply = conversation::reply(t.event, &t.audience, &pings);
@@ -322,74 +278,49 @@ impl Delivery {
                 channel,
                 &reply,
                 0,
-                Some(thread_ts),
+                Some(&open.thread_ts),
                 style.broadcast,
             )
             .await
         {
             Ok(ts) => ts,
-            Err(err) => return self.after_error(owner, job, t.route, &err, true).await,
+            Err(err) => return self.after_error(job, t.route, &err, true).await,
         };
-        let recorded = self
-            .store
-            .record_post(&self.post_record(
-                job,
-                owner,
-                channel,
-                t.conversation,
-                t.kind,
-                &ts,
-                t.event,
-            ))
-            .await?;
-        let status = change.filter(|_| style.edit_parent);
-        self.after_posting(
-            job,
-            t.token,
-            channel,
-            &t.conversation.id,
-            (&ts, thread_ts),
-            t.lang,
-            status.as_deref(),
-            recorded,
-        )
-        .await;
-        Ok(())
+        tracing::info!(%ts, thread_ts = %open.thread_ts, "posted in the conversation's thread");
+        if let Some(status) = change.filter(|_| style.edit_parent) {
+            self.show_status(t, open, &status).await;
+        }
+        let record = post_record(job, channel, t.conversation, t.kind, &ts, t.event);
+        Ok(done(ts, record))
     }
 
-    /// What a post of this job records when it is the job's only post: the platform
-    /// message it shows, the conversation closing, and the job's completion.
-    #[allow(
-        clippy::too_many_arguments,
-        reason = "one post's facts, named at the call"
-    )]
-    fn post_record<'a>(
-        &self,
-        job: &'a ClaimedJob,
-        owner: &'a str,
-        channel: &'a str,
-        conversation: &'a Conversation,
-        kind: Option<ConversationKind>,
-        ts: &'a str,
-        event: &'a PlatformEvent,
-    ) -> PostRecord<'a> {
-        PostRecord {
-            placed: event
-                .message
-                .iter()
-                .map(|m| Placed {
-                    message_id: &m.id,
-                    history: None,
-                })
-                .collect(),
-            closes: kind == Some(ConversationKind::Closed) || conversation.is_closed(),
-            complete: Some(Some(ts)),
-            ..PostRecord::of(
-                &job.id,
-                owner,
-                (&job.team_id, channel, &conversation.id),
-                ts,
-            )
+    /// A state change (when the rule edits the parent) goes on the open thread's parent.
+    /// The edit comes before the reply is recorded and repeats the same text if the
+    /// attempt runs again; a failure here loses only the status line.
+    async fn show_status(&self, t: &ThreadJob<'_>, open: &Thread, status: &str) {
+        let Ok(Some(parent)) = self
+            .store
+            .event(&t.job.team_id, &open.parent_event_id)
+            .await
+        else {
+            return;
+        };
+        let Ok(parent) = PlatformEvent::parse_from(parent.body.as_bytes(), Origin::Herald) else {
+            return;
+        };
+        let audience = Audience {
+            mentions: &[],
+            host: None,
+            lang: t.lang,
+            event_id: &open.parent_event_id,
+        };
+        let edited = conversation::parent_with_status(&parent, &audience, status);
+        if let Err(err) = self
+            .slack
+            .update_message(t.token, t.channel, &open.thread_ts, &edited)
+            .await
+        {
+            tracing::warn!(error = %err, "could not show the state on the thread's parent");
         }
     }
 
@@ -408,66 +339,6 @@ impl Delivery {
                 Host::Unresolved(_) => None,
             },
         )
-    }
-
-    /// After a post is recorded: `status` (when the rule edits the parent) goes on the
-    /// parent, unless the conversation had closed already. A failure here loses only the
-    /// status line.
-    #[allow(
-        clippy::too_many_arguments,
-        reason = "one post's facts, named at the call"
-    )]
-    async fn after_posting(
-        &self,
-        job: &ClaimedJob,
-        token: &str,
-        channel: &str,
-        conversation_id: &str,
-        (ts, thread_ts): (&str, &str),
-        lang: crate::core::catalog::Lang,
-        status: Option<&str>,
-        recorded: Recorded,
-    ) {
-        if !recorded.completed {
-            tracing::warn!("lease lost before completion; the next attempt will find the post");
-        }
-        tracing::info!(%ts, %thread_ts, "posted in the conversation's thread");
-        let Some(status) = status else { return };
-        let Ok(Some(thread)) = self
-            .store
-            .thread(&job.team_id, channel, conversation_id)
-            .await
-        else {
-            return;
-        };
-        // A closing post that found the thread closed already shows nothing new.
-        if thread.closed == 1 && !recorded.newly_closed {
-            return;
-        }
-        let Ok(Some(parent)) = self
-            .store
-            .event(&job.team_id, &thread.parent_event_id)
-            .await
-        else {
-            return;
-        };
-        let Ok(parent) = PlatformEvent::parse_from(parent.body.as_bytes(), Origin::Herald) else {
-            return;
-        };
-        let audience = Audience {
-            mentions: &[],
-            host: None,
-            lang,
-            event_id: &thread.parent_event_id,
-        };
-        let edited = conversation::parent_with_status(&parent, &audience, status);
-        if let Err(err) = self
-            .slack
-            .update_message(token, channel, &thread.thread_ts, &edited)
-            .await
-        {
-            tracing::warn!(error = %err, "could not show the state on the thread's parent");
-        }
     }
 
     /// Who a conversation's event notifies: the assignee (by email, looked up in Slack)
@@ -499,5 +370,47 @@ impl Delivery {
             }
         }
         Ok(pings)
+    }
+}
+
+/// A post that ends its job: done with its `ts`, and what it means recorded with the
+/// completion.
+pub(super) fn done(ts: String, record: PostRecord) -> Outcome {
+    Outcome::Done {
+        ts: Some(ts),
+        then: Some(Box::new(record)),
+    }
+}
+
+impl Writes for PostRecord {
+    fn write<'a>(&'a self, conn: &'a mut sqlx::AnyConnection) -> WriteFuture<'a> {
+        Box::pin(async move {
+            Store::record_post_in(conn, self).await?;
+            Ok(false)
+        })
+    }
+}
+
+/// What a post of this job records when it is the job's only post: the platform message
+/// it shows and the conversation closing.
+fn post_record(
+    job: &Attempt,
+    channel: &str,
+    conversation: &Conversation,
+    kind: Option<ConversationKind>,
+    ts: &str,
+    event: &PlatformEvent,
+) -> PostRecord {
+    PostRecord {
+        placed: event
+            .message
+            .iter()
+            .map(|m| Placed {
+                message_id: m.id.clone(),
+                history: None,
+            })
+            .collect(),
+        closes: kind == Some(ConversationKind::Closed) || conversation.is_closed(),
+        ..PostRecord::of((&job.team_id, channel, &conversation.id), ts)
     }
 }

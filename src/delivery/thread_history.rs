@@ -4,10 +4,11 @@
 use crate::core::event::{ChatMessage, Origin, PlatformEvent};
 use crate::core::render::conversation::{self, HISTORY_CHUNK};
 use crate::core::router::Route;
+use crate::jobs::{Attempt, JobError, Outcome};
 use crate::slack::SlackError;
-use crate::store::{ClaimedJob, Placed, PostRecord};
+use crate::store::{Placed, PostRecord};
 
-use super::{Delivery, JobError};
+use super::Delivery;
 
 impl Delivery {
     /// Redraws one history chunk from the history event and its messages' edits and
@@ -65,24 +66,21 @@ impl Delivery {
 
     /// conversation.history: the messages, oldest first, in chunks, once per thread. A
     /// chunk already posted (its first message recorded) is not posted again on retry.
-    #[allow(clippy::too_many_arguments)]
     pub(super) async fn post_history(
         &self,
-        owner: &str,
-        job: &ClaimedJob,
+        job: &Attempt,
         route: &Route,
         token: &str,
         event: &PlatformEvent,
         conversation_id: &str,
         thread_ts: &str,
-    ) -> Result<(), JobError> {
+    ) -> Result<Outcome, JobError> {
         let team_id = &job.team_id;
         let channel = route.channel.as_str();
         let thread = self.store.thread(team_id, channel, conversation_id).await?;
         if thread.as_ref().is_some_and(|t| t.history_imported == 1) {
             tracing::info!("history already imported into this thread");
-            self.store.complete_job(&job.id, owner, None).await?;
-            return Ok(());
+            return Ok(Outcome::done(None));
         }
         // The language only words the history's header: English when it cannot be read.
         let lang = match self.registry.workspace(team_id).await {
@@ -109,15 +107,15 @@ impl Delivery {
                 .await
             {
                 Ok(ts) => ts,
-                Err(err) => return self.after_error(owner, job, route, &err, true).await,
+                Err(err) => return self.after_error(job, route, &err, true).await,
             };
             let placed = chunk
                 .iter()
                 .enumerate()
                 .map(|(n, m)| Placed {
-                    message_id: &m.id,
+                    message_id: m.id.clone(),
                     history: Some((
-                        job.event_id.as_str(),
+                        job.event_id.clone(),
                         i64::try_from(i * HISTORY_CHUNK + n).unwrap_or(i64::MAX),
                     )),
                 })
@@ -126,20 +124,17 @@ impl Delivery {
             self.store
                 .record_post(&PostRecord {
                     placed,
-                    ..PostRecord::of(&job.id, owner, key, &ts)
+                    ..PostRecord::of(key, &ts)
                 })
                 .await?;
             last = Some(ts);
         }
         let ts = last.unwrap_or_else(|| thread_ts.to_string());
         let key = (team_id.as_str(), channel, conversation_id);
-        self.store
-            .record_post(&PostRecord {
-                history_imported: true,
-                complete: Some(Some(&ts)),
-                ..PostRecord::of(&job.id, owner, key, &ts)
-            })
-            .await?;
-        Ok(())
+        let record = PostRecord {
+            history_imported: true,
+            ..PostRecord::of(key, &ts)
+        };
+        Ok(super::thread::done(ts, record))
     }
 }

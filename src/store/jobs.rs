@@ -10,12 +10,12 @@ use sqlx::{AnyConnection, FromRow};
 
 use super::{Store, StoreError, dialect, duration_ms, now_ms};
 
-/// Held callbacks wait with this `run_at` (Unix ms, year 2100) until released.
-pub const HELD: i64 = 4_102_444_800_000;
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum JobStatus {
     Pending,
+    /// Waits for a person (a reply whose author has not claimed an operator); never
+    /// claimed until released.
+    Held,
     Running,
     Done,
     /// A permanent failure: retrying cannot help.
@@ -28,6 +28,7 @@ impl JobStatus {
     pub fn as_str(self) -> &'static str {
         match self {
             JobStatus::Pending => "pending",
+            JobStatus::Held => "held",
             JobStatus::Running => "running",
             JobStatus::Done => "done",
             JobStatus::Failed => "failed",
@@ -45,6 +46,7 @@ pub struct NewJob<'a> {
     pub channel: Option<&'a str>,
     pub payload: &'a str,
     pub internal: bool,
+    pub status: JobStatus,
     pub run_at: i64,
     /// A conversation's id: its jobs in one channel run in order.
     pub thread_key: Option<&'a str>,
@@ -86,7 +88,7 @@ pub async fn insert_jobs(conn: &mut AnyConnection, jobs: &[NewJob<'_>]) -> Resul
                 .bind(j.channel)
                 .bind(j.payload)
                 .bind(i64::from(j.internal))
-                .bind(JobStatus::Pending.as_str())
+                .bind(j.status.as_str())
                 .bind(0_i64)
                 .bind(j.run_at)
                 .bind(0_i64)

@@ -23,6 +23,7 @@ mod pending_jobs;
 mod retention;
 mod rules;
 mod slack_events;
+mod thread_posts;
 mod threads;
 mod workspaces;
 
@@ -36,14 +37,15 @@ pub use connections::ConnectionRow;
 pub use directory::{ChannelRow, GroupRow, SyncRow, UserRow};
 pub use events::{EventRecord, NewEvent, find_by_webhook_id, insert_events};
 pub use jobs::{
-    ChannelHealth, ClaimedJob, DeliveryCounts, HELD, JOBS_CHANNEL, JobRecord, JobStatus, NewJob,
+    ChannelHealth, ClaimedJob, DeliveryCounts, JOBS_CHANNEL, JobRecord, JobStatus, NewJob,
     insert_jobs,
 };
 pub use operators::Operator;
 pub use retention::{BATCH as PURGE_BATCH, Purged};
 pub use rules::RuleUpdate;
 pub use slack_events::Receipt;
-pub use threads::{Opened, Placed, PostRecord, Recorded, Thread, ThreadMessage};
+pub use thread_posts::{Opened, Placed, PostRecord};
+pub use threads::{Thread, ThreadMessage};
 pub use workspaces::{InstalledWorkspace, WorkspaceState};
 
 pub type Tx<'c> = sqlx::Transaction<'c, sqlx::Any>;

@@ -9,15 +9,13 @@ impl Store {
         &self,
         team_id: &str,
         kind: &str,
-        held_from: i64,
     ) -> Result<Vec<(String, String)>, StoreError> {
         Ok(sqlx::query_as(
             "SELECT id, payload FROM jobs WHERE team_id = $1 AND kind = $2 \
-             AND status = 'pending' AND run_at >= $3 ORDER BY id",
+             AND status = 'held' ORDER BY id",
         )
         .bind(team_id)
         .bind(kind)
-        .bind(held_from)
         .fetch_all(self.pool())
         .await?)
     }
@@ -26,8 +24,8 @@ impl Store {
     pub async fn release_job(&self, id: &str, payload: &str) -> Result<bool, StoreError> {
         let now = now_ms();
         let n = sqlx::query(
-            "UPDATE jobs SET payload = $1, run_at = $2, updated_at = $2 \
-             WHERE id = $3 AND status = 'pending'",
+            "UPDATE jobs SET status = 'pending', payload = $1, run_at = $2, updated_at = $2 \
+             WHERE id = $3 AND status = 'held'",
         )
         .bind(payload)
         .bind(now)
@@ -38,7 +36,7 @@ impl Store {
         Ok(n == 1)
     }
 
-    /// A reply's callback that has not been sent yet (inside its undo window).
+    /// A reply's callback that has not been sent yet (inside its undo window, or held).
     pub async fn pending_callback(
         &self,
         team_id: &str,
@@ -49,7 +47,7 @@ impl Store {
         // is not rewritten by its edit; the edit follows it.
         Ok(sqlx::query_as(
             "SELECT id, payload FROM jobs WHERE team_id = $1 AND event_id = $2 AND kind = $3 \
-             AND status = 'pending' AND run_at > $4 ORDER BY id LIMIT 1",
+             AND (status = 'held' OR (status = 'pending' AND run_at > $4)) ORDER BY id LIMIT 1",
         )
         .bind(team_id)
         .bind(event_id)
@@ -66,7 +64,8 @@ impl Store {
         payload: &str,
     ) -> Result<bool, StoreError> {
         let n = sqlx::query(
-            "UPDATE jobs SET payload = $1, updated_at = $2 WHERE id = $3 AND status = 'pending'",
+            "UPDATE jobs SET payload = $1, updated_at = $2 WHERE id = $3 \
+             AND status IN ('pending', 'held')",
         )
         .bind(payload)
         .bind(now_ms())
@@ -86,7 +85,7 @@ impl Store {
     ) -> Result<bool, StoreError> {
         let n = sqlx::query(
             "UPDATE jobs SET status = 'failed', last_error = $1, updated_at = $2 \
-             WHERE team_id = $3 AND id = $4 AND status = 'pending'",
+             WHERE team_id = $3 AND id = $4 AND status IN ('pending', 'held')",
         )
         .bind(reason)
         .bind(now_ms())
@@ -98,7 +97,8 @@ impl Store {
         Ok(n == 1)
     }
 
-    /// Sends a waiting job now ("Send now").
+    /// Sends a waiting job now ("Send now"). A held job stays held: it waits for its
+    /// author to claim an operator, not for time.
     pub async fn run_pending_job_now(&self, team_id: &str, id: &str) -> Result<bool, StoreError> {
         let n = sqlx::query(
             "UPDATE jobs SET run_at = $1, updated_at = $1 \

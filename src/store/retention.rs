@@ -13,7 +13,6 @@
 //! rather than a scan of the queue per event (which made the purge quadratic).
 
 use super::{Store, StoreError};
-use crate::store::HELD;
 
 /// Rows deleted per statement (and so per transaction).
 pub const BATCH: i64 = 1000;
@@ -37,9 +36,9 @@ pub struct Purged {
 const JOBS: &str = "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs \
      WHERE status IN ('done', 'failed', 'dead') AND updated_at < $1 LIMIT $2)";
 
-/// Held callbacks (pending, parked at `run_at >= HELD`) not touched for the period.
+/// Held callbacks not touched for the period (nobody claimed an operator for them).
 const HELD_CALLBACKS: &str = "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs \
-     WHERE status = 'pending' AND updated_at < $1 AND run_at >= $3 LIMIT $2)";
+     WHERE status = 'held' AND updated_at < $1 LIMIT $2)";
 
 /// Conversations untouched for the period with no job left (a job of the conversation
 /// that is pending, running or younger than the period keeps it).
@@ -92,18 +91,18 @@ impl Store {
         receipts_before_ms: i64,
     ) -> Result<Purged, StoreError> {
         // Jobs first: an event or a thread is kept while a job refers to it.
-        let jobs = self.purge_batches(JOBS, before_ms, None).await?;
+        let jobs = self.purge_batches(JOBS, before_ms).await?;
         let held_callbacks = self
-            .purge_batches(HELD_CALLBACKS, before_ms, Some(HELD))
+            .purge_batches(HELD_CALLBACKS, before_ms)
             .await?;
-        let threads = self.purge_batches(THREADS, before_ms, None).await?;
-        let thread_messages = self.purge_batches(THREAD_MESSAGES, before_ms, None).await?;
-        let thread_parents = self.purge_batches(THREAD_PARENTS, before_ms, None).await?;
-        let events = self.purge_batches(EVENTS, before_ms, None).await?;
+        let threads = self.purge_batches(THREADS, before_ms).await?;
+        let thread_messages = self.purge_batches(THREAD_MESSAGES, before_ms).await?;
+        let thread_parents = self.purge_batches(THREAD_PARENTS, before_ms).await?;
+        let events = self.purge_batches(EVENTS, before_ms).await?;
         let receipts = self
-            .purge_batches(RECEIPTS, receipts_before_ms, None)
+            .purge_batches(RECEIPTS, receipts_before_ms)
             .await?;
-        let audit = self.purge_batches(AUDIT, before_ms, None).await?;
+        let audit = self.purge_batches(AUDIT, before_ms).await?;
         Ok(Purged {
             jobs,
             held_callbacks,
@@ -121,14 +120,10 @@ impl Store {
         &self,
         sql: &'static str,
         before_ms: i64,
-        extra: Option<i64>,
     ) -> Result<u64, StoreError> {
         let mut total = 0;
         loop {
-            let mut query = sqlx::query(sql).bind(before_ms).bind(BATCH);
-            if let Some(extra) = extra {
-                query = query.bind(extra);
-            }
+            let query = sqlx::query(sql).bind(before_ms).bind(BATCH);
             let n = query.execute(self.pool()).await?.rows_affected();
             total += n;
             if n < BATCH.unsigned_abs() {

@@ -150,7 +150,7 @@ impl Store {
         .await?;
         let stopped = sqlx::query(
             "UPDATE jobs SET status = 'failed', last_error = $1, updated_at = $2 \
-             WHERE team_id = $3 AND status = 'pending'",
+             WHERE team_id = $3 AND status IN ('pending', 'held')",
         )
         .bind(reason)
         .bind(now)

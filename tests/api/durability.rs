@@ -92,12 +92,13 @@ async fn a_job_herald_cannot_read_fails_with_the_reason_instead_of_looping() {
     let job = herald::store::NewJob {
         id: "job_garbled",
         team_id: crate::helpers::TEAM,
-        kind: herald::ingest::SLACK_POST,
+        kind: <herald::ingest::SlackPost as herald::jobs::Job>::KIND,
         event_id: "evt_missing",
         dedupe_key: "garbled",
         channel: Some(&app.channels.general),
         payload: "{not a route",
         internal: false,
+        status: herald::store::JobStatus::Pending,
         run_at: 0,
         thread_key: None,
     };

@@ -7,8 +7,6 @@ use herald::store::Store;
 use crate::helpers::fresh_database;
 
 const DAY: i64 = 24 * 3600 * 1000;
-/// `conversations::operators::HELD`: held callbacks wait with this `run_at`.
-const HELD: i64 = herald::conversations::operators::HELD;
 
 async fn exec(store: &Store, sql: &str, binds: &[&str], times: &[i64]) {
     let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.to_string()));
@@ -201,10 +199,10 @@ async fn purge_removes_old_rows_of_every_table_and_keeps_pending_work_and_recent
             team,
             &format!("j_held_old_{team}"),
             &format!("e_new_{team}"),
-            "pending",
+            "held",
             "callback",
             None,
-            HELD,
+            old,
             old,
         )
         .await;
@@ -213,10 +211,10 @@ async fn purge_removes_old_rows_of_every_table_and_keeps_pending_work_and_recent
             team,
             &format!("j_held_new_{team}"),
             &format!("e_new_{team}"),
-            "pending",
+            "held",
             "callback",
             None,
-            HELD,
+            old,
             recent,
         )
         .await;

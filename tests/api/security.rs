@@ -328,11 +328,7 @@ mod operators {
         );
         let job = app
             .store
-            .held_callbacks(
-                TEAM,
-                herald::delivery::callback::KIND,
-                herald::conversations::operators::HELD,
-            )
+            .held_callbacks(TEAM, herald::delivery::callback::KIND)
             .await
             .unwrap()
             .into_iter()
