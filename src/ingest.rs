@@ -110,9 +110,10 @@ pub async fn stage_all(
             let mut job = Queued::new(&post, &on)?;
             // Each job is given its channel's next slot as it is queued, so a burst to
             // one channel is spread out in the order it arrived.
-            let wait = pacing
-                .pacer
-                .hold(&s.team_id, route.channel.as_str(), &job.id, pacing.interval);
+            let wait =
+                pacing
+                    .pacer
+                    .hold(&s.team_id, route.channel.as_str(), &job.id, pacing.interval);
             job.run_at = now + duration_ms(wait);
             jobs.push(job);
         }

@@ -8,7 +8,6 @@ use crate::delivery::callback::Callback;
 use crate::store::StoreError;
 use crate::workspace::Workspace;
 
-
 pub use crate::core::render::conversation::{ASSIGN_ME, CLOSE};
 
 /// A press of "Close conversation" or "Assign to me" on a thread's parent: asks the

@@ -12,8 +12,8 @@ use crate::core::event::{Origin, PlatformEvent};
 use crate::core::ids::HERALD_CONNECTION;
 use crate::core::router::{self, Route};
 use crate::ingest::{Staged, stage};
-use crate::jobs::{Attempt, JobError, Outcome, WriteFuture, Writes};
 use crate::jobs::Pacing;
+use crate::jobs::{Attempt, JobError, Outcome, WriteFuture, Writes};
 use crate::store::JobStatus;
 
 /// The error report of a failed job, staged in the transaction that fails it.

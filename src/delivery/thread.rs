@@ -114,8 +114,15 @@ impl Delivery {
         }
         match (post_step(kind, open.is_some()), open) {
             (PostStep::ImportHistory, Some(open)) => {
-                self.post_history(job, route, t.token, event, &conversation.id, &open.thread_ts)
-                    .await
+                self.post_history(
+                    job,
+                    route,
+                    t.token,
+                    event,
+                    &conversation.id,
+                    &open.thread_ts,
+                )
+                .await
             }
             (PostStep::Reply, Some(open)) => self.reply_in_thread(&t, open, pings).await,
             (PostStep::OpenParent { history }, _) => {

@@ -142,7 +142,15 @@ impl<Cx: Clone + Send + Sync + 'static> Worker<Cx> {
     async fn attempt(&self, cx: &Cx, owner: &str, job: ClaimedJob) {
         let attempt = Attempt::from(&job);
         let settled = match self.kinds.get(job.kind.as_str()) {
-            Some(run) => run(cx.clone(), attempt.clone(), job.payload, self.settings.clone()).await,
+            Some(run) => {
+                run(
+                    cx.clone(),
+                    attempt.clone(),
+                    job.payload,
+                    self.settings.clone(),
+                )
+                .await
+            }
             None => Err(JobError::Corrupt(format!("unknown job kind {}", job.kind))),
         };
         let recorded = match settled {
@@ -179,7 +187,10 @@ impl<Cx: Clone + Send + Sync + 'static> Worker<Cx> {
                     .complete_job(&job.id, owner, ts.as_deref())
                     .await?
             }
-            Settled::Done { ts, then: Some(then) } => {
+            Settled::Done {
+                ts,
+                then: Some(then),
+            } => {
                 let (completed, queued) = {
                     let _gate = self.store.write_gate().await;
                     let mut tx = self.store.begin().await?;
@@ -201,7 +212,14 @@ impl<Cx: Clone + Send + Sync + 'static> Worker<Cx> {
                 maybe_posted,
             } => {
                 self.store
-                    .reschedule_job(&job.id, owner, run_at, error.as_deref(), refund, maybe_posted)
+                    .reschedule_job(
+                        &job.id,
+                        owner,
+                        run_at,
+                        error.as_deref(),
+                        refund,
+                        maybe_posted,
+                    )
                     .await?
             }
             Settled::Fail {

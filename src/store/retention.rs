@@ -92,16 +92,12 @@ impl Store {
     ) -> Result<Purged, StoreError> {
         // Jobs first: an event or a thread is kept while a job refers to it.
         let jobs = self.purge_batches(JOBS, before_ms).await?;
-        let held_callbacks = self
-            .purge_batches(HELD_CALLBACKS, before_ms)
-            .await?;
+        let held_callbacks = self.purge_batches(HELD_CALLBACKS, before_ms).await?;
         let threads = self.purge_batches(THREADS, before_ms).await?;
         let thread_messages = self.purge_batches(THREAD_MESSAGES, before_ms).await?;
         let thread_parents = self.purge_batches(THREAD_PARENTS, before_ms).await?;
         let events = self.purge_batches(EVENTS, before_ms).await?;
-        let receipts = self
-            .purge_batches(RECEIPTS, receipts_before_ms)
-            .await?;
+        let receipts = self.purge_batches(RECEIPTS, receipts_before_ms).await?;
         let audit = self.purge_batches(AUDIT, before_ms).await?;
         Ok(Purged {
             jobs,
@@ -116,11 +112,7 @@ impl Store {
     }
 
     /// Runs one of the statements above until a batch deletes fewer than [`BATCH`] rows.
-    async fn purge_batches(
-        &self,
-        sql: &'static str,
-        before_ms: i64,
-    ) -> Result<u64, StoreError> {
+    async fn purge_batches(&self, sql: &'static str, before_ms: i64) -> Result<u64, StoreError> {
         let mut total = 0;
         loop {
             let query = sqlx::query(sql).bind(before_ms).bind(BATCH);

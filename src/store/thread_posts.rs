@@ -72,7 +72,10 @@ impl Store {
 
     /// Records everything one post of a conversation's job means, on the caller's
     /// connection (inside its transaction).
-    pub async fn record_post_in(conn: &mut AnyConnection, r: &PostRecord) -> Result<(), StoreError> {
+    pub async fn record_post_in(
+        conn: &mut AnyConnection,
+        r: &PostRecord,
+    ) -> Result<(), StoreError> {
         let now = now_ms();
         if let Some(opened) = &r.opened {
             sqlx::query(

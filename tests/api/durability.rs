@@ -110,7 +110,7 @@ async fn a_job_herald_cannot_read_fails_with_the_reason_instead_of_looping() {
         job.last_error
             .as_deref()
             .unwrap()
-            .starts_with("unreadable_job: payload"),
+            .starts_with("unreadable_job: slack.post payload"),
         "{job:?}"
     );
 }
