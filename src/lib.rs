@@ -11,11 +11,14 @@
 //!   schema), [`slack`] (Web API client, the HTTP and Socket Mode transports behind
 //!   [`slack::SlackHandler`], Slack Connect), [`platform`] (signed callbacks and the
 //!   address policy), [`config`], [`crypto`], [`rate_limit`].
-//! - L2 [`jobs`] (per-channel pacing, the PostgreSQL wake-up) and [`workspace`] (who
+//! - L2 [`jobs`] (the queue runtime: the `Job` trait, `enqueue`, the worker that alone
+//!   records each attempt's `Outcome`; per-channel pacing, the PostgreSQL wake-up) and
+//!   [`workspace`] (who
 //!   Herald serves: workspaces and connections, their settings, rules cache, people).
 //! - L3 [`ingest`]: an event and its routed jobs in one group-committed transaction.
 //! - L4 features, each with its own context: [`webhook`] (the platform endpoint),
-//!   [`delivery`] (job workers: posts, threads, callbacks, error reports),
+//!   [`delivery`] (the job kinds that leave Herald: `slack.post` with its threads,
+//!   `platform.callback`, and the error report of a failed job),
 //!   [`conversations`] (threads to and from the platform), [`directory`] (channels,
 //!   people, groups), [`admin`] (`/herald`, modals, App Home), [`install`] ("Add to
 //!   Slack").

@@ -216,6 +216,45 @@ fn block_kit_views_do_no_io() {
     }
 }
 
+/// The calls that end or move a claimed job. Only the worker makes them: every kind says
+/// what happened with an `Outcome` instead.
+const JOB_LIFECYCLE: [&str; 4] = [
+    "complete_job(",
+    "complete_job_in(",
+    "reschedule_job(",
+    "finish_job_failed(",
+];
+
+#[test]
+fn only_the_worker_completes_reschedules_or_fails_a_job() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let mut callers = BTreeSet::new();
+    for path in &files {
+        let rel = path
+            .strip_prefix(&src)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
+        // The store defines them.
+        if rel.starts_with("store/") {
+            continue;
+        }
+        let code = code(path);
+        for call in JOB_LIFECYCLE {
+            if code.contains(call) {
+                callers.insert(format!("{rel} calls {call}"));
+            }
+        }
+    }
+    let expected: BTreeSet<String> = JOB_LIFECYCLE
+        .iter()
+        .map(|call| format!("jobs/worker.rs calls {call}"))
+        .collect();
+    assert_eq!(callers, expected);
+}
+
 #[test]
 fn the_scan_sees_grouped_and_nested_paths() {
     let names = named("use crate::{a, b::c};\nfn f() { crate::d::e(); }\n");

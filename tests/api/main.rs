@@ -30,3 +30,4 @@ mod slack_connect;
 mod threads;
 mod transport;
 mod webhook;
+mod worker;
