@@ -15,10 +15,15 @@ use tokio::sync::{Notify, mpsc, oneshot};
 use serde::{Deserialize, Serialize};
 
 use crate::core::router::Route;
-use crate::jobs::{Enqueue, Pacing, Queued, RunAt, enqueue_all};
+use crate::jobs::handoff::Taken;
+use crate::jobs::{Enqueue, Handoff, Pacing, Queued, RunAt, enqueue_all};
 use crate::store::{
-    NewEvent, Store, StoreError, duration_ms, find_by_webhook_id, insert_events, new_id, now_ms,
+    ClaimedJob, NewEvent, Store, StoreError, duration_ms, find_by_webhook_id, insert_events,
+    new_id, now_ms,
 };
+
+/// Jobs handed to idle workers in a transaction, given to them once it commits.
+type Handed = Vec<(Taken, ClaimedJob)>;
 
 /// The job of one routed notification: an event in one channel. Stored as its route
 /// (the event is read from `events` when it runs); run by `delivery::slack_post`.
@@ -61,18 +66,21 @@ pub async fn stage(
     staged: &Staged,
     pacing: &Pacing,
 ) -> Result<Ingested, StoreError> {
-    let mut results = stage_all(conn, &[staged], pacing).await?;
+    let (mut results, _) = stage_all(conn, &[staged], pacing, None).await?;
     Ok(results.remove(0))
 }
 
 /// Writes events and their jobs with a few multi-row statements: the events (skipping
 /// known webhook ids), then the jobs of the events actually inserted. Results are in
-/// the order given; a repeated webhook id answers with the first event's id.
+/// the order given; a repeated webhook id answers with the first event's id. With
+/// `handoff`, a job due now goes to an idle worker, leased to it in this transaction; the
+/// caller gives the workers their jobs ([`Taken::give`]) once it has committed.
 pub async fn stage_all(
     conn: &mut AnyConnection,
     staged: &[&Staged],
     pacing: &Pacing,
-) -> Result<Vec<Ingested>, StoreError> {
+    handoff: Option<&Handoff>,
+) -> Result<(Vec<Ingested>, Handed), StoreError> {
     let now = now_ms();
     let event_ids: Vec<String> = staged.iter().map(|_| new_id("evt")).collect();
     let events: Vec<NewEvent<'_>> = staged
@@ -91,11 +99,13 @@ pub async fn stage_all(
         .collect();
     let inserted = insert_events(conn, &events).await?;
 
-    let mut jobs = Vec::new();
+    let mut jobs: Vec<Queued> = Vec::new();
+    let mut taken = Vec::new();
     for (s, event_id) in staged.iter().zip(&event_ids) {
         if !inserted.contains(event_id) {
             continue;
         }
+        let first = jobs.len();
         for route in &s.routes {
             let post = SlackPost {
                 route: route.clone(),
@@ -108,6 +118,12 @@ pub async fn stage_all(
                 run_at: RunAt::Now,
             };
             let mut job = Queued::new(&post, &on)?;
+            // Two rules sending an event to one channel make one post; dropped here
+            // rather than by the insert's conflict, because a job handed to a worker
+            // must be one the insert writes.
+            if jobs[first..].iter().any(|j| j.dedupe_key == job.dedupe_key) {
+                continue;
+            }
             // Each job is given its channel's next slot as it is queued, so a burst to
             // one channel is spread out in the order it arrived.
             let wait =
@@ -115,10 +131,20 @@ pub async fn stage_all(
                     .pacer
                     .hold(&s.team_id, route.channel.as_str(), &job.id, pacing.interval);
             job.run_at = now + duration_ms(wait);
+            if wait.is_zero()
+                && let Some(worker) = handoff.and_then(|h| h.take(now))
+            {
+                job.hand_to(&worker);
+                taken.push((worker, jobs.len()));
+            }
             jobs.push(job);
         }
     }
     enqueue_all(conn, &jobs).await?;
+    let handed = taken
+        .into_iter()
+        .map(|(worker, at)| (worker, jobs[at].claimed()))
+        .collect();
 
     let mut results = Vec::with_capacity(staged.len());
     for (s, event_id) in staged.iter().zip(event_ids) {
@@ -139,7 +165,7 @@ pub async fn stage_all(
             });
         }
     }
-    Ok(results)
+    Ok((results, handed))
 }
 
 struct Request {
@@ -167,9 +193,16 @@ impl Ingest {
         store: Store,
         wake: Arc<Notify>,
         pacing: Pacing,
+        handoff: Handoff,
     ) -> (Self, tokio::task::JoinHandle<()>) {
         let (requests, rx) = mpsc::channel(4 * MAX_BATCH);
-        let task = tokio::spawn(writer(store, wake, pacing, rx));
+        let writer = Writer {
+            store,
+            wake,
+            pacing,
+            handoff,
+        };
+        let task = tokio::spawn(writer.run(rx));
         (Self { requests }, task)
     }
 
@@ -187,44 +220,75 @@ impl Ingest {
     }
 }
 
-async fn writer(store: Store, wake: Arc<Notify>, pacing: Pacing, mut rx: mpsc::Receiver<Request>) {
-    let mut batch: Vec<Request> = Vec::with_capacity(MAX_BATCH);
-    while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        match write_batch(&store, &batch, &pacing).await {
-            Ok(results) => {
-                let new_jobs = new_jobs(&results);
-                for (request, result) in batch.drain(..).zip(results) {
-                    let _ = request.reply.send(Ok(result));
-                }
-                wake_workers(&wake, new_jobs);
-            }
-            // One bad request must not fail the others: write each alone, so only the
-            // requests that fail by themselves are answered with the error.
-            Err(err) if batch.len() > 1 => {
-                tracing::warn!(error = %err, size = batch.len(), "ingest batch failed; writing its requests one by one");
-                let mut jobs = 0;
-                for request in batch.drain(..) {
-                    let result = write_batch(&store, std::slice::from_ref(&request), &pacing)
-                        .await
-                        .map(|mut r| r.remove(0));
-                    if let Err(err) = &result {
-                        tracing::error!(error = %err, "ingest transaction failed");
+/// The one task that writes webhook events, group-committed.
+struct Writer {
+    store: Store,
+    wake: Arc<Notify>,
+    pacing: Pacing,
+    handoff: Handoff,
+}
+
+impl Writer {
+    async fn run(self, mut rx: mpsc::Receiver<Request>) {
+        let mut batch: Vec<Request> = Vec::with_capacity(MAX_BATCH);
+        while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
+            match self.write(&batch).await {
+                Ok((results, handed)) => {
+                    let new_jobs = new_jobs(&results).saturating_sub(handed);
+                    for (request, result) in batch.drain(..).zip(results) {
+                        let _ = request.reply.send(Ok(result));
                     }
-                    if let Ok(r) = &result {
-                        jobs += new_jobs(std::slice::from_ref(r));
-                    }
-                    let _ = request.reply.send(result.map_err(Arc::new));
+                    wake_workers(&self.wake, new_jobs);
                 }
-                wake_workers(&wake, jobs);
-            }
-            Err(err) => {
-                tracing::error!(error = %err, size = batch.len(), "ingest transaction failed");
-                let err = Arc::new(err);
-                for request in batch.drain(..) {
-                    let _ = request.reply.send(Err(err.clone()));
+                // One bad request must not fail the others: write each alone, so only the
+                // requests that fail by themselves are answered with the error.
+                Err(err) if batch.len() > 1 => {
+                    tracing::warn!(error = %err, size = batch.len(), "ingest batch failed; writing its requests one by one");
+                    let mut jobs = 0;
+                    for request in batch.drain(..) {
+                        let result = self
+                            .write(std::slice::from_ref(&request))
+                            .await
+                            .map(|(mut r, handed)| (r.remove(0), handed));
+                        if let Err(err) = &result {
+                            tracing::error!(error = %err, "ingest transaction failed");
+                        }
+                        if let Ok((r, handed)) = &result {
+                            jobs += new_jobs(std::slice::from_ref(r)).saturating_sub(*handed);
+                        }
+                        let result = result.map(|(r, _)| r);
+                        let _ = request.reply.send(result.map_err(Arc::new));
+                    }
+                    wake_workers(&self.wake, jobs);
+                }
+                Err(err) => {
+                    tracing::error!(error = %err, size = batch.len(), "ingest transaction failed");
+                    let err = Arc::new(err);
+                    for request in batch.drain(..) {
+                        let _ = request.reply.send(Err(err.clone()));
+                    }
                 }
             }
         }
+    }
+
+    /// One transaction; after its commit the idle workers get the jobs handed to them
+    /// (a failed one releases them, and its jobs were never written). Also returns how
+    /// many were handed over: those need no wake-up.
+    async fn write(&self, batch: &[Request]) -> Result<(Vec<Ingested>, usize), StoreError> {
+        let (results, handed) = {
+            let _gate = self.store.write_gate().await;
+            let mut tx = self.store.begin().await?;
+            let staged: Vec<&Staged> = batch.iter().map(|r| &r.staged).collect();
+            let written = stage_all(&mut tx, &staged, &self.pacing, Some(&self.handoff)).await?;
+            tx.commit().await?;
+            written
+        };
+        let count = handed.len();
+        for (worker, job) in handed {
+            worker.give(job);
+        }
+        Ok((results, count))
     }
 }
 
@@ -248,17 +312,4 @@ fn wake_workers(wake: &Notify, jobs: usize) {
     for _ in 0..jobs.min(MAX_WAKE) {
         wake.notify_one();
     }
-}
-
-async fn write_batch(
-    store: &Store,
-    batch: &[Request],
-    pacing: &Pacing,
-) -> Result<Vec<Ingested>, StoreError> {
-    let _gate = store.write_gate().await;
-    let mut tx = store.begin().await?;
-    let staged: Vec<&Staged> = batch.iter().map(|r| &r.staged).collect();
-    let results = stage_all(&mut tx, &staged, pacing).await?;
-    tx.commit().await?;
-    Ok(results)
 }

@@ -113,7 +113,9 @@ impl App {
             pacer: Arc::default(),
             interval: settings.delivery.channel_interval,
         };
-        let (ingest, _writer) = Ingest::start(store.clone(), wake.clone(), pacing.clone());
+        let handoff = crate::jobs::Handoff::default();
+        let (ingest, _writer) =
+            Ingest::start(store.clone(), wake.clone(), pacing.clone(), handoff.clone());
 
         let directory = crate::directory::Directory::new(store.clone());
         if settings.callback_allow_private {
@@ -159,6 +161,7 @@ impl App {
             pacing: state.pacing.clone(),
             states: state.workspace_state.clone(),
             wake: state.wake.clone(),
+            handoff,
             platform: state.platform.clone(),
         });
         Ok(Self { state, delivery })

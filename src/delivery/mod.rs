@@ -64,6 +64,8 @@ pub struct DeliveryParts {
     pub pacing: Pacing,
     pub states: WorkspaceSettings,
     pub wake: Arc<Notify>,
+    /// Jobs the ingest writer hands to idle workers as it queues them.
+    pub handoff: crate::jobs::Handoff,
     pub platform: crate::platform::PlatformClient,
 }
 
@@ -101,10 +103,15 @@ impl Delivery {
             // channel's history before the next attempt looks for it there.
             after_post: 2 * settings.request_timeout,
         };
-        Worker::new(self.store.clone(), self.wake.clone(), worker)
-            .register::<SlackPost>()
-            .register::<callback::Callback>()
-            .spawn(self.clone(), tracker, cancel);
+        Worker::new(
+            self.store.clone(),
+            self.wake.clone(),
+            self.handoff.clone(),
+            worker,
+        )
+        .register::<SlackPost>()
+        .register::<callback::Callback>()
+        .spawn(self.clone(), tracker, cancel);
     }
 
     /// Waits for the channel's pacing slot; a deferral instead when the slot is too far

@@ -13,6 +13,7 @@
 //! The runtime knows no Slack, no platform and no feature: `delivery` registers its
 //! kinds with [`worker::Worker::register`].
 
+pub mod handoff;
 pub mod pacing;
 pub mod retry;
 pub mod wakeup;
@@ -27,6 +28,7 @@ use serde::de::DeserializeOwned;
 use sqlx::AnyConnection;
 use tokio::sync::Notify;
 
+pub use handoff::Handoff;
 pub use pacing::{Pacer, Pacing, Slot};
 pub use worker::{Worker, WorkerSettings};
 
@@ -204,9 +206,34 @@ pub struct Queued {
     pub status: JobStatus,
     pub run_at: i64,
     pub thread_key: Option<String>,
+    /// Leased to an idle worker as it is queued ([`Queued::hand_to`]).
+    pub lease: Option<(String, i64)>,
 }
 
 impl Queued {
+    /// Queues the job leased to the idle worker `taken`, as its first attempt: the
+    /// worker gets it from [`Queued::claimed`] once the transaction commits.
+    pub fn hand_to(&mut self, taken: &handoff::Taken) {
+        self.status = JobStatus::Running;
+        self.lease = Some((taken.owner.clone(), taken.lease_until));
+    }
+
+    /// The job as its worker's claim would have returned it.
+    pub fn claimed(&self) -> ClaimedJob {
+        ClaimedJob {
+            id: self.id.clone(),
+            team_id: self.team_id.clone(),
+            kind: self.kind.to_string(),
+            event_id: self.event_id.clone(),
+            channel: self.channel.clone(),
+            payload: self.payload.clone(),
+            attempts: 1,
+            maybe_posted: 0,
+            internal: i64::from(self.internal),
+            first_claimed_at: Some(crate::store::now_ms()),
+        }
+    }
+
     pub fn new<J: Job>(job: &J, on: &Enqueue<'_>) -> Result<Self, StoreError> {
         let payload = serde_json::to_string(job)
             .map_err(|e| StoreError::Corrupt(format!("{} does not serialize: {e}", J::KIND)))?;
@@ -233,6 +260,7 @@ impl Queued {
             status,
             run_at,
             thread_key: on.thread_key.map(str::to_string),
+            lease: None,
         })
     }
 }
@@ -266,6 +294,10 @@ pub async fn enqueue_all(conn: &mut AnyConnection, jobs: &[Queued]) -> Result<u6
             status: q.status,
             run_at: q.run_at,
             thread_key: q.thread_key.as_deref(),
+            lease: q
+                .lease
+                .as_ref()
+                .map(|(owner, until)| (owner.as_str(), *until)),
         })
         .collect();
     insert_jobs(conn, &rows).await

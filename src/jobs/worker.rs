@@ -66,15 +66,24 @@ type Runner<Cx> = Arc<dyn Fn(Cx, Attempt, String, Arc<WorkerSettings>) -> Settli
 pub struct Worker<Cx> {
     store: Store,
     wake: Arc<Notify>,
+    handoff: super::Handoff,
     settings: Arc<WorkerSettings>,
     kinds: HashMap<&'static str, Runner<Cx>>,
 }
 
 impl<Cx: Clone + Send + Sync + 'static> Worker<Cx> {
-    pub fn new(store: Store, wake: Arc<Notify>, settings: WorkerSettings) -> Self {
+    /// Workers on `store`'s queue, woken by `wake` and handed jobs through `handoff` by
+    /// the writers of this process.
+    pub fn new(
+        store: Store,
+        wake: Arc<Notify>,
+        handoff: super::Handoff,
+        settings: WorkerSettings,
+    ) -> Self {
         Self {
             store,
             wake,
+            handoff,
             settings: Arc::new(settings),
             kinds: HashMap::new(),
         }
@@ -104,6 +113,7 @@ impl<Cx: Clone + Send + Sync + 'static> Worker<Cx> {
                 cancel.clone(),
             ));
         }
+        self.handoff.enable(self.settings.lease);
         let this = Arc::new(self);
         for n in 0..this.settings.workers {
             let owner = format!("{}-{n}", crate::store::new_id("wrk"));
@@ -112,7 +122,12 @@ impl<Cx: Clone + Send + Sync + 'static> Worker<Cx> {
     }
 
     async fn work(self: Arc<Self>, cx: Cx, owner: String, cancel: CancellationToken) {
+        let mut handed = None;
         while !cancel.is_cancelled() {
+            if let Some(job) = handed.take() {
+                self.run(&cx, &owner, job).await;
+                continue;
+            }
             // Interest in a wake-up is registered before looking for work, so a job
             // queued while this worker looks is not missed.
             let notified = self.wake.notified();
@@ -120,22 +135,34 @@ impl<Cx: Clone + Send + Sync + 'static> Worker<Cx> {
             notified.as_mut().enable();
             match self.store.claim_job(&owner, self.settings.lease).await {
                 Ok(Some(job)) => {
-                    let span = tracing::info_span!("job", job_id = %job.id, kind = %job.kind,
-                        team_id = %job.team_id, event_id = %job.event_id,
-                        channel = job.channel.as_deref().unwrap_or(""), attempt = job.attempts);
-                    self.attempt(&cx, &owner, job).instrument(span).await;
+                    self.run(&cx, &owner, job).await;
                     continue;
                 }
                 Ok(None) => {}
                 Err(err) => tracing::error!(error = %err, "could not claim a job"),
             }
             let idle = self.idle_wait().await;
+            let mut waiting = self.handoff.wait(&owner);
             tokio::select! {
+                job = waiting.handed() => {
+                    handed = job;
+                    continue;
+                }
                 () = &mut notified => {}
                 () = tokio::time::sleep(idle) => {}
                 () = cancel.cancelled() => {}
             }
+            // A writer may have taken this worker just now: its job comes after its
+            // commit, and this worker owns its lease.
+            handed = waiting.withdraw().await;
         }
+    }
+
+    async fn run(&self, cx: &Cx, owner: &str, job: ClaimedJob) {
+        let span = tracing::info_span!("job", job_id = %job.id, kind = %job.kind,
+            team_id = %job.team_id, event_id = %job.event_id,
+            channel = job.channel.as_deref().unwrap_or(""), attempt = job.attempts);
+        self.attempt(cx, owner, job).instrument(span).await;
     }
 
     /// Runs one claimed job and records its outcome.

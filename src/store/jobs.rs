@@ -50,10 +50,13 @@ pub struct NewJob<'a> {
     pub run_at: i64,
     /// A conversation's id: its jobs in one channel run in order.
     pub thread_key: Option<&'a str>,
+    /// Handed to an idle worker as it is queued: (lease owner, lease until); its status
+    /// is then `Running`, and this counts as its first attempt.
+    pub lease: Option<(&'a str, i64)>,
 }
 
 /// Columns of one `jobs` row, for the multi-row insert.
-const JOB_COLUMNS: usize = 15;
+const JOB_COLUMNS: usize = 18;
 /// Rows per statement. SQLite looks bound parameters up by name in a list, so a
 /// statement's binding cost grows with the square of its parameters: keep them to a
 /// few hundred (measured with `examples`-style profiling of the ingest path).
@@ -72,7 +75,7 @@ pub async fn insert_jobs(conn: &mut AnyConnection, jobs: &[NewJob<'_>]) -> Resul
             format!(
                 "INSERT INTO jobs (id, team_id, kind, event_id, dedupe_key, channel, payload, \
                  internal, status, attempts, run_at, maybe_posted, created_at, updated_at, \
-                 thread_key) \
+                 thread_key, lease_owner, lease_until, first_claimed_at) \
                  VALUES {} ON CONFLICT (dedupe_key) DO NOTHING",
                 super::placeholders(chunk.len(), JOB_COLUMNS)
             )
@@ -89,12 +92,15 @@ pub async fn insert_jobs(conn: &mut AnyConnection, jobs: &[NewJob<'_>]) -> Resul
                 .bind(j.payload)
                 .bind(i64::from(j.internal))
                 .bind(j.status.as_str())
-                .bind(0_i64)
+                .bind(i64::from(j.lease.is_some()))
                 .bind(j.run_at)
                 .bind(0_i64)
                 .bind(now)
                 .bind(now)
-                .bind(j.thread_key);
+                .bind(j.thread_key)
+                .bind(j.lease.map(|l| l.0))
+                .bind(j.lease.map(|l| l.1))
+                .bind(j.lease.map(|_| now));
         }
         inserted += query.execute(&mut *conn).await?.rows_affected();
     }

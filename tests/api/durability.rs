@@ -101,6 +101,7 @@ async fn a_job_herald_cannot_read_fails_with_the_reason_instead_of_looping() {
         status: herald::store::JobStatus::Pending,
         run_at: 0,
         thread_key: None,
+        lease: None,
     };
     herald::store::insert_jobs(&mut conn, &[job]).await.unwrap();
     drop(conn);

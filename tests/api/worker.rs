@@ -201,7 +201,7 @@ impl Running {
             after_post: Duration::ZERO,
         };
         let (tracker, cancel) = (TaskTracker::new(), CancellationToken::new());
-        Worker::new(store.clone(), Arc::default(), settings)
+        Worker::new(store.clone(), Arc::default(), Default::default(), settings)
             .register::<Scripted>()
             .register::<Marker>()
             .spawn(cx.clone(), &tracker, &cancel);
@@ -322,6 +322,7 @@ async fn a_job_of_a_kind_nobody_runs_fails_with_the_reason() {
         status: JobStatus::Pending,
         run_at: 0,
         thread_key: None,
+        lease: None,
     };
     herald::store::insert_jobs(&mut conn, &[row]).await.unwrap();
     drop(conn);
