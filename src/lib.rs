@@ -14,7 +14,8 @@
 //! - L2 [`jobs`] (the queue runtime: the `Job` trait, `enqueue`, the worker that alone
 //!   records each attempt's `Outcome`; per-channel pacing, the PostgreSQL wake-up) and
 //!   [`workspace`] (who
-//!   Herald serves: workspaces and connections, their settings, rules cache, people).
+//!   Herald serves: workspaces and connections, their settings, rules cache, people, and
+//!   the one disconnect).
 //! - L3 [`ingest`]: an event and its routed jobs in one group-committed transaction.
 //! - L4 features, each with its own context: [`webhook`] (the platform endpoint),
 //!   [`delivery`] (the job kinds that leave Herald: `slack.post` with its threads,
