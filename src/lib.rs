@@ -10,7 +10,8 @@
 //! - L1 capabilities, no business decisions: [`store`] (SQLite or PostgreSQL through one
 //!   schema), [`slack`] (Web API client, the HTTP and Socket Mode transports behind
 //!   [`slack::SlackHandler`], Slack Connect), [`platform`] (signed callbacks and the
-//!   address policy), [`config`], [`crypto`], [`rate_limit`].
+//!   address policy), [`config`], [`crypto`], [`rate_limit`], [`tls`] (the HTTPS
+//!   connector both outbound clients use).
 //! - L2 [`jobs`] (the queue runtime: the `Job` trait, `enqueue`, the worker that alone
 //!   records each attempt's `Outcome`; per-channel pacing, the PostgreSQL wake-up) and
 //!   [`workspace`] (who
@@ -43,6 +44,7 @@ pub mod platform;
 pub mod rate_limit;
 pub mod slack;
 pub mod store;
+pub mod tls;
 pub mod webhook;
 pub mod workspace;
 
