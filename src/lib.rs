@@ -10,11 +10,13 @@
 //! - L1 capabilities, no business decisions: [`store`] (SQLite or PostgreSQL through one
 //!   schema), [`slack`] (Web API client, the HTTP and Socket Mode transports behind
 //!   [`slack::SlackHandler`], Slack Connect), [`platform`] (signed callbacks and the
-//!   address policy), [`config`], [`crypto`], [`rate_limit`].
+//!   address policy), [`config`], [`crypto`], [`rate_limit`], [`tls`] (the HTTPS
+//!   connector both outbound clients use).
 //! - L2 [`jobs`] (the queue runtime: the `Job` trait, `enqueue`, the worker that alone
 //!   records each attempt's `Outcome`; per-channel pacing, the PostgreSQL wake-up) and
 //!   [`workspace`] (who
-//!   Herald serves: workspaces and connections, their settings, rules cache, people).
+//!   Herald serves: workspaces and connections, their settings, rules cache, people, and
+//!   the one disconnect).
 //! - L3 [`ingest`]: an event and its routed jobs in one group-committed transaction.
 //! - L4 features, each with its own context: [`webhook`] (the platform endpoint),
 //!   [`delivery`] (the job kinds that leave Herald: `slack.post` with its threads,
@@ -42,6 +44,7 @@ pub mod platform;
 pub mod rate_limit;
 pub mod slack;
 pub mod store;
+pub mod tls;
 pub mod webhook;
 pub mod workspace;
 

@@ -14,6 +14,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("rate_limit", 1),
     ("slack", 1),
     ("store", 1),
+    ("tls", 1),
     ("jobs", 2),
     ("workspace", 2),
     ("ingest", 3),
@@ -31,6 +32,8 @@ const LAYERS: &[(&str, u8)] = &[
 /// one another (admin → conversations → delivery; admin → directory, install).
 const LATERAL: &[(&str, &str)] = &[
     ("slack", "config"),
+    ("slack", "tls"),
+    ("platform", "tls"),
     ("config", "crypto"),
     ("admin", "conversations"),
     ("admin", "directory"),

@@ -182,13 +182,13 @@ pub async fn publish_home(state: &AdminCtx, workspace: &Workspace, user: &str) {
                 .filter_map(|r| {
                     let c = d.channel(r.channel.as_str())?;
                     use crate::directory::events::Broken;
-                    let broken = if c.deleted == 1 {
+                    let broken = if c.deleted {
                         Broken::Deleted
-                    } else if c.is_archived == 1 {
+                    } else if c.is_archived {
                         Broken::Archived
                     } else if c.external_team.is_some() {
                         Broken::External
-                    } else if c.is_private == 1 && c.is_member == 0 {
+                    } else if c.is_private && !c.is_member {
                         Broken::Removed
                     } else {
                         return None;

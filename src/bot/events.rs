@@ -166,12 +166,15 @@ async fn revokes_bot(body: &serde_json::Value, state: &Bot, team_id: &str) -> bo
 /// Slack will refuse the token from now on: stop the workspace's queued notifications
 /// with the reason, and refuse its webhooks (410) until Herald is installed again.
 async fn disconnect(state: &Bot, team_id: &str, reason: &str) -> Result<(), StoreError> {
-    let stopped = state
-        .store
-        .disconnect_workspace(team_id, reason, "slack")
-        .await?;
-    state.workspace_state.invalidate(team_id).await;
-    state.registry.invalidate(team_id).await;
+    let stopped = crate::workspace::lifecycle::disconnect(
+        &state.store,
+        &state.registry,
+        &state.workspace_state,
+        team_id,
+        reason,
+        "slack",
+    )
+    .await?;
     tracing::warn!(team_id, stopped, reason, "workspace disconnected");
     Ok(())
 }

@@ -281,12 +281,15 @@ impl Delivery {
         let reason = format!(
             "{code}: Slack no longer accepts Herald's token for this workspace; an admin must install Herald again"
         );
-        let stopped = self
-            .store
-            .disconnect_workspace(team_id, &reason, "slack")
-            .await?;
-        self.states.invalidate(team_id).await;
-        self.registry.invalidate(team_id).await;
+        let stopped = crate::workspace::lifecycle::disconnect(
+            &self.store,
+            &self.registry,
+            &self.states,
+            team_id,
+            &reason,
+            "slack",
+        )
+        .await?;
         tracing::error!(team_id, stopped, code, "workspace needs a reinstall");
         Ok(())
     }

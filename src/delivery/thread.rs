@@ -108,7 +108,7 @@ impl Delivery {
             .store
             .thread(team_id, channel, &conversation.id)
             .await?;
-        let open = thread.as_ref().filter(|t| !t.is_closed());
+        let open = thread.as_ref().filter(|t| !t.closed);
         if let Some(deferred) = self.wait_turn(job, channel).await {
             return Ok(deferred);
         }

@@ -47,7 +47,7 @@ impl Delivery {
             .skip(start)
             .take(HISTORY_CHUNK)
             .filter_map(|m| match rows.iter().find(|r| r.message_id == m.id) {
-                Some(r) if r.deleted == 1 => None,
+                Some(r) if r.deleted => None,
                 Some(r) => Some(ChatMessage {
                     text: r.current_text.clone().unwrap_or_else(|| m.text.clone()),
                     ..m.clone()
@@ -78,7 +78,7 @@ impl Delivery {
         let team_id = &job.team_id;
         let channel = route.channel.as_str();
         let thread = self.store.thread(team_id, channel, conversation_id).await?;
-        if thread.as_ref().is_some_and(|t| t.history_imported == 1) {
+        if thread.as_ref().is_some_and(|t| t.history_imported) {
             tracing::info!("history already imported into this thread");
             return Ok(Outcome::done(None));
         }

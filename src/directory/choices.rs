@@ -16,10 +16,7 @@ pub const MAX_OPTIONS: usize = 100;
 const MAX_LABEL: usize = 75;
 
 pub(super) fn offerable(c: &ChannelRow) -> bool {
-    c.deleted == 0
-        && c.is_archived == 0
-        && c.external_team.is_none()
-        && (c.is_private == 0 || c.is_member == 1)
+    !c.deleted && !c.is_archived && c.external_team.is_none() && (!c.is_private || c.is_member)
 }
 
 fn cut(label: &str) -> String {
@@ -27,7 +24,7 @@ fn cut(label: &str) -> String {
 }
 
 pub fn channel_label(c: &ChannelRow) -> String {
-    let lock = if c.is_private == 1 { "🔒" } else { "#" };
+    let lock = if c.is_private { "🔒" } else { "#" };
     cut(&format!("{lock}{}", c.name))
 }
 
@@ -59,9 +56,9 @@ pub fn channel_choice(row: &ChannelRow, lang: crate::core::catalog::Lang) -> Cho
                 "他組織のSlack Connectチャンネル",
                 "another organization's Slack Connect channel",
             )
-        } else if row.deleted == 1 {
+        } else if row.deleted {
             lang.pick("削除済み", "deleted")
-        } else if row.is_archived == 1 {
+        } else if row.is_archived {
             lang.pick("アーカイブ済み", "archived")
         } else {
             lang.pick(

@@ -90,7 +90,7 @@ pub async fn apply(
         }
         "channel_archive" | "group_archive" => {
             if let Some(row) = directory
-                .change_channel(team_id, &channel_id, |c| c.is_archived = 1)
+                .change_channel(team_id, &channel_id, |c| c.is_archived = true)
                 .await?
             {
                 tell_owners(state, workspace, &row, Broken::Archived).await;
@@ -98,14 +98,14 @@ pub async fn apply(
         }
         "channel_unarchive" | "group_unarchive" => {
             directory
-                .change_channel(team_id, &channel_id, |c| c.is_archived = 0)
+                .change_channel(team_id, &channel_id, |c| c.is_archived = false)
                 .await?;
         }
         "channel_deleted" | "group_deleted" => {
             if let Some(row) = directory
                 .change_channel(team_id, &channel_id, |c| {
-                    c.deleted = 1;
-                    c.is_member = 0;
+                    c.deleted = true;
+                    c.is_member = false;
                 })
                 .await?
             {
@@ -123,9 +123,9 @@ pub async fn apply(
                 // A private channel Herald was invited to is new to the directory.
                 refresh_channel(state, workspace, &channel_id).await?;
             } else if let Some(row) = directory
-                .change_channel(team_id, &channel_id, |c| c.is_member = 0)
+                .change_channel(team_id, &channel_id, |c| c.is_member = false)
                 .await?
-                && row.is_private == 1
+                && row.is_private
             {
                 tell_owners(state, workspace, &row, Broken::Removed).await;
             }

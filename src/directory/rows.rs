@@ -9,11 +9,11 @@ pub fn channel_row(info: &crate::slack::ChannelInfo, own_team: &str) -> ChannelR
     ChannelRow {
         id: info.id.clone(),
         name: info.name.clone().unwrap_or_else(|| info.id.clone()),
-        is_private: i64::from(info.is_private),
-        is_archived: i64::from(info.is_archived),
-        is_member: i64::from(info.is_member),
+        is_private: info.is_private,
+        is_archived: info.is_archived,
+        is_member: info.is_member,
         external_team,
-        deleted: 0,
+        deleted: false,
     }
 }
 
@@ -29,8 +29,8 @@ pub fn user_row(info: &crate::slack::UserInfo) -> UserRow {
         real_name: nonblank(&info.profile.real_name),
         display_name: nonblank(&info.profile.display_name),
         // Slackbot is not flagged as a bot, but nobody mentions it in a rule.
-        is_bot: i64::from(info.is_bot || info.id == "USLACKBOT"),
-        deleted: i64::from(info.deleted),
+        is_bot: info.is_bot || info.id == "USLACKBOT",
+        deleted: info.deleted,
     }
 }
 
@@ -39,6 +39,6 @@ pub fn group_row(info: &crate::slack::GroupInfo) -> GroupRow {
         id: info.id.clone(),
         handle: info.handle.clone(),
         name: info.name.clone(),
-        disabled: i64::from(info.date_delete != 0),
+        disabled: info.date_delete != 0,
     }
 }

@@ -139,15 +139,10 @@ impl Snapshot {
         let users = scan(
             &self.users.rows,
             &query,
-            |u| u.row.is_bot == 0 && u.row.deleted == 0,
+            |u| !u.row.is_bot && !u.row.deleted,
             |u| &u.names,
         );
-        let groups = scan(
-            &self.groups.rows,
-            &query,
-            |g| g.row.disabled == 0,
-            |g| &g.names,
-        );
+        let groups = scan(&self.groups.rows, &query, |g| !g.row.disabled, |g| &g.names);
         // Together within Slack's 100: groups are few, people many.
         let groups: Vec<Choice> = groups
             .iter()
@@ -207,11 +202,11 @@ mod tests {
         ChannelRow {
             id: id.into(),
             name: name.into(),
-            is_private: 0,
-            is_archived: 0,
-            is_member: 0,
+            is_private: false,
+            is_archived: false,
+            is_member: false,
             external_team: None,
-            deleted: 0,
+            deleted: false,
         }
     }
 
@@ -222,7 +217,7 @@ mod tests {
         s.put_channel(channel("C2", "sales"));
         s.put_channel(channel("C3", "sales-tokyo"));
         s.put_channel(ChannelRow {
-            is_archived: 1,
+            is_archived: true,
             ..channel("C4", "sales-old")
         });
         s.put_channel(ChannelRow {
@@ -230,12 +225,12 @@ mod tests {
             ..channel("C5", "sales-partner")
         });
         s.put_channel(ChannelRow {
-            is_private: 1,
+            is_private: true,
             ..channel("G6", "sales-secret")
         });
         s.put_channel(ChannelRow {
-            is_private: 1,
-            is_member: 1,
+            is_private: true,
+            is_member: true,
             ..channel("G7", "sales-board")
         });
         let ids: Vec<String> = s.channels("#SALES").into_iter().map(|c| c.id).collect();
@@ -255,22 +250,22 @@ mod tests {
             name: "taro".into(),
             real_name: Some("山田 太郎".into()),
             display_name: Some("タロウ".into()),
-            is_bot: 0,
-            deleted: 0,
+            is_bot: false,
+            deleted: false,
         });
         s.put_user(UserRow {
             id: "U2".into(),
             name: "herald".into(),
             real_name: None,
             display_name: None,
-            is_bot: 1,
-            deleted: 0,
+            is_bot: true,
+            deleted: false,
         });
         s.put_group(GroupRow {
             id: "S1".into(),
             handle: "sales-team".into(),
             name: "営業チーム".into(),
-            disabled: 0,
+            disabled: false,
         });
         let (users, groups) = s.people("たろう");
         assert_eq!(users[0].id, "U1");

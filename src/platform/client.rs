@@ -177,26 +177,8 @@ impl PlatformClient {
         let mut http = HttpConnector::new_with_resolver(CheckedResolver { allow_private });
         http.enforce_http(false);
         http.set_connect_timeout(Some(timeout));
-        let builder = hyper_rustls::HttpsConnectorBuilder::new();
-        let builder = match builder.with_native_roots() {
-            Ok(b) => b,
-            Err(err) => {
-                tracing::warn!(%err, "no native CA certificates; only http:// callbacks will work");
-                let config = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
-                    rustls::crypto::ring::default_provider(),
-                ))
-                .with_safe_default_protocol_versions()
-                .map_err(|e| PlatformError::Transport(e.to_string()))?
-                .with_root_certificates(rustls::RootCertStore::empty())
-                .with_no_client_auth();
-                hyper_rustls::HttpsConnectorBuilder::new().with_tls_config(config)
-            }
-        };
-        let https = builder
-            .https_or_http()
-            .enable_http1()
-            .enable_http2()
-            .wrap_connector(http);
+        let https = crate::tls::https_connector(http, "callbacks")
+            .map_err(|e| PlatformError::Transport(e.to_string()))?;
         Ok(Self {
             client: Client::builder(TokioExecutor::new()).build(https),
             timeout,

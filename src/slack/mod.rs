@@ -11,6 +11,6 @@ pub mod socket;
 pub use api::{
     BotIdentity, ChannelInfo, Connector, GroupInfo, METADATA_EVENT, OAuthGrant, Page, SlackApi,
     SlackError, SlackErrorCode, SlackTrouble, TokenRefusal, UserInfo, UserNames, UserProfile,
-    api_token, https_connector,
+    api_token,
 };
 pub use handler::{EventAck, FirstUse, SlackHandler};

@@ -2,17 +2,22 @@
 
 use sqlx::FromRow;
 
+use super::flag::Flag;
 use super::{Store, StoreError, now_ms, placeholders};
 
 #[derive(Debug, Clone, PartialEq, Eq, FromRow)]
 pub struct ChannelRow {
     pub id: String,
     pub name: String,
-    pub is_private: i64,
-    pub is_archived: i64,
-    pub is_member: i64,
+    #[sqlx(try_from = "Flag")]
+    pub is_private: bool,
+    #[sqlx(try_from = "Flag")]
+    pub is_archived: bool,
+    #[sqlx(try_from = "Flag")]
+    pub is_member: bool,
     pub external_team: Option<String>,
-    pub deleted: i64,
+    #[sqlx(try_from = "Flag")]
+    pub deleted: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, FromRow)]
@@ -21,8 +26,10 @@ pub struct UserRow {
     pub name: String,
     pub real_name: Option<String>,
     pub display_name: Option<String>,
-    pub is_bot: i64,
-    pub deleted: i64,
+    #[sqlx(try_from = "Flag")]
+    pub is_bot: bool,
+    #[sqlx(try_from = "Flag")]
+    pub deleted: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, FromRow)]
@@ -30,7 +37,8 @@ pub struct GroupRow {
     pub id: String,
     pub handle: String,
     pub name: String,
-    pub disabled: i64,
+    #[sqlx(try_from = "Flag")]
+    pub disabled: bool,
 }
 
 /// The latest batch sync of a workspace.
@@ -72,11 +80,11 @@ impl Store {
                     .bind(team_id)
                     .bind(&r.id)
                     .bind(&r.name)
-                    .bind(r.is_private)
-                    .bind(r.is_archived)
-                    .bind(r.is_member)
+                    .bind(i64::from(r.is_private))
+                    .bind(i64::from(r.is_archived))
+                    .bind(i64::from(r.is_member))
                     .bind(r.external_team.as_deref())
-                    .bind(r.deleted)
+                    .bind(i64::from(r.deleted))
                     .bind(now);
             }
             query.execute(&mut *tx).await?;
@@ -106,8 +114,8 @@ impl Store {
                     .bind(&r.name)
                     .bind(r.real_name.as_deref())
                     .bind(r.display_name.as_deref())
-                    .bind(r.is_bot)
-                    .bind(r.deleted)
+                    .bind(i64::from(r.is_bot))
+                    .bind(i64::from(r.deleted))
                     .bind(now);
             }
             query.execute(&mut *tx).await?;
@@ -134,7 +142,7 @@ impl Store {
                     .bind(&r.id)
                     .bind(&r.handle)
                     .bind(&r.name)
-                    .bind(r.disabled)
+                    .bind(i64::from(r.disabled))
                     .bind(now);
             }
             query.execute(&mut *tx).await?;

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use sqlx::{AnyConnection, FromRow};
 
+use super::flag::Flag;
 use super::{Store, StoreError, dialect, duration_ms, now_ms};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -142,7 +143,8 @@ pub struct JobRecord {
     pub event_id: String,
     pub channel: Option<String>,
     pub payload: String,
-    pub internal: i64,
+    #[sqlx(try_from = "Flag")]
+    pub internal: bool,
     pub status: String,
     pub attempts: i64,
     pub run_at: i64,

@@ -1,9 +1,8 @@
 //! Storage: one sqlx pool over SQLite (default) or PostgreSQL, chosen from the URL.
 //!
 //! Shape chosen: one portable schema run through sqlx's `Any` driver (TEXT, BIGINT,
-//! booleans as 0/1,
-//! app-generated ids, times as unix milliseconds), so both backends share every
-//! query and every test. The one piece of dialect lives in [`dialect`]: the job claim,
+//! booleans as 0/1 read back as `bool` through [`flag`], app-generated ids, times as
+//! unix milliseconds), so both backends share every query and every test. The one piece of dialect lives in [`dialect`]: the job claim,
 //! which PostgreSQL runs with `FOR UPDATE SKIP LOCKED` so several Herald processes can
 //! share a queue. SQLite runs in WAL mode with `synchronous=FULL`: an accepted event is
 //! on disk before Herald answers 2xx.
@@ -15,6 +14,7 @@ mod audit;
 mod connections;
 mod directory;
 mod events;
+mod flag;
 mod jobs;
 mod meeting_types;
 mod nonces;

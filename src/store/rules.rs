@@ -2,6 +2,7 @@
 
 use sqlx::FromRow;
 
+use super::flag::Flag;
 use super::{AuditAction, Change, Store, StoreError, new_id, now_ms};
 use crate::core::catalog::{ErrorCategory, EventType};
 use crate::core::ids::ChannelId;
@@ -18,8 +19,8 @@ struct RuleRow {
     categories: Option<String>,
     channel: String,
     mentions: String,
-    /// 0 or 1: sqlx's Any driver cannot decode SQLite booleans.
-    enabled: i64,
+    #[sqlx(try_from = "Flag")]
+    enabled: bool,
     backup: Option<String>,
     lifecycle: Option<String>,
 }
@@ -58,7 +59,7 @@ impl RuleRow {
             trigger,
             channel: ChannelId::parse(&self.channel).map_err(|_| corrupt("channel"))?,
             mentions: Mentions::parse_all(&mention_ids).map_err(|_| corrupt("mentions"))?,
-            enabled: self.enabled != 0,
+            enabled: self.enabled,
             backup: match self.backup.as_deref() {
                 None | Some("") => None,
                 Some(id) => Some(Mention::parse(id).map_err(|_| corrupt("backup"))?),

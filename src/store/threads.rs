@@ -2,6 +2,7 @@
 
 use sqlx::FromRow;
 
+use super::flag::Flag;
 use super::{Store, StoreError, now_ms};
 
 #[derive(Debug, Clone, PartialEq, Eq, FromRow)]
@@ -12,17 +13,13 @@ pub struct Thread {
     pub thread_ts: String,
     pub parent_event_id: String,
     pub connection_id: String,
-    pub closed: i64,
-    pub previous_ts: Option<String>,
-    pub history_imported: i64,
-}
-
-impl Thread {
     /// Whether the conversation was closed in this thread (the next message opens a new
     /// parent).
-    pub fn is_closed(&self) -> bool {
-        self.closed != 0
-    }
+    #[sqlx(try_from = "Flag")]
+    pub closed: bool,
+    pub previous_ts: Option<String>,
+    #[sqlx(try_from = "Flag")]
+    pub history_imported: bool,
 }
 
 /// A platform message's place in Slack.
@@ -33,7 +30,8 @@ pub struct ThreadMessage {
     pub history_event_id: Option<String>,
     pub position: Option<i64>,
     pub current_text: Option<String>,
-    pub deleted: i64,
+    #[sqlx(try_from = "Flag")]
+    pub deleted: bool,
 }
 
 const THREAD_COLUMNS: &str = "team_id, channel, conversation_id, thread_ts, parent_event_id, \

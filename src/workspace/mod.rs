@@ -1,6 +1,8 @@
 //! Who Herald serves: the installed workspaces and their webhook connections (with their
-//! sealed secrets), each workspace's settings and rules, all cached in front of the store.
+//! sealed secrets), each workspace's settings and rules, all cached in front of the store;
+//! and the one way a workspace stops being served ([`lifecycle::disconnect`]).
 
+pub mod lifecycle;
 pub mod people;
 pub mod pinned;
 pub mod registry;

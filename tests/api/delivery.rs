@@ -181,7 +181,7 @@ async fn a_failing_error_report_is_not_reported_again() {
         (jobs.len() == 2 && jobs.iter().all(|j| j.status == "failed")).then_some(jobs)
     })
     .await;
-    let report = all.iter().find(|j| j.internal == 1).unwrap();
+    let report = all.iter().find(|j| j.internal).unwrap();
     assert!(
         report
             .last_error

@@ -382,3 +382,34 @@ async fn pickers_answer_over_socket_mode_too() {
     let options = &ack["payload"]["options"];
     assert_eq!(options[0]["value"], app.channels.general.as_str(), "{ack}");
 }
+
+/// The store's 0/1 columns come back as the bools that were written, on either backend,
+/// and a value that is neither 0 nor 1 is an error rather than a guess.
+#[tokio::test]
+async fn directory_flags_read_back_as_written_and_a_stray_value_is_refused() {
+    let (url, _dir) = crate::helpers::fresh_database().await;
+    let store = herald::store::Store::connect(&url).await.unwrap();
+    store.migrate().await.unwrap();
+    let row = |id: &str, private: bool, member: bool| herald::store::ChannelRow {
+        id: id.into(),
+        name: id.to_lowercase(),
+        is_private: private,
+        is_archived: !member,
+        is_member: member,
+        external_team: None,
+        deleted: private && !member,
+    };
+    let written = vec![row("C1", false, true), row("G2", true, false)];
+    store.upsert_channels(TEAM, &written).await.unwrap();
+
+    let mut read = store.directory_channels(TEAM).await.unwrap();
+    read.sort_by(|a, b| a.id.cmp(&b.id));
+    assert_eq!(read, written);
+
+    sqlx::query("UPDATE directory_channels SET deleted = 2 WHERE id = 'C1'")
+        .execute(store.pool())
+        .await
+        .unwrap();
+    let refused = store.directory_channels(TEAM).await.unwrap_err();
+    assert!(refused.to_string().contains("0/1 flag"), "{refused}");
+}

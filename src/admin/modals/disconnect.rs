@@ -26,14 +26,17 @@ pub(crate) async fn submit_disconnect(
         tracing::warn!(error = %err, "auth.revoke failed; deleting the token anyway");
     }
     let reason = format!("disconnected by {user} with /herald disconnect");
-    match state
-        .store
-        .disconnect_workspace(&team_id, &reason, &user)
-        .await
+    match crate::workspace::lifecycle::disconnect(
+        &state.store,
+        &state.registry,
+        &state.workspace_state,
+        &team_id,
+        &reason,
+        &user,
+    )
+    .await
     {
         Ok(stopped) => {
-            state.registry.invalidate(&team_id).await;
-            state.workspace_state.invalidate(&team_id).await;
             tracing::warn!(stopped, %user, "workspace disconnected by command");
             let install = state
                 .settings

@@ -45,7 +45,10 @@ pub struct SlackApi {
 
 impl SlackApi {
     pub fn new(api_url: &str, timeout: Duration) -> Result<Self, SlackError> {
-        let https = https_connector()?;
+        let mut http = hyper_util::client::legacy::connect::HttpConnector::new();
+        http.enforce_http(false);
+        let https = crate::tls::https_connector(http, "Slack URLs")
+            .map_err(|e| SlackError::Transport(e.to_string()))?;
         let connector = SlackClientHyperConnector::from(https).with_slack_api_url(api_url);
         Ok(Self {
             client: Arc::new(SlackClient::new(connector)),
@@ -119,34 +122,4 @@ fn parse_view(view: serde_json::Value) -> Result<SlackView, SlackError> {
 
 pub fn api_token(token: &str) -> SlackApiToken {
     SlackApiToken::new(SlackApiTokenValue(token.to_string()))
-}
-
-/// An HTTP(S) connector with the OS's CA roots (or none, for plain-http emulators):
-/// Slack's client and the platform callback client share it.
-pub fn https_connector() -> Result<
-    hyper_rustls::HttpsConnector<hyper_util::client::legacy::connect::HttpConnector>,
-    SlackError,
-> {
-    let builder = hyper_rustls::HttpsConnectorBuilder::new();
-    let builder = match builder.with_native_roots() {
-        Ok(b) => b,
-        Err(err) => {
-            // Without CA roots, https to Slack cannot work; http emulators still do.
-            tracing::warn!(%err, "no native CA certificates; only http:// Slack URLs will work");
-            let config = rustls::ClientConfig::builder_with_provider(Arc::new(
-                rustls::crypto::ring::default_provider(),
-            ))
-            .with_safe_default_protocol_versions()
-            .map_err(|e| SlackError::Transport(e.to_string()))?
-            .with_root_certificates(rustls::RootCertStore::empty())
-            .with_no_client_auth();
-            hyper_rustls::HttpsConnectorBuilder::new().with_tls_config(config)
-        }
-    };
-    let https = builder
-        .https_or_http()
-        .enable_http1()
-        .enable_http2()
-        .build();
-    Ok(https)
 }
