@@ -151,45 +151,6 @@ impl Store {
         Ok(())
     }
 
-    /// A new thread for the conversation (its first message, or the first after it was
-    /// closed); the thread it replaces is remembered as `previous_ts`.
-    pub async fn open_thread(&self, thread: &Thread) -> Result<(), StoreError> {
-        let now = now_ms();
-        sqlx::query(
-            "INSERT INTO threads (team_id, channel, conversation_id, thread_ts, parent_event_id, \
-             connection_id, closed, previous_ts, history_imported, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, 0, $7, 0, $8, $8) \
-             ON CONFLICT (team_id, channel, conversation_id) DO UPDATE SET \
-             thread_ts = excluded.thread_ts, parent_event_id = excluded.parent_event_id, \
-             connection_id = excluded.connection_id, closed = 0, \
-             previous_ts = excluded.previous_ts, history_imported = 0, \
-             updated_at = excluded.updated_at",
-        )
-        .bind(&thread.team_id)
-        .bind(&thread.channel)
-        .bind(&thread.conversation_id)
-        .bind(&thread.thread_ts)
-        .bind(&thread.parent_event_id)
-        .bind(&thread.connection_id)
-        .bind(thread.previous_ts.as_deref())
-        .bind(now)
-        .execute(self.pool())
-        .await?;
-        sqlx::query(
-            "INSERT INTO thread_parents (team_id, channel, thread_ts, conversation_id, \
-             created_at) VALUES ($1, $2, $3, $4, $5) \
-             ON CONFLICT (team_id, channel, thread_ts) DO NOTHING",
-        )
-        .bind(&thread.team_id)
-        .bind(&thread.channel)
-        .bind(&thread.thread_ts)
-        .bind(&thread.conversation_id)
-        .bind(now)
-        .execute(self.pool())
-        .await?;
-        Ok(())
-    }
-
     /// Marks the thread closed (or open again); true if it changed.
     pub async fn set_thread_closed(
         &self,
