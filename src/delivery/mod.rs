@@ -1,11 +1,13 @@
-//! Delivery: workers that take due jobs from the queue and post them to Slack.
+//! Delivery: the job kinds that leave Herald (`slack.post` in `slack_post.rs` and its
+//! threads, `platform.callback` in `callback.rs`), run by the `jobs` worker.
 //!
-//! Per job: recover (a job whose previous worker died mid-post is first looked for in
+//! Per post: recover (a job whose previous worker died mid-post is first looked for in
 //! the channel, by the job id in the message metadata), resolve the host, render, pace
 //! (one post per channel per second), post, join public channels on `not_in_channel`,
-//! then record the outcome. Rate limits wait for `Retry-After`; transient failures
-//! follow the retry schedule; permanent ones fail at once and are reported through the
-//! error rules, in the same transaction, unless the failing job is itself a report.
+//! and say what came of it as a `jobs::Outcome`, which the worker records. Rate limits
+//! wait for `Retry-After`; transient failures retry on the worker's schedule; permanent
+//! ones fail at once and are reported through the error rules, in the transaction that
+//! fails the job, unless the failing job is itself a report.
 
 pub mod callback;
 mod failure_report;
