@@ -323,9 +323,8 @@ impl Queue {
         on: &Enqueue<'_>,
     ) -> Result<Option<String>, StoreError> {
         let inserted = {
-            let _gate = self.store.write_gate().await;
-            let mut conn = self.store.pool().acquire().await?;
-            enqueue(&mut conn, job, on).await?
+            let mut w = self.store.writer().await?;
+            enqueue(&mut w, job, on).await?
         };
         if inserted.is_some() && on.run_at != RunAt::Held {
             self.wake();
