@@ -277,24 +277,12 @@ impl Writer {
     /// many were handed over: those need no wake-up.
     async fn write(&self, batch: &[Request]) -> Result<(Vec<Ingested>, usize), StoreError> {
         let (results, handed) = {
-            let mut w = self.store.writer().await?;
+            let _gate = self.store.write_gate().await;
+            let mut tx = self.store.begin().await?;
             let staged: Vec<&Staged> = batch.iter().map(|r| &r.staged).collect();
-            let written = async {
-                let mut tx = w.begin().await?;
-                let written = stage_all(&mut tx, &staged, &self.pacing, Some(&self.handoff));
-                let written = written.await?;
-                tx.commit().await?;
-                Ok::<_, StoreError>(written)
-            }
-            .await;
-            match written {
-                Ok(written) => written,
-                Err(err) => {
-                    // It may be the connection that broke: the next write opens another.
-                    w.discard();
-                    return Err(err);
-                }
-            }
+            let written = stage_all(&mut tx, &staged, &self.pacing, Some(&self.handoff)).await?;
+            tx.commit().await?;
+            written
         };
         let count = handed.len();
         for (worker, job) in handed {

@@ -323,8 +323,9 @@ impl Queue {
         on: &Enqueue<'_>,
     ) -> Result<Option<String>, StoreError> {
         let inserted = {
-            let mut w = self.store.writer().await?;
-            enqueue(&mut w, job, on).await?
+            let _gate = self.store.write_gate().await;
+            let mut conn = self.store.pool().acquire().await?;
+            enqueue(&mut conn, job, on).await?
         };
         if inserted.is_some() && on.run_at != RunAt::Held {
             self.wake();

@@ -219,8 +219,8 @@ impl<Cx: Clone + Send + Sync + 'static> Worker<Cx> {
                 then: Some(then),
             } => {
                 let (completed, queued) = {
-                    let mut w = self.store.writer().await?;
-                    let mut tx = w.begin().await?;
+                    let _gate = self.store.write_gate().await;
+                    let mut tx = self.store.begin().await?;
                     let completed =
                         Store::complete_job_in(&mut tx, &job.id, owner, ts.as_deref()).await?;
                     let queued = completed && then.write(&mut tx).await?;
@@ -256,8 +256,8 @@ impl<Cx: Clone + Send + Sync + 'static> Worker<Cx> {
             } => {
                 tracing::warn!(status = status.as_str(), %reason, "job failed");
                 let (changed, queued) = {
-                    let mut w = self.store.writer().await?;
-                    let mut tx = w.begin().await?;
+                    let _gate = self.store.write_gate().await;
+                    let mut tx = self.store.begin().await?;
                     let changed =
                         Store::finish_job_failed(&mut tx, &job.id, owner, status, &reason).await?;
                     let queued = match &then {
@@ -285,8 +285,9 @@ impl<Cx: Clone + Send + Sync + 'static> Worker<Cx> {
     /// within its attempt budget, or one Herald cannot read.
     async fn end_unrecordable(&self, owner: &str, job: &Attempt, reason: &str) {
         let ended = async {
-            let mut w = self.store.writer().await?;
-            Store::finish_job_failed(&mut w, &job.id, owner, JobStatus::Failed, reason).await
+            let _gate = self.store.write_gate().await;
+            let mut conn = self.store.pool().acquire().await?;
+            Store::finish_job_failed(&mut conn, &job.id, owner, JobStatus::Failed, reason).await
         };
         if let Err(err) = ended.await {
             tracing::error!(error = %err, "could not fail job");

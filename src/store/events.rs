@@ -77,18 +77,13 @@ pub async fn find_by_webhook_id(
     connection_id: &str,
     webhook_id: &str,
 ) -> Result<(String, i64), StoreError> {
-    // Run to completion (not `fetch_one`): the writer's connection is kept, and a
-    // statement left unfinished there would hold its snapshot.
-    let rows: Vec<(String, i64)> = sqlx::query_as(
+    Ok(sqlx::query_as(
         "SELECT id, route_count FROM events WHERE connection_id = $1 AND webhook_id = $2",
     )
     .bind(connection_id)
     .bind(webhook_id)
-    .fetch_all(&mut *conn)
-    .await?;
-    rows.into_iter()
-        .next()
-        .ok_or_else(|| StoreError::Corrupt(format!("event of webhook id {webhook_id} is missing")))
+    .fetch_one(&mut *conn)
+    .await?)
 }
 
 impl Store {

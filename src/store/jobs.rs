@@ -189,9 +189,9 @@ impl Store {
         if expired == 0 && due == 0 {
             return Ok(None);
         }
-        let mut w = self.writer().await?;
+        let _gate = self.write_gate().await;
         if expired > 0
-            && let Some(job) = self.claim(&mut w, owner, lease, true).await?
+            && let Some(job) = self.claim(owner, lease, true).await?
         {
             return Ok(Some(job));
         }
@@ -207,21 +207,19 @@ impl Store {
             if let Ok(mut turn) = self.turn.lock() {
                 turn.clone_from(&team);
             }
-            // `fetch_all`, not `fetch_optional`: on the writer's long-lived connection a
-            // statement left unfinished would keep its write transaction open.
-            let job: Vec<ClaimedJob> = sqlx::query_as(dialect::claim_team_job(self.backend()))
+            let job = sqlx::query_as(dialect::claim_team_job(self.backend()))
                 .bind(owner)
                 .bind(now + duration_ms(lease))
                 .bind(now)
                 .bind(&team)
-                .fetch_all(&mut *w)
+                .fetch_optional(self.pool())
                 .await?;
-            if let Some(job) = job.into_iter().next() {
-                return Ok(Some(job));
+            if job.is_some() {
+                return Ok(job);
             }
             break;
         }
-        self.claim(&mut w, owner, lease, false).await
+        self.claim(owner, lease, false).await
     }
 
     /// The first workspace after `after` (in `team_id` order) with a due job: one index
@@ -241,19 +239,17 @@ impl Store {
     /// The global claim: an expired lease's job, or the most overdue pending job.
     async fn claim(
         &self,
-        conn: &mut AnyConnection,
         owner: &str,
         lease: Duration,
         expired: bool,
     ) -> Result<Option<ClaimedJob>, StoreError> {
         let now = now_ms();
-        let jobs: Vec<ClaimedJob> = sqlx::query_as(dialect::claim_job(self.backend(), expired))
+        Ok(sqlx::query_as(dialect::claim_job(self.backend(), expired))
             .bind(owner)
             .bind(now + duration_ms(lease))
             .bind(now)
-            .fetch_all(conn)
-            .await?;
-        Ok(jobs.into_iter().next())
+            .fetch_optional(self.pool())
+            .await?)
     }
 
     /// [`Store::complete_job`] inside the caller's transaction, with what the post
@@ -286,8 +282,9 @@ impl Store {
         owner: &str,
         result_ts: Option<&str>,
     ) -> Result<bool, StoreError> {
-        let mut w = self.writer().await?;
-        Store::complete_job_in(&mut w, id, owner, result_ts).await
+        let _gate = self.write_gate().await;
+        let mut conn = self.pool().acquire().await?;
+        Store::complete_job_in(&mut conn, id, owner, result_ts).await
     }
 
     /// Puts a job back in the queue until `run_at`. `refund` gives the attempt back: a
@@ -306,7 +303,7 @@ impl Store {
         refund: bool,
         maybe_posted: bool,
     ) -> Result<bool, StoreError> {
-        let mut w = self.writer().await?;
+        let _gate = self.write_gate().await;
         let n = sqlx::query(
             "UPDATE jobs SET status = 'pending', run_at = $1, \
              last_error = COALESCE($2, last_error), attempts = attempts - $3, \
@@ -321,7 +318,7 @@ impl Store {
         .bind(now_ms())
         .bind(id)
         .bind(owner)
-        .execute(&mut *w)
+        .execute(self.pool())
         .await?
         .rows_affected();
         Ok(n == 1)

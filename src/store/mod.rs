@@ -26,7 +26,6 @@ mod slack_events;
 mod thread_posts;
 mod threads;
 mod workspaces;
-mod writer;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -48,7 +47,6 @@ pub use slack_events::Receipt;
 pub use thread_posts::{Opened, Placed, PostRecord};
 pub use threads::{Thread, ThreadMessage};
 pub use workspaces::{InstalledWorkspace, WorkspaceState};
-pub use writer::Writer;
 
 pub type Tx<'c> = sqlx::Transaction<'c, sqlx::Any>;
 
@@ -79,8 +77,10 @@ pub struct Store {
     postgres_url: Option<std::sync::Arc<str>>,
     /// The workspace the last fair claim served (see [`jobs`]'s `claim_job`).
     turn: std::sync::Arc<std::sync::Mutex<String>>,
-    /// SQLite's one writer at a time and its connection ([`Store::writer`]).
-    writer: writer::Shared,
+    /// SQLite's one writer at a time, taken in-process by the hot writers (ingest, job
+    /// claims and outcomes) so they queue on an async lock instead of meeting
+    /// `SQLITE_BUSY`, whose handler sleeps 1, 2, 5, 10… ms: the tail of the ack latency.
+    write_gate: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Store {
@@ -131,7 +131,7 @@ impl Store {
             backend,
             postgres_url,
             turn: std::sync::Arc::default(),
-            writer: std::sync::Arc::default(),
+            write_gate: std::sync::Arc::default(),
         })
     }
 
@@ -167,13 +167,21 @@ impl Store {
         &self.pool
     }
 
+    /// Waits for SQLite's write turn (None on PostgreSQL, whose writers do not exclude
+    /// each other). Taken before a connection is acquired, never while holding one, so a
+    /// writer waiting here holds no pool slot the gate's holder may need.
+    pub async fn write_gate(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        match self.backend {
+            Backend::Sqlite => Some(self.write_gate.lock().await),
+            Backend::Postgres => None,
+        }
+    }
+
     pub async fn begin(&self) -> Result<Tx<'static>, StoreError> {
         Ok(self.pool.begin().await?)
     }
 
     pub async fn close(&self) {
-        // The writer's connection first: closing waits for every connection to return.
-        self.writer.lock().await.take();
         self.pool.close().await;
     }
 }

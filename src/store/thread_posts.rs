@@ -63,8 +63,8 @@ impl Store {
     /// [`Store::record_post_in`] in a transaction of its own: a post that is not the
     /// job's last (a chunk of a history), so a retry does not post it again.
     pub async fn record_post(&self, r: &PostRecord) -> Result<(), StoreError> {
-        let mut w = self.writer().await?;
-        let mut tx = w.begin().await?;
+        let _gate = self.write_gate().await;
+        let mut tx = self.begin().await?;
         Store::record_post_in(&mut tx, r).await?;
         tx.commit().await?;
         Ok(())
