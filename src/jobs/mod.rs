@@ -230,7 +230,8 @@ impl Queued {
             attempts: 1,
             maybe_posted: 0,
             internal: i64::from(self.internal),
-            first_claimed_at: Some(crate::store::now_ms()),
+            // The row's own value: a handed job is first claimed as it is queued.
+            first_claimed_at: Some(self.run_at),
         }
     }
 

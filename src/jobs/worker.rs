@@ -59,6 +59,12 @@ enum Settled {
     },
 }
 
+/// How [`Worker::end_with`] ends a job.
+enum End<'a> {
+    Done(Option<&'a str>),
+    Failed(JobStatus, &'a str),
+}
+
 type Settling = Pin<Box<dyn Future<Output = Result<Settled, JobError>> + Send>>;
 type Runner<Cx> = Arc<dyn Fn(Cx, Attempt, String, Arc<WorkerSettings>) -> Settling + Send + Sync>;
 
@@ -218,19 +224,8 @@ impl<Cx: Clone + Send + Sync + 'static> Worker<Cx> {
                 ts,
                 then: Some(then),
             } => {
-                let (completed, queued) = {
-                    let _gate = self.store.write_gate().await;
-                    let mut tx = self.store.begin().await?;
-                    let completed =
-                        Store::complete_job_in(&mut tx, &job.id, owner, ts.as_deref()).await?;
-                    let queued = completed && then.write(&mut tx).await?;
-                    tx.commit().await.map_err(StoreError::from)?;
-                    (completed, queued)
-                };
-                if queued {
-                    self.wake.notify_waiters();
-                }
-                completed
+                let end = End::Done(ts.as_deref());
+                self.end_with(owner, job, end, Some(then.as_ref())).await?
             }
             Settled::Reschedule {
                 run_at,
@@ -255,22 +250,8 @@ impl<Cx: Clone + Send + Sync + 'static> Worker<Cx> {
                 then,
             } => {
                 tracing::warn!(status = status.as_str(), %reason, "job failed");
-                let (changed, queued) = {
-                    let _gate = self.store.write_gate().await;
-                    let mut tx = self.store.begin().await?;
-                    let changed =
-                        Store::finish_job_failed(&mut tx, &job.id, owner, status, &reason).await?;
-                    let queued = match &then {
-                        Some(then) if changed => then.write(&mut tx).await?,
-                        _ => false,
-                    };
-                    tx.commit().await.map_err(StoreError::from)?;
-                    (changed, queued)
-                };
-                if queued {
-                    self.wake.notify_waiters();
-                }
-                changed
+                let end = End::Failed(status, &reason);
+                self.end_with(owner, job, end, then.as_deref()).await?
             }
         };
         if !held {
@@ -279,6 +260,37 @@ impl<Cx: Clone + Send + Sync + 'static> Worker<Cx> {
             tracing::warn!("lease lost before the outcome was recorded");
         }
         Ok(())
+    }
+
+    /// Ends the job and makes `then`'s writes in one transaction, the writes only if
+    /// this worker still held the job; wakes the other workers when they queued jobs.
+    async fn end_with(
+        &self,
+        owner: &str,
+        job: &Attempt,
+        end: End<'_>,
+        then: Option<&dyn Writes>,
+    ) -> Result<bool, JobError> {
+        let (held, queued) = {
+            let _gate = self.store.write_gate().await;
+            let mut tx = self.store.begin().await?;
+            let held = match end {
+                End::Done(ts) => Store::complete_job_in(&mut tx, &job.id, owner, ts).await?,
+                End::Failed(status, reason) => {
+                    Store::finish_job_failed(&mut tx, &job.id, owner, status, reason).await?
+                }
+            };
+            let queued = match then {
+                Some(then) if held => then.write(&mut tx).await?,
+                _ => false,
+            };
+            tx.commit().await.map_err(StoreError::from)?;
+            (held, queued)
+        };
+        if queued {
+            self.wake.notify_waiters();
+        }
+        Ok(held)
     }
 
     /// Ends a job for good with the reason: one whose outcome could not be recorded

@@ -101,7 +101,8 @@ pub async fn insert_jobs(conn: &mut AnyConnection, jobs: &[NewJob<'_>]) -> Resul
                 .bind(j.thread_key)
                 .bind(j.lease.map(|l| l.0))
                 .bind(j.lease.map(|l| l.1))
-                .bind(j.lease.map(|_| now));
+                // A handed job is claimed as it is queued, for its slot.
+                .bind(j.lease.map(|_| j.run_at));
         }
         inserted += query.execute(&mut *conn).await?.rows_affected();
     }
