@@ -22,8 +22,9 @@
 //!   [`delivery`] (the job kinds that leave Herald: `slack.post` with its threads,
 //!   `platform.callback`, and the error report of a failed job),
 //!   [`conversations`] (threads to and from the platform), [`directory`] (channels,
-//!   people, groups), [`admin`] (`/herald`, modals, App Home), [`install`] ("Add to
-//!   Slack").
+//!   people, groups), [`history`] (what happened to events: `/herald why`, the
+//!   event types no rule takes), [`admin`] (`/herald`, modals, App Home), [`install`]
+//!   ("Add to Slack").
 //! - L5 [`bot`]: Herald's one [`slack::SlackHandler`]; Slack's input to the features.
 //! - L6 [`app`]: wiring only; builds everything, cuts each feature's context from
 //!   [`AppState`] and runs it.
@@ -37,6 +38,7 @@ pub mod core;
 pub mod crypto;
 pub mod delivery;
 pub mod directory;
+pub mod history;
 pub mod ingest;
 pub mod install;
 pub mod jobs;

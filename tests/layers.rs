@@ -22,6 +22,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("conversations", 4),
     ("delivery", 4),
     ("directory", 4),
+    ("history", 4),
     ("install", 4),
     ("webhook", 4),
     ("bot", 5),
@@ -39,6 +40,7 @@ const LATERAL: &[(&str, &str)] = &[
     ("admin", "directory"),
     ("admin", "delivery"),
     ("admin", "install"),
+    ("admin", "history"),
     ("conversations", "delivery"),
 ];
 

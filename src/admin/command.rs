@@ -49,6 +49,9 @@ pub enum Command {
     Disconnect,
     /// Sync the directory (channels, people, user groups) now, showing its progress.
     Sync,
+    /// Explain one event (Herald's event id or the platform's webhook-id): what arrived,
+    /// each rule's verdict, and every job it made.
+    Why(String),
     /// Anything else: answered with help, never with silence.
     Unknown(String),
     /// A known subcommand with an argument it cannot use.
@@ -59,8 +62,9 @@ pub enum Command {
 }
 
 impl Command {
-    /// Commands that change Herald, open to admins only. (Naming admins is for owners, a
-    /// stricter check made where it is handled.)
+    /// Commands open to admins only: those that change Herald, and those that show
+    /// what happened to the workspace's events. (Naming admins is for owners, a stricter
+    /// check made where it is handled.)
     pub fn changes_settings(&self) -> bool {
         matches!(
             self,
@@ -75,6 +79,7 @@ impl Command {
                 | Command::ConnectCallback(_)
                 | Command::Disconnect
                 | Command::Sync
+                | Command::Why(_)
                 | Command::OperatorLink { user: Some(_), .. }
         )
     }
@@ -185,6 +190,13 @@ impl Command {
                 },
             },
             "sync" | "同期" => Command::Sync,
+            "why" | "なぜ" => match rest.as_slice() {
+                [one] if event_argument(one) => Command::Why(one.trim_matches('`').to_string()),
+                other => Command::Invalid {
+                    subcommand: "why",
+                    argument: other.join(" "),
+                },
+            },
             verb @ ("edit" | "編集" | "delete" | "削除" | "test" | "テスト") => {
                 let subcommand = match verb {
                     "edit" | "編集" => "edit",
@@ -217,6 +229,13 @@ fn rule_argument(word: &str) -> bool {
         && word
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '`')
+}
+
+/// An event reference: Herald's event id, or a platform's webhook-id (Standard Webhooks
+/// ids are printable ASCII), perhaps in backticks as copied from a message.
+fn event_argument(word: &str) -> bool {
+    let word = word.trim_matches('`');
+    (1..=256).contains(&word.len()) && word.chars().all(|c| c.is_ascii_graphic())
 }
 
 /// A user as Slack escapes a mention in command text (`<@U123|name>`), or a pasted id.
@@ -296,6 +315,32 @@ mod tests {
                 },
             ),
             ("export", Command::Export),
+            ("why evt_01ABC", Command::Why("evt_01ABC".into())),
+            (
+                "なぜ `msg_2KWPBgLlAfxdpx2AI54pPJ85f4W`",
+                Command::Why("msg_2KWPBgLlAfxdpx2AI54pPJ85f4W".into()),
+            ),
+            (
+                "why",
+                Command::Invalid {
+                    subcommand: "why",
+                    argument: String::new(),
+                },
+            ),
+            (
+                "why a b",
+                Command::Invalid {
+                    subcommand: "why",
+                    argument: "a b".into(),
+                },
+            ),
+            (
+                "why ``",
+                Command::Invalid {
+                    subcommand: "why",
+                    argument: "``".into(),
+                },
+            ),
             ("add", Command::Add),
             ("errors", Command::Errors),
             ("audit", Command::Audit),

@@ -13,7 +13,8 @@ use crate::admin::views::{home as home_view, preview, rule_modal as modal, texts
 use crate::workspace::{Workspace, people};
 
 /// The Home buttons that change Herald (all of them, today).
-const CHANGES: [&str; 5] = [
+const CHANGES: [&str; 6] = [
+    home_view::ROUTE_EVENT,
     home_view::ADD_RULE,
     home_view::ADD_ERROR_RULE,
     home_view::EDIT_RULE,
@@ -57,7 +58,11 @@ pub(crate) async fn home_action(state: &AdminCtx, event: &SlackInteractionBlockA
     }
     for action in asked {
         let action_id = action.action_id.as_ref();
-        if action_id == home_view::EDIT_RULE {
+        if action_id == home_view::ROUTE_EVENT {
+            route_event(state, &team_id, lang, token, event, action.value.as_deref()).await;
+            // Nothing changes until the rule is saved (which redraws the Home tab).
+            return;
+        } else if action_id == home_view::EDIT_RULE {
             let Some(rule_id) = action.value.as_deref() else {
                 continue;
             };
@@ -135,6 +140,38 @@ pub(crate) async fn home_action(state: &AdminCtx, event: &SlackInteractionBlockA
     tokio::spawn(async move { publish_home(&state, &workspace, &user).await });
 }
 
+/// "Route…": the add-rule modal set to the event type (and meeting type) no rule took,
+/// with the preview of the latest such event.
+async fn route_event(
+    state: &AdminCtx,
+    team_id: &str,
+    lang: crate::core::catalog::Lang,
+    token: &str,
+    event: &SlackInteractionBlockActionsEvent,
+    value: Option<&str>,
+) {
+    let Some(value) = value.and_then(|v| serde_json::from_str::<home_view::RouteValue>(v).ok())
+    else {
+        tracing::warn!("a Route… button without its event type");
+        return;
+    };
+    let Ok(event_type) = crate::core::catalog::EventType::parse(&value.event_type) else {
+        tracing::warn!(event_type = %value.event_type, "a Route… button for an unknown type");
+        return;
+    };
+    let trigger = crate::history::unrouted::rule_for(event_type, value.meeting_type);
+    let known = known_meeting_types(state, team_id).await;
+    let area = preview_area(state, team_id, &trigger, &[], lang, preview::Test::Unsaved).await;
+    let view = modal::add_rule_for(lang, &trigger, area, &known);
+    if let Err(err) = state
+        .slack
+        .open_view(token, event.trigger_id.as_ref(), view)
+        .await
+    {
+        tracing::warn!(error = %err, "could not open the rule modal for Route…");
+    }
+}
+
 /// Draws (or redraws) a user's Home tab.
 pub async fn publish_home(state: &AdminCtx, workspace: &Workspace, user: &str) {
     let team_id = &workspace.team_id;
@@ -198,6 +235,13 @@ pub async fn publish_home(state: &AdminCtx, workspace: &Workspace, user: &str) {
                 .collect()
         })
         .await;
+    let unrouted =
+        crate::history::unrouted::recent(&state.store, team_id, &rules, crate::store::now_ms())
+            .await
+            .unwrap_or_else(|err| {
+                tracing::warn!(error = %err, "could not read the unrouted events for App Home");
+                Vec::new()
+            });
     let view = home_view::view(&home_view::Dashboard {
         lang,
         rules: &rules,
@@ -211,6 +255,7 @@ pub async fn publish_home(state: &AdminCtx, workspace: &Workspace, user: &str) {
             .away_users(team_id, &[user.to_string()])
             .await
             .is_ok_and(|a| a.contains(user)),
+        unrouted: &unrouted,
     });
     if let Err(err) = state
         .slack

@@ -61,7 +61,7 @@ pub fn route(event: &PlatformEvent, rules: &[Rule]) -> Vec<Route> {
     let mut routes: Vec<Route> = Vec::new();
     for rule in rules
         .iter()
-        .filter(|r| r.enabled && matches(event, &r.trigger))
+        .filter(|r| verdict(event, r) == Verdict::Matched)
     {
         let at = match routes.iter().position(|r| r.channel == rule.channel) {
             Some(i) => i,
@@ -101,8 +101,36 @@ pub fn route(event: &PlatformEvent, rules: &[Rule]) -> Vec<Route> {
     routes
 }
 
-fn matches(event: &PlatformEvent, trigger: &RuleTrigger) -> bool {
-    match (trigger, event.event_type.error_category()) {
+/// Why a rule did or did not take an event: what `/herald why` tells an admin, and
+/// the one test the router applies (so the explanation cannot drift from the routing).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    Matched,
+    /// The rule is switched off.
+    Disabled,
+    /// An event rule for another event type.
+    OtherEventType {
+        wanted: crate::core::catalog::EventType,
+    },
+    /// The event type fits, the meeting type does not (`got` None: the event has none).
+    OtherMeetingType {
+        wanted: String,
+        got: Option<String>,
+    },
+    /// An error rule, and the event is not a platform error.
+    NotAnError,
+    /// An event rule, and the event is a platform error (only error rules take those).
+    AnError,
+    /// An error rule for other categories.
+    OtherCategory,
+}
+
+/// The verdict of one rule on one event; disabled is checked first, as routing does.
+pub fn verdict(event: &PlatformEvent, rule: &Rule) -> Verdict {
+    if !rule.enabled {
+        return Verdict::Disabled;
+    }
+    match (&rule.trigger, event.event_type.error_category()) {
         (
             RuleTrigger::Event {
                 event_type,
@@ -110,14 +138,30 @@ fn matches(event: &PlatformEvent, trigger: &RuleTrigger) -> bool {
             },
             None,
         ) => {
-            event.event_type.routed_by(*event_type)
-                && match meeting_type {
-                    None => true,
-                    Some(wanted) => event.meeting_type.as_ref().is_some_and(|m| &m.id == wanted),
+            if !event.event_type.routed_by(*event_type) {
+                return Verdict::OtherEventType {
+                    wanted: *event_type,
+                };
+            }
+            match meeting_type {
+                Some(wanted) if event.meeting_type.as_ref().is_none_or(|m| &m.id != wanted) => {
+                    Verdict::OtherMeetingType {
+                        wanted: wanted.clone(),
+                        got: event.meeting_type.as_ref().map(|m| m.id.clone()),
+                    }
                 }
+                _ => Verdict::Matched,
+            }
         }
-        (RuleTrigger::Error { categories }, Some(category)) => categories.contains(&category),
-        _ => false,
+        (RuleTrigger::Event { .. }, Some(_)) => Verdict::AnError,
+        (RuleTrigger::Error { categories }, Some(category)) => {
+            if categories.contains(&category) {
+                Verdict::Matched
+            } else {
+                Verdict::OtherCategory
+            }
+        }
+        (RuleTrigger::Error { .. }, None) => Verdict::NotAnError,
     }
 }
 
@@ -298,6 +342,61 @@ mod tests {
                 })
                 .collect();
             assert_eq!(got, expected, "{event_type} / {meeting_type:?}");
+        }
+    }
+
+    #[test]
+    fn each_rule_says_why_it_took_or_left_an_event() {
+        use ErrorCategory::*;
+        use EventType::*;
+        let rules = rules();
+        let by_id = |id: &str| rules.iter().find(|r| r.id == id).unwrap();
+        let other_type = |wanted| Verdict::OtherEventType { wanted };
+        let other_meeting = |got: Option<&str>| Verdict::OtherMeetingType {
+            wanted: "mt_1".into(),
+            got: got.map(Into::into),
+        };
+        let cases = [
+            (BookingCreated, Some("mt_1"), "r_mt1", Verdict::Matched),
+            (
+                BookingCreated,
+                Some("mt_9"),
+                "r_mt1",
+                other_meeting(Some("mt_9")),
+            ),
+            (BookingCreated, None, "r_mt1", other_meeting(None)),
+            (BookingCreated, None, "r_any", Verdict::Matched),
+            (BookingCreated, None, "r_off", Verdict::Disabled),
+            (PhoneRequested, None, "r_any", other_type(BookingCreated)),
+            (PhoneRequested, None, "r_err", Verdict::NotAnError),
+            (Error(Calendar), None, "r_any", Verdict::AnError),
+            (Error(Calendar), None, "r_err", Verdict::Matched),
+            (Error(Calendar), None, "r_err2", Verdict::OtherCategory),
+        ];
+        for (event_type, meeting_type, rule_id, expected) in cases {
+            let got = verdict(&event(event_type, meeting_type), by_id(rule_id));
+            assert_eq!(got, expected, "{event_type} / {meeting_type:?} / {rule_id}");
+        }
+        // The routes are exactly the rules whose verdict is Matched.
+        for (event_type, meeting_type) in [
+            (BookingCreated, Some("mt_1")),
+            (BookingCancelled, Some("mt_2")),
+            (Error(Internal), None),
+        ] {
+            let e = event(event_type, meeting_type);
+            let mut matched: Vec<&str> = rules
+                .iter()
+                .filter(|r| verdict(&e, r) == Verdict::Matched)
+                .map(|r| r.id.as_str())
+                .collect();
+            let routes = route(&e, &rules);
+            let mut routed: Vec<&str> = routes
+                .iter()
+                .flat_map(|r| r.rule_ids.iter().map(String::as_str))
+                .collect();
+            matched.sort_unstable();
+            routed.sort_unstable();
+            assert_eq!(matched, routed);
         }
     }
 

@@ -136,6 +136,58 @@ impl Store {
         .await?)
     }
 
+    /// The workspace's events an admin named: by Herald's event id, else by the
+    /// platform's `webhook-id` on one of `connections` (the unique index of the inbox
+    /// is (connection, webhook-id), so naming the connections keeps this an index
+    /// lookup over a year of events). Newest first.
+    pub async fn events_by_reference(
+        &self,
+        team_id: &str,
+        reference: &str,
+        connections: &[String],
+    ) -> Result<Vec<EventRecord>, StoreError> {
+        if let Some(event) = self.event(team_id, reference).await? {
+            return Ok(vec![event]);
+        }
+        let mut found = Vec::new();
+        for connection in connections {
+            let row: Option<EventRecord> = sqlx::query_as(
+                "SELECT * FROM events WHERE connection_id = $1 AND webhook_id = $2 \
+                 AND team_id = $3",
+            )
+            .bind(connection)
+            .bind(reference)
+            .bind(team_id)
+            .fetch_optional(self.pool())
+            .await?;
+            found.extend(row);
+        }
+        found.sort_by_key(|e| std::cmp::Reverse(e.received_at));
+        Ok(found)
+    }
+
+    /// The platform's events no rule took since `since_ms`, newest first, at most
+    /// `limit`: (event type, body, received at).
+    pub async fn unrouted_events(
+        &self,
+        team_id: &str,
+        since_ms: i64,
+        herald_connection: &str,
+        limit: i64,
+    ) -> Result<Vec<(String, String, i64)>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT event_type, body, received_at FROM events WHERE team_id = $1 \
+             AND route_count = 0 AND received_at >= $2 AND connection_id <> $3 \
+             ORDER BY received_at DESC LIMIT $4",
+        )
+        .bind(team_id)
+        .bind(since_ms)
+        .bind(herald_connection)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?)
+    }
+
     pub async fn count_events(&self, team_id: &str) -> Result<i64, StoreError> {
         Ok(
             sqlx::query_scalar("SELECT COUNT(*) FROM events WHERE team_id = $1")

@@ -17,6 +17,7 @@ mod fairness;
 mod faults;
 mod hardening;
 mod helpers;
+mod history;
 mod home;
 mod install;
 mod invariants;

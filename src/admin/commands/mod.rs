@@ -14,6 +14,7 @@ pub mod open;
 pub mod operator;
 pub mod rule;
 pub mod sync;
+pub mod why;
 
 use serde_json::Value;
 use slack_morphism::prelude::*;
@@ -64,6 +65,7 @@ async fn for_admin(
         Command::Connect { rotate } => connect::show(cx, admin, rotate).await,
         Command::ConnectCallback(url) => connect::callback(cx, admin, &url).await,
         Command::Sync => sync::start(cx, admin, event).await,
+        Command::Why(reference) => why::run(cx, admin, &reference).await,
         Command::Lang(Some(new)) => lang::set(cx, admin, new).await,
         Command::OperatorLink {
             operator,

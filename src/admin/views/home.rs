@@ -8,9 +8,11 @@ use serde_json::{Value, json};
 
 use super::texts;
 use crate::core::catalog::Lang;
+use crate::core::render::escape;
 use crate::core::rule::{Rule, RuleTrigger};
 use crate::delivery::Permanent;
 use crate::directory::events::{Broken, broken_text};
+use crate::history::unrouted::Unrouted;
 use crate::store::{ChannelHealth, DeliveryCounts};
 
 pub const ADD_RULE: &str = "herald_add_rule";
@@ -18,6 +20,20 @@ pub const ADD_ERROR_RULE: &str = "herald_add_error_rule";
 pub const EDIT_RULE: &str = "herald_edit_rule";
 pub const DELETE_RULE: &str = "herald_delete_rule";
 pub const TEST_RULE: &str = "herald_test_rule_home";
+/// "Route…" on an event type no rule takes; the value is a [`RouteValue`].
+pub const ROUTE_EVENT: &str = "herald_route_event";
+
+/// Unrouted types shown; more are counted.
+const MAX_UNROUTED: usize = 5;
+
+/// What a "Route…" button carries: the event type and meeting type to start a rule for.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RouteValue {
+    #[serde(rename = "t")]
+    pub event_type: String,
+    #[serde(rename = "m", default, skip_serializing_if = "Option::is_none")]
+    pub meeting_type: Option<String>,
+}
 
 /// Slack's limit of blocks in a Home view.
 const MAX_BLOCKS: usize = 100;
@@ -37,6 +53,8 @@ pub struct Dashboard<'a> {
     pub webhook_url: Option<&'a str>,
     /// The viewer said `/herald away`.
     pub away: bool,
+    /// Event types of the last week that no rule takes, newest first.
+    pub unrouted: &'a [Unrouted],
 }
 
 fn plain(text: &str) -> Value {
@@ -74,6 +92,7 @@ pub fn view(d: &Dashboard<'_>) -> Value {
         };
         blocks.push(json!({"type": "context", "elements": [mrkdwn(&text)]}));
     }
+    unrouted_blocks(lang, d.unrouted, &mut blocks);
     blocks.push(json!({"type": "divider"}));
     if d.rules.is_empty() {
         blocks.push(json!({"type": "section", "text": mrkdwn(&texts::no_rules(lang, None))}));
@@ -137,6 +156,64 @@ pub fn view(d: &Dashboard<'_>) -> Value {
         blocks.push(json!({"type": "section", "text": mrkdwn(&text)}));
     }
     json!({"type": "home", "blocks": blocks})
+}
+
+/// "Events with no rule (last 7 days)": each type with its count and a Route… button
+/// that opens the rule modal set to it.
+fn unrouted_blocks(lang: Lang, unrouted: &[Unrouted], blocks: &mut Vec<Value>) {
+    if unrouted.is_empty() {
+        return;
+    }
+    blocks.push(json!({"type": "divider"}));
+    blocks.push(json!({"type": "section", "text": mrkdwn(&format!("*{}*\n{}",
+        lang.pick("ルールのないイベント(過去7日間)", "Events with no rule (last 7 days)"),
+        lang.pick("受信したものの、どのルールにも当てはまらなかったイベントです。", "These arrived and no rule took them."))) }));
+    for u in unrouted.iter().take(MAX_UNROUTED) {
+        let meeting = match (&u.meeting_name, &u.meeting_type) {
+            (Some(name), Some(id)) => format!(" ・ {} (`{}`)", escape(name), escape(id)),
+            (None, Some(id)) => format!(" ・ `{}`", escape(id)),
+            (_, None) => String::new(),
+        };
+        let count = match lang {
+            Lang::Ja => format!(
+                "{}件、最新 <!date^{}^{{date_short_pretty}} {{time}}|{}>",
+                u.count,
+                u.latest_ms / 1000,
+                u.latest_ms / 1000
+            ),
+            Lang::En => format!(
+                "{} event(s), latest <!date^{}^{{date_short_pretty}} {{time}}|{}>",
+                u.count,
+                u.latest_ms / 1000,
+                u.latest_ms / 1000
+            ),
+        };
+        let value = RouteValue {
+            event_type: u.event_type.as_str().to_string(),
+            meeting_type: u.meeting_type.clone(),
+        };
+        blocks.push(json!({
+            "type": "section",
+            "text": mrkdwn(&format!("*{}* (`{}`){meeting}\n{count}", u.event_type.label(lang), u.event_type.as_str())),
+            "accessory": {
+                "type": "button", "action_id": ROUTE_EVENT,
+                "value": serde_json::to_string(&value).unwrap_or_default(),
+                "text": plain(lang.pick("ルートを作成…", "Route…"))
+            }
+        }));
+    }
+    if unrouted.len() > MAX_UNROUTED {
+        let more = unrouted.len() - MAX_UNROUTED;
+        let text = match lang {
+            Lang::Ja => {
+                format!("ほか {more} 種類。`/herald why <イベントID>` で1件ずつ確認できます。")
+            }
+            Lang::En => {
+                format!("{more} more types. `/herald why <event id>` explains any one event.")
+            }
+        };
+        blocks.push(json!({"type": "context", "elements": [mrkdwn(&text)]}));
+    }
 }
 
 /// A rule: its line with an Edit button, then Delete (behind Slack's confirm dialog).
@@ -280,6 +357,8 @@ mod tests {
                     "/invite @Herald",
                     "Nothing delivered yet",
                     "Add a rule",
+                    "Events with no rule (last 7 days)",
+                    "Route…",
                 ],
             ),
             (
@@ -292,6 +371,8 @@ mod tests {
                     "/invite @Herald",
                     "まだ配信はありません",
                     "ルールを追加",
+                    "ルールのないイベント(過去7日間)",
+                    "ルートを作成…",
                 ],
             ),
         ] {
@@ -307,9 +388,31 @@ mod tests {
                 audit: &["• a change".to_string()],
                 webhook_url: Some("https://h.example/hooks/conn_1"),
                 away: true,
+                unrouted: &[Unrouted {
+                    event_type: EventType::PhoneRequested,
+                    meeting_type: Some("mt_9".into()),
+                    meeting_name: Some("Demo".into()),
+                    count: 3,
+                    latest_ms: 1_795_222_800_000,
+                }],
             });
             let text = home.to_string();
             assert!(text.contains("https://h.example/hooks/conn_1"));
+            let route = home["blocks"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|b| b["accessory"]["action_id"] == ROUTE_EVENT)
+                .expect("a Route… button");
+            let value: RouteValue =
+                serde_json::from_str(route["accessory"]["value"].as_str().unwrap()).unwrap();
+            assert_eq!(
+                value,
+                RouteValue {
+                    event_type: "phone.requested".into(),
+                    meeting_type: Some("mt_9".into())
+                }
+            );
             for w in words {
                 assert!(text.contains(w), "{lang:?}: {w} missing from {text}");
             }
@@ -335,6 +438,15 @@ mod tests {
 
     #[test]
     fn a_huge_rule_set_stays_within_slacks_block_limit() {
+        let unrouted: Vec<Unrouted> = (0..12)
+            .map(|i| Unrouted {
+                event_type: EventType::BookingCreated,
+                meeting_type: Some(format!("mt_new_{i}")),
+                meeting_name: None,
+                count: 1,
+                latest_ms: 0,
+            })
+            .collect();
         let rules: Vec<Rule> = (0..200)
             .map(|i| {
                 rule(
@@ -356,8 +468,10 @@ mod tests {
             audit: &[],
             webhook_url: None,
             away: false,
+            unrouted: &unrouted,
         });
         assert!(home["blocks"].as_array().unwrap().len() <= MAX_BLOCKS);
         assert!(home.to_string().contains("not shown"));
+        assert!(home.to_string().contains("7 more types"));
     }
 }

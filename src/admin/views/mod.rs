@@ -2,6 +2,7 @@
 //! each is tested without Slack (the architecture test holds them free of I/O).
 
 pub mod home;
+pub mod known_types;
 pub mod preview;
 pub mod rule_modal;
 pub mod rule_read;
@@ -9,3 +10,4 @@ pub mod small_modals;
 pub mod texts;
 pub mod texts_audit;
 pub mod texts_connect;
+pub mod why;

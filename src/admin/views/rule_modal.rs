@@ -13,6 +13,8 @@ use serde_json::{Value, json};
 use crate::core::catalog::{ErrorCategory, EventType, Lang};
 use crate::core::rule::{Lifecycle, Mentions, Rule, RuleTrigger};
 
+pub use super::known_types::{KnownMeetingType, known_meeting_types};
+
 #[cfg(test)]
 pub use super::rule_read::read_rule;
 pub use super::rule_read::{Values, read};
@@ -86,38 +88,6 @@ impl Metadata {
     }
 }
 
-/// A meeting type the platform has sent: its id and, when given, its name.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct KnownMeetingType {
-    pub id: String,
-    pub name: Option<String>,
-}
-
-/// The distinct meeting types in event bodies (newest first), at most Slack's 100
-/// options minus the "any" one.
-pub fn known_meeting_types(bodies: &[String]) -> Vec<KnownMeetingType> {
-    let mut known: Vec<KnownMeetingType> = Vec::new();
-    for body in bodies {
-        let Ok(value) = serde_json::from_str::<Value>(body) else {
-            continue;
-        };
-        let Some(id) = value["meeting_type"]["id"].as_str().map(str::trim) else {
-            continue;
-        };
-        if id.is_empty() || known.iter().any(|k| k.id == id) {
-            continue;
-        }
-        known.push(KnownMeetingType {
-            id: id.to_string(),
-            name: value["meeting_type"]["name"].as_str().map(str::to_string),
-        });
-        if known.len() == 99 {
-            break;
-        }
-    }
-    known
-}
-
 fn meeting_option(lang: Lang, known: Option<&KnownMeetingType>) -> Value {
     match known {
         None => {
@@ -137,6 +107,20 @@ fn meeting_option(lang: Lang, known: Option<&KnownMeetingType>) -> Value {
 pub fn add_rule(lang: Lang, known: &[KnownMeetingType]) -> Value {
     let preview = super::preview::blocks(lang, None, &[], super::preview::Test::Unsaved);
     modal(lang, false, None, preview, known, &Labels::new())
+}
+
+/// The add modal already set to `trigger`: App Home's "Route…" for an event type no
+/// rule takes.
+pub fn add_rule_for(
+    lang: Lang,
+    trigger: &RuleTrigger,
+    preview: Vec<Value>,
+    known: &[KnownMeetingType],
+) -> Value {
+    let errors = matches!(trigger, RuleTrigger::Error { .. });
+    let mut view = modal(lang, errors, None, preview, known, &Labels::new());
+    prefill_trigger(&mut view, lang, trigger, known);
+    view
 }
 
 /// The modal that adds an error rule (the seed's エラー通知設定), with the preview of
@@ -383,12 +367,15 @@ fn modal(
     view
 }
 
-/// Puts a rule's current values into the modal's elements.
-/// Names to show for ids (channels and mentions) in a prefilled modal.
-pub type Labels = HashMap<String, String>;
-
-fn prefill(view: &mut Value, lang: Lang, rule: &Rule, known: &[KnownMeetingType], labels: &Labels) {
-    let meeting_type = match &rule.trigger {
+/// Puts what a rule reacts to (event and meeting type, or error categories) into the
+/// modal's elements: for editing, and for a new rule started from an unrouted event.
+fn prefill_trigger(
+    view: &mut Value,
+    lang: Lang,
+    trigger: &RuleTrigger,
+    known: &[KnownMeetingType],
+) {
+    let meeting_type = match trigger {
         RuleTrigger::Event { meeting_type, .. } => meeting_type.as_deref(),
         RuleTrigger::Error { .. } => None,
     };
@@ -401,7 +388,7 @@ fn prefill(view: &mut Value, lang: Lang, rule: &Rule, known: &[KnownMeetingType]
         let element = &mut block["element"];
         match Some(block_id.as_str()) {
             Some(EVENT_TYPE) => {
-                if let RuleTrigger::Event { event_type, .. } = &rule.trigger {
+                if let RuleTrigger::Event { event_type, .. } = trigger {
                     element["initial_option"] = json!({"text": plain(event_type.label(lang)), "value": event_type.as_str()});
                 }
             }
@@ -422,7 +409,7 @@ fn prefill(view: &mut Value, lang: Lang, rule: &Rule, known: &[KnownMeetingType]
                 }
             }
             Some(CATEGORIES) => {
-                if let RuleTrigger::Error { categories } = &rule.trigger {
+                if let RuleTrigger::Error { categories } = trigger {
                     let chosen: Vec<Value> = categories
                         .iter()
                         .map(|c| json!({"text": plain(c.label(lang)), "value": c.as_str()}))
@@ -430,6 +417,24 @@ fn prefill(view: &mut Value, lang: Lang, rule: &Rule, known: &[KnownMeetingType]
                     element["initial_options"] = json!(chosen);
                 }
             }
+            _ => {}
+        }
+    }
+}
+
+/// Puts a rule's current values into the modal's elements.
+/// Names to show for ids (channels and mentions) in a prefilled modal.
+pub type Labels = HashMap<String, String>;
+
+fn prefill(view: &mut Value, lang: Lang, rule: &Rule, known: &[KnownMeetingType], labels: &Labels) {
+    prefill_trigger(view, lang, &rule.trigger, known);
+    let Some(blocks) = view["blocks"].as_array_mut() else {
+        return;
+    };
+    for block in blocks {
+        let block_id = block["block_id"].as_str().unwrap_or_default().to_string();
+        let element = &mut block["element"];
+        match Some(block_id.as_str()) {
             Some(CHANNEL) => {
                 let id = rule.channel.as_str();
                 let label = labels.get(id).cloned().unwrap_or_else(|| id.to_string());

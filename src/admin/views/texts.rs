@@ -21,6 +21,7 @@ pub fn help(lang: Lang) -> String {
             • `/herald operator link <ID>` — 自分をプラットフォームのオペレーターに紐付け(返信はその名前で送られます。プラットフォームが同じメールで知らせたオペレーターだけ。管理者は `@ユーザー` を付けて他の人を紐付け)\n\
             • `/herald away` / `/herald available` — 不在・在席(不在の間、通知のメンションはルールの代理に)\n\
             • `/herald audit` — 変更履歴(誰が・いつ・何を)\n\
+            • `/herald why <イベントID>` — そのイベントが通知された/されなかった理由(管理者のみ)\n\
             • `/herald export` — ルールをJSONで表示(`herald rules import` で読み込めます)\n\
             • `/herald lang` — ワークスペースの言語を表示、`/herald lang ja|en` で変更(管理者のみ)\n\
             • `/herald admins [add|remove @ユーザー]` — Herald管理者(変更はオーナーのみ)\n\
@@ -39,6 +40,7 @@ pub fn help(lang: Lang) -> String {
             • `/herald operator link <id>` — say which platform operator you are (your replies are sent as them; only one the platform named with your email; admins add `@user` to link someone else)\n\
             • `/herald away` / `/herald available` — while away, notifications mention the rules' backups instead of you\n\
             • `/herald audit` — the latest changes (who, when, what)\n\
+            • `/herald why <event id>` — why an event did or did not notify (admins only)\n\
             • `/herald export` — the rules as JSON (the format `herald rules import` reads)\n\
             • `/herald lang` — the workspace's language; `/herald lang ja|en` changes it (admins only)\n\
             • `/herald admins [add|remove @user]` — Herald admins (owners change them)\n\
@@ -82,6 +84,12 @@ pub fn invalid(lang: Lang, subcommand: &str, argument: &str) -> String {
         ("connect", Lang::En) => {
             format!("`{argument}` will not do: use `/herald connect` or `/herald connect rotate`.")
         }
+        ("why", Lang::Ja) => format!(
+            "イベントを1つ指定してください(`{argument}` は使えません)。Webhookの202応答の `event_id`、またはプラットフォームの `webhook-id` です。例: `/herald why evt_…`"
+        ),
+        ("why", Lang::En) => format!(
+            "Name one event (`{argument}` will not do): the `event_id` of the webhook's 202 answer, or the platform's `webhook-id`, e.g. `/herald why evt_…`."
+        ),
         ("edit" | "delete" | "test", Lang::Ja) => format!(
             "ルールのコードを1つ指定してください(`{argument}` は使えません)。コードは `/herald list` の各行の `abc123` です。例: `/herald {subcommand} abc123`"
         ),

@@ -115,6 +115,20 @@ impl SlackApi {
         }
     }
 
+    /// A link to a message (`chat.getPermalink`), for an admin reading what happened.
+    pub async fn permalink(
+        &self,
+        token: &str,
+        channel: &str,
+        ts: &str,
+    ) -> Result<String, SlackError> {
+        let request = SlackApiChatGetPermalinkRequest::new(channel.into(), SlackTs(ts.to_string()));
+        let token = api_token(token);
+        let session = self.client.open_session(&token);
+        let answer = self.timed(session.chat_get_permalink(&request)).await?;
+        Ok(answer.permalink.to_string())
+    }
+
     /// Adds a reaction (`reactions.add`); one already there is fine.
     pub async fn add_reaction(
         &self,
