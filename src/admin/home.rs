@@ -13,8 +13,10 @@ use crate::admin::views::{home as home_view, preview, rule_modal as modal, texts
 use crate::workspace::{Workspace, people};
 
 /// The Home buttons that change Herald (all of them, today).
-const CHANGES: [&str; 6] = [
+const CHANGES: [&str; 8] = [
     home_view::ROUTE_EVENT,
+    home_view::RESEND_JOB,
+    home_view::RESEND_CHANNEL,
     home_view::ADD_RULE,
     home_view::ADD_ERROR_RULE,
     home_view::EDIT_RULE,
@@ -58,7 +60,15 @@ pub(crate) async fn home_action(state: &AdminCtx, event: &SlackInteractionBlockA
     }
     for action in asked {
         let action_id = action.action_id.as_ref();
-        if action_id == home_view::ROUTE_EVENT {
+        if action_id == home_view::RESEND_JOB || action_id == home_view::RESEND_CHANNEL {
+            let Some(value) = action.value.as_deref() else {
+                continue;
+            };
+            let channel = (action_id == home_view::RESEND_CHANNEL).then_some(value);
+            let job = (action_id == home_view::RESEND_JOB).then_some(value);
+            super::resend::press(state, &workspace, &user, job, channel).await;
+            return;
+        } else if action_id == home_view::ROUTE_EVENT {
             route_event(state, &team_id, lang, token, event, action.value.as_deref()).await;
             // Nothing changes until the rule is saved (which redraws the Home tab).
             return;
@@ -242,6 +252,17 @@ pub async fn publish_home(state: &AdminCtx, workspace: &Workspace, user: &str) {
                 tracing::warn!(error = %err, "could not read the unrouted events for App Home");
                 Vec::new()
             });
+    let failed = crate::history::failed::recent(
+        &state.store,
+        team_id,
+        crate::store::now_ms(),
+        crate::admin::views::home_history::MAX_FAILED_CHANNELS,
+    )
+    .await
+    .unwrap_or_else(|err| {
+        tracing::warn!(error = %err, "could not read the failed deliveries for App Home");
+        Vec::new()
+    });
     let view = home_view::view(&home_view::Dashboard {
         lang,
         rules: &rules,
@@ -256,6 +277,7 @@ pub async fn publish_home(state: &AdminCtx, workspace: &Workspace, user: &str) {
             .await
             .is_ok_and(|a| a.contains(user)),
         unrouted: &unrouted,
+        failed: &failed,
     });
     if let Err(err) = state
         .slack

@@ -13,6 +13,7 @@ pub mod home;
 pub mod modals;
 pub mod pickers;
 pub mod reply;
+mod resend;
 pub mod rules_file;
 mod test_send;
 pub mod views;

@@ -21,6 +21,8 @@ pub enum AuditAction {
     /// A Herald admin linked someone to a platform operator (possibly taking it from
     /// whoever held it).
     OperatorLinked,
+    /// A Herald admin put failed deliveries back in the queue (App Home's Resend).
+    DeliveriesResent,
 }
 
 impl AuditAction {
@@ -37,6 +39,7 @@ impl AuditAction {
             AuditAction::WebhookSecretRotated => "connection.rotated",
             AuditAction::Disconnected => "workspace.disconnected",
             AuditAction::OperatorLinked => "operator.linked",
+            AuditAction::DeliveriesResent => "deliveries.resent",
         }
     }
 
@@ -53,6 +56,7 @@ impl AuditAction {
             Self::WebhookSecretRotated,
             Self::Disconnected,
             Self::OperatorLinked,
+            Self::DeliveriesResent,
         ]
         .into_iter()
         .find(|a| a.as_str() == s)

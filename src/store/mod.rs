@@ -20,6 +20,7 @@ mod meeting_types;
 mod nonces;
 mod operators;
 mod pending_jobs;
+mod resend;
 mod retention;
 mod rules;
 mod slack_events;
@@ -41,6 +42,7 @@ pub use jobs::{
     insert_jobs,
 };
 pub use operators::Operator;
+pub use resend::FailedPost;
 pub use retention::{BATCH as PURGE_BATCH, Purged};
 pub use rules::RuleUpdate;
 pub use slack_events::Receipt;

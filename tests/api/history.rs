@@ -229,3 +229,158 @@ async fn a_member_pressing_route_gets_the_admins_only_notice() {
     let notice = opened.last().expect("a notice").to_string();
     assert!(notice.to_lowercase().contains("admin"), "{notice}");
 }
+
+fn resend_buttons(home: &Value, action_id: &str) -> Vec<String> {
+    home["blocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|b| b["accessory"]["action_id"] == action_id)
+        .map(|b| b["accessory"]["value"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn resend_after_herald_was_invited_posts_once_and_is_audited() {
+    let app = TestApp::start(rules()).await;
+    let admin = admin(&app, "en-US");
+    // #board is private and Herald is not in it: the notification fails for good.
+    let event = delivered(&app, &booking("phone.requested", "mt_1")).await;
+    let job = app
+        .jobs(&event)
+        .await
+        .into_iter()
+        .find(|j| j.channel.as_deref() == Some(app.channels.private_not_member.as_str()))
+        .unwrap();
+    assert_eq!(job.status, "failed");
+
+    let home = open_home(&app, &admin, "EvRESEND1").await;
+    let text = home.to_string();
+    assert!(text.contains("Failed deliveries (last 7 days)"), "{text}");
+    assert!(text.contains("/invite @Herald"), "the fix is shown: {text}");
+    assert_eq!(resend_buttons(&home, "herald_resend_job"), vec![job.id.clone()]);
+    assert_eq!(
+        resend_buttons(&home, "herald_resend_channel"),
+        vec![app.channels.private_not_member.clone()]
+    );
+
+    // Someone invites Herald; the admin presses Resend twice before it runs.
+    app.emu
+        .set_bot_member(&app.channels.private_not_member, true);
+    press(&app, &admin, "herald_resend_job", Some(&job.id)).await;
+    press(&app, &admin, "herald_resend_job", Some(&job.id)).await;
+    let jobs = app.settled(&event).await;
+    let resent = jobs.iter().find(|j| j.id == job.id).unwrap();
+    assert_eq!(resent.status, "done", "{resent:?}");
+    assert_eq!(
+        app.posts(&app.channels.private_not_member).len(),
+        1,
+        "posted exactly once"
+    );
+
+    // Pressing again after it was delivered does nothing either.
+    press(&app, &admin, "herald_resend_job", Some(&job.id)).await;
+    assert_eq!(
+        app.jobs(&event)
+            .await
+            .iter()
+            .find(|j| j.id == job.id)
+            .unwrap()
+            .status,
+        "done"
+    );
+    assert_eq!(app.posts(&app.channels.private_not_member).len(), 1);
+
+    let audit = app.store.audit(TEAM, 10).await.unwrap();
+    let resends: Vec<_> = audit
+        .iter()
+        .filter(|a| a.action == "deliveries.resent")
+        .collect();
+    assert_eq!(
+        resends.len(),
+        1,
+        "one resend happened, one is audited: {audit:?}"
+    );
+    assert_eq!(resends[0].actor, admin);
+    assert!(resends[0].after_json.as_deref().unwrap().contains(&job.id));
+
+    // The Home tab is redrawn once the job is done: the failure has gone.
+    let home = crate::helpers::eventually(|| async {
+        let home = app.emu.home_view(TEAM, &admin)?;
+        resend_buttons(&home, "herald_resend_job")
+            .is_empty()
+            .then_some(home)
+    })
+    .await;
+    assert!(
+        home.to_string().contains("resent 1 failed deliveries"),
+        "{home}"
+    );
+}
+
+#[tokio::test]
+async fn resend_all_requeues_a_channels_failures_and_a_failing_resend_shows_again() {
+    let app = TestApp::start(rules()).await;
+    let admin = admin(&app, "en-US");
+    let mut events = Vec::new();
+    for _ in 0..4 {
+        events.push(delivered(&app, &booking("phone.requested", "mt_1")).await);
+    }
+    let home = open_home(&app, &admin, "EvRESEND2").await;
+    assert_eq!(
+        resend_buttons(&home, "herald_resend_job").len(),
+        3,
+        "three shown, one counted"
+    );
+    assert!(home.to_string().contains("4 failed"), "{home}");
+
+    // Still not invited: Resend all runs them again and they fail again, each tried
+    // once more, as often as the first time.
+    let to_board = || {
+        app.emu
+            .calls_to("chat.postMessage")
+            .iter()
+            .filter(|c| c.args["channel"] == app.channels.private_not_member.as_str())
+            .count()
+    };
+    let first_time = to_board();
+    assert!(first_time >= 4);
+    press(
+        &app,
+        &admin,
+        "herald_resend_channel",
+        Some(&app.channels.private_not_member),
+    )
+    .await;
+    for event in &events {
+        let jobs = app.settled(event).await;
+        assert!(jobs.iter().any(|j| j.status == "failed"), "{jobs:?}");
+    }
+    assert_eq!(to_board(), 2 * first_time);
+    let home = crate::helpers::eventually(|| async {
+        let home = app.emu.home_view(TEAM, &admin)?;
+        (resend_buttons(&home, "herald_resend_job").len() == 3).then_some(home)
+    })
+    .await;
+    assert!(home.to_string().contains("4 failed"), "{home}");
+
+    // A member cannot resend.
+    let member = app.emu.add_user(TEAM, "member", "member@example.com");
+    app.emu.set_user_locale(&member, "en-US");
+    open_home(&app, &member, "EvRESEND3").await;
+    let calls = app.emu.calls_to("chat.postMessage").len();
+    press(
+        &app,
+        &member,
+        "herald_resend_channel",
+        Some(&app.channels.private_not_member),
+    )
+    .await;
+    assert!(
+        app.jobs(&events[0])
+            .await
+            .iter()
+            .all(|j| j.status != "pending")
+    );
+    assert_eq!(app.emu.calls_to("chat.postMessage").len(), calls);
+}

@@ -8,10 +8,10 @@ use serde_json::{Value, json};
 
 use super::texts;
 use crate::core::catalog::Lang;
-use crate::core::render::escape;
 use crate::core::rule::{Rule, RuleTrigger};
 use crate::delivery::Permanent;
 use crate::directory::events::{Broken, broken_text};
+use crate::history::failed::FailedChannel;
 use crate::history::unrouted::Unrouted;
 use crate::store::{ChannelHealth, DeliveryCounts};
 
@@ -20,21 +20,8 @@ pub const ADD_ERROR_RULE: &str = "herald_add_error_rule";
 pub const EDIT_RULE: &str = "herald_edit_rule";
 pub const DELETE_RULE: &str = "herald_delete_rule";
 pub const TEST_RULE: &str = "herald_test_rule_home";
-/// "Route…" on an event type no rule takes; the value is a [`RouteValue`].
-pub const ROUTE_EVENT: &str = "herald_route_event";
 
-/// Unrouted types shown; more are counted.
-const MAX_UNROUTED: usize = 5;
-
-/// What a "Route…" button carries: the event type and meeting type to start a rule for.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct RouteValue {
-    #[serde(rename = "t")]
-    pub event_type: String,
-    #[serde(rename = "m", default, skip_serializing_if = "Option::is_none")]
-    pub meeting_type: Option<String>,
-}
-
+pub use super::home_history::{RESEND_CHANNEL, RESEND_JOB, ROUTE_EVENT, RouteValue};
 /// Slack's limit of blocks in a Home view.
 const MAX_BLOCKS: usize = 100;
 
@@ -55,6 +42,8 @@ pub struct Dashboard<'a> {
     pub away: bool,
     /// Event types of the last week that no rule takes, newest first.
     pub unrouted: &'a [Unrouted],
+    /// The last week's failed deliveries, by channel.
+    pub failed: &'a [FailedChannel],
 }
 
 fn plain(text: &str) -> Value {
@@ -92,7 +81,8 @@ pub fn view(d: &Dashboard<'_>) -> Value {
         };
         blocks.push(json!({"type": "context", "elements": [mrkdwn(&text)]}));
     }
-    unrouted_blocks(lang, d.unrouted, &mut blocks);
+    super::home_history::unrouted(lang, d.unrouted, &mut blocks);
+    super::home_history::failed(lang, d.failed, &mut blocks);
     blocks.push(json!({"type": "divider"}));
     if d.rules.is_empty() {
         blocks.push(json!({"type": "section", "text": mrkdwn(&texts::no_rules(lang, None))}));
@@ -156,64 +146,6 @@ pub fn view(d: &Dashboard<'_>) -> Value {
         blocks.push(json!({"type": "section", "text": mrkdwn(&text)}));
     }
     json!({"type": "home", "blocks": blocks})
-}
-
-/// "Events with no rule (last 7 days)": each type with its count and a Route… button
-/// that opens the rule modal set to it.
-fn unrouted_blocks(lang: Lang, unrouted: &[Unrouted], blocks: &mut Vec<Value>) {
-    if unrouted.is_empty() {
-        return;
-    }
-    blocks.push(json!({"type": "divider"}));
-    blocks.push(json!({"type": "section", "text": mrkdwn(&format!("*{}*\n{}",
-        lang.pick("ルールのないイベント(過去7日間)", "Events with no rule (last 7 days)"),
-        lang.pick("受信したものの、どのルールにも当てはまらなかったイベントです。", "These arrived and no rule took them."))) }));
-    for u in unrouted.iter().take(MAX_UNROUTED) {
-        let meeting = match (&u.meeting_name, &u.meeting_type) {
-            (Some(name), Some(id)) => format!(" ・ {} (`{}`)", escape(name), escape(id)),
-            (None, Some(id)) => format!(" ・ `{}`", escape(id)),
-            (_, None) => String::new(),
-        };
-        let count = match lang {
-            Lang::Ja => format!(
-                "{}件、最新 <!date^{}^{{date_short_pretty}} {{time}}|{}>",
-                u.count,
-                u.latest_ms / 1000,
-                u.latest_ms / 1000
-            ),
-            Lang::En => format!(
-                "{} event(s), latest <!date^{}^{{date_short_pretty}} {{time}}|{}>",
-                u.count,
-                u.latest_ms / 1000,
-                u.latest_ms / 1000
-            ),
-        };
-        let value = RouteValue {
-            event_type: u.event_type.as_str().to_string(),
-            meeting_type: u.meeting_type.clone(),
-        };
-        blocks.push(json!({
-            "type": "section",
-            "text": mrkdwn(&format!("*{}* (`{}`){meeting}\n{count}", u.event_type.label(lang), u.event_type.as_str())),
-            "accessory": {
-                "type": "button", "action_id": ROUTE_EVENT,
-                "value": serde_json::to_string(&value).unwrap_or_default(),
-                "text": plain(lang.pick("ルートを作成…", "Route…"))
-            }
-        }));
-    }
-    if unrouted.len() > MAX_UNROUTED {
-        let more = unrouted.len() - MAX_UNROUTED;
-        let text = match lang {
-            Lang::Ja => {
-                format!("ほか {more} 種類。`/herald why <イベントID>` で1件ずつ確認できます。")
-            }
-            Lang::En => {
-                format!("{more} more types. `/herald why <event id>` explains any one event.")
-            }
-        };
-        blocks.push(json!({"type": "context", "elements": [mrkdwn(&text)]}));
-    }
 }
 
 /// A rule: its line with an Edit button, then Delete (behind Slack's confirm dialog).
@@ -300,8 +232,27 @@ mod tests {
         }
     }
 
+    fn failed_channel(channel: &str, total: usize) -> FailedChannel {
+        let post = |i: usize| crate::store::FailedPost {
+            id: format!("job_{channel}_{i}"),
+            event_id: format!("evt_{i}"),
+            channel: Some(channel.into()),
+            status: "failed".into(),
+            last_error: Some("not_invited: Herald is not in the private channel".into()),
+            updated_at: 1_795_222_800_000,
+        };
+        FailedChannel {
+            channel: channel.into(),
+            jobs: (0..total.min(3))
+                .map(|i| (post(i), Some(EventType::BookingCreated)))
+                .collect(),
+            total,
+        }
+    }
+
     #[test]
     fn home_shows_rules_their_health_and_the_last_day() {
+        let failed = [failed_channel("C0BAD", 2)];
         let rules = vec![
             rule(
                 "r1",
@@ -359,6 +310,8 @@ mod tests {
                     "Add a rule",
                     "Events with no rule (last 7 days)",
                     "Route…",
+                    "Failed deliveries (last 7 days)",
+                    "Resend all (2)",
                 ],
             ),
             (
@@ -373,6 +326,8 @@ mod tests {
                     "ルールを追加",
                     "ルールのないイベント(過去7日間)",
                     "ルートを作成…",
+                    "失敗した配信(過去7日間)",
+                    "すべて再送(2件)",
                 ],
             ),
         ] {
@@ -395,6 +350,7 @@ mod tests {
                     count: 3,
                     latest_ms: 1_795_222_800_000,
                 }],
+                failed: &failed,
             });
             let text = home.to_string();
             assert!(text.contains("https://h.example/hooks/conn_1"));
@@ -438,6 +394,9 @@ mod tests {
 
     #[test]
     fn a_huge_rule_set_stays_within_slacks_block_limit() {
+        let failed: Vec<FailedChannel> = (0..20)
+            .map(|i| failed_channel(&format!("C0FAIL{i:02}"), 9))
+            .collect();
         let unrouted: Vec<Unrouted> = (0..12)
             .map(|i| Unrouted {
                 event_type: EventType::BookingCreated,
@@ -469,9 +428,11 @@ mod tests {
             webhook_url: None,
             away: false,
             unrouted: &unrouted,
+            failed: &failed,
         });
         assert!(home["blocks"].as_array().unwrap().len() <= MAX_BLOCKS);
         assert!(home.to_string().contains("not shown"));
         assert!(home.to_string().contains("7 more types"));
+        assert!(home.to_string().contains("15 more channels"));
     }
 }

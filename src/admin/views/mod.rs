@@ -2,6 +2,7 @@
 //! each is tested without Slack (the architecture test holds them free of I/O).
 
 pub mod home;
+pub mod home_history;
 pub mod known_types;
 pub mod preview;
 pub mod rule_modal;

@@ -125,6 +125,16 @@ pub fn audit_line(lang: Lang, entry: &crate::store::AuditEntry) -> String {
                 lang.pick("オペレーターの紐付けを変更:", "set the link of operator")
             )
         }
+        (Some(AuditAction::DeliveriesResent), Lang::Ja) => {
+            format!(
+                "失敗した配信を再送: {} 件",
+                count(entry.after_json.as_deref())
+            )
+        }
+        (Some(AuditAction::DeliveriesResent), Lang::En) => format!(
+            "resent {} failed deliveries",
+            count(entry.after_json.as_deref())
+        ),
         (None, _) => crate::core::render::escape(&entry.action),
     };
     format!("• {when} {who} {what}")
