@@ -194,18 +194,13 @@ pub async fn publish_home(state: &AdminCtx, workspace: &Workspace, user: &str) {
             return;
         }
     };
-    let mut channels: Vec<String> = rules.iter().map(|r| r.channel.to_string()).collect();
-    channels.sort();
-    channels.dedup();
-    let mut health = HashMap::new();
-    for channel in channels {
-        let latest = state
-            .store
-            .channel_health(team_id, &channel)
-            .await
-            .unwrap_or_default();
-        health.insert(channel, latest);
-    }
+    let all: Vec<&crate::core::rule::Rule> = rules.iter().collect();
+    let health = crate::history::health::of_rules(&state.store, team_id, &all)
+        .await
+        .unwrap_or_else(|err| {
+            tracing::warn!(error = %err, "could not read the rules' health for App Home");
+            HashMap::new()
+        });
     let since = crate::store::now_ms() - 24 * 3600 * 1000;
     let last_day = state
         .store

@@ -390,6 +390,16 @@ pub struct ChannelHealth {
     pub updated_at: i64,
 }
 
+/// A finished post and the route (rule ids) it was made for.
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct FinishedPost {
+    pub status: String,
+    pub last_error: Option<String>,
+    pub updated_at: i64,
+    /// The `slack.post` job's route, as JSON.
+    pub payload: String,
+}
+
 /// Deliveries finished since a time, by outcome.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct DeliveryCounts {
@@ -398,19 +408,23 @@ pub struct DeliveryCounts {
 }
 
 impl Store {
-    /// The latest finished notification (not error report) to each of `channels`.
-    pub async fn channel_health(
+    /// The latest finished posts to a channel, newest first, with their routes: what
+    /// each rule's own health is read from (the `jobs_team_channel` index serves it).
+    pub async fn finished_posts(
         &self,
         team_id: &str,
         channel: &str,
-    ) -> Result<Option<ChannelHealth>, StoreError> {
+        limit: i64,
+    ) -> Result<Vec<FinishedPost>, StoreError> {
         Ok(sqlx::query_as(
-            "SELECT status, last_error, updated_at FROM jobs WHERE team_id = $1 AND channel = $2 \
-             AND status IN ('done', 'failed', 'dead') ORDER BY updated_at DESC LIMIT 1",
+            "SELECT status, last_error, updated_at, payload FROM jobs \
+             WHERE team_id = $1 AND channel = $2 AND kind = 'slack.post' \
+             AND status IN ('done', 'failed', 'dead') ORDER BY updated_at DESC LIMIT $3",
         )
         .bind(team_id)
         .bind(channel)
-        .fetch_optional(self.pool())
+        .bind(limit)
+        .fetch_all(self.pool())
         .await?)
     }
 

@@ -38,8 +38,8 @@ pub use connections::ConnectionRow;
 pub use directory::{ChannelRow, GroupRow, SyncRow, UserRow};
 pub use events::{EventRecord, NewEvent, find_by_webhook_id, insert_events};
 pub use jobs::{
-    ChannelHealth, ClaimedJob, DeliveryCounts, JOBS_CHANNEL, JobRecord, JobStatus, NewJob,
-    insert_jobs,
+    ChannelHealth, ClaimedJob, DeliveryCounts, FinishedPost, JOBS_CHANNEL, JobRecord, JobStatus,
+    NewJob, insert_jobs,
 };
 pub use operators::Operator;
 pub use resend::FailedPost;

@@ -258,7 +258,10 @@ async fn resend_after_herald_was_invited_posts_once_and_is_audited() {
     let text = home.to_string();
     assert!(text.contains("Failed deliveries (last 7 days)"), "{text}");
     assert!(text.contains("/invite @Herald"), "the fix is shown: {text}");
-    assert_eq!(resend_buttons(&home, "herald_resend_job"), vec![job.id.clone()]);
+    assert_eq!(
+        resend_buttons(&home, "herald_resend_job"),
+        vec![job.id.clone()]
+    );
     assert_eq!(
         resend_buttons(&home, "herald_resend_channel"),
         vec![app.channels.private_not_member.clone()]
@@ -383,4 +386,52 @@ async fn resend_all_requeues_a_channels_failures_and_a_failing_resend_shows_agai
             .all(|j| j.status != "pending")
     );
     assert_eq!(app.emu.calls_to("chat.postMessage").len(), calls);
+}
+
+#[tokio::test]
+async fn each_rule_shows_its_own_last_delivery_and_three_failures_in_a_row_are_marked() {
+    // Two rules share #general; the third posts where Herald is not invited.
+    let app = TestApp::start(json!([
+        {"kind": "event", "event_type": "booking.created", "channel": "#general"},
+        {"kind": "event", "event_type": "booking.cancelled", "channel": "#general"},
+        {"kind": "event", "event_type": "phone.requested", "channel": "#board"}
+    ]))
+    .await;
+    let admin = admin(&app, "en-US");
+    delivered(&app, &booking("booking.created", "mt_1")).await;
+    for _ in 0..2 {
+        delivered(&app, &booking("phone.requested", "mt_1")).await;
+    }
+    let list = |text: String| text.split('•').map(str::to_string).collect::<Vec<_>>();
+    let lines = list(answer_text(&run(&app, &admin, "list").await));
+    let line = |what: &str| {
+        lines
+            .iter()
+            .find(|l| l.contains(what))
+            .unwrap_or_else(|| panic!("{what} not listed: {lines:?}"))
+            .clone()
+    };
+    assert!(line("Meeting booked").contains("Last delivered"));
+    assert!(
+        line("Meeting cancelled").contains("Nothing delivered yet"),
+        "the channel's delivery is not this rule's"
+    );
+    assert!(line("Phone call requested").contains("/invite @Herald"));
+    assert!(!line("Phone call requested").contains("The last 3 deliveries"));
+
+    delivered(&app, &booking("phone.requested", "mt_1")).await;
+    let lines = list(answer_text(&run(&app, &admin, "list").await));
+    let phone = lines
+        .iter()
+        .find(|l| l.contains("Phone call requested"))
+        .unwrap();
+    assert!(
+        phone.contains("The last 3 deliveries of this rule failed."),
+        "{phone}"
+    );
+    let home = open_home(&app, &admin, "EvHEALTH1").await.to_string();
+    assert!(
+        home.contains("The last 3 deliveries of this rule failed."),
+        "{home}"
+    );
 }

@@ -1,5 +1,7 @@
-//! `/herald list [#channel]` and `/herald export`: the rules, as a list or as the JSON
-//! file `herald rules import` takes.
+//! `/herald list [#channel]` and `/herald export`: the rules, as a list (each with its
+//! own last delivery) or as the JSON file `herald rules import` takes.
+
+use std::collections::HashMap;
 
 use serde_json::json;
 use slack_morphism::prelude::*;
@@ -8,15 +10,18 @@ use crate::admin::reply::MAX_BLOCKS;
 use crate::admin::reply::MAX_SECTION;
 use crate::admin::reply::ephemeral;
 use crate::admin::reply::section;
+use crate::admin::views::home::health_text;
 use crate::admin::views::texts;
 use crate::core::catalog::Lang;
 use crate::core::ids::ChannelId;
 use crate::core::rule::{Rule, RuleTrigger};
+use crate::history::health::{RuleHealth, of_rules};
 
 /// The rules, event rules grouped by meeting type, then error rules.
 pub(crate) fn render(
     lang: Lang,
     rules: &[&Rule],
+    health: &HashMap<String, RuleHealth>,
     channel: Option<&ChannelId>,
 ) -> SlackCommandEventResponse {
     let mut blocks = vec![json!({
@@ -31,7 +36,11 @@ pub(crate) fn render(
     let mut groups: Vec<(Option<String>, Vec<String>)> = Vec::new();
     let mut errors: Vec<String> = Vec::new();
     for rule in rules {
-        let line = texts::rule_line(lang, rule);
+        let line = format!(
+            "{}\n      {}",
+            texts::rule_line(lang, rule),
+            health_text(lang, rule, health)
+        );
         match &rule.trigger {
             RuleTrigger::Event { meeting_type, .. } => {
                 match groups.iter_mut().find(|(m, _)| m == meeting_type) {
@@ -88,7 +97,11 @@ pub(crate) async fn rules(
                 .iter()
                 .filter(|r| channel.is_none_or(|c| &r.channel == c))
                 .collect();
-            render(actor.lang(), &shown, channel)
+            let health = match of_rules(&cx.store, actor.team_id(), &shown).await {
+                Ok(health) => health,
+                Err(err) => return crate::admin::reply::failure(actor.lang(), &err),
+            };
+            render(actor.lang(), &shown, &health, channel)
         }
         Err(err) => crate::admin::reply::failure(actor.lang(), &err),
     }

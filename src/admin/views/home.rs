@@ -12,8 +12,9 @@ use crate::core::rule::{Rule, RuleTrigger};
 use crate::delivery::Permanent;
 use crate::directory::events::{Broken, broken_text};
 use crate::history::failed::FailedChannel;
+use crate::history::health::{FAILING_AFTER, RuleHealth};
 use crate::history::unrouted::Unrouted;
-use crate::store::{ChannelHealth, DeliveryCounts};
+use crate::store::DeliveryCounts;
 
 pub const ADD_RULE: &str = "herald_add_rule";
 pub const ADD_ERROR_RULE: &str = "herald_add_error_rule";
@@ -29,8 +30,8 @@ const MAX_BLOCKS: usize = 100;
 pub struct Dashboard<'a> {
     pub lang: Lang,
     pub rules: &'a [Rule],
-    /// The latest finished delivery per channel id (None: nothing delivered yet).
-    pub health: &'a HashMap<String, Option<ChannelHealth>>,
+    /// Each rule's own health, by rule id (missing: nothing delivered yet).
+    pub health: &'a HashMap<String, RuleHealth>,
     /// Channels the directory knows cannot take posts (archived, deleted, Herald removed).
     pub broken: &'a HashMap<String, Broken>,
     pub last_day: DeliveryCounts,
@@ -177,9 +178,28 @@ fn rule_blocks(lang: Lang, rule: &Rule) -> [Value; 2] {
 }
 
 /// The channel's last delivery: when, or what went wrong and how to fix it.
-fn health_text(lang: Lang, rule: &Rule, health: &HashMap<String, Option<ChannelHealth>>) -> String {
+/// A rule's health line: its last delivery, marked when its last few all failed (App
+/// Home and `/herald list`).
+pub fn health_text(lang: Lang, rule: &Rule, health: &HashMap<String, RuleHealth>) -> String {
     let channel = rule.channel.as_str();
-    match health.get(channel).cloned().flatten() {
+    let health = health.get(&rule.id).cloned().unwrap_or_default();
+    let text = last_delivery(lang, channel, &health);
+    if !health.failing {
+        return text;
+    }
+    match lang {
+        Lang::Ja => {
+            format!(":warning: *直近{FAILING_AFTER}回の配信がすべて失敗しています。* {text}")
+        }
+        Lang::En => {
+            format!(":warning: *The last {FAILING_AFTER} deliveries of this rule failed.* {text}")
+        }
+    }
+}
+
+/// The rule's last delivery: when, or what went wrong and how to fix it.
+fn last_delivery(lang: Lang, channel: &str, health: &RuleHealth) -> String {
+    match health.last.clone() {
         None => lang
             .pick(
                 ":white_circle: まだ配信はありません",
@@ -278,24 +298,28 @@ mod tests {
                 "C0NEW",
             ),
         ];
+        let last = |status: &str, at: i64| {
+            Some(crate::store::ChannelHealth {
+                status: status.into(),
+                last_error: (status != "done").then(|| "not_invited: …".to_string()),
+                updated_at: at,
+            })
+        };
         let health = HashMap::from([
             (
-                "C0OK".to_string(),
-                Some(ChannelHealth {
-                    status: "done".into(),
-                    last_error: None,
-                    updated_at: 1_795_222_800_000,
-                }),
+                "r1".to_string(),
+                RuleHealth {
+                    last: last("done", 1_795_222_800_000),
+                    failing: false,
+                },
             ),
             (
-                "C0BAD".to_string(),
-                Some(ChannelHealth {
-                    status: "failed".into(),
-                    last_error: Some("not_invited: …".into()),
-                    updated_at: 0,
-                }),
+                "r2".to_string(),
+                RuleHealth {
+                    last: last("failed", 0),
+                    failing: true,
+                },
             ),
-            ("C0NEW".to_string(), None),
         ]);
         for (lang, words) in [
             (
@@ -312,6 +336,7 @@ mod tests {
                     "Route…",
                     "Failed deliveries (last 7 days)",
                     "Resend all (2)",
+                    "The last 3 deliveries of this rule failed.",
                 ],
             ),
             (
@@ -328,6 +353,7 @@ mod tests {
                     "ルートを作成…",
                     "失敗した配信(過去7日間)",
                     "すべて再送(2件)",
+                    "直近3回の配信がすべて失敗しています。",
                 ],
             ),
         ] {
