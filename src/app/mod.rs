@@ -22,6 +22,7 @@ use crate::directory::DirectoryCtx;
 use crate::ingest::Ingest;
 use crate::jobs::Pacing;
 use crate::slack::SlackApi;
+use crate::slack::socket::SocketStatus;
 use crate::store::{Store, StoreError};
 use crate::workspace::pinned::{IdentifyError, identify};
 use crate::workspace::{Connection, RuleCache, Workspace, WorkspaceSettings, Workspaces};
@@ -34,8 +35,6 @@ pub enum AppError {
     Identify(#[from] IdentifyError),
     #[error("could not set up an HTTP client for {what}: {reason}")]
     Client { what: String, reason: String },
-    #[error("Socket Mode could not start: {0}")]
-    SocketMode(String),
     #[error("HERALD_ENCRYPTION_KEY: {0}")]
     Key(crate::crypto::CryptoError),
     #[error("the HTTP server failed: {0}")]
@@ -151,6 +150,7 @@ impl App {
             pacing,
             ingest,
             wake,
+            socket: SocketStatus::new(),
         };
         let delivery = Delivery::new(DeliveryParts {
             store: state.store.clone(),
@@ -195,22 +195,24 @@ impl App {
             DirectoryCtx::from_ref(&self.state),
             shutdown.clone(),
         ));
-        let socket = match &self.state.settings.slack.transport {
-            Transport::SocketMode {
-                app_token,
-                connections,
-            } => Some(
-                crate::slack::socket::start(
-                    &self.state.slack,
-                    Bot::from_ref(&self.state),
-                    app_token.expose(),
-                    *connections,
-                )
-                .await
-                .map_err(|e| AppError::SocketMode(e.to_string()))?,
-            ),
-            Transport::Http => None,
-        };
+        if let Transport::SocketMode {
+            app_token,
+            connections,
+        } = &self.state.settings.slack.transport
+        {
+            crate::slack::socket::spawn(
+                self.state.slack.clone(),
+                Bot::from_ref(&self.state),
+                crate::slack::socket::PoolSettings {
+                    app_token: app_token.expose().to_string(),
+                    connections: *connections,
+                    timing: self.state.settings.slack.socket_timing,
+                },
+                self.state.socket.clone(),
+                &tracker,
+                shutdown.clone(),
+            );
+        }
         tracing::info!(addr = %listener.local_addr()?, "Herald is listening");
         let router = self
             .router()
@@ -225,9 +227,6 @@ impl App {
             shutdown.clone(),
         )
         .await;
-        if let Some(socket) = socket {
-            socket.shutdown().await;
-        }
         tracker.close();
         tracker.wait().await;
         tracing::info!("Herald stopped");

@@ -41,6 +41,8 @@ pub struct AppState {
     /// Meeting types this process recorded lately: (team, id, name) → (), so an event
     /// writes its meeting type only when it is new or renamed.
     pub meeting_types_seen: moka::future::Cache<(String, String, Option<String>), ()>,
+    /// Socket Mode's connections, for readiness (idle over HTTP).
+    pub socket: crate::slack::socket::SocketStatus,
 }
 
 impl FromRef<AppState> for WebhookCtx {

@@ -31,7 +31,7 @@ pub use directory::DirectorySettings;
 pub use http::HttpSettings;
 pub use secrets::{EncryptionKeys, Secret, WebhookSecret};
 pub use slack::{
-    OAuthSettings, SLACK_API_URL, SLACK_OAUTH_AUTHORIZE_URL, SlackSettings, Transport,
+    OAuthSettings, SLACK_API_URL, SLACK_OAUTH_AUTHORIZE_URL, SlackSettings, SocketTiming, Transport,
 };
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -107,6 +107,7 @@ impl Settings {
                 signing_secret,
                 transport,
                 api_url,
+                socket_timing: SocketTiming::default(),
             },
             database_url,
             listen,

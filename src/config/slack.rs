@@ -1,6 +1,8 @@
 //! The Slack section: which app Herald is (OAuth client, signing secret), which
 //! workspace it serves alone (bot token), and how Slack reaches it (HTTP or Socket Mode).
 
+use std::time::Duration;
+
 use super::secrets::Secret;
 use super::{ConfigError, in_range, invalid, non_empty};
 
@@ -27,6 +29,43 @@ pub enum Transport {
     Http,
 }
 
+/// How Socket Mode connections are kept. Not settings a user tunes (the defaults follow
+/// Slack's SDKs); tests shorten them to run Slack's hours in seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SocketTiming {
+    /// Herald pings Slack this often (a socket can stop delivering without closing,
+    /// bolt-js #1906; Slack's SDKs ping every few seconds).
+    pub ping_interval: Duration,
+    /// No frame and no pong for this long: the connection is dead and is replaced.
+    pub stale_after: Duration,
+    /// A replacement is opened this long before the lifetime `hello` announced ends.
+    pub refresh_margin: Duration,
+    /// Opening a WebSocket that takes longer than this has failed.
+    pub connect_timeout: Duration,
+    /// Reconnects after failures wait about this long, doubling up to `backoff_max`.
+    pub backoff_base: Duration,
+    pub backoff_max: Duration,
+    /// No connection live for this long is logged as an error.
+    pub outage_after: Duration,
+    /// A line of Socket Mode's state is logged this often.
+    pub report_every: Duration,
+}
+
+impl Default for SocketTiming {
+    fn default() -> Self {
+        Self {
+            ping_interval: Duration::from_secs(5),
+            stale_after: Duration::from_secs(15),
+            refresh_margin: Duration::from_secs(60),
+            connect_timeout: Duration::from_secs(10),
+            backoff_base: Duration::from_secs(1),
+            backoff_max: Duration::from_secs(60),
+            outage_after: Duration::from_secs(60),
+            report_every: Duration::from_secs(60),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct SlackSettings {
     /// Single-workspace mode's token; None when workspaces are installed with OAuth only.
@@ -35,6 +74,7 @@ pub struct SlackSettings {
     pub signing_secret: Option<Secret>,
     pub transport: Transport,
     pub api_url: String,
+    pub socket_timing: SocketTiming,
 }
 
 /// `SLACK_CLIENT_ID` and `SLACK_CLIENT_SECRET`: both or neither.

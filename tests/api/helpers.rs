@@ -50,6 +50,8 @@ pub struct TestApp {
 #[derive(Clone)]
 pub struct Options {
     pub socket_mode: bool,
+    /// How Socket Mode connections are kept (Slack's defaults unless a test speeds them).
+    pub socket_timing: herald::config::SocketTiming,
     pub lang: &'static str,
     pub delivery: DeliverySettings,
     pub directory: DirectorySettings,
@@ -65,6 +67,7 @@ impl Default for Options {
     fn default() -> Self {
         Self {
             socket_mode: false,
+            socket_timing: herald::config::SocketTiming::default(),
             lang: "ja",
             delivery: DeliverySettings {
                 workers: 2,
@@ -170,6 +173,7 @@ impl TestApp {
         })
         .expect("settings");
         settings.delivery = options.delivery;
+        settings.slack.socket_timing = options.socket_timing;
         settings.directory = options.directory;
         settings.http = options.http;
         settings.ingest_rate = options.ingest_rate;

@@ -28,6 +28,7 @@ mod rule_tools;
 mod scale_out;
 mod security;
 mod slack_connect;
+mod socket_mode;
 mod threads;
 mod transport;
 mod webhook;

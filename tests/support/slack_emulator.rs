@@ -9,8 +9,10 @@
 //! documented shapes and error codes; builds the interaction payloads Slack would send for a
 //! user acting on a view; runs the OAuth v2 install flow (`/oauth/v2/authorize` with an
 //! auto-approving installer, `oauth.v2.access`); injects faults; optionally enforces Slack's
-//! per-method rate tiers (`enforce_rate_tiers`); runs Socket Mode (hello, envelopes, acks,
-//! disconnect); and records every call. Directory changes (channels created, renamed, archived,
+//! per-method rate tiers (`enforce_rate_tiers`); runs Socket Mode (hello with its announced
+//! lifetime and rotation, envelopes, acks, Events API redelivery, `disconnect` with any reason,
+//! every connection dropped at once, and a relay that can cut a connection's path without
+//! closing it); and records every call. Directory changes (channels created, renamed, archived,
 //! deleted, the bot added or removed, users changed or joining, user groups created or updated)
 //! change the state and return the Events API `event_callback` payload Slack would POST, and so
 //! do people posting, replying in threads, editing and deleting (`user_message`, `user_reply`,
@@ -355,6 +357,43 @@ struct SocketConn {
 enum SocketCmd {
     Send(String),
     Disconnect(String, oneshot::Sender<()>),
+    /// Send `disconnect` with this reason, then close the socket after the grace.
+    DisconnectLater(String, Duration),
+    /// Drop the connection with no `disconnect` and no close frame (a restart of Slack's
+    /// edge).
+    Drop,
+}
+
+/// How long Slack keeps a Socket Mode connection. Slack's `hello` announces it in
+/// `debug_info.approximate_connection_time` (seconds; 18060 in Slack's example at
+/// https://api.slack.com/apis/socket-mode), and near its end Slack sends
+/// `{"type": "disconnect", "reason": "refresh_requested"}` and closes the socket a few
+/// seconds later ("Using Socket Mode": "Slack will … disconnect … with a refresh_requested
+/// reason"; slack-morphism #125 and bolt-js #1906 describe the ~5-hour cut).
+#[derive(Clone, Copy, Debug)]
+struct SocketLifetime {
+    announced_secs: u64,
+    /// When the emulator rotates the connection (None: never, as in most tests).
+    rotate_after: Option<Duration>,
+    /// Between the `refresh_requested` and the close.
+    grace: Duration,
+}
+
+impl Default for SocketLifetime {
+    fn default() -> Self {
+        Self {
+            announced_secs: 18060,
+            rotate_after: None,
+            grace: Duration::from_secs(10),
+        }
+    }
+}
+
+/// One Socket Mode connection's network path between the client and the emulator's
+/// WebSocket server. Frozen, it carries nothing either way but stays open: the silent
+/// socket of bolt-js #1906, which neither side sees closing.
+struct Flow {
+    frozen: std::sync::atomic::AtomicBool,
 }
 
 struct ApiErr {
@@ -456,6 +495,14 @@ struct State {
     sockets: Vec<SocketConn>,
     socket_seq: u64,
     socket_rr: usize,
+    /// Connections that got `hello`, ever.
+    sockets_opened: usize,
+    /// Times the last open connection went, leaving none.
+    socket_gaps: usize,
+    /// What `hello` announces and when the connection is rotated (`set_socket_lifetime`).
+    socket_lifetime: SocketLifetime,
+    /// The network path of each Socket Mode connection (see `socket_freeze_all`).
+    flows: Vec<Arc<Flow>>,
     pending_acks: HashMap<String, oneshot::Sender<Value>>,
     acks: Vec<Value>,
     /// The app's verification token, sent as `token` in interaction payloads.
@@ -532,6 +579,12 @@ impl SlackEmulator {
             .await
             .expect("bind the Slack emulator on 127.0.0.1:0");
         let addr = listener.local_addr().expect("local address");
+        // Socket Mode URLs point at a relay in front of the WebSocket server, so a test
+        // can cut a connection's network path without either side closing it.
+        let relay = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind the Socket Mode relay on 127.0.0.1:0");
+        let relay_addr = relay.local_addr().expect("local address");
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
         let (connections, _) = watch::channel(0usize);
         let mut seq = 0u64;
@@ -544,7 +597,7 @@ impl SlackEmulator {
                 seq,
                 last_ts_micros: 0,
                 app_id,
-                ws_base: format!("ws://{addr}/socket/"),
+                ws_base: format!("ws://{relay_addr}/socket/"),
                 teams: Vec::new(),
                 tokens: HashMap::new(),
                 channels: Vec::new(),
@@ -566,6 +619,10 @@ impl SlackEmulator {
                 sockets: Vec::new(),
                 socket_seq: 0,
                 socket_rr: 0,
+                sockets_opened: 0,
+                socket_gaps: 0,
+                socket_lifetime: SocketLifetime::default(),
+                flows: Vec::new(),
                 pending_acks: HashMap::new(),
                 acks: Vec::new(),
                 verification_token: random_alnum(24),
@@ -587,6 +644,7 @@ impl SlackEmulator {
             )
             .fallback(api_entry)
             .with_state(inner.clone());
+        tokio::spawn(relay_flows(relay, addr, inner.clone(), shutdown_rx.clone()));
         let mut stop = shutdown_rx;
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, app)
@@ -1115,6 +1173,92 @@ impl SlackEmulator {
         for rx in waits {
             let _ = tokio::time::timeout(Duration::from_secs(5), rx).await;
         }
+    }
+
+    /// Connections that have been opened (and had `hello`) since the start.
+    pub fn socket_opened(&self) -> usize {
+        self.inner.lock().sockets_opened
+    }
+
+    /// How many times the app was left with no open connection (the last one closing),
+    /// since the start: each is a moment when Slack had nowhere to send an event.
+    pub fn socket_gaps(&self) -> usize {
+        self.inner.lock().socket_gaps
+    }
+
+    /// Sends `{"type": "disconnect", "reason": …}` to the oldest connection and closes it
+    /// `grace` later, as Slack does before it rotates or cuts a connection (`warning`:
+    /// "about 10 seconds"; https://api.slack.com/apis/socket-mode#disconnect).
+    pub fn socket_disconnect_oldest(&self, reason: &str, grace: Duration) {
+        if let Some(s) = self.inner.lock().sockets.first() {
+            let _ =
+                s.tx.send(SocketCmd::DisconnectLater(reason.to_string(), grace));
+        }
+    }
+
+    /// Drops every connection at once, with no `disconnect` and no close frame: Slack's
+    /// edge restarting.
+    pub async fn socket_drop_all(&self) {
+        {
+            let st = self.inner.lock();
+            for s in &st.sockets {
+                let _ = s.tx.send(SocketCmd::Drop);
+            }
+        }
+        let mut rx = self.inner.connections.subscribe();
+        let _ = tokio::time::timeout(Duration::from_secs(5), rx.wait_for(|n| *n == 0)).await;
+    }
+
+    /// Cuts the network path of every open connection without closing it: nothing passes
+    /// either way (no frames, no pongs), and the emulator keeps routing envelopes to those
+    /// sockets, as Slack would, until the client gives up on one and its TCP connection
+    /// closes. Connections opened later are not affected.
+    pub fn socket_freeze_all(&self) {
+        for flow in &self.inner.lock().flows {
+            flow.frozen
+                .store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+
+    /// `hello` announces `announced_secs` as `approximate_connection_time`; after
+    /// `rotate_after` Slack sends `disconnect` with `refresh_requested` and closes the
+    /// socket `grace` later. Applies to connections opened from now on.
+    pub fn set_socket_lifetime(
+        &self,
+        announced_secs: u64,
+        rotate_after: Duration,
+        grace: Duration,
+    ) {
+        self.inner.lock().socket_lifetime = SocketLifetime {
+            announced_secs,
+            rotate_after: Some(rotate_after),
+            grace,
+        };
+    }
+
+    /// Delivers an Events API payload the way Slack does over Socket Mode: an envelope
+    /// that is not acknowledged within 3 seconds is sent again, with `retry_attempt`
+    /// counting up and `retry_reason: "timeout"`, up to 3 retries (Slack's Events API
+    /// retries three times, https://api.slack.com/apis/events-api#retries; the emulator
+    /// retries at once rather than after Slack's 1 and 5 minutes). Each delivery is a new
+    /// envelope, as a new `envelope_id` per delivery is what Slack's envelopes carry in
+    /// the SDKs' fixtures; Herald dedupes on the payload's `event_id`. Returns the ack and
+    /// how many deliveries it took (None: never acknowledged).
+    pub async fn socket_deliver_event(&self, payload: Value) -> (Option<Value>, u32) {
+        for attempt in 0..=3u32 {
+            let envelope = json!({
+                "envelope_id": random_uuid(),
+                "type": "events_api",
+                "payload": payload,
+                "accepts_response_payload": false,
+                "retry_attempt": attempt,
+                "retry_reason": if attempt == 0 { "" } else { "timeout" },
+            });
+            if let Some(ack) = self.socket_send_raw(envelope, Duration::from_secs(3)).await {
+                return (Some(ack), attempt + 1);
+            }
+        }
+        (None, 4)
     }
 
     /// Every ack received from clients, in arrival order.
@@ -5715,56 +5859,76 @@ async fn socket_handler(
     ws.on_upgrade(move |socket| run_socket(inner, socket))
 }
 
-fn debug_info(conn_id: u64) -> Value {
+fn debug_info(conn_id: u64, lifetime: &SocketLifetime) -> Value {
     json!({
         "host": format!("applink-emulator-{conn_id}"),
         "build_number": 1,
-        "approximate_connection_time": 18060,
+        "approximate_connection_time": lifetime.announced_secs,
     })
 }
 
 async fn run_socket(inner: Arc<Inner>, mut socket: WebSocket) {
     let (tx, mut rx) = mpsc::unbounded_channel();
-    let (conn_id, open, hello) = {
+    let (conn_id, open, hello, lifetime) = {
         let mut st = inner.lock();
         st.socket_seq += 1;
         let conn_id = st.socket_seq;
         let open = st.sockets.len();
+        let lifetime = st.socket_lifetime;
         let hello = json!({
             "type": "hello",
             "num_connections": st.sockets.len() + 1,
-            "debug_info": debug_info(conn_id),
+            "debug_info": debug_info(conn_id, &lifetime),
             "connection_info": {"app_id": st.app_id},
         });
-        (conn_id, open, hello)
+        (conn_id, open, hello, lifetime)
     };
     if open >= MAX_SOCKET_CONNECTIONS {
-        let msg = json!({"type": "disconnect", "reason": "too_many_websockets", "debug_info": debug_info(conn_id)});
+        let msg = json!({"type": "disconnect", "reason": "too_many_websockets", "debug_info": debug_info(conn_id, &lifetime)});
         let _ = socket.send(WsMessage::Text(msg.to_string().into())).await;
         let _ = socket.send(WsMessage::Close(None)).await;
         return;
     }
-    if socket
-        .send(WsMessage::Text(hello.to_string().into()))
-        .await
-        .is_err()
+    // Listed before `hello` leaves: from then on the client may count on this socket.
     {
-        return;
-    }
-    let count = {
         let mut st = inner.lock();
         st.sockets.push(SocketConn { id: conn_id, tx });
-        st.sockets.len()
-    };
+        st.sockets_opened += 1;
+    }
+    let sent = socket
+        .send(WsMessage::Text(hello.to_string().into()))
+        .await
+        .is_ok();
+    let count = inner.lock().sockets.len();
     inner.connections.send_replace(count);
+    if !sent {
+        remove_socket(&inner, conn_id);
+        return;
+    }
 
     let mut shutdown = inner.shutdown.clone();
     let mut done: Option<oneshot::Sender<()>> = None;
+    let far = Duration::from_secs(86_400 * 365);
+    let rotate_at = tokio::time::Instant::now() + lifetime.rotate_after.unwrap_or(far);
+    let mut close_at = tokio::time::Instant::now() + far;
+    let mut rotating = false;
     loop {
         if *shutdown.borrow() {
             break;
         }
         tokio::select! {
+            () = tokio::time::sleep_until(rotate_at), if !rotating => {
+                rotating = true;
+                close_at = tokio::time::Instant::now() + lifetime.grace;
+                let msg = json!({"type": "disconnect", "reason": "refresh_requested", "debug_info": debug_info(conn_id, &lifetime)});
+                if socket.send(WsMessage::Text(msg.to_string().into())).await.is_err() {
+                    break;
+                }
+            }
+            () = tokio::time::sleep_until(close_at) => {
+                let _ = socket.send(WsMessage::Close(None)).await;
+                break;
+            }
             incoming = socket.recv() => match incoming {
                 Some(Ok(WsMessage::Text(text))) => {
                     let Ok(v) = serde_json::from_str::<Value>(text.as_str()) else { continue };
@@ -5786,8 +5950,17 @@ async fn run_socket(inner: Arc<Inner>, mut socket: WebSocket) {
                         break;
                     }
                 }
+                Some(SocketCmd::Drop) => break,
+                Some(SocketCmd::DisconnectLater(reason, grace)) => {
+                    rotating = true;
+                    close_at = tokio::time::Instant::now() + grace;
+                    let msg = json!({"type": "disconnect", "reason": reason, "debug_info": debug_info(conn_id, &lifetime)});
+                    if socket.send(WsMessage::Text(msg.to_string().into())).await.is_err() {
+                        break;
+                    }
+                }
                 Some(SocketCmd::Disconnect(reason, tx)) => {
-                    let msg = json!({"type": "disconnect", "reason": reason, "debug_info": debug_info(conn_id)});
+                    let msg = json!({"type": "disconnect", "reason": reason, "debug_info": debug_info(conn_id, &lifetime)});
                     let _ = socket.send(WsMessage::Text(msg.to_string().into())).await;
                     let _ = socket.send(WsMessage::Close(None)).await;
                     done = Some(tx);
@@ -5798,13 +5971,104 @@ async fn run_socket(inner: Arc<Inner>, mut socket: WebSocket) {
             _ = shutdown.changed() => break,
         }
     }
+    remove_socket(&inner, conn_id);
+    if let Some(done) = done {
+        let _ = done.send(());
+    }
+}
+
+fn remove_socket(inner: &Inner, conn_id: u64) {
     let count = {
         let mut st = inner.lock();
+        let before = st.sockets.len();
         st.sockets.retain(|s| s.id != conn_id);
+        if before > 0 && st.sockets.is_empty() {
+            st.socket_gaps += 1;
+        }
         st.sockets.len()
     };
     inner.connections.send_replace(count);
-    if let Some(done) = done {
-        let _ = done.send(());
+}
+
+/// Accepts Socket Mode clients and relays each one's bytes to the WebSocket server and
+/// back, dropping them both ways while its flow is frozen. A client closing its side
+/// closes the server's too, so a socket the client gave up on goes from Slack's list.
+async fn relay_flows(
+    relay: tokio::net::TcpListener,
+    server: SocketAddr,
+    inner: Arc<Inner>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    loop {
+        let client = tokio::select! {
+            accepted = relay.accept() => match accepted {
+                Ok((client, _)) => client,
+                Err(_) => continue,
+            },
+            _ = shutdown.wait_for(|stopped| *stopped) => return,
+        };
+        let Ok(upstream) = tokio::net::TcpStream::connect(server).await else {
+            continue;
+        };
+        let flow = Arc::new(Flow {
+            frozen: std::sync::atomic::AtomicBool::new(false),
+        });
+        {
+            let mut st = inner.lock();
+            st.flows.retain(|f| Arc::strong_count(f) > 1);
+            st.flows.push(flow.clone());
+        }
+        tokio::spawn(relay_one(client, upstream, flow));
+    }
+}
+
+async fn relay_one(
+    client: tokio::net::TcpStream,
+    upstream: tokio::net::TcpStream,
+    flow: Arc<Flow>,
+) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (mut client_rx, mut client_tx) = client.into_split();
+    let (mut up_rx, mut up_tx) = upstream.into_split();
+    let frozen = |flow: &Flow| flow.frozen.load(std::sync::atomic::Ordering::Relaxed);
+    let up = async {
+        let mut buf = vec![0u8; 16 * 1024];
+        loop {
+            match client_rx.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) if !frozen(&flow) => {
+                    if up_tx.write_all(&buf[..n]).await.is_err() {
+                        break;
+                    }
+                }
+                Ok(_) => {}
+            }
+        }
+        let _ = up_tx.shutdown().await;
+    };
+    let down = async {
+        let mut buf = vec![0u8; 16 * 1024];
+        loop {
+            match up_rx.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) if !frozen(&flow) => {
+                    if client_tx.write_all(&buf[..n]).await.is_err() {
+                        break;
+                    }
+                }
+                Ok(_) => {}
+            }
+        }
+        if frozen(&flow) {
+            // A cut path carries no close either.
+            std::future::pending::<()>().await;
+        }
+        let _ = client_tx.shutdown().await;
+    };
+    // The client giving up ends the flow (and the server's socket with it); the server
+    // closing reaches the client unless the flow is frozen.
+    tokio::select! {
+        () = up => {}
+        () = async { down.await; std::future::pending::<()>().await } => {}
     }
 }

@@ -27,6 +27,17 @@ pub struct OAuthGrant {
 }
 
 impl SlackApi {
+    /// A Socket Mode WebSocket URL for the app-level token (`apps.connections.open`);
+    /// each URL serves one connection.
+    pub async fn open_socket_url(&self, app_token: &str) -> Result<String, SlackError> {
+        let token = api_token(app_token);
+        let session = self.client.open_session(&token);
+        let res = self
+            .timed(session.apps_connections_open(&SlackApiAppsConnectionOpenRequest::new()))
+            .await?;
+        Ok(res.url.0.to_string())
+    }
+
     pub async fn auth_test(&self, token: &str) -> Result<BotIdentity, SlackError> {
         let token = api_token(token);
         let session = self.client.open_session(&token);
