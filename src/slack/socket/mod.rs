@@ -26,7 +26,7 @@ use tokio_util::task::TaskTracker;
 
 use self::connection::{Report, Shared};
 use crate::config::SocketTiming;
-use crate::slack::{SlackApi, SlackError, SlackHandler};
+use crate::slack::{SlackApi, SlackError, SlackErrorCode, SlackHandler};
 
 pub use status::SocketStatus;
 
@@ -293,7 +293,24 @@ fn handle(pool: &mut Pool, status: &SocketStatus, report: Report) {
             };
             pool.failed(now, retry_after, fastrand::f64());
             let cause = format!("apps.connections.open failed: {error}");
-            tracing::warn!(error = %error, failures = pool.failures, "could not open a Socket Mode connection");
+            // A token refusal, or a code such as `not_allowed_token_type`; not Slack's
+            // own trouble, a rate limit or the network.
+            let refused = matches!(
+                error.code(),
+                Some(SlackErrorCode::TokenRefused(_) | SlackErrorCode::Other(_))
+            );
+            if refused {
+                // Retried all the same (a rotated token may be fixed in Slack's settings),
+                // but said loudly: it will not fix itself.
+                tracing::error!(
+                    error = %error,
+                    failures = pool.failures,
+                    "Slack refuses SLACK_APP_TOKEN for Socket Mode: check the app-level token \
+                     and its connections:write scope, and that Socket Mode is on"
+                );
+            } else {
+                tracing::warn!(error = %error, failures = pool.failures, "could not open a Socket Mode connection");
+            }
             status.cause(cause);
         }
         Report::Ended { id, why, detail } => {
