@@ -59,10 +59,7 @@ pub fn route(event: &PlatformEvent, rules: &[Rule]) -> Vec<Route> {
         None
     };
     let mut routes: Vec<Route> = Vec::new();
-    for rule in rules
-        .iter()
-        .filter(|r| verdict(event, r) == Verdict::Matched)
-    {
+    for rule in rules.iter().filter(|r| takes(event, r)) {
         let at = match routes.iter().position(|r| r.channel == rule.channel) {
             Some(i) => i,
             None => {
@@ -101,6 +98,13 @@ pub fn route(event: &PlatformEvent, rules: &[Rule]) -> Vec<Route> {
     routes
 }
 
+/// Whether a rule takes an event: `verdict` is `Matched`, without building the
+/// explanation of a failed condition (routing runs this for every rule).
+fn takes(event: &PlatformEvent, rule: &Rule) -> bool {
+    trigger_verdict(event, rule) == Verdict::Matched
+        && rule.options.conditions.iter().all(|c| c.holds(event))
+}
+
 /// Why a rule did or did not take an event: what `/herald why` tells an admin, and
 /// the one test the router applies (so the explanation cannot drift from the routing).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -123,10 +127,34 @@ pub enum Verdict {
     AnError,
     /// An error rule for other categories.
     OtherCategory,
+    /// Type and meeting type fit; a condition of the rule's `where` does not hold
+    /// (`index` in the rule's list; `got` the event's value, None when it has none).
+    ConditionFailed {
+        index: usize,
+        condition: crate::core::conditions::Condition,
+        got: Option<String>,
+    },
 }
 
-/// The verdict of one rule on one event; disabled is checked first, as routing does.
+/// The verdict of one rule on one event; disabled is checked first, as routing does,
+/// and the conditions last, once the event's type says the rule is for it.
 pub fn verdict(event: &PlatformEvent, rule: &Rule) -> Verdict {
+    let verdict = trigger_verdict(event, rule);
+    if verdict != Verdict::Matched {
+        return verdict;
+    }
+    let conditions = &rule.options.conditions;
+    match crate::core::conditions::first_failing(conditions, event) {
+        None => Verdict::Matched,
+        Some(index) => Verdict::ConditionFailed {
+            index,
+            condition: conditions[index].clone(),
+            got: conditions[index].field.value(event).map(str::to_string),
+        },
+    }
+}
+
+fn trigger_verdict(event: &PlatformEvent, rule: &Rule) -> Verdict {
     if !rule.enabled {
         return Verdict::Disabled;
     }
@@ -210,6 +238,7 @@ mod tests {
             enabled: true,
             backup: None,
             lifecycle: Default::default(),
+            options: Default::default(),
         }
     }
 
@@ -411,6 +440,80 @@ mod tests {
         let routes = route(&event(EventType::BookingCreated, None), &rules);
         assert_eq!(routes[0].host, None);
         assert_eq!(routes[0].mentions.len(), 2);
+    }
+
+    #[test]
+    fn conditions_route_only_matching_events_and_say_which_one_failed() {
+        use crate::core::conditions::Condition;
+        let with = |id: &str, channel: &str, lines: &[&str]| {
+            let mut r = rule(id, on(EventType::BookingCreated, None), channel, &[]);
+            r.options.conditions = lines
+                .iter()
+                .map(|l| Condition::parse_line(l).unwrap())
+                .collect();
+            r
+        };
+        let rules = vec![
+            with("r_pro", "C0PRO", &["fields.plan in pro, enterprise"]),
+            with(
+                "r_real",
+                "C0REAL",
+                &[
+                    "customer.email exists",
+                    "customer.company not_equals テスト株式会社",
+                ],
+            ),
+            with("r_all", "C0ALL", &[]),
+        ];
+        let booking = |plan: Option<&str>, company: Option<&str>, email: Option<&str>| {
+            let mut e = event(EventType::BookingCreated, None);
+            if let Some(plan) = plan {
+                e.fields.insert("plan".into(), plan.into());
+            }
+            e.customer.company = company.map(Into::into);
+            e.customer.email = email.map(Into::into);
+            e
+        };
+        let cases: [(PlatformEvent, &[&str]); 5] = [
+            (
+                booking(Some("ＰＲＯ"), Some("ACME"), Some("a@x")),
+                &["C0PRO", "C0REAL", "C0ALL"],
+            ),
+            (
+                booking(Some("free"), Some("ACME"), Some("a@x")),
+                &["C0REAL", "C0ALL"],
+            ),
+            (booking(None, Some("ﾃｽﾄ株式会社"), Some("a@x")), &["C0ALL"]),
+            (booking(Some("pro"), None, None), &["C0PRO", "C0ALL"]),
+            (booking(None, None, Some("a@x")), &["C0REAL", "C0ALL"]),
+        ];
+        for (e, channels) in cases {
+            let routes = route(&e, &rules);
+            let routed: Vec<&str> = routes.iter().map(|r| r.channel.as_str()).collect();
+            assert_eq!(routed, channels, "{:?} {:?}", e.fields, e.customer);
+        }
+        let e = booking(Some("pro"), Some("テスト株式会社"), Some("a@x"));
+        match verdict(&e, &rules[1]) {
+            Verdict::ConditionFailed {
+                index,
+                condition,
+                got,
+            } => {
+                assert_eq!(index, 1);
+                assert_eq!(
+                    condition.to_line(),
+                    "customer.company not_equals テスト株式会社"
+                );
+                assert_eq!(got.as_deref(), Some("テスト株式会社"));
+            }
+            other => panic!("{other:?}"),
+        }
+        // A rule for another type says so, not which condition would have failed.
+        let other = event(EventType::PhoneRequested, None);
+        assert!(matches!(
+            verdict(&other, &rules[0]),
+            Verdict::OtherEventType { .. }
+        ));
     }
 
     #[test]

@@ -143,6 +143,21 @@ pub struct Rule {
     /// Who is mentioned instead of the rule's people while they are away.
     pub backup: Option<Mention>,
     pub lifecycle: Lifecycle,
+    pub options: RuleOptions,
+}
+
+/// What a rule may add to "this event type, this meeting type": conditions on the
+/// event's fields so far; the rules file writes each under its own key.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RuleOptions {
+    /// `where`: all must hold for the rule to take an event.
+    pub conditions: Vec<crate::core::conditions::Condition>,
+}
+
+impl RuleOptions {
+    pub fn is_empty(&self) -> bool {
+        self.conditions.is_empty()
+    }
 }
 
 /// How a rule shows a threaded conversation's state changes (assigned, closed,
@@ -232,6 +247,7 @@ pub struct NewRule {
     pub enabled: bool,
     pub backup: Option<Mention>,
     pub lifecycle: Lifecycle,
+    pub options: RuleOptions,
 }
 
 #[cfg(test)]

@@ -4,8 +4,11 @@
 use serde::{Deserialize, Serialize};
 
 use crate::core::catalog::{ErrorCategory, EventType};
+use crate::core::conditions::{self, Condition, ConditionJson};
 use crate::core::ids::ChannelId;
-use crate::core::rule::{FieldError, Lifecycle, Mention, Mentions, NewRule, Rule, RuleTrigger};
+use crate::core::rule::{
+    FieldError, Lifecycle, Mention, Mentions, NewRule, Rule, RuleOptions, RuleTrigger,
+};
 
 /// The JSON form of rules (`herald rules import|export`), as fixed in DESIGN.md.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -24,6 +27,9 @@ pub enum RuleJson {
         backup: Option<String>,
         #[serde(default, skip_serializing_if = "Lifecycle::is_default")]
         lifecycle: Lifecycle,
+        /// Conditions on the event's fields, all of which must hold.
+        #[serde(default, rename = "where", skip_serializing_if = "Vec::is_empty")]
+        conditions: Vec<ConditionJson>,
     },
     Error {
         categories: Vec<String>,
@@ -36,6 +42,9 @@ pub enum RuleJson {
         backup: Option<String>,
         #[serde(default, skip_serializing_if = "Lifecycle::is_default")]
         lifecycle: Lifecycle,
+        /// Conditions on the event's fields, all of which must hold.
+        #[serde(default, rename = "where", skip_serializing_if = "Vec::is_empty")]
+        conditions: Vec<ConditionJson>,
     },
 }
 
@@ -45,13 +54,14 @@ fn enabled_default() -> bool {
 
 impl RuleJson {
     pub fn validate(&self) -> Result<NewRule, FieldError> {
-        let (channel, mentions, enabled, backup, lifecycle) = match self {
+        let (channel, mentions, enabled, backup, lifecycle, conditions) = match self {
             RuleJson::Event {
                 channel,
                 mentions,
                 enabled,
                 backup,
                 lifecycle,
+                conditions,
                 ..
             }
             | RuleJson::Error {
@@ -60,8 +70,12 @@ impl RuleJson {
                 enabled,
                 backup,
                 lifecycle,
+                conditions,
                 ..
-            } => (channel, mentions, *enabled, backup, *lifecycle),
+            } => (channel, mentions, *enabled, backup, *lifecycle, conditions),
+        };
+        let options = RuleOptions {
+            conditions: conditions::parse_all(conditions)?,
         };
         let backup = match backup {
             None => None,
@@ -124,6 +138,7 @@ impl RuleJson {
             enabled,
             backup,
             lifecycle,
+            options,
         })
     }
 }
@@ -133,6 +148,12 @@ impl From<&Rule> for RuleJson {
         let channel = rule.channel.to_string();
         let mentions = rule.mentions.ids();
         let backup = rule.backup.as_ref().map(|m| m.id().to_string());
+        let conditions: Vec<ConditionJson> = rule
+            .options
+            .conditions
+            .iter()
+            .map(Condition::to_json)
+            .collect();
         match &rule.trigger {
             RuleTrigger::Event {
                 event_type,
@@ -145,6 +166,7 @@ impl From<&Rule> for RuleJson {
                 enabled: rule.enabled,
                 backup,
                 lifecycle: rule.lifecycle,
+                conditions,
             },
             RuleTrigger::Error { categories } => RuleJson::Error {
                 categories: categories.iter().map(|c| c.as_str().to_string()).collect(),
@@ -153,6 +175,7 @@ impl From<&Rule> for RuleJson {
                 enabled: rule.enabled,
                 backup,
                 lifecycle: rule.lifecycle,
+                conditions,
             },
         }
     }
@@ -236,6 +259,9 @@ mod tests {
             enabled: false,
             backup: Some(Mention::parse("S0BACKUP").unwrap()),
             lifecycle: Lifecycle::Broadcast,
+            options: RuleOptions {
+                conditions: vec![Condition::parse_line("fields.plan in pro, enterprise").unwrap()],
+            },
         };
         let json = RuleJson::from(&rule);
         let back = json.validate().unwrap();
@@ -244,6 +270,46 @@ mod tests {
         assert_eq!(back.mentions, rule.mentions);
         assert_eq!(back.backup, rule.backup);
         assert_eq!(back.lifecycle, Lifecycle::Broadcast);
+        assert_eq!(back.options, rule.options);
         assert!(!back.enabled);
+    }
+
+    #[test]
+    fn conditions_import_and_export_under_where_and_old_files_still_import() {
+        let json = r#"{"kind": "event", "event_type": "booking.created", "meeting_type": null, "channel": "C0123", "mentions": [],
+          "where": [{"field": "customer.company", "op": "not_equals", "value": "テスト株式会社"},
+                    {"field": "fields.plan", "op": "in", "value": ["pro", "enterprise"]}]}"#;
+        let entry: RuleJson = serde_json::from_str(json).unwrap();
+        let rule = entry.validate().unwrap();
+        assert_eq!(rule.options.conditions.len(), 2);
+        let stored = Rule {
+            id: "r".into(),
+            team_id: "T".into(),
+            trigger: rule.trigger,
+            channel: rule.channel,
+            mentions: rule.mentions,
+            enabled: rule.enabled,
+            backup: rule.backup,
+            lifecycle: rule.lifecycle,
+            options: rule.options,
+        };
+        let exported = serde_json::to_value(RuleJson::from(&stored)).unwrap();
+        let original: serde_json::Value = serde_json::from_str(json).unwrap();
+        assert_eq!(exported["where"], original["where"]);
+        let old = r#"{"kind": "event", "event_type": "booking.created", "channel": "C0123"}"#;
+        let old: RuleJson = serde_json::from_str(old).unwrap();
+        assert!(old.validate().unwrap().options.is_empty());
+        let exported = serde_json::to_value(&old).unwrap();
+        assert!(
+            exported.get("where").is_none(),
+            "no empty where written: {exported}"
+        );
+        let bad = r#"[{"kind": "event", "event_type": "booking.created", "channel": "C0123",
+          "where": [{"field": "fields.plan", "op": "in", "value": "pro"}]}]"#;
+        let bad: Vec<RuleJson> = serde_json::from_str(bad).unwrap();
+        assert_eq!(
+            validate_rules(&bad).unwrap_err().field,
+            "[0].where[0].value"
+        );
     }
 }

@@ -123,6 +123,7 @@ mod tests {
             enabled: true,
             backup: None,
             lifecycle: Default::default(),
+            options: Default::default(),
         }
     }
 

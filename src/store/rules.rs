@@ -5,8 +5,9 @@ use sqlx::FromRow;
 use super::flag::Flag;
 use super::{AuditAction, Change, Store, StoreError, new_id, now_ms};
 use crate::core::catalog::{ErrorCategory, EventType};
+use crate::core::conditions::{self, Condition, ConditionJson};
 use crate::core::ids::ChannelId;
-use crate::core::rule::{Lifecycle, Mention, Mentions, NewRule, Rule, RuleTrigger};
+use crate::core::rule::{Lifecycle, Mention, Mentions, NewRule, Rule, RuleOptions, RuleTrigger};
 use crate::core::rules_json::RuleJson;
 
 #[derive(FromRow)]
@@ -23,6 +24,7 @@ struct RuleRow {
     enabled: bool,
     backup: Option<String>,
     lifecycle: Option<String>,
+    options: Option<String>,
 }
 
 impl RuleRow {
@@ -69,6 +71,10 @@ impl RuleRow {
                 .as_deref()
                 .and_then(Lifecycle::parse)
                 .unwrap_or_default(),
+            options: match self.options.as_deref() {
+                None | Some("") => RuleOptions::default(),
+                Some(json) => options_from_json(json).ok_or_else(|| corrupt("options"))?,
+            },
             id: self.id,
             team_id: self.team_id,
         })
@@ -80,7 +86,7 @@ impl Store {
     pub async fn rules(&self, team_id: &str) -> Result<Vec<Rule>, StoreError> {
         let rows: Vec<RuleRow> = sqlx::query_as(
             "SELECT id, team_id, kind, event_type, meeting_type, categories, channel, mentions, \
-             enabled, backup, lifecycle FROM rules WHERE team_id = $1 ORDER BY position, id",
+             enabled, backup, lifecycle, options FROM rules WHERE team_id = $1 ORDER BY position, id",
         )
         .bind(team_id)
         .fetch_all(self.pool())
@@ -167,7 +173,7 @@ impl Store {
         let n = sqlx::query(
             "UPDATE rules SET kind = $1, event_type = $2, meeting_type = $3, categories = $4, \
              channel = $5, mentions = $6, enabled = $7, version = version + 1, updated_at = $8, \
-             owner = $12, backup = $13, lifecycle = $14 \
+             owner = $12, backup = $13, lifecycle = $14, options = $15 \
              WHERE team_id = $9 AND id = $10 AND version = $11",
         )
         .bind(kind)
@@ -184,6 +190,7 @@ impl Store {
         .bind(owner(actor))
         .bind(rule.backup.as_ref().map(Mention::id))
         .bind(rule.lifecycle.as_str())
+        .bind(options_json(&rule.options))
         .execute(&mut *tx)
         .await?
         .rows_affected();
@@ -319,7 +326,8 @@ async fn insert_rule(
     sqlx::query(
         "INSERT INTO rules (id, team_id, kind, event_type, meeting_type, categories, \
          channel, mentions, enabled, position, version, created_at, updated_at, backup, \
-         lifecycle) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11, $11, $12, $13)",
+         lifecycle, options) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11, $11, $12, $13, \
+         $14)",
     )
     .bind(id)
     .bind(team_id)
@@ -334,6 +342,7 @@ async fn insert_rule(
     .bind(now)
     .bind(rule.backup.as_ref().map(Mention::id))
     .bind(rule.lifecycle.as_str())
+    .bind(options_json(&rule.options))
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -350,8 +359,33 @@ fn rule_json(rule: &NewRule) -> String {
         enabled: rule.enabled,
         backup: rule.backup.clone(),
         lifecycle: rule.lifecycle,
+        options: rule.options.clone(),
     };
     serde_json::to_string(&RuleJson::from(&stored)).unwrap_or_default()
+}
+
+/// The options column: the rules file's keys for them (`{"where": […]}`), or NULL.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct OptionsJson {
+    #[serde(default, rename = "where", skip_serializing_if = "Vec::is_empty")]
+    conditions: Vec<ConditionJson>,
+}
+
+fn options_json(options: &RuleOptions) -> Option<String> {
+    if options.is_empty() {
+        return None;
+    }
+    let json = OptionsJson {
+        conditions: options.conditions.iter().map(Condition::to_json).collect(),
+    };
+    serde_json::to_string(&json).ok()
+}
+
+fn options_from_json(json: &str) -> Option<RuleOptions> {
+    let json: OptionsJson = serde_json::from_str(json).ok()?;
+    Some(RuleOptions {
+        conditions: conditions::parse_all(&json.conditions).ok()?,
+    })
 }
 
 /// The rule's owner: a Slack user who saved it (not `cli`, the command-line import).

@@ -10,6 +10,7 @@ mod fake_platform;
 mod callbacks;
 mod cli;
 mod commands;
+mod conditions;
 mod delivery;
 mod directory;
 mod durability;

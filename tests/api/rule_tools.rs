@@ -333,6 +333,7 @@ async fn delete_by_code_asks_first_and_never_deletes_a_rule_changed_meanwhile() 
         enabled: false,
         backup: None,
         lifecycle: Default::default(),
+        options: Default::default(),
     };
     app.store
         .update_rule(TEAM, &rules[1].id, version, &changed, "U0OTHER")

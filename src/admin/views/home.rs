@@ -249,6 +249,7 @@ mod tests {
             enabled: true,
             backup: None,
             lifecycle: Default::default(),
+            options: Default::default(),
         }
     }
 

@@ -49,6 +49,42 @@ pub const BACKUP: &str = "backup";
 /// How a conversation's state changes show (threads).
 pub const LIFECYCLE: &str = "lifecycle";
 pub const ENABLED: &str = "enabled";
+/// The rule's conditions, one per line (`field op value`).
+pub const CONDITIONS: &str = "conditions";
+
+/// The conditions box: one condition per line, as the rules file's `where` reads them.
+fn conditions_block(lang: Lang, editing: Option<&Rule>) -> Value {
+    let lines: Vec<String> = editing
+        .map(|r| {
+            r.options
+                .conditions
+                .iter()
+                .map(crate::core::conditions::Condition::to_line)
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut element = json!({
+        "type": "plain_text_input",
+        "action_id": CONDITIONS,
+        "multiline": true,
+        "max_length": 3000,
+        "placeholder": plain("customer.company not_equals テスト株式会社\nfields.plan in pro, enterprise"),
+    });
+    if !lines.is_empty() {
+        element["initial_value"] = json!(lines.join("\n"));
+    }
+    json!({
+        "type": "input",
+        "block_id": CONDITIONS,
+        "optional": true,
+        "label": plain(lang.pick("条件(すべて満たすイベントだけ通知)", "Conditions (only events meeting all of them)")),
+        "hint": plain(lang.pick(
+            "1行に1つ「項目 演算子 値」。項目: customer.company、customer.email、fields.<キー> など。演算子: equals、not_equals、contains、not_contains、in、not_in(値はカンマ区切り)、exists、missing。全角・半角、大文字・小文字は区別しません。",
+            "One per line: field op value. Fields: customer.company, customer.email, fields.<key>, … Ops: equals, not_equals, contains, not_contains, in, not_in (values split by commas), exists, missing. Full-width and half-width forms and case are alike.",
+        )),
+        "element": element
+    })
+}
 
 /// Inline errors for `response_action: errors`, by block id.
 pub type FieldErrors = Vec<(&'static str, String)>;
@@ -329,6 +365,9 @@ fn modal(
                 "initial_option": option(current)
             }
         }));
+    }
+    if let Some(blocks) = view["blocks"].as_array_mut() {
+        blocks.push(conditions_block(lang, editing.map(|(r, _)| r)));
     }
     if !errors
         && !known.is_empty()

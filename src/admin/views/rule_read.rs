@@ -9,8 +9,9 @@ use slack_morphism::prelude::{SlackActionId, SlackBlockId, SlackViewStateValue};
 
 use super::rule_modal::*;
 use crate::core::catalog::{ErrorCategory, EventType, Lang};
+use crate::core::conditions::{Condition, MAX_CONDITIONS};
 use crate::core::ids::ChannelId;
-use crate::core::rule::{Lifecycle, Mention, Mentions, NewRule, RuleTrigger};
+use crate::core::rule::{Lifecycle, Mention, Mentions, NewRule, RuleOptions, RuleTrigger};
 
 pub type Values = HashMap<SlackBlockId, HashMap<SlackActionId, SlackViewStateValue>>;
 
@@ -116,6 +117,7 @@ pub fn read(values: &Values, lang: Lang, error_rule: bool) -> Result<NewRule, Fi
     let enabled = value(values, ENABLED)
         .and_then(|v| v.selected_options.as_ref())
         .is_some_and(|o| o.iter().any(|o| o.value == "on"));
+    let conditions = conditions(values, lang, &mut errors);
     let trigger = match (error_rule, event_type) {
         (true, _) => Some(RuleTrigger::Error { categories }),
         (false, Some(event_type)) => Some(RuleTrigger::Event {
@@ -137,7 +139,39 @@ pub fn read(values: &Values, lang: Lang, error_rule: bool) -> Result<NewRule, Fi
             channel,
             mentions,
             enabled,
+            options: RuleOptions { conditions },
         }),
         _ => Err(errors),
     }
+}
+
+/// The conditions box, one per line; a line that does not read is named in the error.
+fn conditions(values: &Values, lang: Lang, errors: &mut FieldErrors) -> Vec<Condition> {
+    let text = value(values, CONDITIONS)
+        .and_then(|v| v.value.as_deref())
+        .unwrap_or_default();
+    let mut out = Vec::new();
+    let mut problems = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        match Condition::parse_line(line) {
+            Ok(c) => out.push(c),
+            Err(reason) => problems.push(match lang {
+                Lang::Ja => format!("{}行目: {reason}", n + 1),
+                Lang::En => format!("Line {}: {reason}", n + 1),
+            }),
+        }
+    }
+    if out.len() > MAX_CONDITIONS {
+        problems.push(match lang {
+            Lang::Ja => format!("条件は{MAX_CONDITIONS}個までです。"),
+            Lang::En => format!("At most {MAX_CONDITIONS} conditions."),
+        });
+    }
+    if !problems.is_empty() {
+        errors.push((CONDITIONS, problems.join("\n")));
+    }
+    out
 }

@@ -210,6 +210,19 @@ pub fn rule_line(lang: Lang, rule: &Rule) -> String {
             mentions.join(" ")
         ));
     }
+    if !rule.options.conditions.is_empty() {
+        let conditions: Vec<String> = rule
+            .options
+            .conditions
+            .iter()
+            .map(|c| format!("`{}`", crate::core::render::escape(&c.to_line())))
+            .collect();
+        line.push_str(&format!(
+            " {} {}",
+            lang.pick("条件:", "where"),
+            conditions.join(lang.pick("、", ", "))
+        ));
+    }
     if !rule.enabled {
         line.push_str(lang.pick("(無効)", " (off)"));
     }

@@ -34,6 +34,7 @@ pub fn audit_line(lang: Lang, entry: &crate::store::AuditEntry) -> String {
                     enabled: r.enabled,
                     backup: r.backup,
                     lifecycle: r.lifecycle,
+                    options: r.options,
                 };
                 rule_line(lang, &rule).trim_start_matches("• ").to_string()
             })

@@ -79,6 +79,30 @@ fn verdict_text(lang: Lang, verdict: &Verdict) -> String {
                 "— an error rule for other kinds of error",
             )
             .into(),
+        Verdict::ConditionFailed {
+            index,
+            condition,
+            got,
+        } => {
+            let n = index + 1;
+            let condition = escape(&condition.to_line());
+            match (lang, got) {
+                (Lang::Ja, Some(got)) => format!(
+                    "— 条件 {n}(`{condition}`)に合いません。このイベントの値は `{}`",
+                    escape(got)
+                ),
+                (Lang::Ja, None) => format!(
+                    "— 条件 {n}(`{condition}`)に合いません。このイベントにはこの項目がありません"
+                ),
+                (Lang::En, Some(got)) => format!(
+                    "— condition {n} (`{condition}`) does not hold; this event's value is `{}`",
+                    escape(got)
+                ),
+                (Lang::En, None) => format!(
+                    "— condition {n} (`{condition}`) does not hold; this event has no such field"
+                ),
+            }
+        }
     }
 }
 
