@@ -3,6 +3,7 @@
 //! `core`, so every decision in it is tested with plain values.
 
 pub mod catalog;
+pub mod csv;
 pub mod event;
 pub mod event_parse;
 pub mod ids;
