@@ -20,8 +20,10 @@ use super::{ExportError, LogReader, Request, header, texts};
 
 /// Progress posts at most (of the `response_url`'s 5, the outcome needs one).
 const PROGRESS_POSTS: usize = 3;
-/// The least time between two progress posts.
+/// A progress post is due after this long…
 const PROGRESS_EVERY: Duration = Duration::from_secs(2);
+/// …or after this many more rows, whichever comes first.
+const PROGRESS_ROWS: usize = 20_000;
 
 /// What an export to Slack needs.
 #[derive(Clone)]
@@ -93,7 +95,7 @@ async fn send(cx: &LogExportCtx, who: &Requester, request: &Request) -> Result<S
             }
         }
         rows += page.len();
-        if progress.due() {
+        if progress.due(rows) {
             let text = texts::progress(request.style.lang, rows);
             // Progress is a courtesy: the export goes on without it.
             if let Err(err) = cx.slack.respond_with(&who.response_url, text, true).await {
@@ -135,9 +137,11 @@ async fn upload(
     Ok(slack.upload_file(token, name, name, part.bytes).await?)
 }
 
-/// When the next progress post is due: a few seconds apart, a few in all.
+/// When the next progress post is due: every few seconds or every
+/// [`PROGRESS_ROWS`] rows, a few in all.
 struct Progress {
     last: Instant,
+    last_rows: usize,
     posted: usize,
 }
 
@@ -145,16 +149,38 @@ impl Progress {
     fn new() -> Self {
         Self {
             last: Instant::now(),
+            last_rows: 0,
             posted: 0,
         }
     }
 
-    fn due(&mut self) -> bool {
-        if self.posted >= PROGRESS_POSTS || self.last.elapsed() < PROGRESS_EVERY {
+    fn due(&mut self, rows: usize) -> bool {
+        let waited = self.last.elapsed() >= PROGRESS_EVERY;
+        let grown = rows - self.last_rows >= PROGRESS_ROWS;
+        if self.posted >= PROGRESS_POSTS || rows == self.last_rows || !(waited || grown) {
             return false;
         }
         self.posted += 1;
         self.last = Instant::now();
+        self.last_rows = rows;
         true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn progress_is_shown_as_rows_grow_a_few_times_at_most() {
+        let mut progress = Progress::new();
+        assert!(progress.due(PROGRESS_ROWS), "after enough rows");
+        assert!(!progress.due(PROGRESS_ROWS), "not twice for the same rows");
+        assert!(progress.due(2 * PROGRESS_ROWS));
+        assert!(progress.due(3 * PROGRESS_ROWS));
+        assert!(
+            !progress.due(10 * PROGRESS_ROWS),
+            "the response_url's last post is kept for the outcome"
+        );
     }
 }

@@ -500,3 +500,70 @@ async fn every_row_of_many_pages_comes_once_and_callbacks_follow() {
         "the callbacks come last"
     );
 }
+
+/// 100,000 rows: the export streams them in parts under the cap, shows its progress in
+/// place while it runs, and every row arrives once.
+#[tokio::test]
+async fn a_log_of_100k_rows_streams_in_parts_with_live_progress() {
+    use herald::store::{NewEvent, insert_events};
+
+    let mut app = TestApp::start(rules()).await;
+    app.stop().await;
+    app.settings.log_part_bytes = 4 * 1024 * 1024;
+    app.restart().await;
+    let admin = admin(&app, "en-US");
+    let now = herald::store::now_ms();
+    let body = booking("booking.cancelled", "mt_9").to_string();
+    const ROWS: usize = 100_000;
+    let ids: Vec<String> = (0..ROWS).map(|i| format!("evt_big_{i:06}")).collect();
+    let events: Vec<NewEvent<'_>> = ids
+        .iter()
+        .map(|id| NewEvent {
+            id,
+            team_id: TEAM,
+            connection_id: "default",
+            webhook_id: id,
+            event_type: "booking.cancelled",
+            body: &body,
+            route_count: 0,
+            received_at: now - 3_600_000,
+        })
+        .collect();
+    {
+        let mut tx = app.store.begin().await.unwrap();
+        insert_events(&mut tx, &events).await.unwrap();
+        tx.commit().await.unwrap();
+    }
+
+    let (_, url) = command(&app, &admin, "log").await;
+    let said = eventually_within(Duration::from_secs(600), "the export's outcome", || async {
+        let posts = app.emu.responses(&url);
+        let last = posts.last()?["text"].as_str()?.to_string();
+        (!last.contains(":hourglass_flowing_sand:")).then_some(last)
+    })
+    .await;
+    assert!(said.contains("Sent 100,000 rows"), "{said}");
+    let progress: Vec<String> = app
+        .emu
+        .responses(&url)
+        .iter()
+        .filter_map(|p| p["text"].as_str().map(str::to_string))
+        .filter(|t| t.contains("Exporting… "))
+        .collect();
+    assert!(!progress.is_empty(), "progress was shown while it ran");
+    assert!(
+        progress.iter().all(|t| t.ends_with(" rows")),
+        "{progress:?}"
+    );
+
+    let files = shared_in(&app, &dm_of(&app, &admin));
+    assert!(files.len() >= 2, "{} parts", files.len());
+    let mut rows = 0;
+    for file in &files {
+        assert!(file.bytes.len() <= 4 * 1024 * 1024);
+        let records = parse_csv(&file.bytes);
+        assert_eq!(records[0], HEADER);
+        rows += records.len() - 1;
+    }
+    assert_eq!(rows, ROWS);
+}

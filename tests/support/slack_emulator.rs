@@ -599,7 +599,13 @@ impl SlackEmulator {
                 "/commands/{team}/{id}/{secret}",
                 axum::routing::post(response_url_handler),
             )
-            .route("/upload/v1/{key}", axum::routing::post(upload_handler))
+            // Slack's upload URL takes files up to its 1 GB limit, not axum's 2 MB default.
+            .route(
+                "/upload/v1/{key}",
+                axum::routing::post(upload_handler).layer(axum::extract::DefaultBodyLimit::max(
+                    usize::try_from(MAX_FILE_BYTES).unwrap_or(usize::MAX),
+                )),
+            )
             .fallback(api_entry)
             .with_state(inner.clone());
         let mut stop = shutdown_rx;
