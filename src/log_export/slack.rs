@@ -34,8 +34,8 @@ pub struct LogExportCtx {
     pub part_bytes: usize,
 }
 
-/// Who asked, and where they are answered.
-#[derive(Debug, Clone)]
+/// Who asked, and where they are answered. No `Debug`: it holds the bot token.
+#[derive(Clone)]
 pub struct Requester {
     pub bot_token: String,
     pub user: String,
