@@ -23,7 +23,8 @@
 //!   `platform.callback`, and the error report of a failed job),
 //!   [`conversations`] (threads to and from the platform), [`directory`] (channels,
 //!   people, groups), [`history`] (what happened to events: `/herald why`, the
-//!   event types no rule takes), [`admin`] (`/herald`, modals, App Home), [`install`]
+//!   event types no rule takes), [`log_export`] (the error log as CSV: `/herald log`,
+//!   `herald log export`), [`admin`] (`/herald`, modals, App Home), [`install`]
 //!   ("Add to Slack").
 //! - L5 [`bot`]: Herald's one [`slack::SlackHandler`]; Slack's input to the features.
 //! - L6 [`app`]: wiring only; builds everything, cuts each feature's context from
@@ -42,6 +43,7 @@ pub mod history;
 pub mod ingest;
 pub mod install;
 pub mod jobs;
+pub mod log_export;
 pub mod platform;
 pub mod rate_limit;
 pub mod slack;

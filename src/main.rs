@@ -40,6 +40,11 @@ enum Command {
         #[command(subcommand)]
         action: RulesAction,
     },
+    /// The error log (deliveries, unrouted events, platform errors, callbacks) as CSV.
+    Log {
+        #[command(subcommand)]
+        action: LogAction,
+    },
     /// Print a new random webhook secret (whsec_…) for HERALD_WEBHOOK_SECRET, or with
     /// --encryption-key a key for HERALD_ENCRYPTION_KEY.
     Secret {
@@ -76,6 +81,35 @@ enum RulesAction {
         file: std::path::PathBuf,
         #[command(flatten)]
         target: Target,
+    },
+}
+
+#[derive(Subcommand)]
+enum LogAction {
+    /// Write the log of the last days to FILE ("-" for standard output): UTF-8 with a
+    /// BOM, RFC 4180, the columns `/herald log` sends.
+    Export {
+        /// How far back: `30d` (or `30`), from 1 to 365 days.
+        #[arg(long, default_value = "30d")]
+        since: String,
+        #[arg(long)]
+        out: std::path::PathBuf,
+        /// Times are written at this offset from UTC, e.g. `+09:00`.
+        #[arg(long, default_value = "+00:00", allow_hyphen_values = true)]
+        utc_offset: String,
+        /// The language of the fixes: ja or en.
+        #[arg(long, default_value = "en")]
+        lang: String,
+        #[arg(
+            long,
+            env = "DATABASE_URL",
+            default_value = "sqlite://herald.db",
+            hide_env_values = true
+        )]
+        database_url: String,
+        /// Workspace (T…); defaults to the one workspace registered.
+        #[arg(long)]
+        team: Option<String>,
     },
 }
 
@@ -157,13 +191,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 (None, Some(token)) => {
                     register_token_workspace(&store, &target.slack_api_url, token.trim()).await?
                 }
-                (None, None) => match store.workspace_ids().await?.as_slice() {
-                    [one] => one.clone(),
-                    [] => anyhow::bail!(
-                        "no workspace registered yet: run `herald serve` once, or pass --team T…"
-                    ),
-                    many => anyhow::bail!("several workspaces ({}): pass --team", many.join(", ")),
-                },
+                (None, None) => only_workspace(&store).await?,
             };
             if import {
                 let json = std::fs::read_to_string(&file)
@@ -182,6 +210,53 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                         .with_context(|| format!("writing {}", file.display()))?;
                     println!("exported rules of {team} to {}", file.display());
                 }
+            }
+        }
+        Command::Log {
+            action:
+                LogAction::Export {
+                    since,
+                    out,
+                    utc_offset,
+                    lang,
+                    database_url,
+                    team,
+                },
+        } => {
+            let days = herald::log_export::parse_days(&since)
+                .with_context(|| format!("--since {since}: give 1d to 365d"))?;
+            let offset = herald::log_export::parse_offset(&utc_offset)
+                .with_context(|| format!("--utc-offset {utc_offset}: give ±HH:MM, like +09:00"))?;
+            let lang: herald::core::catalog::Lang = lang
+                .parse()
+                .map_err(|()| anyhow::anyhow!("--lang {lang}: give ja or en"))?;
+            let store = Store::connect(&database_url)
+                .await
+                .with_context(|| format!("opening {}", redact_url(&database_url)))?;
+            store.migrate().await.context("migrating")?;
+            let team = match team {
+                Some(team) => team,
+                None => only_workspace(&store).await?,
+            };
+            let request = herald::log_export::Request::last_days(
+                &team,
+                days,
+                herald::store::now_ms(),
+                offset,
+                lang,
+            );
+            if out.as_os_str() == "-" {
+                let mut stdout = std::io::stdout().lock();
+                herald::log_export::write_to(&store, &request, &mut stdout).await?;
+            } else {
+                let file = std::fs::File::create(&out)
+                    .with_context(|| format!("creating {}", out.display()))?;
+                let mut writer = std::io::BufWriter::new(file);
+                let rows = herald::log_export::write_to(&store, &request, &mut writer).await?;
+                println!(
+                    "exported {rows} rows of {team}'s error log to {}",
+                    out.display()
+                );
             }
         }
         Command::Secret { encryption_key } => {
@@ -242,6 +317,17 @@ async fn register_token_workspace(
         )
         .await?;
     Ok(identity.team_id)
+}
+
+/// The one workspace `herald serve` registered (commands without --team).
+async fn only_workspace(store: &Store) -> anyhow::Result<String> {
+    match store.workspace_ids().await?.as_slice() {
+        [one] => Ok(one.clone()),
+        [] => {
+            anyhow::bail!("no workspace registered yet: run `herald serve` once, or pass --team T…")
+        }
+        many => anyhow::bail!("several workspaces ({}): pass --team", many.join(", ")),
+    }
 }
 
 fn redact_url(url: &str) -> String {

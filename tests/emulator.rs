@@ -896,6 +896,162 @@ async fn history_with_metadata_and_paging() {
     );
 }
 
+/// Slack's upload flow, per https://api.slack.com/methods/files.getUploadURLExternal and
+/// https://api.slack.com/methods/files.completeUploadExternal: an upload URL and file id,
+/// the bytes POSTed there (raw or multipart, answered `OK - <length>`), then the files
+/// shared in one message of the channel; a file whose bytes never arrived is not found.
+#[tokio::test]
+async fn files_upload_external_flow() {
+    let (emu, ws, client) = setup().await;
+    let tok = token(&ws.bot_token);
+    let session = client.open_session(&tok);
+    let user = emu.add_user("T0001", "mika", "mika@example.com");
+    let general = emu.add_channel(
+        "T0001",
+        ChannelSpec {
+            name: "general".into(),
+            bot_member: true,
+            ..ChannelSpec::default()
+        },
+    );
+    let outside = emu.add_channel(
+        "T0001",
+        ChannelSpec {
+            name: "outside".into(),
+            ..ChannelSpec::default()
+        },
+    );
+
+    let zero = session
+        .get_upload_url_external(&SlackApiFilesGetUploadUrlExternalRequest::new(
+            "a.csv".into(),
+            0,
+        ))
+        .await;
+    assert_eq!(api_code(zero), "missing_argument");
+
+    let bytes = b"\xEF\xBB\xBFa,b\r\n1,2\r\n".to_vec();
+    let first = session
+        .get_upload_url_external(&SlackApiFilesGetUploadUrlExternalRequest::new(
+            "a.csv".into(),
+            bytes.len(),
+        ))
+        .await
+        .expect("upload URL");
+    assert!(first.file_id.0.starts_with('F'));
+    session
+        .files_upload_via_url(&SlackApiFilesUploadViaUrlRequest::new(
+            first.upload_url.clone(),
+            bytes.clone(),
+            "text/csv".into(),
+        ))
+        .await
+        .expect("raw upload");
+
+    // The second file goes up as a multipart form, as Slack's docs show with curl -F.
+    let second = session
+        .get_upload_url_external(&SlackApiFilesGetUploadUrlExternalRequest::new(
+            "b.csv".into(),
+            3,
+        ))
+        .await
+        .expect("upload URL");
+    let body = "--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"b.csv\"\r\n\
+                Content-Type: text/csv\r\n\r\nx,y\r\n--XyZ--\r\n";
+    let answer = reqwest::Client::new()
+        .post(second.upload_url.0.as_str())
+        .header("content-type", "multipart/form-data; boundary=XyZ")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    assert_eq!(answer.text().await.unwrap(), "OK - 3");
+
+    // Not uploaded: not found, and nothing is shared.
+    let third = session
+        .get_upload_url_external(&SlackApiFilesGetUploadUrlExternalRequest::new(
+            "c.csv".into(),
+            5,
+        ))
+        .await
+        .expect("upload URL");
+    let complete = |ids: Vec<&SlackFileId>, channel: &str| {
+        SlackApiFilesCompleteUploadExternalRequest::new(
+            ids.into_iter()
+                .map(|id| SlackApiFilesComplete::new(id.clone()).with_title(format!("t-{id}")))
+                .collect(),
+        )
+        .with_channel_id(channel.to_string().into())
+        .with_initial_comment("here".into())
+    };
+    let missing = session
+        .files_complete_upload_external(&complete(vec![&first.file_id, &third.file_id], &general))
+        .await;
+    assert_eq!(api_code(missing), "file_not_found");
+    let outside_try = session
+        .files_complete_upload_external(&complete(vec![&first.file_id], &outside))
+        .await;
+    assert_eq!(api_code(outside_try), "not_in_channel");
+    assert!(emu.uploaded_files().iter().all(|f| !f.completed));
+
+    let done = session
+        .files_complete_upload_external(&complete(vec![&first.file_id, &second.file_id], &general))
+        .await
+        .expect("complete");
+    let names: Vec<_> = done.files.iter().map(|f| f.name.clone().unwrap()).collect();
+    assert_eq!(names, ["a.csv", "b.csv"]);
+    let files = emu.uploaded_files();
+    assert_eq!(files[0].bytes, bytes);
+    assert_eq!(files[1].bytes, b"x,y");
+    assert_eq!(files[0].channel.as_deref(), Some(general.as_str()));
+    assert_eq!(
+        files[0].title.as_deref(),
+        Some(format!("t-{}", first.file_id).as_str())
+    );
+    let shared = emu
+        .messages(&general)
+        .into_iter()
+        .find(|m| m["files"].is_array())
+        .expect("the files are a message in the channel");
+    assert_eq!(shared["text"], "here");
+    assert_eq!(shared["files"].as_array().unwrap().len(), 2);
+
+    // A DM opened with conversations.open takes files too.
+    let opened = raw_post(
+        &client,
+        &ws.bot_token,
+        "conversations.open",
+        &json!({"users": user}),
+    )
+    .await
+    .expect("DM opened");
+    let im = opened["channel"]["id"].as_str().unwrap().to_string();
+    let fourth = session
+        .get_upload_url_external(&SlackApiFilesGetUploadUrlExternalRequest::new(
+            "d.csv".into(),
+            1,
+        ))
+        .await
+        .unwrap();
+    session
+        .files_upload_via_url(&SlackApiFilesUploadViaUrlRequest::new(
+            fourth.upload_url,
+            b"z".to_vec(),
+            "text/csv".into(),
+        ))
+        .await
+        .unwrap();
+    session
+        .files_complete_upload_external(&complete(vec![&fourth.file_id], &im))
+        .await
+        .expect("shared in the DM");
+    assert_eq!(
+        emu.uploaded_files()[3].channel.as_deref(),
+        Some(im.as_str())
+    );
+}
+
 #[tokio::test]
 async fn users_lookup_and_usergroups() {
     let (emu, ws, client) = setup().await;

@@ -24,13 +24,15 @@ const LAYERS: &[(&str, u8)] = &[
     ("directory", 4),
     ("history", 4),
     ("install", 4),
+    ("log_export", 4),
     ("webhook", 4),
     ("bot", 5),
     ("app", 6),
 ];
 
 /// Imports allowed within a layer: L1's shared leaves, and the features that build on
-/// one another (admin → conversations → delivery; admin → directory, install).
+/// one another (admin → conversations → delivery; admin → directory, install; the
+/// error log reads delivery's fixes and history's error codes).
 const LATERAL: &[(&str, &str)] = &[
     ("slack", "config"),
     ("slack", "tls"),
@@ -41,6 +43,9 @@ const LATERAL: &[(&str, &str)] = &[
     ("admin", "delivery"),
     ("admin", "install"),
     ("admin", "history"),
+    ("admin", "log_export"),
+    ("log_export", "delivery"),
+    ("log_export", "history"),
     ("conversations", "delivery"),
 ];
 

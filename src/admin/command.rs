@@ -52,6 +52,11 @@ pub enum Command {
     /// Explain one event (Herald's event id or the platform's webhook-id): what arrived,
     /// each rule's verdict, and every job it made.
     Why(String),
+    /// The error log of the last `days` days (1 to 365; 30 when not given) as CSV, to
+    /// the admin's DM.
+    Log {
+        days: u32,
+    },
     /// Anything else: answered with help, never with silence.
     Unknown(String),
     /// A known subcommand with an argument it cannot use.
@@ -80,6 +85,7 @@ impl Command {
                 | Command::Disconnect
                 | Command::Sync
                 | Command::Why(_)
+                | Command::Log { .. }
                 | Command::OperatorLink { user: Some(_), .. }
         )
     }
@@ -195,6 +201,22 @@ impl Command {
                 other => Command::Invalid {
                     subcommand: "why",
                     argument: other.join(" "),
+                },
+            },
+            "log" | "ログ" => match rest.as_slice() {
+                [] => Command::Log {
+                    days: crate::log_export::DEFAULT_DAYS,
+                },
+                [one] => match crate::log_export::parse_days(one) {
+                    Some(days) => Command::Log { days },
+                    _ => Command::Invalid {
+                        subcommand: "log",
+                        argument: (*one).to_string(),
+                    },
+                },
+                more => Command::Invalid {
+                    subcommand: "log",
+                    argument: more.join(" "),
                 },
             },
             verb @ ("edit" | "編集" | "delete" | "削除" | "test" | "テスト") => {
@@ -315,6 +337,37 @@ mod tests {
                 },
             ),
             ("export", Command::Export),
+            ("log", Command::Log { days: 30 }),
+            ("log 7", Command::Log { days: 7 }),
+            ("ログ 365", Command::Log { days: 365 }),
+            (
+                "log 0",
+                Command::Invalid {
+                    subcommand: "log",
+                    argument: "0".into(),
+                },
+            ),
+            (
+                "log 366",
+                Command::Invalid {
+                    subcommand: "log",
+                    argument: "366".into(),
+                },
+            ),
+            (
+                "log abc",
+                Command::Invalid {
+                    subcommand: "log",
+                    argument: "abc".into(),
+                },
+            ),
+            (
+                "log 7 8",
+                Command::Invalid {
+                    subcommand: "log",
+                    argument: "7 8".into(),
+                },
+            ),
             ("why evt_01ABC", Command::Why("evt_01ABC".into())),
             (
                 "なぜ `msg_2KWPBgLlAfxdpx2AI54pPJ85f4W`",

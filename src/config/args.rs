@@ -78,4 +78,7 @@ pub struct SettingsArgs {
     /// Webhook requests a second per connection (bursts of twice that).
     #[arg(long, env = "HERALD_INGEST_RATE")]
     pub ingest_rate: Option<String>,
+    /// The largest file `/herald log` uploads, in bytes (a bigger log comes in parts).
+    #[arg(long, env = "HERALD_LOG_PART_BYTES")]
+    pub log_part_bytes: Option<String>,
 }

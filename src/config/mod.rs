@@ -68,6 +68,8 @@ pub struct Settings {
     pub http: HttpSettings,
     /// Webhook requests a second per connection; bursts of twice that.
     pub ingest_rate: u32,
+    /// The largest file `/herald log` uploads; a bigger log is split into parts.
+    pub log_part_bytes: usize,
 }
 
 impl Settings {
@@ -100,6 +102,7 @@ impl Settings {
             args.max_connections,
         )?;
         let ingest_rate = http::ingest_rate(args.ingest_rate)?;
+        let log_part_bytes = log_part_bytes(args.log_part_bytes)?;
         Ok(Self {
             slack: SlackSettings {
                 bot_token,
@@ -121,6 +124,7 @@ impl Settings {
             callback_allow_private,
             http,
             ingest_rate,
+            log_part_bytes,
         })
     }
 }
@@ -143,6 +147,7 @@ impl fmt::Debug for Settings {
             callback_allow_private,
             http,
             ingest_rate,
+            log_part_bytes,
         } = self;
         f.debug_struct("Settings")
             .field("slack", slack)
@@ -158,6 +163,7 @@ impl fmt::Debug for Settings {
             .field("callback_allow_private", callback_allow_private)
             .field("http", http)
             .field("ingest_rate", ingest_rate)
+            .field("log_part_bytes", log_part_bytes)
             .finish()
     }
 }
@@ -185,6 +191,21 @@ fn lang(raw: Option<String>) -> Result<Lang, ConfigError> {
             .parse()
             .map_err(|()| invalid("HERALD_LANG", "must be ja or en")),
     }
+}
+
+/// The error log's part size when `HERALD_LOG_PART_BYTES` is unset: far below Slack's
+/// 1 GB file limit, so a part uploads in one go and opens in a spreadsheet.
+pub const LOG_PART_BYTES: usize = 50 * 1024 * 1024;
+
+/// `HERALD_LOG_PART_BYTES`: from 1 KiB (tests split small logs) to Slack's 1 GB.
+fn log_part_bytes(raw: Option<String>) -> Result<usize, ConfigError> {
+    Ok(in_range(
+        raw,
+        1024..=1_000_000_000,
+        "HERALD_LOG_PART_BYTES",
+        "must be a whole number of bytes from 1024 to 1000000000",
+    )?
+    .unwrap_or(LOG_PART_BYTES))
 }
 
 /// `HERALD_CALLBACK_ALLOW_PRIVATE`: off unless set to true.

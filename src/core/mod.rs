@@ -4,6 +4,7 @@
 
 pub mod catalog;
 pub mod conditions;
+pub mod csv;
 pub mod event;
 pub mod event_parse;
 pub mod ids;

@@ -57,6 +57,7 @@ pub const BOT_SCOPES: &[&str] = &[
     "commands",
     "im:write",
     "reactions:write",
+    "files:write",
 ];
 
 pub const INSTALL_PATH: &str = "/slack/install";

@@ -16,6 +16,7 @@ mod directory;
 mod events;
 mod flag;
 mod jobs;
+mod log_rows;
 mod meeting_types;
 mod nonces;
 mod operators;
@@ -41,6 +42,7 @@ pub use jobs::{
     ChannelHealth, ClaimedJob, DeliveryCounts, FinishedPost, JOBS_CHANNEL, JobRecord, JobStatus,
     NewJob, insert_jobs,
 };
+pub use log_rows::{Cursor as LogCursor, LoggedEvent, LoggedJob};
 pub use operators::Operator;
 pub use resend::FailedPost;
 pub use retention::{BATCH as PURGE_BATCH, Purged};

@@ -22,6 +22,7 @@ mod history;
 mod home;
 mod install;
 mod invariants;
+mod log_export;
 mod modals;
 mod process_crash;
 mod retention;

@@ -336,6 +336,8 @@ struct Msg {
     reactions: Vec<(String, Vec<String>)>,
     /// `hidden: true` (a deleted thread parent's tombstone).
     hidden: bool,
+    /// Files shared by the message (`files.completeUploadExternal`), as Slack lists them.
+    files: Option<Value>,
 }
 
 /// One `chat.postEphemeral` message (never stored in the channel's history).
@@ -446,7 +448,9 @@ fn rate_tier(method: &str) -> Option<u8> {
         | "conversations.members"
         | "oauth.v2.access"
         | "chat.postEphemeral"
-        | "chat.getPermalink" => Some(4),
+        | "chat.getPermalink"
+        | "files.getUploadURLExternal"
+        | "files.completeUploadExternal" => Some(4),
         m if m.starts_with("views.") => Some(4),
         _ => None,
     }
@@ -515,6 +519,13 @@ struct State {
     response_urls: HashMap<String, ResponseUrl>,
     /// `chat.postEphemeral` messages, in the order they were sent.
     ephemerals: Vec<Ephemeral>,
+    /// Files of `files.getUploadURLExternal`, by id, in the order they were asked for.
+    files: Vec<StoredFile>,
+    /// `http://127.0.0.1:PORT`: where upload URLs point.
+    http_base: String,
+    /// Time zones set with `set_user_tz` (user → tz, tz_label, tz_offset); others are in
+    /// Los Angeles.
+    time_zones: HashMap<String, (String, String, i64)>,
 }
 
 struct Inner {
@@ -631,6 +642,9 @@ impl SlackEmulator {
                 oauth: OAuthState::default(),
                 response_urls: HashMap::new(),
                 ephemerals: Vec::new(),
+                files: Vec::new(),
+                http_base: format!("http://{addr}"),
+                time_zones: HashMap::new(),
             }),
             connections,
             shutdown: shutdown_rx.clone(),
@@ -641,6 +655,13 @@ impl SlackEmulator {
             .route(
                 "/commands/{team}/{id}/{secret}",
                 axum::routing::post(response_url_handler),
+            )
+            // Slack's upload URL takes files up to its 1 GB limit, not axum's 2 MB default.
+            .route(
+                "/upload/v1/{key}",
+                axum::routing::post(upload_handler).layer(axum::extract::DefaultBodyLimit::max(
+                    usize::try_from(MAX_FILE_BYTES).unwrap_or(usize::MAX),
+                )),
             )
             .fallback(api_entry)
             .with_state(inner.clone());
@@ -881,6 +902,15 @@ impl SlackEmulator {
         let mut st = self.inner.lock();
         let u = st.user_mut(user);
         u.locale = locale.to_string();
+    }
+
+    /// The user's time zone as `users.info` reports it (`tz`, `tz_label`, `tz_offset` in
+    /// seconds east of UTC); users are in Los Angeles until this is called.
+    pub fn set_user_tz(&self, user: &str, tz: &str, label: &str, offset_secs: i64) {
+        let mut st = self.inner.lock();
+        st.user_mut(user);
+        st.time_zones
+            .insert(user.to_string(), (tz.into(), label.into(), offset_secs));
     }
 
     /// Adds a user group (`S…`) with `@handle` and these member user ids.
@@ -1485,6 +1515,13 @@ impl State {
     }
 
     fn user_json(&self, u: &User) -> Value {
+        let tz = self.time_zones.get(&u.id).cloned().unwrap_or_else(|| {
+            (
+                "America/Los_Angeles".to_string(),
+                "Pacific Standard Time".to_string(),
+                -28800,
+            )
+        });
         let mut profile = json!({
             "real_name": u.real_name,
             "real_name_normalized": u.real_name,
@@ -1513,9 +1550,9 @@ impl State {
             "deleted": u.deleted,
             "color": "9f69e7",
             "real_name": u.real_name,
-            "tz": "America/Los_Angeles",
-            "tz_label": "Pacific Standard Time",
-            "tz_offset": -28800,
+            "tz": tz.0,
+            "tz_label": tz.1,
+            "tz_offset": tz.2,
             "profile": profile,
             "is_admin": u.is_admin,
             "is_owner": u.is_owner,
@@ -1633,6 +1670,10 @@ fn render_msg(m: &Msg, include_metadata: bool) -> Value {
     }
     if let Some(attachments) = &m.attachments {
         v.insert("attachments".into(), attachments.clone());
+    }
+    if let Some(files) = &m.files {
+        v.insert("files".into(), files.clone());
+        v.insert("upload".into(), json!(true));
     }
     if let Some((user, ts)) = &m.edited {
         v.insert("edited".into(), json!({"user": user, "ts": ts}));
@@ -2476,6 +2517,8 @@ const KNOWN_METHODS: &[&str] = &[
     "views.update",
     "views.publish",
     "oauth.v2.access",
+    "files.getUploadURLExternal",
+    "files.completeUploadExternal",
 ];
 
 /// Methods that take `application/x-www-form-urlencoded` (or query) arguments only: Slack
@@ -2780,6 +2823,8 @@ impl State {
             "views.push" => self.views_push(&team_id, args),
             "views.update" => self.views_update(&team_id, args),
             "views.publish" => self.views_publish(&team_id, args),
+            "files.getUploadURLExternal" => self.files_get_upload_url_external(&team_id, args),
+            "files.completeUploadExternal" => self.files_complete_upload_external(&team_id, args),
             "apps.connections.open" => {
                 let ticket = random_uuid();
                 self.tickets.insert(ticket.clone());
@@ -2979,6 +3024,7 @@ impl State {
             client_msg_id: None,
             reactions: Vec::new(),
             hidden: false,
+            files: None,
         };
         let broadcast = arg_bool(args, "reply_broadcast");
         let ch = &mut self.channels[idx];
@@ -5559,6 +5605,7 @@ impl State {
             client_msg_id: Some(random_uuid()),
             reactions: Vec::new(),
             hidden: false,
+            files: None,
         };
         let ch = self.channel_mut(channel);
         insert_message(ch, msg, thread_ts, false).expect("thread parent exists")
@@ -5766,6 +5813,267 @@ impl SlackEmulator {
         };
         st.message_event(idx, event)
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Files: Slack's upload flow (files.getUploadURLExternal → POST to the URL → files.completeUploadExternal)
+// ---------------------------------------------------------------------------------------------
+//
+// https://api.slack.com/methods/files.getUploadURLExternal: `filename` and `length` are
+// required; a `length` of 0 is `missing_argument`; the answer is `upload_url` and `file_id`.
+// The client then POSTs the file to the upload URL ("raw bytes or multipart form
+// encoded"; Slack answers HTTP 200 `OK - <length>`).
+// https://api.slack.com/methods/files.completeUploadExternal: `files` (a JSON array of
+// `{id, title}`) is required; with `channel_id` the files are shared there in one message
+// introduced by `initial_comment`; the answer lists the `files`. A file that was never
+// asked for, or whose bytes never arrived, is not there to complete: `file_not_found`.
+
+/// Slack's file size limit.
+const MAX_FILE_BYTES: u64 = 1024 * 1024 * 1024;
+
+struct StoredFile {
+    id: String,
+    team_id: String,
+    /// The secret part of its upload URL.
+    key: String,
+    filename: String,
+    length: u64,
+    /// None until the upload URL received the bytes.
+    bytes: Option<Vec<u8>>,
+    title: Option<String>,
+    /// Where `files.completeUploadExternal` shared it (None: not yet, or kept private).
+    channel: Option<String>,
+    completed: bool,
+    created: i64,
+}
+
+/// A file uploaded through the emulator, for tests to read back.
+#[derive(Clone, Debug)]
+pub struct UploadedFile {
+    pub id: String,
+    pub name: String,
+    pub title: Option<String>,
+    /// What the upload URL received (empty when nothing was).
+    pub bytes: Vec<u8>,
+    /// The channel it was shared in by `files.completeUploadExternal`.
+    pub channel: Option<String>,
+    pub completed: bool,
+}
+
+impl SlackEmulator {
+    /// Every file asked for with `files.getUploadURLExternal`, in that order.
+    pub fn uploaded_files(&self) -> Vec<UploadedFile> {
+        self.inner
+            .lock()
+            .files
+            .iter()
+            .map(|f| UploadedFile {
+                id: f.id.clone(),
+                name: f.filename.clone(),
+                title: f.title.clone(),
+                bytes: f.bytes.clone().unwrap_or_default(),
+                channel: f.channel.clone(),
+                completed: f.completed,
+            })
+            .collect()
+    }
+}
+
+impl State {
+    fn files_get_upload_url_external(&mut self, team_id: &str, args: &Args) -> ApiResult {
+        let filename = arg_str(args, "filename")
+            .filter(|f| !f.is_empty())
+            .ok_or_else(|| err("invalid_arguments"))?;
+        let length = arg_u64(args, "length")
+            .map_err(|_| err("invalid_arguments"))?
+            .ok_or_else(|| err("invalid_arguments"))?;
+        if length == 0 {
+            return Err(err("missing_argument"));
+        }
+        if length > MAX_FILE_BYTES {
+            return Err(err("file_upload_size_restricted"));
+        }
+        let id = self.new_id('F');
+        let key = random_alnum(32);
+        let upload_url = format!("{}/upload/v1/{key}", self.http_base);
+        self.files.push(StoredFile {
+            id: id.clone(),
+            team_id: team_id.to_string(),
+            key,
+            filename,
+            length,
+            bytes: None,
+            title: None,
+            channel: None,
+            completed: false,
+            created: now_secs(),
+        });
+        Ok(into_map(json!({"upload_url": upload_url, "file_id": id})))
+    }
+
+    fn files_complete_upload_external(&mut self, team_id: &str, args: &Args) -> ApiResult {
+        // `files` is a JSON array in a JSON body, a JSON string in a form.
+        let files = match args.get("files") {
+            Some(Value::String(text)) => {
+                serde_json::from_str::<Value>(text).map_err(|_| err("invalid_arguments"))?
+            }
+            Some(v) => v.clone(),
+            None => return Err(err("invalid_arguments")),
+        };
+        let Some(files) = files.as_array().filter(|f| !f.is_empty()) else {
+            return Err(err("invalid_arguments"));
+        };
+        let mut picked = Vec::new();
+        for file in files {
+            let id = file["id"]
+                .as_str()
+                .ok_or_else(|| err("invalid_arguments"))?;
+            let at = self
+                .files
+                .iter()
+                .position(|f| f.id == id && f.team_id == team_id && f.bytes.is_some())
+                .ok_or_else(|| err("file_not_found"))?;
+            picked.push((at, file["title"].as_str().map(str::to_string)));
+        }
+        let channel = match arg_str(args, "channel_id").filter(|c| !c.is_empty()) {
+            None => None,
+            Some(raw) => {
+                let idx = self
+                    .find_channel(team_id, &raw)
+                    .ok_or_else(|| err("channel_not_found"))?;
+                let ch = &self.channels[idx];
+                if ch.im_user.is_none() {
+                    let member = ch.members.contains(&self.bot_user(team_id));
+                    if ch.private && !member {
+                        return Err(err("channel_not_found"));
+                    }
+                    if ch.archived {
+                        return Err(err("is_archived"));
+                    }
+                    if !member {
+                        return Err(err("not_in_channel"));
+                    }
+                }
+                Some(idx)
+            }
+        };
+        let team = self.team(team_id).ok_or_else(|| err("invalid_auth"))?;
+        let (bot_user, bot_id) = (team.bot_user_id.clone(), team.bot_id.clone());
+        let channel_id = channel.map(|i| self.channels[i].id.clone());
+        let mut listed = Vec::new();
+        for (at, title) in picked {
+            let f = &mut self.files[at];
+            f.title = title.or_else(|| Some(f.filename.clone()));
+            f.channel = channel_id.clone();
+            f.completed = true;
+            listed.push(json!({
+                "id": f.id,
+                "created": f.created,
+                "timestamp": f.created,
+                "name": f.filename,
+                "title": f.title,
+                "mimetype": "text/csv",
+                "filetype": "csv",
+                "pretty_type": "CSV",
+                "user": bot_user,
+                "user_team": team_id,
+                "size": f.bytes.as_ref().map_or(0, Vec::len),
+                "is_external": false,
+                "is_public": false,
+                "url_private": format!("https://files.slack.com/files-pri/{team_id}-{}/{}", f.id, f.filename),
+                "permalink": format!("https://emulated.slack.com/files/{bot_user}/{}/{}", f.id, f.filename),
+            }));
+        }
+        if let Some(idx) = channel {
+            let ts = self.next_ts();
+            let msg = Msg {
+                ts,
+                user: bot_user,
+                bot_id: Some(bot_id),
+                app_id: Some(self.app_id.clone()),
+                team: team_id.to_string(),
+                text: arg_str(args, "initial_comment").unwrap_or_default(),
+                blocks: None,
+                attachments: None,
+                metadata: None,
+                thread_ts: None,
+                parent_user_id: None,
+                reply_count: 0,
+                reply_users: Vec::new(),
+                latest_reply: None,
+                subtype: None,
+                edited: None,
+                username: None,
+                bot_profile: None,
+                client_msg_id: None,
+                reactions: Vec::new(),
+                hidden: false,
+                files: Some(json!(listed)),
+            };
+            insert_message(&mut self.channels[idx], msg, None, false);
+        }
+        Ok(into_map(json!({"files": listed})))
+    }
+}
+
+/// The upload URL: takes the file's bytes, raw or as the one file of a multipart form.
+async fn upload_handler(
+    AxState(inner): AxState<Arc<Inner>>,
+    Path(key): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    let bytes = match multipart_boundary(&content_type) {
+        Some(boundary) => match multipart_first_part(&body, &boundary) {
+            Some(part) => part,
+            None => return (StatusCode::BAD_REQUEST, "bad multipart body").into_response(),
+        },
+        None => body.to_vec(),
+    };
+    let mut st = inner.lock();
+    let Some(file) = st.files.iter_mut().find(|f| f.key == key) else {
+        return (StatusCode::NOT_FOUND, "Not Found").into_response();
+    };
+    let length = bytes.len();
+    file.bytes = Some(bytes);
+    let mut resp = (StatusCode::OK, format!("OK - {length}")).into_response();
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    resp
+}
+
+fn multipart_boundary(content_type: &str) -> Option<String> {
+    let rest = content_type
+        .to_ascii_lowercase()
+        .starts_with("multipart/form-data")
+        .then_some(content_type)?;
+    rest.split(';')
+        .filter_map(|p| p.trim().strip_prefix("boundary="))
+        .map(|b| b.trim_matches('"').to_string())
+        .next()
+}
+
+/// The body of a multipart form's first part.
+fn multipart_first_part(body: &[u8], boundary: &str) -> Option<Vec<u8>> {
+    let find = |hay: &[u8], needle: &[u8], from: usize| {
+        hay.get(from..)?
+            .windows(needle.len())
+            .position(|w| w == needle)
+            .map(|p| p + from)
+    };
+    let open = format!("--{boundary}");
+    let start = find(body, open.as_bytes(), 0)? + open.len();
+    let headers_end = find(body, b"\r\n\r\n", start)? + 4;
+    let close = format!("\r\n--{boundary}");
+    let end = find(body, close.as_bytes(), headers_end)?;
+    Some(body[headers_end..end].to_vec())
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ pub mod admins;
 pub mod connect;
 pub mod lang;
 pub mod list;
+pub mod log;
 pub mod open;
 pub mod operator;
 pub mod rule;
@@ -66,6 +67,7 @@ async fn for_admin(
         Command::ConnectCallback(url) => connect::callback(cx, admin, &url).await,
         Command::Sync => sync::start(cx, admin, event).await,
         Command::Why(reference) => why::run(cx, admin, &reference).await,
+        Command::Log { days } => log::start(cx, admin, event, days),
         Command::Lang(Some(new)) => lang::set(cx, admin, new).await,
         Command::OperatorLink {
             operator,

@@ -22,6 +22,7 @@ pub fn help(lang: Lang) -> String {
             • `/herald away` / `/herald available` — 不在・在席(不在の間、通知のメンションはルールの代理に)\n\
             • `/herald audit` — 変更履歴(誰が・いつ・何を)\n\
             • `/herald why <イベントID>` — そのイベントが通知された/されなかった理由(管理者のみ)\n\
+            • `/herald log [日数]` — 配信・エラーのログをCSVでDMに送信(既定30日、最大365日。管理者のみ)\n\
             • `/herald export` — ルールをJSONで表示(`herald rules import` で読み込めます)\n\
             • `/herald lang` — ワークスペースの言語を表示、`/herald lang ja|en` で変更(管理者のみ)\n\
             • `/herald admins [add|remove @ユーザー]` — Herald管理者(変更はオーナーのみ)\n\
@@ -41,6 +42,7 @@ pub fn help(lang: Lang) -> String {
             • `/herald away` / `/herald available` — while away, notifications mention the rules' backups instead of you\n\
             • `/herald audit` — the latest changes (who, when, what)\n\
             • `/herald why <event id>` — why an event did or did not notify (admins only)\n\
+            • `/herald log [days]` — the delivery and error log as CSV, to your DM (30 days unless told, at most 365; admins only)\n\
             • `/herald export` — the rules as JSON (the format `herald rules import` reads)\n\
             • `/herald lang` — the workspace's language; `/herald lang ja|en` changes it (admins only)\n\
             • `/herald admins [add|remove @user]` — Herald admins (owners change them)\n\
@@ -90,6 +92,7 @@ pub fn invalid(lang: Lang, subcommand: &str, argument: &str) -> String {
         ("why", Lang::En) => format!(
             "Name one event (`{argument}` will not do): the `event_id` of the webhook's 202 answer, or the platform's `webhook-id`, e.g. `/herald why evt_…`."
         ),
+        ("log", _) => crate::log_export::texts::bad_days(lang, &argument),
         ("edit" | "delete" | "test", Lang::Ja) => format!(
             "ルールのコードを1つ指定してください(`{argument}` は使えません)。コードは `/herald list` の各行の `abc123` です。例: `/herald {subcommand} abc123`"
         ),

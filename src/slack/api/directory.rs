@@ -48,6 +48,9 @@ pub struct UserProfile {
     pub teams: Vec<String>,
     /// The profile's email (with `users:read.email`).
     pub email: Option<String>,
+    /// Seconds east of UTC of the user's time zone now (`users.info`'s `tz_offset`,
+    /// daylight saving included): the times of the error log they ask for.
+    pub tz_offset: Option<i32>,
 }
 
 impl UserProfile {
@@ -208,6 +211,7 @@ impl SlackApi {
                 || flags.is_ultra_restricted.unwrap_or(false),
             teams,
             email: user.profile.and_then(|p| p.email).map(|e| e.to_string()),
+            tz_offset: user.tz_offset,
         })
     }
 

@@ -199,6 +199,17 @@ impl SlackApi {
         user: &str,
         text: &str,
     ) -> Result<(), SlackError> {
+        let channel = self.open_dm(token, user).await?;
+        let api_token = api_token(token);
+        let session = self.client.open_session(&api_token);
+        let content = SlackMessageContent::new().with_text(text.to_string());
+        let request = SlackApiChatPostMessageRequest::new(channel.into(), content);
+        self.timed(session.chat_post_message(&request)).await?;
+        Ok(())
+    }
+
+    /// The id of Herald's DM with a user (`conversations.open`; opened if need be).
+    pub async fn open_dm(&self, token: &str, user: &str) -> Result<String, SlackError> {
         let token = api_token(token);
         let session = self.client.open_session(&token);
         // Slack documents `users` as a comma-separated string; slack-morphism's request
@@ -214,11 +225,7 @@ impl SlackApi {
                 None,
             ))
             .await?;
-        let channel = opened.channel.id;
-        let content = SlackMessageContent::new().with_text(text.to_string());
-        let request = SlackApiChatPostMessageRequest::new(channel, content);
-        self.timed(session.chat_post_message(&request)).await?;
-        Ok(())
+        Ok(opened.channel.id.to_string())
     }
 
     pub async fn join(&self, token: &str, channel: &str) -> Result<(), SlackError> {

@@ -7,12 +7,13 @@
 //!
 //! One file per family of methods: `messages` (posts, reactions, the lost-post
 //! search), `views` (modals, App Home, command responses), `directory` (channels,
-//! users, groups), `oauth` (installs, token checks). This file holds the client and
+//! users, groups), `oauth` (installs, token checks), `files` (uploads). This file holds the client and
 //! the plumbing they share: the timeout, and the parsing of Herald's JSON into
 //! slack-morphism's model.
 
 mod directory;
 mod error;
+mod files;
 mod messages;
 mod oauth;
 mod views;
@@ -29,6 +30,7 @@ use crate::core::render::Message;
 
 pub use directory::{ChannelInfo, GroupInfo, UserInfo, UserNames, UserProfile};
 pub use error::{SlackError, SlackErrorCode, SlackTrouble, TokenRefusal};
+pub use files::UploadedFile;
 pub use messages::METADATA_EVENT;
 pub use oauth::{BotIdentity, OAuthGrant};
 
