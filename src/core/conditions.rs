@@ -27,6 +27,16 @@ pub fn fold(s: &str) -> String {
     s.nfkc().flat_map(char::to_lowercase).collect()
 }
 
+/// [`fold`] without a copy when there is nothing to change (ASCII already in lower
+/// case, NFKC's identity): routing folds the event's value once per condition.
+fn fold_cow(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.bytes().all(|b| b.is_ascii() && !b.is_ascii_uppercase()) {
+        std::borrow::Cow::Borrowed(s)
+    } else {
+        std::borrow::Cow::Owned(fold(s))
+    }
+}
+
 /// An event field a condition can name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Field {
@@ -279,7 +289,7 @@ impl Condition {
 
     /// Whether the condition holds for an event.
     pub fn holds(&self, event: &PlatformEvent) -> bool {
-        self.holds_for(self.field.value(event).map(fold).as_deref())
+        self.holds_for(self.field.value(event).map(fold_cow).as_deref())
     }
 
     /// The one-line form of the rule modal: `field op value` (`in`: values split by
@@ -491,6 +501,13 @@ mod tests {
     fn half_width_katakana_equals_full_width() {
         assert_eq!(fold("ｾｰﾙｽ"), fold("セールス"));
         assert_eq!(fold("ＡＣＭＥ"), "acme");
+        for s in ["acme", "ACME", "ａｃｍｅ", "pro-plan_1", "ｾｰﾙｽ", ""] {
+            assert_eq!(fold_cow(s), fold(s), "{s}");
+        }
+        assert!(matches!(
+            fold_cow("already-lower"),
+            std::borrow::Cow::Borrowed(_)
+        ));
     }
 
     #[test]
