@@ -41,6 +41,7 @@ pub fn router(state: AppState) -> Router {
         .route("/slack/install", get(crate::install::install))
         .route("/slack/oauth/callback", get(crate::install::callback))
         .route("/healthz", get(healthz))
+        .route("/metrics", get(super::scrape::metrics))
         .with_state(state)
 }
 

@@ -41,6 +41,8 @@ pub struct AppState {
     /// Meeting types this process recorded lately: (team, id, name) → (), so an event
     /// writes its meeting type only when it is new or renamed.
     pub meeting_types_seen: moka::future::Cache<(String, String, Option<String>), ()>,
+    /// What `/metrics` shows; every part that counts records into this one registry.
+    pub metrics: crate::metrics::Metrics,
 }
 
 impl FromRef<AppState> for WebhookCtx {
@@ -53,6 +55,7 @@ impl FromRef<AppState> for WebhookCtx {
             ingest: s.ingest.clone(),
             ingest_rate: s.ingest_rate.clone(),
             meeting_types_seen: s.meeting_types_seen.clone(),
+            metrics: s.metrics.clone(),
         }
     }
 }
@@ -92,6 +95,7 @@ impl FromRef<AppState> for DirectoryCtx {
             slack: s.slack.clone(),
             store: s.store.clone(),
             workspace_state: s.workspace_state.clone(),
+            metrics: s.metrics.clone(),
         }
     }
 }

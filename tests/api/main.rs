@@ -21,6 +21,7 @@ mod history;
 mod home;
 mod install;
 mod invariants;
+mod metrics;
 mod modals;
 mod process_crash;
 mod retention;
