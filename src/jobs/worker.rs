@@ -73,7 +73,8 @@ impl Settled {
         }
     }
 
-    /// The Slack post the job ended with, if it did.
+    /// Whether the job ended with a Slack post (Slack's `ts` of it): its delivery latency
+    /// is measured.
     fn posted(&self) -> bool {
         matches!(self, Settled::Done { ts: Some(_), .. })
     }
