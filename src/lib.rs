@@ -11,7 +11,8 @@
 //!   schema), [`slack`] (Web API client, the HTTP and Socket Mode transports behind
 //!   [`slack::SlackHandler`], Slack Connect), [`platform`] (signed callbacks and the
 //!   address policy), [`config`], [`crypto`], [`rate_limit`], [`tls`] (the HTTPS
-//!   connector both outbound clients use).
+//!   connector both outbound clients use), [`metrics`] (in-memory counters and the
+//!   Prometheus text format; it names no other module, so every layer records into it).
 //! - L2 [`jobs`] (the queue runtime: the `Job` trait, `enqueue`, the worker that alone
 //!   records each attempt's `Outcome`; per-channel pacing, the PostgreSQL wake-up) and
 //!   [`workspace`] (who
@@ -44,6 +45,7 @@ pub mod ingest;
 pub mod install;
 pub mod jobs;
 pub mod log_export;
+pub mod metrics;
 pub mod platform;
 pub mod rate_limit;
 pub mod slack;

@@ -5,7 +5,9 @@
 //! (429 with `Retry-After`), the `webhook-id` is at most 256 bytes
 //! (400), no string holds what a database cannot store (NUL, lone surrogates: 422), the
 //! JSON parses (400) and is a valid event (422). Only then is anything stored; the answer (202, or 200 for a repeated
-//! `webhook-id`) comes after the commit.
+//! `webhook-id`) comes after the commit. Every answer is counted by its code and the
+//! event's type (`unknown` until the body has been read as an event: an unauthenticated
+//! sender's claims name no series).
 
 use axum::Json;
 use axum::body::Bytes;
@@ -33,6 +35,8 @@ pub struct WebhookCtx {
     /// Meeting types this process recorded lately: (team, id, name) → (), so an event
     /// writes its meeting type only when it is new or renamed.
     pub meeting_types_seen: moka::future::Cache<(String, String, Option<String>), ()>,
+    /// Counts every answer (`herald_webhook_requests_total`).
+    pub metrics: crate::metrics::Metrics,
 }
 
 /// Longest accepted `webhook-id`: ids are short (`msg_…`), and the unique index on
@@ -109,13 +113,31 @@ impl IntoResponse for WebhookError {
     }
 }
 
-/// Receives one platform event.
+/// Receives one platform event, and counts the answer.
 #[tracing::instrument(skip_all, fields(connection = %connection, event_id, event_type))]
 pub async fn receive(
     State(state): State<WebhookCtx>,
     Path(connection): Path<String>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let mut event_type = crate::metrics::UNKNOWN;
+    let response = accept(&state, connection, &headers, body, &mut event_type)
+        .await
+        .into_response();
+    state
+        .metrics
+        .webhook_answered(event_type, response.status().as_u16());
+    response
+}
+
+/// The checks and the commit; sets `event_type` once the body has been read as an event.
+async fn accept(
+    state: &WebhookCtx,
+    connection: String,
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+    event_type: &mut &'static str,
 ) -> Result<(StatusCode, Json<serde_json::Value>), WebhookError> {
     // A path that cannot be a connection id is unknown: no store, no cache, no echo.
     if !crate::workspace::is_connection_id(&connection) {
@@ -179,7 +201,8 @@ pub async fn receive(
         return Err(WebhookError::Disconnected(reason));
     }
     let event = PlatformEvent::parse(&body)?;
-    tracing::Span::current().record("event_type", event.event_type.as_str());
+    *event_type = event.event_type.as_str();
+    tracing::Span::current().record("event_type", *event_type);
 
     let rules = state.rules.rules(&conn.team_id).await.map_err(|err| {
         tracing::error!(error = %err, "could not load rules");
@@ -209,7 +232,7 @@ pub async fn receive(
     tracing::Span::current().record("event_id", ingested.event_id.as_str());
     if let Some(meeting_type) = &event.meeting_type {
         remember_meeting_type(
-            &state,
+            state,
             &conn.team_id,
             &meeting_type.id,
             meeting_type.name.as_deref(),

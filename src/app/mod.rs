@@ -42,7 +42,9 @@ pub enum AppError {
 }
 
 mod maintenance;
+mod ready;
 mod routes;
+mod scrape;
 mod state;
 
 pub use state::AppState;
@@ -57,11 +59,13 @@ impl App {
     pub async fn build(settings: Settings) -> Result<Self, AppError> {
         let store = Store::connect(&settings.database_url).await?;
         store.migrate().await?;
+        let metrics = crate::metrics::Metrics::default();
         let slack = SlackApi::new(&settings.slack.api_url, settings.delivery.request_timeout)
             .map_err(|e| AppError::Client {
                 what: format!("Slack at {}", settings.slack.api_url),
                 reason: e.to_string(),
-            })?;
+            })?
+            .with_metrics(metrics.clone());
         let sealer = match &settings.encryption {
             Some(keys) => Some(Arc::new(
                 Sealer::new(
@@ -151,6 +155,7 @@ impl App {
             ingest,
             wake,
             socket: SocketStatus::new(),
+            metrics,
         };
         let delivery = Delivery::new(DeliveryParts {
             store: state.store.clone(),
@@ -163,6 +168,7 @@ impl App {
             wake: state.wake.clone(),
             handoff,
             platform: state.platform.clone(),
+            metrics: state.metrics.clone(),
         });
         Ok(Self { state, delivery })
     }

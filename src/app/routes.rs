@@ -41,7 +41,8 @@ pub fn router(state: AppState) -> Router {
         .route("/slack/install", get(crate::install::install))
         .route("/slack/oauth/callback", get(crate::install::callback))
         .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
+        .route("/readyz", get(super::ready::readyz))
+        .route("/metrics", get(super::scrape::metrics))
         .with_state(state)
 }
 
@@ -50,44 +51,4 @@ async fn healthz(State(state): State<AppState>) -> StatusCode {
         Ok(_) => StatusCode::OK,
         Err(_) => StatusCode::SERVICE_UNAVAILABLE,
     }
-}
-
-/// Ready to be sent traffic: storage answers and, in Socket Mode, at least one
-/// connection hears Slack (a bot whose sockets are all down looks alive but hears
-/// nothing). The body says what is missing.
-async fn readyz(State(state): State<AppState>) -> (StatusCode, String) {
-    if sqlx::query("SELECT 1")
-        .execute(state.store.pool())
-        .await
-        .is_err()
-    {
-        return (
-            StatusCode::SERVICE_UNAVAILABLE,
-            "not ready: the database does not answer\n".into(),
-        );
-    }
-    if matches!(
-        state.settings.slack.transport,
-        crate::config::Transport::SocketMode { .. }
-    ) && !state.socket.is_live()
-    {
-        let down_s = state.socket.down_for_ms().unwrap_or(0) / 1000;
-        let cause = state.socket.last_cause();
-        let cause = if cause.is_empty() {
-            "connecting".to_string()
-        } else {
-            cause
-        };
-        return (
-            StatusCode::SERVICE_UNAVAILABLE,
-            format!("not ready: no Socket Mode connection is live for {down_s} s ({cause})\n"),
-        );
-    }
-    let live = state.socket.live();
-    let body = if live > 0 {
-        format!("ready: {live} Socket Mode connections live\n")
-    } else {
-        "ready\n".into()
-    };
-    (StatusCode::OK, body)
 }

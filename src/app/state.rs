@@ -43,6 +43,8 @@ pub struct AppState {
     pub meeting_types_seen: moka::future::Cache<(String, String, Option<String>), ()>,
     /// Socket Mode's connections, for readiness (idle over HTTP).
     pub socket: crate::slack::socket::SocketStatus,
+    /// What `/metrics` shows; every part that counts records into this one registry.
+    pub metrics: crate::metrics::Metrics,
 }
 
 impl FromRef<AppState> for WebhookCtx {
@@ -55,6 +57,7 @@ impl FromRef<AppState> for WebhookCtx {
             ingest: s.ingest.clone(),
             ingest_rate: s.ingest_rate.clone(),
             meeting_types_seen: s.meeting_types_seen.clone(),
+            metrics: s.metrics.clone(),
         }
     }
 }
@@ -94,6 +97,7 @@ impl FromRef<AppState> for DirectoryCtx {
             slack: s.slack.clone(),
             store: s.store.clone(),
             workspace_state: s.workspace_state.clone(),
+            metrics: s.metrics.clone(),
         }
     }
 }

@@ -69,6 +69,8 @@ pub struct DeliveryParts {
     /// Jobs the ingest writer hands to idle workers as it queues them.
     pub handoff: crate::jobs::Handoff,
     pub platform: crate::platform::PlatformClient,
+    /// The workers' counts, and the waits on Slack's rate limits.
+    pub metrics: crate::metrics::Metrics,
 }
 
 impl Deref for Delivery {
@@ -111,6 +113,7 @@ impl Delivery {
             self.handoff.clone(),
             worker,
         )
+        .with_metrics(self.metrics.clone())
         .register::<SlackPost>()
         .register::<callback::Callback>()
         .spawn(self.clone(), tracker, cancel);
@@ -253,7 +256,12 @@ impl Delivery {
         let channel = route.channel.as_str();
         match decide(err, channel) {
             Decision::Wait(wait) => {
-                tracing::warn!(?wait, "rate limited by Slack; waiting as asked");
+                let method = match err {
+                    SlackError::RateLimited { method, .. } => method,
+                    _ => crate::metrics::UNKNOWN,
+                };
+                tracing::warn!(?wait, method, "rate limited by Slack; waiting as asked");
+                self.metrics.rate_limit_wait(method, wait);
                 self.pacing.pacer.block(&job.team_id, channel, wait);
                 Ok(Outcome::RateLimited {
                     until: now_ms() + duration_ms(wait),

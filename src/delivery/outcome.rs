@@ -43,7 +43,7 @@ pub fn decide(err: &SlackError, channel: &str) -> Decision {
         })
     };
     match err {
-        SlackError::RateLimited { retry_after } => {
+        SlackError::RateLimited { retry_after, .. } => {
             Decision::Wait(retry_after.unwrap_or(DEFAULT_RETRY_AFTER))
         }
         SlackError::Transport(reason) | SlackError::Protocol(reason) => {
@@ -128,11 +128,18 @@ mod tests {
         let cases = [
             (
                 SlackError::RateLimited {
+                    method: "chat.postMessage",
                     retry_after: Some(Duration::from_secs(7)),
                 },
                 wait(7),
             ),
-            (SlackError::RateLimited { retry_after: None }, wait(30)),
+            (
+                SlackError::RateLimited {
+                    method: "chat.postMessage",
+                    retry_after: None,
+                },
+                wait(30),
+            ),
             (api("ratelimited"), wait(30)),
             (
                 SlackError::Transport("HTTP 503".into()),

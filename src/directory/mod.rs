@@ -37,6 +37,8 @@ pub struct DirectoryCtx {
     pub slack: crate::slack::SlackApi,
     pub store: Store,
     pub workspace_state: crate::workspace::WorkspaceSettings,
+    /// Counts the sync's waits on Slack's rate limits.
+    pub metrics: crate::metrics::Metrics,
 }
 
 /// The directories of the workspaces in use, in front of the store.

@@ -64,8 +64,9 @@ impl Pace {
     }
 }
 
-/// Calls `call` until Slack stops answering 429, waiting as told.
+/// Calls `call` until Slack stops answering 429, waiting as told (and counting the wait).
 async fn patiently<T, F, Fut>(
+    metrics: &crate::metrics::Metrics,
     pace: &mut Pace,
     progress: &mut Progress,
     mut call: F,
@@ -78,9 +79,17 @@ where
         pace.wait().await;
         progress.calls += 1;
         match call().await {
-            Err(SlackError::RateLimited { retry_after }) => {
+            Err(SlackError::RateLimited {
+                method,
+                retry_after,
+            }) => {
                 let wait = retry_after.unwrap_or(DEFAULT_RETRY_AFTER);
-                tracing::info!(?wait, "directory sync rate limited; waiting as asked");
+                tracing::info!(
+                    ?wait,
+                    method,
+                    "directory sync rate limited; waiting as asked"
+                );
+                metrics.rate_limit_wait(method, wait);
                 progress.rate_limited += wait;
                 pace.next = Instant::now() + wait;
             }
@@ -140,7 +149,7 @@ pub async fn run(
         let mut cursor: Option<String> = None;
         loop {
             let before = (local.calls, local.rate_limited);
-            let (page, next) = patiently(&mut pace, &mut local, || {
+            let (page, next) = patiently(&state.metrics, &mut pace, &mut local, || {
                 state
                     .slack
                     .list_channels(token, cursor.as_deref(), settings.page_size)
@@ -166,7 +175,7 @@ pub async fn run(
         let mut cursor: Option<String> = None;
         loop {
             let before = (local.calls, local.rate_limited);
-            let (page, next) = patiently(&mut pace, &mut local, || {
+            let (page, next) = patiently(&state.metrics, &mut pace, &mut local, || {
                 state
                     .slack
                     .list_users(token, cursor.as_deref(), settings.page_size)
@@ -190,7 +199,10 @@ pub async fn run(
     let groups = async {
         let mut pace = Pace::new(settings.page_interval);
         let mut local = Progress::default();
-        let groups = patiently(&mut pace, &mut local, || state.slack.list_groups(token)).await?;
+        let groups = patiently(&state.metrics, &mut pace, &mut local, || {
+            state.slack.list_groups(token)
+        })
+        .await?;
         directory
             .put_groups(team_id, groups.iter().map(group_row).collect())
             .await?;

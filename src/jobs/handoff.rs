@@ -127,6 +127,7 @@ mod tests {
             maybe_posted: 0,
             internal: 0,
             first_claimed_at: Some(0),
+            created_at: 0,
         }
     }
 

@@ -88,6 +88,8 @@ pub struct Attempt {
     pub internal: bool,
     /// When the job was first claimed (ms): an interrupted attempt's post is no older.
     pub first_claimed_at: Option<i64>,
+    /// When the job was queued (ms), for its delivery latency.
+    pub queued_at: i64,
 }
 
 impl From<&ClaimedJob> for Attempt {
@@ -101,6 +103,7 @@ impl From<&ClaimedJob> for Attempt {
             maybe_posted: job.maybe_posted != 0,
             internal: job.internal != 0,
             first_claimed_at: job.first_claimed_at,
+            queued_at: job.created_at,
         }
     }
 }
@@ -230,8 +233,10 @@ impl Queued {
             attempts: 1,
             maybe_posted: 0,
             internal: i64::from(self.internal),
-            // The row's own value: a handed job is first claimed as it is queued.
+            // The row's own values: a handed job is queued due now, and first
+            // claimed as it is queued.
             first_claimed_at: Some(self.run_at),
+            created_at: self.run_at,
         }
     }
 

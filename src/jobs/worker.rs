@@ -4,7 +4,8 @@
 //! that this worker still holds the job's lease. A kind's [`Outcome`] says what
 //! happened; the retry schedule, the attempt budget of a job whose outcome cannot be
 //! recorded, and the end of a job Herald cannot read are decided here, once for every
-//! kind.
+//! kind. So is their count: `herald_jobs_total` by kind and outcome, and the delivery
+//! latency of every job that ends with a Slack post.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -19,6 +20,7 @@ use tracing::Instrument;
 
 use super::retry::retry_delay;
 use super::{Attempt, Job, JobError, Outcome, Writes};
+use crate::metrics::Metrics;
 use crate::store::{ClaimedJob, JobStatus, Store, StoreError, duration_ms, now_ms};
 
 /// Attempts past the retry schedule a job may spend failing to record its outcome.
@@ -51,12 +53,31 @@ enum Settled {
         /// Not an attempt: a wait is not a failure.
         refund: bool,
         maybe_posted: bool,
+        /// Why, as `herald_jobs_total` counts it: `deferred`, `rate_limited`, `retry`.
+        why: &'static str,
     },
     Fail {
         status: JobStatus,
         reason: String,
         then: Option<Box<dyn Writes>>,
     },
+}
+
+impl Settled {
+    /// The `outcome` label of `herald_jobs_total`.
+    fn outcome(&self) -> &'static str {
+        match self {
+            Settled::Done { .. } => "done",
+            Settled::Reschedule { why, .. } => why,
+            Settled::Fail { status, .. } => status.as_str(),
+        }
+    }
+
+    /// Whether the job ended with a Slack post (Slack's `ts` of it): its delivery latency
+    /// is measured.
+    fn posted(&self) -> bool {
+        matches!(self, Settled::Done { ts: Some(_), .. })
+    }
 }
 
 /// How [`Worker::end_with`] ends a job.
@@ -75,6 +96,7 @@ pub struct Worker<Cx> {
     handoff: super::Handoff,
     settings: Arc<WorkerSettings>,
     kinds: HashMap<&'static str, Runner<Cx>>,
+    metrics: Metrics,
 }
 
 impl<Cx: Clone + Send + Sync + 'static> Worker<Cx> {
@@ -92,7 +114,15 @@ impl<Cx: Clone + Send + Sync + 'static> Worker<Cx> {
             handoff,
             settings: Arc::new(settings),
             kinds: HashMap::new(),
+            metrics: Metrics::default(),
         }
+    }
+
+    /// Counts the workers' attempts in `metrics` (by default, in a registry of their own).
+    #[must_use]
+    pub fn with_metrics(mut self, metrics: Metrics) -> Self {
+        self.metrics = metrics;
+        self
     }
 
     /// Runs jobs of kind `J` from now on.
@@ -174,6 +204,11 @@ impl<Cx: Clone + Send + Sync + 'static> Worker<Cx> {
     /// Runs one claimed job and records its outcome.
     async fn attempt(&self, cx: &Cx, owner: &str, job: ClaimedJob) {
         let attempt = Attempt::from(&job);
+        // The registered name, not the row's: a label takes only values the code knows.
+        let kind = self
+            .kinds
+            .get_key_value(job.kind.as_str())
+            .map_or(crate::metrics::UNKNOWN, |(kind, _)| *kind);
         let settled = match self.kinds.get(job.kind.as_str()) {
             Some(run) => {
                 run(
@@ -187,11 +222,25 @@ impl<Cx: Clone + Send + Sync + 'static> Worker<Cx> {
             None => Err(JobError::Corrupt(format!("unknown job kind {}", job.kind))),
         };
         let recorded = match settled {
-            Ok(settled) => self.record(owner, &attempt, settled).await,
+            Ok(settled) => {
+                let (outcome, posted) = (settled.outcome(), settled.posted());
+                let held = self.record(owner, &attempt, settled).await;
+                if posted && matches!(held, Ok(true)) {
+                    let ms = u64::try_from(now_ms() - attempt.queued_at).unwrap_or(0);
+                    self.metrics.delivered(Duration::from_millis(ms));
+                }
+                held.map(|held| if held { outcome } else { "lease_lost" })
+            }
             Err(err) => Err(err),
         };
+        let outcome = match &recorded {
+            Ok(outcome) => outcome,
+            Err(JobError::Corrupt(_)) => "unreadable",
+            Err(JobError::Store(_)) => "store_error",
+        };
+        self.metrics.job_finished(kind, outcome);
         match recorded {
-            Ok(()) => {}
+            Ok(_) => {}
             // Retrying cannot fix a job Herald cannot read: end it, with why.
             Err(JobError::Corrupt(reason)) => {
                 tracing::error!(%reason, "unreadable job failed");
@@ -212,8 +261,9 @@ impl<Cx: Clone + Send + Sync + 'static> Worker<Cx> {
         }
     }
 
-    /// Writes what one attempt came to, if this worker still holds the job.
-    async fn record(&self, owner: &str, job: &Attempt, settled: Settled) -> Result<(), JobError> {
+    /// Writes what one attempt came to, if this worker still holds the job; returns
+    /// whether it did.
+    async fn record(&self, owner: &str, job: &Attempt, settled: Settled) -> Result<bool, JobError> {
         let held = match settled {
             Settled::Done { ts, then: None } => {
                 self.store
@@ -232,6 +282,7 @@ impl<Cx: Clone + Send + Sync + 'static> Worker<Cx> {
                 error,
                 refund,
                 maybe_posted,
+                why: _,
             } => {
                 self.store
                     .reschedule_job(
@@ -259,7 +310,7 @@ impl<Cx: Clone + Send + Sync + 'static> Worker<Cx> {
             // id in the message metadata and records it.
             tracing::warn!("lease lost before the outcome was recorded");
         }
-        Ok(())
+        Ok(held)
     }
 
     /// Ends the job and makes `then`'s writes in one transaction, the writes only if
@@ -345,6 +396,7 @@ async fn settle<J: Job>(
                     error: Some(reason),
                     refund: false,
                     maybe_posted,
+                    why: "retry",
                 });
             }
             None => job.exhausted(cx, attempt, reason).await?,
@@ -358,12 +410,14 @@ async fn settle<J: Job>(
             error: None,
             refund: true,
             maybe_posted: false,
+            why: "deferred",
         },
         Outcome::RateLimited { until } => Settled::Reschedule {
             run_at: until,
             error: Some("ratelimited".into()),
             refund: true,
             maybe_posted: false,
+            why: "rate_limited",
         },
         Outcome::Fail {
             status,

@@ -96,7 +96,9 @@ pub async fn insert_jobs(conn: &mut AnyConnection, jobs: &[NewJob<'_>]) -> Resul
                 .bind(i64::from(j.lease.is_some()))
                 .bind(j.run_at)
                 .bind(0_i64)
-                .bind(now)
+                // A handed job is queued due now, and its worker measures its latency
+                // from its `run_at`: the row says the same.
+                .bind(j.lease.map_or(now, |_| j.run_at))
                 .bind(now)
                 .bind(j.thread_key)
                 .bind(j.lease.map(|l| l.0))
@@ -134,6 +136,8 @@ pub struct ClaimedJob {
     pub internal: i64,
     /// When the job was first claimed (ms): an interrupted attempt's post is no older.
     pub first_claimed_at: Option<i64>,
+    /// When the job was queued (ms): its delivery latency is measured from then.
+    pub created_at: i64,
 }
 
 #[derive(Debug, Clone, FromRow)]
@@ -372,6 +376,19 @@ impl Store {
         )
     }
 
+    /// The jobs due by `now` and still waiting for a worker: how many, and when the
+    /// longest-waiting of them fell due. One range read of the `jobs_due` index, cheap
+    /// enough for every scrape of `/metrics`.
+    pub async fn due_backlog(&self, now: i64) -> Result<Backlog, StoreError> {
+        let (due, oldest_due_at): (i64, Option<i64>) = sqlx::query_as(
+            "SELECT COUNT(*), MIN(run_at) FROM jobs WHERE status = 'pending' AND run_at <= $1",
+        )
+        .bind(now)
+        .fetch_one(self.pool())
+        .await?;
+        Ok(Backlog { due, oldest_due_at })
+    }
+
     /// When the earliest pending job falls due, so idle workers sleep exactly that long.
     pub async fn next_job_due(&self) -> Result<Option<i64>, StoreError> {
         Ok(
@@ -380,6 +397,14 @@ impl Store {
                 .await?,
         )
     }
+}
+
+/// Due jobs waiting for a worker ([`Store::due_backlog`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Backlog {
+    pub due: i64,
+    /// Unix ms; None when no job is due.
+    pub oldest_due_at: Option<i64>,
 }
 
 /// The latest finished delivery to a channel.

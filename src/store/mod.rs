@@ -39,8 +39,8 @@ pub use connections::ConnectionRow;
 pub use directory::{ChannelRow, GroupRow, SyncRow, UserRow};
 pub use events::{EventRecord, NewEvent, find_by_webhook_id, insert_events};
 pub use jobs::{
-    ChannelHealth, ClaimedJob, DeliveryCounts, FinishedPost, JOBS_CHANNEL, JobRecord, JobStatus,
-    NewJob, insert_jobs,
+    Backlog, ChannelHealth, ClaimedJob, DeliveryCounts, FinishedPost, JOBS_CHANNEL, JobRecord,
+    JobStatus, NewJob, insert_jobs,
 };
 pub use log_rows::{Cursor as LogCursor, LoggedEvent, LoggedJob};
 pub use operators::Operator;
@@ -221,7 +221,7 @@ mod dialect {
                     " LIMIT 1",
                     $lock,
                     ") RETURNING id, team_id, kind, event_id, channel, payload, attempts, maybe_posted, ",
-                    "internal, first_claimed_at"
+                    "internal, first_claimed_at, created_at"
                 )
             };
         }

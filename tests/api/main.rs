@@ -23,6 +23,7 @@ mod home;
 mod install;
 mod invariants;
 mod log_export;
+mod metrics;
 mod modals;
 mod process_crash;
 mod retention;

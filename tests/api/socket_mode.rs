@@ -12,6 +12,7 @@ use serde_json::Value;
 
 use crate::commands::command_form;
 use crate::helpers::{Options, TestApp, eventually_within};
+use crate::metrics::{scrape, value};
 use crate::slack_emulator::Fault;
 use crate::threads::{chat, message, parents, rules, send_settled, with_platform};
 
@@ -149,6 +150,28 @@ async fn each_disconnect_reason_gets_a_replacement_before_the_old_socket_closes(
     assert_each_acked_once(&app);
     let body = wait_ready(&app).await;
     assert!(body.contains("2 Socket Mode connections live"), "{body}");
+
+    // The metrics tell the same story.
+    let samples = scrape(&app).await;
+    assert_eq!(
+        value(&samples, "herald_socket_connections_live", &[]),
+        Some(2.0)
+    );
+    for reason in ["refresh_requested", "warning", "link_disabled", "other"] {
+        assert_eq!(
+            value(
+                &samples,
+                "herald_socket_reconnects_total",
+                &[("reason", reason)]
+            ),
+            Some(1.0),
+            "{reason}"
+        );
+    }
+    assert!(
+        value(&samples, "herald_socket_seconds_since_envelope", &[]).is_some(),
+        "commands were answered, so an envelope arrived"
+    );
 }
 
 #[tokio::test]

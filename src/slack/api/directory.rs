@@ -196,7 +196,9 @@ impl SlackApi {
         let token = api_token(token);
         let session = self.client.open_session(&token);
         let request = SlackApiUsersInfoRequest::new(user.into()).with_include_locale(true);
-        let res = self.timed(session.users_info(&request)).await?;
+        let res = self
+            .timed("users.info", session.users_info(&request))
+            .await?;
         let user = res.user;
         let flags = user.flags;
         let mut teams: Vec<String> = user.team_id.iter().map(ToString::to_string).collect();
@@ -224,7 +226,13 @@ impl SlackApi {
         let token = api_token(token);
         let session = self.client.open_session(&token);
         let request = SlackApiUsersLookupByEmailRequest::new(EmailAddress(email.to_string()));
-        match self.timed(session.users_lookup_by_email(&request)).await {
+        match self
+            .timed(
+                "users.lookupByEmail",
+                session.users_lookup_by_email(&request),
+            )
+            .await
+        {
             Ok(res) => Ok(Some(res.user.id.to_string())),
             Err(err) if err.is(&SlackErrorCode::UsersNotFound) => Ok(None),
             Err(e) => Err(e),

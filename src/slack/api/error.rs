@@ -11,8 +11,13 @@ use slack_morphism::errors::SlackClientError;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SlackError {
-    #[error("rate limited by Slack")]
-    RateLimited { retry_after: Option<Duration> },
+    /// Slack asked Herald to wait before calling `method` again (an HTTP 429 with
+    /// `Retry-After`, or a `ratelimited` answer without it).
+    #[error("rate limited by Slack on {method}")]
+    RateLimited {
+        method: &'static str,
+        retry_after: Option<Duration>,
+    },
     #[error("Slack answered {code}")]
     Api { code: String },
     #[error("Slack could not be reached: {0}")]
@@ -36,11 +41,20 @@ impl SlackError {
     }
 }
 
-impl From<SlackClientError> for SlackError {
-    fn from(err: SlackClientError) -> Self {
+impl SlackError {
+    /// slack-morphism's error of a call of `method`. A rate limit is one error however
+    /// Slack said it, so whoever waits on it knows the method it waits for.
+    pub(super) fn from_client(err: SlackClientError, method: &'static str) -> Self {
         match err {
+            SlackClientError::ApiError(e) if e.code == SlackErrorCode::Ratelimited.as_str() => {
+                SlackError::RateLimited {
+                    method,
+                    retry_after: None,
+                }
+            }
             SlackClientError::ApiError(e) => SlackError::Api { code: e.code },
             SlackClientError::RateLimitError(e) => SlackError::RateLimited {
+                method,
                 retry_after: e.retry_after,
             },
             SlackClientError::HttpError(e) => {
@@ -163,7 +177,8 @@ error_codes! {
     /// `users.lookupByEmail`: nobody with that email.
     UsersNotFound = "users_not_found",
     MissingScope = "missing_scope",
-    /// Rate limited inside a 200 answer (not the HTTP 429 of [`SlackError::RateLimited`]).
+    /// Rate limited inside a 200 answer; the client reads it as [`SlackError::RateLimited`]
+    /// like an HTTP 429, so callers wait on it the same way.
     Ratelimited = "ratelimited",
 }
 

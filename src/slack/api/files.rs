@@ -37,7 +37,10 @@ impl SlackApi {
         let session = self.client.open_session(&api_token);
         let request = SlackApiFilesGetUploadUrlExternalRequest::new(filename.into(), bytes.len());
         let target = self
-            .timed(session.get_upload_url_external(&request))
+            .timed(
+                "files.getUploadURLExternal",
+                session.get_upload_url_external(&request),
+            )
             .await?;
         // Slack's upload URL answers 200 with plain text ("OK - <length>"), which the
         // client reads as an empty success; anything else is an error.
@@ -49,7 +52,8 @@ impl SlackApi {
         let timeout = self.timeout.max(UPLOAD_TIMEOUT);
         match tokio::time::timeout(timeout, session.files_upload_via_url(&upload)).await {
             Ok(result) => {
-                result.map_err(SlackError::from)?;
+                // Not a Web API method: counted under the URL's role.
+                result.map_err(|e| SlackError::from_client(e, "files.upload_url"))?;
             }
             Err(_) => {
                 return Err(SlackError::Transport(format!(
@@ -80,8 +84,11 @@ impl SlackApi {
         let request = SlackApiFilesCompleteUploadExternalRequest::new(files)
             .with_channel_id(channel.into())
             .with_initial_comment(comment.into());
-        self.timed(session.files_complete_upload_external(&request))
-            .await?;
+        self.timed(
+            "files.completeUploadExternal",
+            session.files_complete_upload_external(&request),
+        )
+        .await?;
         Ok(())
     }
 }

@@ -75,7 +75,9 @@ impl SlackApi {
             .opt_reply_broadcast((broadcast && thread_ts.is_some()).then_some(true));
         let token = api_token(token);
         let session = self.client.open_session(&token);
-        let res = self.timed(session.chat_post_message(&request)).await?;
+        let res = self
+            .timed("chat.postMessage", session.chat_post_message(&request))
+            .await?;
         Ok(res.ts.to_string())
     }
 
@@ -94,7 +96,8 @@ impl SlackApi {
             SlackApiChatUpdateRequest::new(channel.into(), content, SlackTs(ts.to_string()));
         let token = api_token(token);
         let session = self.client.open_session(&token);
-        self.timed(session.chat_update(&request)).await?;
+        self.timed("chat.update", session.chat_update(&request))
+            .await?;
         Ok(())
     }
 
@@ -108,7 +111,10 @@ impl SlackApi {
         let request = SlackApiChatDeleteRequest::new(channel.into(), SlackTs(ts.to_string()));
         let token = api_token(token);
         let session = self.client.open_session(&token);
-        match self.timed(session.chat_delete(&request)).await {
+        match self
+            .timed("chat.delete", session.chat_delete(&request))
+            .await
+        {
             // Already gone is what was wanted.
             Err(err) if err.is(&SlackErrorCode::MessageNotFound) => Ok(()),
             other => other.map(|_| ()),
@@ -125,7 +131,9 @@ impl SlackApi {
         let request = SlackApiChatGetPermalinkRequest::new(channel.into(), SlackTs(ts.to_string()));
         let token = api_token(token);
         let session = self.client.open_session(&token);
-        let answer = self.timed(session.chat_get_permalink(&request)).await?;
+        let answer = self
+            .timed("chat.getPermalink", session.chat_get_permalink(&request))
+            .await?;
         Ok(answer.permalink.to_string())
     }
 
@@ -144,7 +152,10 @@ impl SlackApi {
         );
         let token = api_token(token);
         let session = self.client.open_session(&token);
-        match self.timed(session.reactions_add(&request)).await {
+        match self
+            .timed("reactions.add", session.reactions_add(&request))
+            .await
+        {
             Err(err) if err.is(&SlackErrorCode::AlreadyReacted) => Ok(()),
             other => other.map(|_| ()),
         }
@@ -188,7 +199,8 @@ impl SlackApi {
             .opt_thread_ts(thread_ts.map(|ts| SlackTs(ts.to_string())));
         let token = api_token(token);
         let session = self.client.open_session(&token);
-        self.timed(session.chat_post_ephemeral(&request)).await?;
+        self.timed("chat.postEphemeral", session.chat_post_ephemeral(&request))
+            .await?;
         Ok(())
     }
 
@@ -204,7 +216,8 @@ impl SlackApi {
         let session = self.client.open_session(&api_token);
         let content = SlackMessageContent::new().with_text(text.to_string());
         let request = SlackApiChatPostMessageRequest::new(channel.into(), content);
-        self.timed(session.chat_post_message(&request)).await?;
+        self.timed("chat.postMessage", session.chat_post_message(&request))
+            .await?;
         Ok(())
     }
 
@@ -219,11 +232,14 @@ impl SlackApi {
             channel: SlackBasicChannelInfo,
         }
         let opened: Opened = self
-            .timed(session.http_session_api.http_post(
+            .timed(
                 "conversations.open",
-                &serde_json::json!({ "users": user }),
-                None,
-            ))
+                session.http_session_api.http_post(
+                    "conversations.open",
+                    &serde_json::json!({ "users": user }),
+                    None,
+                ),
+            )
             .await?;
         Ok(opened.channel.id.to_string())
     }
@@ -232,7 +248,8 @@ impl SlackApi {
         let token = api_token(token);
         let session = self.client.open_session(&token);
         let request = SlackApiConversationsJoinRequest::new(channel.into());
-        self.timed(session.conversations_join(&request)).await?;
+        self.timed("conversations.join", session.conversations_join(&request))
+            .await?;
         Ok(())
     }
 
@@ -307,7 +324,12 @@ impl SlackApi {
                     .opt_cursor(cursor.map(|c| SlackCursorId(c.to_string())));
                 let token = api_token(token);
                 let session = self.client.open_session(&token);
-                let res = self.timed(session.conversations_history(&request)).await?;
+                let res = self
+                    .timed(
+                        "conversations.history",
+                        session.conversations_history(&request),
+                    )
+                    .await?;
                 Ok((res.messages, slack_next(res.response_metadata)))
             }
         }

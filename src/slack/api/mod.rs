@@ -7,8 +7,9 @@
 //!
 //! One file per family of methods: `messages` (posts, reactions, the lost-post
 //! search), `views` (modals, App Home, command responses), `directory` (channels,
-//! users, groups), `oauth` (installs, token checks), `files` (uploads). This file holds the client and
-//! the plumbing they share: the timeout, and the parsing of Herald's JSON into
+//! users, groups), `oauth` (installs, token checks), `files` (uploads). This file holds
+//! the client and the plumbing they share: the timeout, the count of every call by
+//! method and result (`herald_slack_api_calls_total`), and the parsing of Herald's JSON into
 //! slack-morphism's model.
 
 mod directory;
@@ -27,6 +28,7 @@ use slack_morphism::errors::SlackClientError;
 use slack_morphism::prelude::*;
 
 use crate::core::render::Message;
+use crate::metrics::{Metrics, SlackResult};
 
 pub use directory::{ChannelInfo, GroupInfo, UserInfo, UserNames, UserProfile};
 pub use error::{SlackError, SlackErrorCode, SlackTrouble, TokenRefusal};
@@ -43,6 +45,7 @@ pub type Page<T> = (Vec<T>, Option<String>);
 pub struct SlackApi {
     client: Arc<SlackClient<Connector>>,
     timeout: Duration,
+    metrics: Metrics,
 }
 
 impl SlackApi {
@@ -55,24 +58,37 @@ impl SlackApi {
         Ok(Self {
             client: Arc::new(SlackClient::new(connector)),
             timeout,
+            metrics: Metrics::default(),
         })
+    }
+
+    /// Counts this client's calls in `metrics` (by default, in a registry of its own).
+    #[must_use]
+    pub fn with_metrics(mut self, metrics: Metrics) -> Self {
+        self.metrics = metrics;
+        self
     }
 
     pub fn client(&self) -> Arc<SlackClient<Connector>> {
         self.client.clone()
     }
 
+    /// Every call goes through here: it is bounded by the timeout, its error is reduced
+    /// to a [`SlackError`] that names `method` when Slack asks to wait, and it is counted.
     async fn timed<T>(
         &self,
+        method: &'static str,
         call: impl Future<Output = Result<T, SlackClientError>>,
     ) -> Result<T, SlackError> {
-        match tokio::time::timeout(self.timeout, call).await {
-            Ok(result) => result.map_err(SlackError::from),
+        let result = match tokio::time::timeout(self.timeout, call).await {
+            Ok(result) => result.map_err(|e| SlackError::from_client(e, method)),
             Err(_) => Err(SlackError::Transport(format!(
                 "no answer within {:?}",
                 self.timeout
             ))),
-        }
+        };
+        self.metrics.slack_call(method, result_of(&result));
+        result
     }
 
     /// A GET of a method slack-morphism has no request type for (or one that lacks a
@@ -80,13 +96,27 @@ impl SlackApi {
     async fn get<T: DeserializeOwned + Send>(
         &self,
         token: &str,
-        method: &str,
+        method: &'static str,
         params: Vec<(&str, Option<&str>)>,
     ) -> Result<T, SlackError> {
         let token = api_token(token);
         let session = self.client.open_session(&token);
-        self.timed(session.http_session_api.http_get(method, &params, None))
-            .await
+        self.timed(
+            method,
+            session.http_session_api.http_get(method, &params, None),
+        )
+        .await
+    }
+}
+
+/// What a call came to, for its count.
+fn result_of<T>(result: &Result<T, SlackError>) -> SlackResult<'_> {
+    match result {
+        Ok(_) => SlackResult::Ok,
+        Err(SlackError::Api { code }) => SlackResult::Api(code),
+        Err(SlackError::RateLimited { .. }) => SlackResult::RateLimited,
+        Err(SlackError::Transport(_)) => SlackResult::Transport,
+        Err(SlackError::Protocol(_)) => SlackResult::Protocol,
     }
 }
 

@@ -33,15 +33,27 @@ impl SlackApi {
         let token = api_token(app_token);
         let session = self.client.open_session(&token);
         let res = self
-            .timed(session.apps_connections_open(&SlackApiAppsConnectionOpenRequest::new()))
+            .timed(
+                "apps.connections.open",
+                session.apps_connections_open(&SlackApiAppsConnectionOpenRequest::new()),
+            )
             .await?;
         Ok(res.url.0.to_string())
+    }
+
+    /// Whether Slack answers at all (`api.test`, which takes no token).
+    pub async fn reachable(&self) -> Result<(), SlackError> {
+        let token = api_token("");
+        let session = self.client.open_session(&token);
+        self.timed("api.test", session.api_test(&SlackApiTestRequest::new()))
+            .await?;
+        Ok(())
     }
 
     pub async fn auth_test(&self, token: &str) -> Result<BotIdentity, SlackError> {
         let token = api_token(token);
         let session = self.client.open_session(&token);
-        let res = self.timed(session.auth_test()).await?;
+        let res = self.timed("auth.test", session.auth_test()).await?;
         Ok(BotIdentity {
             team_id: res.team_id.to_string(),
             team_name: res.team,
@@ -64,7 +76,9 @@ impl SlackApi {
             code.to_string().into(),
         )
         .with_redirect_uri(redirect);
-        let res = self.timed(self.client.oauth2_access(&request)).await?;
+        let res = self
+            .timed("oauth.v2.access", self.client.oauth2_access(&request))
+            .await?;
         let bot_user_id = res
             .bot_user_id
             .ok_or_else(|| SlackError::Protocol("no bot user in the install".into()))?;

@@ -18,7 +18,9 @@ impl SlackApi {
         let token = api_token(token);
         let session = self.client.open_session(&token);
         let request = SlackApiViewsOpenRequest::new(trigger_id.into(), view);
-        let res = self.timed(session.views_open(&request)).await?;
+        let res = self
+            .timed("views.open", session.views_open(&request))
+            .await?;
         Ok(res.view.state_params.id.to_string())
     }
 
@@ -34,7 +36,8 @@ impl SlackApi {
         let token = api_token(token);
         let session = self.client.open_session(&token);
         let request = SlackApiViewsUpdateRequest::new(view).with_view_id(view_id.into());
-        self.timed(session.views_update(&request)).await?;
+        self.timed("views.update", session.views_update(&request))
+            .await?;
         Ok(())
     }
 
@@ -49,7 +52,8 @@ impl SlackApi {
         let token = api_token(token);
         let session = self.client.open_session(&token);
         let request = SlackApiViewsPublishRequest::new(user.into(), view);
-        self.timed(session.views_publish(&request)).await?;
+        self.timed("views.publish", session.views_publish(&request))
+            .await?;
         Ok(())
     }
 
@@ -80,8 +84,11 @@ impl SlackApi {
             ]);
         let request = SlackApiPostWebhookMessageRequest::new(content)
             .opt_replace_original(replace_original.then_some(true));
-        self.timed(self.client.respond_to_event(response_url, &request))
-            .await?;
+        self.timed(
+            "response_url",
+            self.client.respond_to_event(response_url, &request),
+        )
+        .await?;
         Ok(())
     }
 }

@@ -288,7 +288,7 @@ fn handle(pool: &mut Pool, status: &SocketStatus, report: Report) {
         Report::OpenFailed { id, error } => {
             pool.conns.remove(&id);
             let retry_after = match &error {
-                SlackError::RateLimited { retry_after } => *retry_after,
+                SlackError::RateLimited { retry_after, .. } => *retry_after,
                 _ => None,
             };
             pool.failed(now, retry_after, fastrand::f64());
