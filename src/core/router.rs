@@ -101,8 +101,32 @@ pub fn route(event: &PlatformEvent, rules: &[Rule]) -> Vec<Route> {
 /// Whether a rule takes an event: `verdict` is `Matched`, without building the
 /// explanation of a failed condition (routing runs this for every rule).
 fn takes(event: &PlatformEvent, rule: &Rule) -> bool {
-    trigger_verdict(event, rule) == Verdict::Matched
-        && rule.options.conditions.iter().all(|c| c.holds(event))
+    trigger_matches(event, rule) && rule.options.conditions.iter().all(|c| c.holds(event))
+}
+
+/// `trigger_verdict(…) == Matched` without building (allocating) the reason a rule
+/// does not match, which is most rules for most events. The table test holds the two
+/// together.
+fn trigger_matches(event: &PlatformEvent, rule: &Rule) -> bool {
+    if !rule.enabled {
+        return false;
+    }
+    match (&rule.trigger, event.event_type.error_category()) {
+        (
+            RuleTrigger::Event {
+                event_type,
+                meeting_type,
+            },
+            None,
+        ) => {
+            event.event_type.routed_by(*event_type)
+                && meeting_type
+                    .as_ref()
+                    .is_none_or(|wanted| event.meeting_type.as_ref().is_some_and(|m| &m.id == wanted))
+        }
+        (RuleTrigger::Error { categories }, Some(category)) => categories.contains(&category),
+        _ => false,
+    }
 }
 
 /// Why a rule did or did not take an event: what `/herald why` tells an admin, and
@@ -403,8 +427,14 @@ mod tests {
             (Error(Calendar), None, "r_err2", Verdict::OtherCategory),
         ];
         for (event_type, meeting_type, rule_id, expected) in cases {
-            let got = verdict(&event(event_type, meeting_type), by_id(rule_id));
+            let e = event(event_type, meeting_type);
+            let got = verdict(&e, by_id(rule_id));
             assert_eq!(got, expected, "{event_type} / {meeting_type:?} / {rule_id}");
+            assert_eq!(
+                takes(&e, by_id(rule_id)),
+                expected == Verdict::Matched,
+                "routing and the explanation disagree on {event_type} / {meeting_type:?} / {rule_id}"
+            );
         }
         // The routes are exactly the rules whose verdict is Matched.
         for (event_type, meeting_type) in [
