@@ -30,11 +30,20 @@ pub fn fold(s: &str) -> String {
 /// [`fold`] without a copy when there is nothing to change (ASCII already in lower
 /// case, NFKC's identity): routing folds the event's value once per condition.
 fn fold_cow(s: &str) -> std::borrow::Cow<'_, str> {
+    use std::borrow::Cow;
+    use unicode_normalization::{IsNormalized, is_nfkc_quick};
     if s.bytes().all(|b| b.is_ascii() && !b.is_ascii_uppercase()) {
-        std::borrow::Cow::Borrowed(s)
-    } else {
-        std::borrow::Cow::Owned(fold(s))
+        return Cow::Borrowed(s);
     }
+    // Most text is NFKC already (`ACME株式会社`): then folding is lower-casing alone,
+    // which the quick check tells without normalizing.
+    if is_nfkc_quick(s.chars()) == IsNormalized::Yes {
+        if !s.chars().any(char::is_uppercase) {
+            return Cow::Borrowed(s);
+        }
+        return Cow::Owned(s.chars().flat_map(char::to_lowercase).collect());
+    }
+    Cow::Owned(fold(s))
 }
 
 /// An event field a condition can name.
@@ -501,7 +510,19 @@ mod tests {
     fn half_width_katakana_equals_full_width() {
         assert_eq!(fold("ｾｰﾙｽ"), fold("セールス"));
         assert_eq!(fold("ＡＣＭＥ"), "acme");
-        for s in ["acme", "ACME", "ａｃｍｅ", "pro-plan_1", "ｾｰﾙｽ", ""] {
+        for s in [
+            "acme",
+            "ACME",
+            "ａｃｍｅ",
+            "pro-plan_1",
+            "ｾｰﾙｽ",
+            "",
+            "ACME株式会社",
+            "テスト株式会社",
+            "Ⅻ",
+            "ﬁle",
+            "ÉCOLE",
+        ] {
             assert_eq!(fold_cow(s), fold(s), "{s}");
         }
         assert!(matches!(

@@ -120,9 +120,9 @@ fn trigger_matches(event: &PlatformEvent, rule: &Rule) -> bool {
             None,
         ) => {
             event.event_type.routed_by(*event_type)
-                && meeting_type
-                    .as_ref()
-                    .is_none_or(|wanted| event.meeting_type.as_ref().is_some_and(|m| &m.id == wanted))
+                && meeting_type.as_ref().is_none_or(|wanted| {
+                    event.meeting_type.as_ref().is_some_and(|m| &m.id == wanted)
+                })
         }
         (RuleTrigger::Error { categories }, Some(category)) => categories.contains(&category),
         _ => false,
