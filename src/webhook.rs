@@ -208,7 +208,7 @@ async fn accept(
         tracing::error!(error = %err, "could not load rules");
         WebhookError::Unavailable
     })?;
-    let routes = router::route(&event, &rules);
+    let routes = router::route_set(&event, &rules);
     let body = String::from_utf8(body.to_vec()).map_err(|_| WebhookError::Unreadable)?;
     let ingested = state
         .ingest

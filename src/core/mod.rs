@@ -11,6 +11,7 @@ pub mod ids;
 pub mod render;
 pub mod router;
 pub mod rule;
+pub mod rule_set;
 pub mod rules_json;
 pub mod signature;
 pub mod storable;

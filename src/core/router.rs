@@ -51,15 +51,27 @@ pub fn cover_away(
     out
 }
 
-/// Routes an event through the rules of its workspace.
+/// Routes an event through the rules of its workspace, looking at each of them: the
+/// reference the indexed `route_set` is tested against, and enough for a few rules.
 pub fn route(event: &PlatformEvent, rules: &[Rule]) -> Vec<Route> {
+    route_through(event, rules.iter())
+}
+
+/// Routes an event through an indexed rule set: only the rules whose trigger names the
+/// event's type are looked at (what the ingest path uses). Same result as `route`.
+pub fn route_set(event: &PlatformEvent, rules: &crate::core::rule_set::RuleSet) -> Vec<Route> {
+    route_through(event, rules.candidates(event))
+}
+
+/// Routes an event through `rules`, given in rule order.
+fn route_through<'a>(event: &PlatformEvent, rules: impl Iterator<Item = &'a Rule>) -> Vec<Route> {
     let host = if event.event_type.mentions_host() {
         event.host.clone()
     } else {
         None
     };
     let mut routes: Vec<Route> = Vec::new();
-    for rule in rules.iter().filter(|r| takes(event, r)) {
+    for rule in rules.filter(|r| takes(event, r)) {
         let at = match routes.iter().position(|r| r.channel == rule.channel) {
             Some(i) => i,
             None => {

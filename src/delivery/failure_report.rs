@@ -111,7 +111,7 @@ impl Delivery {
             webhook_id: format!("delivery-failure:{}", job.id),
             event_type: EventType::Error(ErrorCategory::Delivery).as_str().into(),
             body,
-            routes: router::route(&event, &rules),
+            routes: router::route_set(&event, &rules),
             internal: true,
             thread_key: None,
         })

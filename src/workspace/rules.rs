@@ -5,16 +5,16 @@ use std::time::Duration;
 
 use moka::future::Cache;
 
-use crate::core::rule::Rule;
+use crate::core::rule_set::RuleSet;
 use crate::store::{Store, StoreError};
 
-/// Rules per workspace, cached briefly: routing runs on every webhook, rules change
+/// Rules per workspace, indexed for routing and cached briefly: routing runs on every webhook, rules change
 /// rarely. Changes made in this process invalidate at once; other processes (the CLI,
 /// other replicas) are seen within the time to live.
 #[derive(Clone)]
 pub struct RuleCache {
     store: Store,
-    cache: Cache<String, Arc<Vec<Rule>>>,
+    cache: Cache<String, Arc<RuleSet>>,
 }
 
 impl RuleCache {
@@ -26,12 +26,15 @@ impl RuleCache {
         Self { store, cache }
     }
 
-    pub async fn rules(&self, team_id: &str) -> Result<Arc<Vec<Rule>>, Arc<StoreError>> {
+    pub async fn rules(&self, team_id: &str) -> Result<Arc<RuleSet>, Arc<StoreError>> {
         let store = self.store.clone();
         let team = team_id.to_string();
         self.cache
             .try_get_with(team_id.to_string(), async move {
-                store.rules(&team).await.map(Arc::new)
+                store
+                    .rules(&team)
+                    .await
+                    .map(|rules| Arc::new(RuleSet::new(rules)))
             })
             .await
     }
