@@ -122,6 +122,7 @@ pub(crate) async fn home_action(state: &AdminCtx, event: &SlackInteractionBlockA
                         &team_id,
                         &error_sample(),
                         &[],
+                        None,
                         lang,
                         preview::Test::Unsaved,
                     )
@@ -171,7 +172,16 @@ async fn route_event(
     };
     let trigger = crate::history::unrouted::rule_for(event_type, value.meeting_type);
     let known = known_meeting_types(state, team_id).await;
-    let area = preview_area(state, team_id, &trigger, &[], lang, preview::Test::Unsaved).await;
+    let area = preview_area(
+        state,
+        team_id,
+        &trigger,
+        &[],
+        None,
+        lang,
+        preview::Test::Unsaved,
+    )
+    .await;
     let view = modal::add_rule_for(lang, &trigger, area, &known);
     if let Err(err) = state
         .slack

@@ -69,6 +69,13 @@ pub async fn send(
                 host: None,
                 backups: rule.backup.iter().cloned().collect(),
                 lifecycle: rule.lifecycle,
+                // The test shows the rule's own template, flags and all.
+                template: (!rule.options.template.is_empty()).then(|| {
+                    crate::core::router::RouteTemplate {
+                        rule_id: rule.id.clone(),
+                        template: rule.options.template.clone(),
+                    }
+                }),
             }],
             internal: true,
             thread_key: None,

@@ -41,7 +41,8 @@ impl FromStr for Lang {
     }
 }
 
-/// The error categories of error rules. `Delivery` is Herald's own failures to post.
+/// The error categories of error rules. `Delivery` (failures to post) and `Mapping`
+/// (a value that does not fit its rule's template) are Herald's own reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ErrorCategory {
     Salesforce,
@@ -49,15 +50,17 @@ pub enum ErrorCategory {
     ExternalApi,
     Internal,
     Delivery,
+    Mapping,
 }
 
 impl ErrorCategory {
-    pub const ALL: [ErrorCategory; 5] = [
+    pub const ALL: [ErrorCategory; 6] = [
         ErrorCategory::Salesforce,
         ErrorCategory::Calendar,
         ErrorCategory::ExternalApi,
         ErrorCategory::Internal,
         ErrorCategory::Delivery,
+        ErrorCategory::Mapping,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -67,6 +70,7 @@ impl ErrorCategory {
             ErrorCategory::ExternalApi => "external_api",
             ErrorCategory::Internal => "internal",
             ErrorCategory::Delivery => "delivery",
+            ErrorCategory::Mapping => "mapping",
         }
     }
 
@@ -77,6 +81,7 @@ impl ErrorCategory {
             ErrorCategory::ExternalApi => lang.pick("外部API通信エラー", "External API error"),
             ErrorCategory::Internal => lang.pick("システム内部エラー", "Internal error"),
             ErrorCategory::Delivery => lang.pick("Slack通知の配信エラー", "Slack delivery failure"),
+            ErrorCategory::Mapping => lang.pick("項目マッピングのエラー", "Field mapping problem"),
         }
     }
 }
@@ -213,6 +218,7 @@ impl EventType {
             EventType::Error(ErrorCategory::ExternalApi) => "error.external_api",
             EventType::Error(ErrorCategory::Internal) => "error.internal",
             EventType::Error(ErrorCategory::Delivery) => "error.delivery",
+            EventType::Error(ErrorCategory::Mapping) => "error.mapping",
             EventType::Conversation(kind) => kind.as_str(),
         }
     }
@@ -268,10 +274,13 @@ impl EventType {
             .ok_or(UnsupportedType::Unknown)
     }
 
-    /// Only Herald itself raises `error.delivery`; a platform sending it would forge
-    /// Herald's own failure reports.
+    /// Only Herald itself raises `error.delivery` and `error.mapping`; a platform
+    /// sending them would forge Herald's own reports.
     pub fn platform_may_send(self) -> bool {
-        self != EventType::Error(ErrorCategory::Delivery)
+        !matches!(
+            self,
+            EventType::Error(ErrorCategory::Delivery | ErrorCategory::Mapping)
+        )
     }
 
     pub fn error_category(self) -> Option<ErrorCategory> {
@@ -373,6 +382,10 @@ impl EventType {
                 "HeraldがSlackへの通知を配信できませんでした",
                 "Herald could not deliver a notification to Slack",
             ),
+            EventType::Error(ErrorCategory::Mapping) => lang.pick(
+                "通知の項目がルールのテンプレートの型に合いませんでした",
+                "A notification's field did not fit its rule's template",
+            ),
             EventType::Error(_) => lang.pick(
                 "プラットフォームでエラーが発生しました",
                 "The platform reported an error",
@@ -461,6 +474,7 @@ mod tests {
     #[test]
     fn only_herald_raises_delivery_errors() {
         assert!(!EventType::Error(ErrorCategory::Delivery).platform_may_send());
+        assert!(!EventType::Error(ErrorCategory::Mapping).platform_may_send());
         assert!(EventType::Error(ErrorCategory::Internal).platform_may_send());
     }
 }

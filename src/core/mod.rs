@@ -15,3 +15,4 @@ pub mod rule_set;
 pub mod rules_json;
 pub mod signature;
 pub mod storable;
+pub mod template;

@@ -27,6 +27,17 @@ pub struct Route {
     /// How the thread shows state changes: the first matching rule's choice.
     #[serde(default)]
     pub lifecycle: crate::core::rule::Lifecycle,
+    /// The fields the notification shows: the first matching rule with a template.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template: Option<RouteTemplate>,
+}
+
+/// A rule's template, with the rule's id: a value that does not fit is reported under
+/// the rule that asked for it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RouteTemplate {
+    pub rule_id: String,
+    pub template: crate::core::template::Template,
 }
 
 /// The mentions to make now: people who are away give way to the rules' backups
@@ -82,12 +93,19 @@ fn route_through<'a>(event: &PlatformEvent, rules: impl Iterator<Item = &'a Rule
                     host: host.clone(),
                     backups: Vec::new(),
                     lifecycle: rule.lifecycle,
+                    template: None,
                 });
                 routes.len() - 1
             }
         };
         let route = &mut routes[at];
         route.rule_ids.push(rule.id.clone());
+        if route.template.is_none() && !rule.options.template.is_empty() {
+            route.template = Some(RouteTemplate {
+                rule_id: rule.id.clone(),
+                template: rule.options.template.clone(),
+            });
+        }
         for m in rule.mentions.iter() {
             if !route.mentions.contains(m) {
                 route.mentions.push(m.clone());

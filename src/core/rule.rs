@@ -147,16 +147,19 @@ pub struct Rule {
 }
 
 /// What a rule may add to "this event type, this meeting type": conditions on the
-/// event's fields so far; the rules file writes each under its own key.
+/// event's fields and the template of what its notification shows; the rules file
+/// writes each under its own key.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct RuleOptions {
     /// `where`: all must hold for the rule to take an event.
     pub conditions: Vec<crate::core::conditions::Condition>,
+    /// `template`: the fields the notification shows (empty: Herald's own facts).
+    pub template: crate::core::template::Template,
 }
 
 impl RuleOptions {
     pub fn is_empty(&self) -> bool {
-        self.conditions.is_empty()
+        self.conditions.is_empty() && self.template.is_empty()
     }
 }
 

@@ -181,7 +181,10 @@ mod tests {
                 .bool()
                 .then(|| Mention::parse(&format!("U0B{}", rng.u8(..2))).unwrap()),
             lifecycle: Default::default(),
-            options: RuleOptions { conditions },
+            options: RuleOptions {
+                conditions,
+                ..Default::default()
+            },
         }
     }
 

@@ -9,6 +9,7 @@ use crate::core::ids::ChannelId;
 use crate::core::rule::{
     FieldError, Lifecycle, Mention, Mentions, NewRule, Rule, RuleOptions, RuleTrigger,
 };
+use crate::core::template::{Template, TemplateJson};
 
 /// The JSON form of rules (`herald rules import|export`), as fixed in DESIGN.md.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -30,6 +31,9 @@ pub enum RuleJson {
         /// Conditions on the event's fields, all of which must hold.
         #[serde(default, rename = "where", skip_serializing_if = "Vec::is_empty")]
         conditions: Vec<ConditionJson>,
+        /// The fields the notification shows, typed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        template: Option<TemplateJson>,
     },
     Error {
         categories: Vec<String>,
@@ -45,6 +49,9 @@ pub enum RuleJson {
         /// Conditions on the event's fields, all of which must hold.
         #[serde(default, rename = "where", skip_serializing_if = "Vec::is_empty")]
         conditions: Vec<ConditionJson>,
+        /// The fields the notification shows, typed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        template: Option<TemplateJson>,
     },
 }
 
@@ -54,7 +61,7 @@ fn enabled_default() -> bool {
 
 impl RuleJson {
     pub fn validate(&self) -> Result<NewRule, FieldError> {
-        let (channel, mentions, enabled, backup, lifecycle, conditions) = match self {
+        let (channel, mentions, enabled, backup, lifecycle, conditions, template) = match self {
             RuleJson::Event {
                 channel,
                 mentions,
@@ -62,6 +69,7 @@ impl RuleJson {
                 backup,
                 lifecycle,
                 conditions,
+                template,
                 ..
             }
             | RuleJson::Error {
@@ -71,11 +79,18 @@ impl RuleJson {
                 backup,
                 lifecycle,
                 conditions,
+                template,
                 ..
-            } => (channel, mentions, *enabled, backup, *lifecycle, conditions),
+            } => (
+                channel, mentions, *enabled, backup, *lifecycle, conditions, template,
+            ),
         };
         let options = RuleOptions {
             conditions: conditions::parse_all(conditions)?,
+            template: match template {
+                None => Template::default(),
+                Some(t) => Template::from_json(t)?,
+            },
         };
         let backup = match backup {
             None => None,
@@ -154,6 +169,7 @@ impl From<&Rule> for RuleJson {
             .iter()
             .map(Condition::to_json)
             .collect();
+        let template = (!rule.options.template.is_empty()).then(|| rule.options.template.to_json());
         match &rule.trigger {
             RuleTrigger::Event {
                 event_type,
@@ -167,6 +183,7 @@ impl From<&Rule> for RuleJson {
                 backup,
                 lifecycle: rule.lifecycle,
                 conditions,
+                template,
             },
             RuleTrigger::Error { categories } => RuleJson::Error {
                 categories: categories.iter().map(|c| c.as_str().to_string()).collect(),
@@ -176,6 +193,7 @@ impl From<&Rule> for RuleJson {
                 backup,
                 lifecycle: rule.lifecycle,
                 conditions,
+                template,
             },
         }
     }
@@ -261,6 +279,7 @@ mod tests {
             lifecycle: Lifecycle::Broadcast,
             options: RuleOptions {
                 conditions: vec![Condition::parse_line("fields.plan in pro, enterprise").unwrap()],
+                ..Default::default()
             },
         };
         let json = RuleJson::from(&rule);
@@ -311,5 +330,38 @@ mod tests {
             validate_rules(&bad).unwrap_err().field,
             "[0].where[0].value"
         );
+    }
+
+    #[test]
+    fn a_template_imports_exports_and_is_refused_with_its_entry_named() {
+        let json = r#"{"kind": "event", "event_type": "booking.created", "channel": "C0123",
+          "template": {"fields": [
+            {"key": "fields.plan", "label": "プラン", "type": "enum", "values": ["free", "pro", "enterprise"], "required": true},
+            {"key": "fields.amount", "label": {"ja": "金額", "en": "Amount"}, "type": "number"},
+            {"key": "customer.email", "label": "メール", "type": "email"}]}}"#;
+        let entry: RuleJson = serde_json::from_str(json).unwrap();
+        let rule = entry.validate().unwrap();
+        assert_eq!(rule.options.template.fields.len(), 3);
+        let stored = Rule {
+            id: "r".into(),
+            team_id: "T".into(),
+            trigger: rule.trigger,
+            channel: rule.channel,
+            mentions: rule.mentions,
+            enabled: rule.enabled,
+            backup: rule.backup,
+            lifecycle: rule.lifecycle,
+            options: rule.options,
+        };
+        let exported = serde_json::to_value(RuleJson::from(&stored)).unwrap();
+        let original: serde_json::Value = serde_json::from_str(json).unwrap();
+        assert_eq!(exported["template"], original["template"]);
+        let bad = r#"[{"kind": "event", "event_type": "booking.created", "channel": "C0123"},
+          {"kind": "event", "event_type": "booking.created", "channel": "C0123",
+           "template": {"fields": [{"key": "fields.a"}, {"key": "fields.b", "type": "enum"}]}}]"#;
+        let bad: Vec<RuleJson> = serde_json::from_str(bad).unwrap();
+        let err = validate_rules(&bad).unwrap_err();
+        assert_eq!(err.field, "[1].template.fields[1].type");
+        assert!(err.reason.contains("values"), "{}", err.reason);
     }
 }

@@ -16,10 +16,11 @@ use crate::jobs::Pacing;
 use crate::jobs::{Attempt, JobError, Outcome, WriteFuture, Writes};
 use crate::store::JobStatus;
 
-/// The error report of a failed job, staged in the transaction that fails it.
-struct Report {
-    staged: Staged,
-    pacing: Pacing,
+/// An error report (a failed job's, a mapping problem's), staged in the transaction
+/// that ends the job it is about.
+pub(super) struct Report {
+    pub(super) staged: Staged,
+    pub(super) pacing: Pacing,
 }
 
 impl Writes for Report {

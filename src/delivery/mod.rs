@@ -11,6 +11,7 @@
 
 pub mod callback;
 mod failure_report;
+mod mapping_report;
 mod outcome;
 mod slack_post;
 mod thread;

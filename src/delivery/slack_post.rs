@@ -115,8 +115,10 @@ impl Delivery {
                 host,
                 lang: self.states.lang(&workspace).await,
                 event_id: &job.event_id,
+                template: route.template.as_ref().map(|t| &t.template),
             },
         );
+        let mapping = self.mapping_report(job, &route, &event).await?;
 
         if let Some(deferred) = self.wait_turn(job, channel).await {
             return Ok(deferred);
@@ -127,7 +129,10 @@ impl Delivery {
         {
             Ok(ts) => {
                 tracing::info!(%ts, "posted");
-                Ok(Outcome::done(Some(ts)))
+                Ok(Outcome::Done {
+                    ts: Some(ts),
+                    then: mapping,
+                })
             }
             Err(err) => self.after_error(job, &route, &err, true).await,
         }

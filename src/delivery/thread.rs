@@ -84,6 +84,7 @@ impl Delivery {
             kind,
             lang,
             audience: Audience {
+                template: None,
                 mentions: &route.mentions,
                 host: None,
                 lang,
@@ -316,6 +317,7 @@ impl Delivery {
             return;
         };
         let audience = Audience {
+            template: None,
             mentions: &[],
             host: None,
             lang: t.lang,

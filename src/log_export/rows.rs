@@ -14,7 +14,7 @@
 
 use time::UtcOffset;
 
-use crate::core::catalog::Lang;
+use crate::core::catalog::{ErrorCategory, EventType, Lang};
 use crate::core::event::{Origin, PlatformEvent};
 use crate::core::ids::HERALD_CONNECTION;
 use crate::core::router::Route;
@@ -48,6 +48,9 @@ pub type Row = [String; 13];
 pub const UNROUTED: &str = "unrouted";
 /// The status of the row of a platform's error event.
 pub const PLATFORM_ERROR: &str = "platform_error";
+/// The status of the row of a value that did not fit its rule's template (Herald's own
+/// `error.mapping` report): the rule, the notification's channel and the problem.
+pub const MAPPING: &str = "mapping";
 
 /// How rows are written for one reader: their time zone and language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -124,6 +127,18 @@ pub fn event_rows(event: &LoggedEvent, jobs: &[&LoggedJob], style: Style) -> Vec
         rows.push(row(UNROUTED));
     } else if from_platform && is_error {
         rows.push(row(PLATFORM_ERROR));
+    } else if let Some(report) = parsed
+        .as_ref()
+        .filter(|p| p.event_type == EventType::Error(ErrorCategory::Mapping))
+    {
+        let mut cells = row(MAPPING);
+        cells[6] = report.fields.get("rule").cloned().unwrap_or_default();
+        cells[7] = report
+            .slack_channel
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        rows.push(cells);
     }
     for job in jobs {
         let mut cells = row(&job.status);
@@ -345,6 +360,30 @@ mod tests {
         assert_eq!(
             (rows[0][8].as_str(), rows[0][11].as_str()),
             (UNROUTED, "Google Calendar token expired")
+        );
+    }
+
+    #[test]
+    fn a_mapping_report_is_a_mapping_row_naming_the_rule_channel_and_problem() {
+        let body = serde_json::json!({
+            "type": "error.mapping",
+            "occurred_at": "2026-11-21T09:59:00+09:00",
+            "title": "rule rul_1: fields.amount: not a number: \"abc\"",
+            "slack_channel": "C0BOOKINGS",
+            "fields": {"rule": "rul_1", "fields.amount": "not a number: \"abc\""},
+        });
+        let e = event(HERALD_CONNECTION, "error.mapping", &body, 0);
+        let rows = event_rows(&e, &[], UTC_EN);
+        assert_eq!(rows.len(), 1);
+        let r = &rows[0];
+        assert_eq!(
+            (r[8].as_str(), r[6].as_str(), r[7].as_str(), r[11].as_str()),
+            (
+                MAPPING,
+                "rul_1",
+                "C0BOOKINGS",
+                "rule rul_1: fields.amount: not a number: \"abc\""
+            )
         );
     }
 

@@ -9,6 +9,7 @@ use crate::core::conditions::{self, Condition, ConditionJson};
 use crate::core::ids::ChannelId;
 use crate::core::rule::{Lifecycle, Mention, Mentions, NewRule, Rule, RuleOptions, RuleTrigger};
 use crate::core::rules_json::RuleJson;
+use crate::core::template::{Template, TemplateJson};
 
 #[derive(FromRow)]
 struct RuleRow {
@@ -369,6 +370,8 @@ fn rule_json(rule: &NewRule) -> String {
 struct OptionsJson {
     #[serde(default, rename = "where", skip_serializing_if = "Vec::is_empty")]
     conditions: Vec<ConditionJson>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    template: Option<TemplateJson>,
 }
 
 fn options_json(options: &RuleOptions) -> Option<String> {
@@ -377,6 +380,7 @@ fn options_json(options: &RuleOptions) -> Option<String> {
     }
     let json = OptionsJson {
         conditions: options.conditions.iter().map(Condition::to_json).collect(),
+        template: (!options.template.is_empty()).then(|| options.template.to_json()),
     };
     serde_json::to_string(&json).ok()
 }
@@ -385,6 +389,10 @@ fn options_from_json(json: &str) -> Option<RuleOptions> {
     let json: OptionsJson = serde_json::from_str(json).ok()?;
     Some(RuleOptions {
         conditions: conditions::parse_all(&json.conditions).ok()?,
+        template: match &json.template {
+            None => Template::default(),
+            Some(t) => Template::from_json(t).ok()?,
+        },
     })
 }
 

@@ -34,6 +34,7 @@ pub(crate) async fn errors(
         admin.team_id(),
         &sample,
         &[],
+        None,
         lang,
         preview::Test::Unsaved,
     )

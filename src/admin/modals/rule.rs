@@ -10,6 +10,7 @@ use crate::admin::views::{preview, rule_modal as modal, texts};
 use crate::core::catalog::{ErrorCategory, EventType, Lang};
 use crate::core::ids::HERALD_CONNECTION;
 use crate::core::rule::{Mention, Rule, RuleTrigger};
+use crate::core::template::Template;
 use crate::store::RuleUpdate;
 use crate::workspace::Workspace;
 
@@ -28,6 +29,7 @@ pub(crate) async fn edit_modal(state: &AdminCtx, rule: &Rule, version: i64, lang
         &rule.team_id,
         &rule.trigger,
         &mentions,
+        Some(&rule.options.template).filter(|t| !t.is_empty()),
         lang,
         preview::Test::Saved(None),
     )
@@ -95,6 +97,7 @@ pub(crate) async fn preview_area(
     team_id: &str,
     trigger: &RuleTrigger,
     mentions: &[Mention],
+    template: Option<&Template>,
     lang: Lang,
     test: preview::Test<'_>,
 ) -> Vec<Value> {
@@ -116,11 +119,11 @@ pub(crate) async fn preview_area(
             let body = preview::sample(event_type, lang, crate::store::now_ms() / 1000);
             match preview::parse(&body.to_string()) {
                 Some(event) => (event, preview::Source::Sample),
-                None => return preview::blocks(lang, None, mentions, test),
+                None => return preview::blocks(lang, None, mentions, template, test),
             }
         }
     };
-    preview::blocks(lang, Some((&event, source)), mentions, test)
+    preview::blocks(lang, Some((&event, source)), mentions, template, test)
 }
 
 /// A test from the Home tab: a small modal says "sending", then what happened.
@@ -305,7 +308,18 @@ pub(crate) struct OpenModal<'a> {
 impl OpenModal<'_> {
     /// Redraws the preview (and the test's status) for `trigger`.
     async fn redraw(&self, state: &AdminCtx, trigger: &RuleTrigger, test: preview::Test<'_>) {
-        let area = preview_area(state, self.team_id, trigger, self.mentions, self.lang, test).await;
+        // The fields as typed so far (Slack sends the modal's state with each action).
+        let template = crate::admin::views::rule_read::template_in_view(self.current);
+        let area = preview_area(
+            state,
+            self.team_id,
+            trigger,
+            self.mentions,
+            template.as_ref(),
+            self.lang,
+            test,
+        )
+        .await;
         if let Err(err) = state
             .slack
             .update_view(self.token, self.view_id, modal::refresh(self.current, area))

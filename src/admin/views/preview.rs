@@ -126,6 +126,7 @@ pub fn blocks(
     lang: Lang,
     event: Option<(&PlatformEvent, Source)>,
     mentions: &[Mention],
+    template: Option<&crate::core::template::Template>,
     test: Test<'_>,
 ) -> Vec<Value> {
     let mut blocks = vec![json!({"type": "divider"})];
@@ -157,6 +158,7 @@ pub fn blocks(
                     host: None,
                     lang,
                     event_id: lang.pick("プレビュー", "preview"),
+                    template,
                 },
             );
             blocks.extend(message.blocks);
@@ -276,6 +278,7 @@ mod tests {
             Lang::Ja,
             Some((&event, Source::Sample)),
             &mentions,
+            None,
             Test::Saved(Some("ok")),
         );
         for block in &blocks {

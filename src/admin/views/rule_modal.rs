@@ -86,6 +86,38 @@ fn conditions_block(lang: Lang, editing: Option<&Rule>) -> Value {
     })
 }
 
+/// The rule's template: the fields its notification shows, one per line.
+pub const FIELDS: &str = "fields";
+
+/// The fields box: one field per line (`key | label | type`), as the rules file's
+/// `template.fields` reads them.
+fn fields_block(lang: Lang, editing: Option<&Rule>) -> Value {
+    let lines = editing
+        .map(|r| r.options.template.to_lines())
+        .unwrap_or_default();
+    let mut element = json!({
+        "type": "plain_text_input",
+        "action_id": FIELDS,
+        "multiline": true,
+        "max_length": 3000,
+        "placeholder": plain("fields.plan | プラン | enum: free, pro, enterprise | required\nfields.amount | 金額 | number\ncustomer.email | メール | email"),
+    });
+    if !lines.is_empty() {
+        element["initial_value"] = json!(lines);
+    }
+    json!({
+        "type": "input",
+        "block_id": FIELDS,
+        "optional": true,
+        "label": plain(lang.pick("表示する項目(空欄なら標準の項目)", "Fields to show (empty: Herald's usual facts)")),
+        "hint": plain(lang.pick(
+            "1行に1つ「キー | ラベル | 型」、必須なら末尾に「| required」。型: text、number、date、datetime、bool、url、email、enum: 値1, 値2。型に合わない値は ⚠ 付きで表示され、エラーログに残ります。",
+            "One per line: key | label | type, and | required at the end if it must be there. Types: text, number, date, datetime, bool, url, email, enum: a, b. A value that does not fit is shown with ⚠ and kept in the error log.",
+        )),
+        "element": element
+    })
+}
+
 /// Inline errors for `response_action: errors`, by block id.
 pub type FieldErrors = Vec<(&'static str, String)>;
 
@@ -141,7 +173,7 @@ fn meeting_option(lang: Lang, known: Option<&KnownMeetingType>) -> Value {
 
 /// The modal that adds a meeting-type rule; `known` are the meeting types seen so far.
 pub fn add_rule(lang: Lang, known: &[KnownMeetingType]) -> Value {
-    let preview = super::preview::blocks(lang, None, &[], super::preview::Test::Unsaved);
+    let preview = super::preview::blocks(lang, None, &[], None, super::preview::Test::Unsaved);
     modal(lang, false, None, preview, known, &Labels::new())
 }
 
@@ -368,6 +400,7 @@ fn modal(
     }
     if let Some(blocks) = view["blocks"].as_array_mut() {
         blocks.push(conditions_block(lang, editing.map(|(r, _)| r)));
+        blocks.push(fields_block(lang, editing.map(|(r, _)| r)));
     }
     if !errors
         && !known.is_empty()

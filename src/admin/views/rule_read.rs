@@ -12,6 +12,7 @@ use crate::core::catalog::{ErrorCategory, EventType, Lang};
 use crate::core::conditions::{Condition, MAX_CONDITIONS};
 use crate::core::ids::ChannelId;
 use crate::core::rule::{Lifecycle, Mention, Mentions, NewRule, RuleOptions, RuleTrigger};
+use crate::core::template::Template;
 
 pub type Values = HashMap<SlackBlockId, HashMap<SlackActionId, SlackViewStateValue>>;
 
@@ -118,6 +119,7 @@ pub fn read(values: &Values, lang: Lang, error_rule: bool) -> Result<NewRule, Fi
         .and_then(|v| v.selected_options.as_ref())
         .is_some_and(|o| o.iter().any(|o| o.value == "on"));
     let conditions = conditions(values, lang, &mut errors);
+    let template = template(values, lang, &mut errors);
     let trigger = match (error_rule, event_type) {
         (true, _) => Some(RuleTrigger::Error { categories }),
         (false, Some(event_type)) => Some(RuleTrigger::Event {
@@ -139,9 +141,32 @@ pub fn read(values: &Values, lang: Lang, error_rule: bool) -> Result<NewRule, Fi
             channel,
             mentions,
             enabled,
-            options: RuleOptions { conditions },
+            options: RuleOptions {
+                conditions,
+                template,
+            },
         }),
         _ => Err(errors),
+    }
+}
+
+/// The fields box, one per line; the line that does not read is named in the error.
+fn template(values: &Values, lang: Lang, errors: &mut FieldErrors) -> Template {
+    let text = value(values, FIELDS)
+        .and_then(|v| v.value.as_deref())
+        .unwrap_or_default();
+    match Template::parse_lines(text) {
+        Ok(template) => template,
+        Err((line, reason)) => {
+            errors.push((
+                FIELDS,
+                match lang {
+                    Lang::Ja => format!("{line}行目: {reason}"),
+                    Lang::En => format!("Line {line}: {reason}"),
+                },
+            ));
+            Template::default()
+        }
     }
 }
 
@@ -174,4 +199,11 @@ fn conditions(values: &Values, lang: Lang, errors: &mut FieldErrors) -> Vec<Cond
         errors.push((CONDITIONS, problems.join("\n")));
     }
     out
+}
+
+/// The template typed in an open rule modal (`view.state.values`, which Slack sends
+/// with each `block_actions` from a modal), when it reads and is not empty.
+pub fn template_in_view(view: &serde_json::Value) -> Option<Template> {
+    let text = view["state"]["values"][FIELDS][FIELDS]["value"].as_str()?;
+    Template::parse_lines(text).ok().filter(|t| !t.is_empty())
 }

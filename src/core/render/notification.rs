@@ -8,6 +8,7 @@ use super::{Message, cut, escape, fit, limits};
 use crate::core::catalog::Lang;
 use crate::core::event::{HostRef, PlatformEvent};
 use crate::core::rule::Mention;
+use crate::core::template::{FieldType, Template};
 
 /// How the meeting host appears, once delivery has tried to resolve them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,6 +36,8 @@ pub struct Audience<'a> {
     pub lang: Lang,
     /// Herald's id of the event, shown so people can quote it.
     pub event_id: &'a str,
+    /// The rule's template: when given, the facts are its fields, in its order.
+    pub template: Option<&'a Template>,
 }
 
 /// A fact's name and its value, both already escaped.
@@ -45,7 +48,11 @@ pub fn notification(event: &PlatformEvent, audience: &Audience<'_>) -> Message {
     let lang = audience.lang;
     let pings = pings(audience);
     let mut blocks = vec![header(event, lang), lead(event, &pings, lang)];
-    let (sections, dropped) = fit_to_limits(&facts(event, audience), blocks.len());
+    let facts = match audience.template {
+        Some(template) => template_facts(template, event, lang),
+        None => facts(event, audience),
+    };
+    let (sections, dropped) = fit_to_limits(&facts, blocks.len());
     blocks.extend(sections);
     blocks.extend(actions(event, lang));
     blocks.push(context(event, audience, dropped));
@@ -130,6 +137,50 @@ fn facts(event: &PlatformEvent, audience: &Audience<'_>) -> Vec<Fact> {
         facts.push((escape(key), value));
     }
     facts
+}
+
+/// A template's fields in its order, under its labels. A value that does not fit its
+/// type, or a required one that is missing, is shown flagged in its place; an optional
+/// one that is missing is left out.
+fn template_facts(template: &Template, event: &PlatformEvent, lang: Lang) -> Vec<Fact> {
+    template
+        .fields
+        .iter()
+        .filter_map(|f| {
+            let value = f.field.value(event);
+            let shown = match (f.misfit(value), value) {
+                (Some(misfit), _) => escape(&f.flag(&misfit, lang)),
+                (None, None) => return None,
+                (None, Some(v)) => typed_value(&f.kind, v, lang),
+            };
+            Some((escape(f.label.pick(lang)), shown))
+        })
+        .collect()
+}
+
+/// A value that fits its type, as Slack shows it best: a time in the reader's own time
+/// zone, a yes or no in words.
+fn typed_value(kind: &FieldType, value: &str, lang: Lang) -> String {
+    match kind {
+        FieldType::Datetime => {
+            match time::OffsetDateTime::parse(
+                value.trim(),
+                &time::format_description::well_known::Rfc3339,
+            ) {
+                Ok(at) => format!(
+                    "<!date^{}^{{date_short_pretty}} {{time}}|{}>",
+                    at.unix_timestamp(),
+                    escape(value)
+                ),
+                Err(_) => escape(value),
+            }
+        }
+        FieldType::Bool => match value.trim().to_ascii_lowercase().as_str() {
+            "true" | "1" => lang.pick("はい", "Yes").into(),
+            _ => lang.pick("いいえ", "No").into(),
+        },
+        _ => escape(value),
+    }
 }
 
 fn host_text(host: &Host, lang: Lang) -> String {
@@ -286,7 +337,67 @@ mod tests {
             host: Some(Host::Mentioned("UHOST".into())),
             lang,
             event_id: "evt_1",
+            template: None,
         }
+    }
+
+    #[test]
+    fn a_template_shows_its_fields_in_order_and_flags_what_does_not_fit() {
+        let template = crate::core::template::Template::parse_lines(
+            "fields.amount | 金額 / Amount | number\n\
+             fields.plan | プラン / Plan | enum: free, pro | required\n\
+             fields.starts_at | 開始 / Starts | datetime\n\
+             fields.paid | 支払済 / Paid | bool\n\
+             fields.memo | メモ / Memo\n\
+             customer.email | メール / Email | email",
+        )
+        .unwrap();
+        let mut event = booking();
+        event.fields = BTreeMap::from([
+            ("amount".into(), "abc".into()),
+            ("starts_at".into(), "2026-12-02T10:00:00+09:00".into()),
+            ("paid".into(), "true".into()),
+            ("unlisted".into(), "not shown".into()),
+        ]);
+        let a = Audience {
+            template: Some(&template),
+            ..audience(&[], Lang::En)
+        };
+        let m = notification(&event, &a);
+        let fields: Vec<String> = m
+            .blocks
+            .iter()
+            .filter_map(|b| b["fields"].as_array())
+            .flatten()
+            .map(|f| f["text"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(
+            fields,
+            [
+                "*Amount*\n⚠ not a number: abc",
+                "*Plan*\n⚠ missing (required)",
+                "*Starts*\n<!date^1796173200^{date_short_pretty} {time}|2026-12-02T10:00:00+09:00>",
+                "*Paid*\nYes",
+                // memo: optional and absent, left out
+                "*Email*\ntaro@example.com",
+            ]
+        );
+        assert!(
+            !all_text(&m).contains("not shown"),
+            "only the template's fields"
+        );
+        let ja = notification(
+            &event,
+            &Audience {
+                template: Some(&template),
+                ..audience(&[], Lang::Ja)
+            },
+        );
+        assert!(
+            all_text(&ja).contains("*金額*\\n⚠ 数値ではありません: abc"),
+            "{}",
+            all_text(&ja)
+        );
     }
 
     fn all_text(m: &Message) -> String {
