@@ -46,7 +46,10 @@ fn rules(with_conditions: bool) -> Vec<Rule> {
                 enabled: true,
                 backup: None,
                 lifecycle: Default::default(),
-                options: RuleOptions { conditions },
+                options: RuleOptions {
+                    conditions,
+                    ..Default::default()
+                },
             });
         }
     }

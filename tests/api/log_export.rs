@@ -125,7 +125,7 @@ fn dm_of(app: &TestApp, user: &str) -> String {
 
 /// RFC 4180, read independently of Herald's writer: records of cells, the BOM checked
 /// and removed.
-fn parse_csv(bytes: &[u8]) -> Vec<Vec<String>> {
+pub(crate) fn parse_csv(bytes: &[u8]) -> Vec<Vec<String>> {
     let text = std::str::from_utf8(bytes).expect("UTF-8");
     let text = text.strip_prefix('\u{feff}').expect("a BOM opens the file");
     let mut records = Vec::new();
@@ -159,7 +159,7 @@ fn parse_csv(bytes: &[u8]) -> Vec<Vec<String>> {
     records
 }
 
-fn column(name: &str) -> usize {
+pub(crate) fn column(name: &str) -> usize {
     HEADER.iter().position(|h| *h == name).unwrap()
 }
 

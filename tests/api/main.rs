@@ -32,6 +32,7 @@ mod scale_out;
 mod security;
 mod slack_connect;
 mod socket_mode;
+mod templates;
 mod threads;
 mod transport;
 mod webhook;
