@@ -311,7 +311,7 @@ fn accepted_types() -> Vec<EventType> {
         .chain(
             ErrorCategory::ALL
                 .into_iter()
-                .filter(|c| *c != ErrorCategory::Delivery)
+                .filter(|c| !matches!(c, ErrorCategory::Delivery | ErrorCategory::Mapping))
                 .map(EventType::Error),
         )
         .chain(
@@ -552,6 +552,10 @@ fn agreement_cases() -> Vec<(String, Expect)> {
         ),
         (
             format!(r#"{{"type":"error.delivery",{T}}}"#),
+            Expect::Unknown,
+        ),
+        (
+            format!(r#"{{"type":"error.mapping",{T}}}"#),
             Expect::Unknown,
         ),
         (

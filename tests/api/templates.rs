@@ -168,3 +168,89 @@ async fn a_required_field_that_is_missing_is_flagged_and_a_bad_template_is_refus
         "nothing replaced"
     );
 }
+
+#[tokio::test]
+async fn the_rule_modal_shows_checks_and_saves_the_fields_line_by_line() {
+    let app = TestApp::start(rules()).await;
+    let admin = app.emu.add_user(TEAM, "admin", "admin@example.com");
+    app.emu.set_user_role(&admin, true, false);
+    app.emu.set_user_locale(&admin, "en-US");
+    let rule = app.store.rules(TEAM).await.unwrap().remove(0);
+    let code = rule.id[rule.id.len() - 6..].to_uppercase();
+    let trigger = app.emu.issue_trigger(TEAM, &admin);
+    crate::commands::run_form(
+        &app,
+        crate::commands::command_form_with_trigger(&admin, &format!("edit {code}"), &trigger),
+    )
+    .await;
+    let view = app.emu.views_opened().pop().unwrap();
+    let block = view["blocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["block_id"] == "fields")
+        .expect("a fields box")
+        .clone();
+    assert_eq!(
+        block["element"]["initial_value"],
+        "fields.plan | プラン | enum: free, pro, enterprise | required\n\
+         fields.amount | 金額 / Amount | number\n\
+         customer.email | メール | email"
+    );
+    // The preview of the saved rule renders its template: the sample booking has no
+    // plan, which the template requires.
+    let preview = view["blocks"].to_string();
+    assert!(
+        preview.contains(r#"*プラン*\n⚠ missing (required)"#),
+        "{preview}"
+    );
+    let view_id = view["id"].as_str().unwrap().to_string();
+    let values = |fields: &str| {
+        json!({
+            "event_type": {"event_type": {"type": "static_select", "selected_option": {
+                "text": {"type": "plain_text", "text": "booking.created", "emoji": true}, "value": "booking.created"}}},
+            "meeting_type": {"meeting_type": {"type": "plain_text_input", "value": ""}},
+            "channel": {"channel": {"type": "conversations_select", "selected_conversation": app.channels.general}},
+            "mentions": {"mentions": {"type": "multi_users_select", "selected_users": []}},
+            "enabled": {"enabled": {"type": "checkboxes", "selected_options": [
+                {"text": {"type": "plain_text", "text": "Enabled", "emoji": true}, "value": "on"}]}},
+            "fields": {"fields": {"type": "plain_text_input", "value": fields}}
+        })
+    };
+
+    // A line that does not read: an inline error naming it, nothing saved.
+    let payload = app.emu.view_submission(
+        &view_id,
+        &admin,
+        values("fields.amount | Amount | number\n\nfields.plan | Plan | money"),
+    );
+    let (status, answer) = crate::modals::interact(&app, &payload).await;
+    assert_eq!(status, 200);
+    assert_eq!(answer["response_action"], "errors", "{answer}");
+    let error = answer["errors"]["fields"].as_str().unwrap();
+    assert!(
+        error.starts_with("Line 3:") && error.contains("unknown type"),
+        "{error}"
+    );
+    assert_eq!(app.store.rules(TEAM).await.unwrap()[0], rule, "unchanged");
+
+    // Fixed: saved, and the next notification shows the new fields.
+    let payload = app.emu.view_submission(
+        &view_id,
+        &admin,
+        values("fields.amount | Amount | number | required\ncustomer.company | Company"),
+    );
+    let (status, answer) = crate::modals::interact(&app, &payload).await;
+    assert_eq!((status, answer), (200, Value::Null), "the modal closes");
+    let saved = app.store.rules(TEAM).await.unwrap().remove(0);
+    assert_eq!(
+        saved.options.template.to_lines(),
+        "fields.amount | Amount | number | required\ncustomer.company | Company | text"
+    );
+    delivered(&app, &booking("pro", "12")).await;
+    let posts = app.posts(&app.channels.general);
+    assert_eq!(
+        fields(posts.last().unwrap()),
+        ["*Amount*\n12", "*Company*\nACME株式会社"]
+    );
+}

@@ -6,6 +6,7 @@ pub mod home_history;
 pub mod known_types;
 pub mod preview;
 pub mod rule_modal;
+pub mod rule_options;
 pub mod rule_read;
 pub mod small_modals;
 pub mod texts;
