@@ -107,14 +107,24 @@ pub async fn stage_all(
         }
         let first = jobs.len();
         for route in &s.routes {
-            let post = SlackPost {
-                route: route.clone(),
-            };
+            let mut route = route.clone();
+            // A grouped event takes its place in its group here, in the transaction
+            // that stores it; the group's jobs then run in order, as a thread's do.
+            let mut thread_key = s.thread_key.clone();
+            if let Some(group) = route.group.as_mut() {
+                let member =
+                    crate::store::join_group(conn, &s.team_id, route.channel.as_str(), group, now)
+                        .await?;
+                thread_key = Some(member.group_id.clone());
+                group.member = Some(member);
+            }
+            let post = SlackPost { route };
+            let route = &post.route;
             let on = Enqueue {
                 team_id: &s.team_id,
                 event_id,
                 internal: s.internal,
-                thread_key: s.thread_key.as_deref(),
+                thread_key: thread_key.as_deref(),
                 run_at: RunAt::Now,
             };
             let mut job = Queued::new(&post, &on)?;

@@ -76,6 +76,8 @@ pub async fn send(
                         template: rule.options.template.clone(),
                     }
                 }),
+                // A test is a message of its own, never folded into a group.
+                group: None,
             }],
             internal: true,
             thread_key: None,

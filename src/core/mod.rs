@@ -7,6 +7,7 @@ pub mod conditions;
 pub mod csv;
 pub mod event;
 pub mod event_parse;
+pub mod group;
 pub mod ids;
 pub mod render;
 pub mod router;

@@ -30,6 +30,31 @@ pub struct Route {
     /// The fields the notification shows: the first matching rule with a template.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template: Option<RouteTemplate>,
+    /// Folded with like events into one thread: the first matching rule with a group.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<RouteGroup>,
+}
+
+/// How a route's event is grouped: the rule's window and the event's `by` values, and,
+/// once ingest has placed it, its group and place in it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RouteGroup {
+    pub rule_id: String,
+    pub window_s: u32,
+    /// The event's values of the rule's `by` fields ([`crate::core::group::Grouping::key`]).
+    pub key: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member: Option<GroupMember>,
+}
+
+/// An event's place in its group, decided in the ingest transaction.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupMember {
+    pub group_id: String,
+    /// 0 for the first event (the parent), then 1, 2, …
+    pub position: u64,
+    /// When the group's first event arrived, Unix ms.
+    pub started_at: i64,
 }
 
 /// A rule's template, with the rule's id: a value that does not fit is reported under
@@ -94,12 +119,25 @@ fn route_through<'a>(event: &PlatformEvent, rules: impl Iterator<Item = &'a Rule
                     backups: Vec::new(),
                     lifecycle: rule.lifecycle,
                     template: None,
+                    group: None,
                 });
                 routes.len() - 1
             }
         };
         let route = &mut routes[at];
         route.rule_ids.push(rule.id.clone());
+        if route.group.is_none()
+            && event.conversation.is_none()
+            && let Some(grouping) = &rule.options.group
+        {
+            // A conversation has its own thread; grouping is for one-off notifications.
+            route.group = Some(RouteGroup {
+                rule_id: rule.id.clone(),
+                window_s: grouping.window_s,
+                key: grouping.key(event),
+                member: None,
+            });
+        }
         if route.template.is_none() && !rule.options.template.is_empty() {
             route.template = Some(RouteTemplate {
                 rule_id: rule.id.clone(),

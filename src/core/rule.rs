@@ -155,11 +155,13 @@ pub struct RuleOptions {
     pub conditions: Vec<crate::core::conditions::Condition>,
     /// `template`: the fields the notification shows (empty: Herald's own facts).
     pub template: crate::core::template::Template,
+    /// `group`: bursts folded into one thread.
+    pub group: Option<crate::core::group::Grouping>,
 }
 
 impl RuleOptions {
     pub fn is_empty(&self) -> bool {
-        self.conditions.is_empty() && self.template.is_empty()
+        self.conditions.is_empty() && self.template.is_empty() && self.group.is_none()
     }
 }
 

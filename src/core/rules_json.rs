@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::core::catalog::{ErrorCategory, EventType};
 use crate::core::conditions::{self, Condition, ConditionJson};
+use crate::core::group::{Grouping, GroupingJson};
 use crate::core::ids::ChannelId;
 use crate::core::rule::{
     FieldError, Lifecycle, Mention, Mentions, NewRule, Rule, RuleOptions, RuleTrigger,
@@ -34,6 +35,9 @@ pub enum RuleJson {
         /// The fields the notification shows, typed.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         template: Option<TemplateJson>,
+        /// Bursts folded into one thread.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        group: Option<GroupingJson>,
     },
     Error {
         categories: Vec<String>,
@@ -52,6 +56,9 @@ pub enum RuleJson {
         /// The fields the notification shows, typed.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         template: Option<TemplateJson>,
+        /// Bursts folded into one thread.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        group: Option<GroupingJson>,
     },
 }
 
@@ -61,36 +68,40 @@ fn enabled_default() -> bool {
 
 impl RuleJson {
     pub fn validate(&self) -> Result<NewRule, FieldError> {
-        let (channel, mentions, enabled, backup, lifecycle, conditions, template) = match self {
-            RuleJson::Event {
-                channel,
-                mentions,
-                enabled,
-                backup,
-                lifecycle,
-                conditions,
-                template,
-                ..
-            }
-            | RuleJson::Error {
-                channel,
-                mentions,
-                enabled,
-                backup,
-                lifecycle,
-                conditions,
-                template,
-                ..
-            } => (
-                channel, mentions, *enabled, backup, *lifecycle, conditions, template,
-            ),
-        };
+        let (channel, mentions, enabled, backup, lifecycle, conditions, template, group) =
+            match self {
+                RuleJson::Event {
+                    channel,
+                    mentions,
+                    enabled,
+                    backup,
+                    lifecycle,
+                    conditions,
+                    template,
+                    group,
+                    ..
+                }
+                | RuleJson::Error {
+                    channel,
+                    mentions,
+                    enabled,
+                    backup,
+                    lifecycle,
+                    conditions,
+                    template,
+                    group,
+                    ..
+                } => (
+                    channel, mentions, *enabled, backup, *lifecycle, conditions, template, group,
+                ),
+            };
         let options = RuleOptions {
             conditions: conditions::parse_all(conditions)?,
             template: match template {
                 None => Template::default(),
                 Some(t) => Template::from_json(t)?,
             },
+            group: group.as_ref().map(Grouping::from_json).transpose()?,
         };
         let backup = match backup {
             None => None,
@@ -170,6 +181,7 @@ impl From<&Rule> for RuleJson {
             .map(Condition::to_json)
             .collect();
         let template = (!rule.options.template.is_empty()).then(|| rule.options.template.to_json());
+        let group = rule.options.group.as_ref().map(Grouping::to_json);
         match &rule.trigger {
             RuleTrigger::Event {
                 event_type,
@@ -184,6 +196,7 @@ impl From<&Rule> for RuleJson {
                 lifecycle: rule.lifecycle,
                 conditions,
                 template,
+                group,
             },
             RuleTrigger::Error { categories } => RuleJson::Error {
                 categories: categories.iter().map(|c| c.as_str().to_string()).collect(),
@@ -194,6 +207,7 @@ impl From<&Rule> for RuleJson {
                 lifecycle: rule.lifecycle,
                 conditions,
                 template,
+                group,
             },
         }
     }

@@ -11,6 +11,7 @@
 
 pub mod callback;
 mod failure_report;
+mod group_post;
 mod mapping_report;
 mod outcome;
 mod slack_post;

@@ -108,17 +108,42 @@ impl Delivery {
                 Err(err) => return self.after_error(job, &route, &err, false).await,
             },
         };
-        let message = render::notification(
-            &event,
-            &Audience {
-                mentions: &route.mentions,
-                host,
-                lang: self.states.lang(&workspace).await,
-                event_id: &job.event_id,
-                template: route.template.as_ref().map(|t| &t.template),
-            },
-        );
+        let lang = self.states.lang(&workspace).await;
+        let audience = Audience {
+            mentions: &route.mentions,
+            host,
+            lang,
+            event_id: &job.event_id,
+            template: route.template.as_ref().map(|t| &t.template),
+        };
+        let message = render::notification(&event, &audience);
         let mapping = self.mapping_report(job, &route, &event).await?;
+        if let Some(member) = route.group.as_ref().and_then(|g| g.member.as_ref()) {
+            // A reply in a group pings nobody: the parent did, once.
+            let quiet = render::notification(
+                &event,
+                &Audience {
+                    mentions: &[],
+                    host: None,
+                    ..audience.clone()
+                },
+            );
+            return self
+                .post_grouped(
+                    job,
+                    super::group_post::Grouped {
+                        route: &route,
+                        member,
+                        token,
+                        full: &message,
+                        quiet: &quiet,
+                        label: event.event_type.label(lang),
+                        lang,
+                        then: mapping,
+                    },
+                )
+                .await;
+        }
 
         if let Some(deferred) = self.wait_turn(job, channel).await {
             return Ok(deferred);

@@ -159,6 +159,22 @@ pub trait Writes: Send + Sync {
     fn write<'a>(&'a self, conn: &'a mut AnyConnection) -> WriteFuture<'a>;
 }
 
+/// Several writes made in one job's end, in order (what a post recorded and the report
+/// of a problem it found).
+pub struct AllOf(pub Vec<Box<dyn Writes>>);
+
+impl Writes for AllOf {
+    fn write<'a>(&'a self, conn: &'a mut AnyConnection) -> WriteFuture<'a> {
+        Box::pin(async move {
+            let mut queued = false;
+            for w in &self.0 {
+                queued |= w.write(conn).await?;
+            }
+            Ok(queued)
+        })
+    }
+}
+
 /// Why an attempt could not even say what happened.
 #[derive(Debug, thiserror::Error)]
 pub enum JobError {

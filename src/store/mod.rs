@@ -15,6 +15,7 @@ mod connections;
 mod directory;
 mod events;
 mod flag;
+mod groups;
 mod jobs;
 mod log_rows;
 mod meeting_types;
@@ -38,6 +39,7 @@ pub use audit::{AuditAction, AuditEntry, Change};
 pub use connections::ConnectionRow;
 pub use directory::{ChannelRow, GroupRow, SyncRow, UserRow};
 pub use events::{EventRecord, NewEvent, find_by_webhook_id, insert_events};
+pub use groups::{join_group, record_group_parent_in};
 pub use jobs::{
     Backlog, ChannelHealth, ClaimedJob, DeliveryCounts, FinishedPost, JOBS_CHANNEL, JobRecord,
     JobStatus, NewJob, insert_jobs,

@@ -6,6 +6,7 @@ use super::flag::Flag;
 use super::{AuditAction, Change, Store, StoreError, new_id, now_ms};
 use crate::core::catalog::{ErrorCategory, EventType};
 use crate::core::conditions::{self, Condition, ConditionJson};
+use crate::core::group::{Grouping, GroupingJson};
 use crate::core::ids::ChannelId;
 use crate::core::rule::{Lifecycle, Mention, Mentions, NewRule, Rule, RuleOptions, RuleTrigger};
 use crate::core::rules_json::RuleJson;
@@ -372,6 +373,8 @@ struct OptionsJson {
     conditions: Vec<ConditionJson>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     template: Option<TemplateJson>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    group: Option<GroupingJson>,
 }
 
 fn options_json(options: &RuleOptions) -> Option<String> {
@@ -381,6 +384,7 @@ fn options_json(options: &RuleOptions) -> Option<String> {
     let json = OptionsJson {
         conditions: options.conditions.iter().map(Condition::to_json).collect(),
         template: (!options.template.is_empty()).then(|| options.template.to_json()),
+        group: options.group.as_ref().map(Grouping::to_json),
     };
     serde_json::to_string(&json).ok()
 }
@@ -392,6 +396,10 @@ fn options_from_json(json: &str) -> Option<RuleOptions> {
         template: match &json.template {
             None => Template::default(),
             Some(t) => Template::from_json(t).ok()?,
+        },
+        group: match &json.group {
+            None => None,
+            Some(g) => Some(Grouping::from_json(g).ok()?),
         },
     })
 }

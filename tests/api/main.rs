@@ -16,6 +16,7 @@ mod directory;
 mod durability;
 mod fairness;
 mod faults;
+mod grouping;
 mod hardening;
 mod helpers;
 mod history;

@@ -14,8 +14,8 @@ use crate::core::catalog::{ErrorCategory, EventType, Lang};
 use crate::core::rule::{Lifecycle, Mentions, Rule, RuleTrigger};
 
 pub use super::known_types::{KnownMeetingType, known_meeting_types};
-pub use super::rule_options::{CONDITIONS, FIELDS};
-use super::rule_options::{conditions_block, fields_block};
+pub use super::rule_options::{CONDITIONS, FIELDS, GROUP};
+use super::rule_options::{conditions_block, fields_block, group_block};
 
 #[cfg(test)]
 pub use super::rule_read::read_rule;
@@ -334,6 +334,7 @@ fn modal(
     if let Some(blocks) = view["blocks"].as_array_mut() {
         blocks.push(conditions_block(lang, editing.map(|(r, _)| r)));
         blocks.push(fields_block(lang, editing.map(|(r, _)| r)));
+        blocks.push(group_block(lang, editing.map(|(r, _)| r)));
     }
     if !errors
         && !known.is_empty()

@@ -1,10 +1,12 @@
 //! The rule modal's option boxes, one line per entry in the rules file's own terms:
-//! conditions (`where`) and the template's fields. Reading them back is in `rule_read`.
+//! conditions (`where`), the template's fields and grouping. Reading them back is in
+//! `rule_read`.
 
 use serde_json::{Value, json};
 
 use super::rule_modal::plain;
 use crate::core::catalog::Lang;
+use crate::core::group::{Grouping, GroupingJson};
 use crate::core::rule::Rule;
 
 /// The rule's conditions, one per line (`field op value`).
@@ -74,4 +76,120 @@ pub(super) fn fields_block(lang: Lang, editing: Option<&Rule>) -> Value {
         )),
         "element": element
     })
+}
+
+/// The rule's grouping: a window to fold bursts in, or off.
+pub const GROUP: &str = "group";
+/// The select's value meaning no grouping.
+const GROUP_OFF: &str = "off";
+/// The windows the modal offers, in seconds (the rules file takes any from 10 s to a day).
+const WINDOWS: [u32; 4] = [60, 300, 900, 3600];
+
+/// `by` when the modal makes a new grouping: like events are the same type and meeting
+/// type.
+fn default_by() -> Vec<String> {
+    vec!["event_type".into(), "meeting_type".into()]
+}
+
+/// An option's value carries the window and the `by` fields, so saving an edited rule
+/// keeps a `by` set in its rules file.
+fn group_value(window_s: u32, by: &[String]) -> String {
+    format!("{window_s}|{}", by.join(","))
+}
+
+/// Reads an option's value back; None for off (or a value Herald did not write).
+pub fn read_group_value(value: &str) -> Option<Grouping> {
+    let (window, by) = value.split_once('|')?;
+    let json = GroupingJson {
+        window_s: window.parse().ok()?,
+        by: by
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect(),
+    };
+    Grouping::from_json(&json).ok()
+}
+
+fn window_label(lang: Lang, window_s: u32) -> String {
+    match (lang, window_s.is_multiple_of(60)) {
+        (Lang::Ja, true) => format!("{} 分以内の同種の通知をまとめる", window_s / 60),
+        (Lang::Ja, false) => format!("{window_s} 秒以内の同種の通知をまとめる"),
+        (Lang::En, true) => format!("Fold like notifications within {} min", window_s / 60),
+        (Lang::En, false) => format!("Fold like notifications within {window_s} s"),
+    }
+}
+
+/// The grouping select: off, or a window (the saved rule's own window is offered too).
+pub(super) fn group_block(lang: Lang, editing: Option<&Rule>) -> Value {
+    let saved = editing.and_then(|r| r.options.group.as_ref());
+    let by: Vec<String> = saved.map_or_else(default_by, |g| g.to_json().by);
+    let mut windows = WINDOWS.to_vec();
+    if let Some(g) = saved
+        && !windows.contains(&g.window_s)
+    {
+        windows.push(g.window_s);
+        windows.sort_unstable();
+    }
+    let option = |text: String, value: String| json!({"text": plain(&text), "value": value});
+    let off = option(
+        lang.pick("まとめない(1件ずつ投稿)", "Off (post each one)")
+            .into(),
+        GROUP_OFF.into(),
+    );
+    let options: Vec<Value> = std::iter::once(off.clone())
+        .chain(
+            windows
+                .iter()
+                .map(|w| option(window_label(lang, *w), group_value(*w, &by))),
+        )
+        .collect();
+    let initial = match saved {
+        None => off,
+        Some(g) => option(window_label(lang, g.window_s), group_value(g.window_s, &by)),
+    };
+    json!({
+        "type": "input",
+        "block_id": GROUP,
+        "optional": true,
+        "label": plain(lang.pick("まとめる", "Grouping")),
+        "hint": plain(lang.pick(
+            "同じルール・チャンネルで、種類と面談タイプが同じ通知を最初の1件のスレッドにまとめ、親メッセージに件数と最新の1件を表示します。メンションはまとまりごとに1回です。",
+            "Like notifications (same rule, channel, type and meeting type) go into the first one's thread; the parent shows the count and the latest. Mentions notify once per group.",
+        )),
+        "element": {
+            "type": "static_select",
+            "action_id": GROUP,
+            "options": options,
+            "initial_option": initial,
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_group_option_reads_back_as_the_grouping_it_offers_and_off_as_none() {
+        let by = vec!["fields.plan".to_string(), "meeting_type".to_string()];
+        let g = read_group_value(&group_value(900, &by)).unwrap();
+        assert_eq!((g.window_s, g.to_json().by), (900, by));
+        assert_eq!(read_group_value(GROUP_OFF), None);
+        assert_eq!(read_group_value("5|event_type"), None, "out of range");
+        let block = group_block(Lang::En, None);
+        let options = block["element"]["options"].as_array().unwrap();
+        assert_eq!(options.len(), 1 + WINDOWS.len());
+        assert_eq!(
+            block["element"]["initial_option"], options[0],
+            "off by default"
+        );
+        assert_eq!(
+            read_group_value(options[2]["value"].as_str().unwrap())
+                .unwrap()
+                .to_json()
+                .by,
+            default_by()
+        );
+    }
 }

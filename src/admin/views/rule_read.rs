@@ -144,6 +144,9 @@ pub fn read(values: &Values, lang: Lang, error_rule: bool) -> Result<NewRule, Fi
             options: RuleOptions {
                 conditions,
                 template,
+                group: value(values, GROUP)
+                    .and_then(|v| v.selected_option.as_ref())
+                    .and_then(|o| super::rule_options::read_group_value(&o.value)),
             },
         }),
         _ => Err(errors),

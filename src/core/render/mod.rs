@@ -33,6 +33,25 @@ pub mod limits {
     pub const FALLBACK_TEXT: usize = 3000;
 }
 
+/// A group's parent once more than one event is in it: the latest event's
+/// notification, with `line` (the count, `core::group::parent_line`) as a context block
+/// under its header and at the head of the fallback text.
+pub fn group_parent(latest: &Message, line: &str) -> Message {
+    let mut blocks = latest.blocks.clone();
+    let context = serde_json::json!({
+        "type": "context",
+        "elements": [{"type": "mrkdwn", "text": cut(&escape(line), limits::SECTION_TEXT)}]
+    });
+    let at = usize::from(!blocks.is_empty()).min(blocks.len());
+    if blocks.len() < limits::BLOCKS {
+        blocks.insert(at, context);
+    }
+    Message {
+        text: cut(&format!("{line}\n{}", latest.text), limits::FALLBACK_TEXT),
+        blocks,
+    }
+}
+
 /// A rendered Slack message.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Message {
