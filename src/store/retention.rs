@@ -29,6 +29,8 @@ pub struct Purged {
     pub threads: u64,
     pub thread_messages: u64,
     pub thread_parents: u64,
+    /// Grouped posts' parents and open groups (rule `group`) past the period.
+    pub groups: u64,
     pub audit: u64,
 }
 
@@ -64,6 +66,18 @@ const THREAD_PARENTS: &str = "DELETE FROM thread_parents \
         WHERE t.team_id = p.team_id AND t.channel = p.channel \
         AND t.conversation_id = p.conversation_id) LIMIT $2)";
 
+/// Parents of groups past retention whose jobs are all gone (a job of the group that is
+/// pending, running or younger than the period keeps it).
+const GROUP_PARENTS: &str = "DELETE FROM group_parents WHERE group_id IN \
+     (SELECT g.group_id FROM group_parents g WHERE g.created_at < $1 \
+      AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.team_id = g.team_id \
+        AND j.channel = g.channel AND j.thread_key = g.group_id) LIMIT $2)";
+
+/// Open groups whose first event is past retention: no window is that long, so no event
+/// can join them any more.
+const RULE_GROUPS: &str = "DELETE FROM rule_groups WHERE (team_id, channel, group_key) IN \
+     (SELECT team_id, channel, group_key FROM rule_groups WHERE started_at < $1 LIMIT $2)";
+
 /// Events past retention that no job, no thread (as its parent message) and no history
 /// chunk (redrawn from it when one of its messages is edited) still needs.
 const EVENTS: &str = "DELETE FROM events WHERE id IN (SELECT e.id FROM events e \
@@ -96,6 +110,8 @@ impl Store {
         let threads = self.purge_batches(THREADS, before_ms).await?;
         let thread_messages = self.purge_batches(THREAD_MESSAGES, before_ms).await?;
         let thread_parents = self.purge_batches(THREAD_PARENTS, before_ms).await?;
+        let groups = self.purge_batches(GROUP_PARENTS, before_ms).await?
+            + self.purge_batches(RULE_GROUPS, before_ms).await?;
         let events = self.purge_batches(EVENTS, before_ms).await?;
         let receipts = self.purge_batches(RECEIPTS, receipts_before_ms).await?;
         let audit = self.purge_batches(AUDIT, before_ms).await?;
@@ -107,6 +123,7 @@ impl Store {
             threads,
             thread_messages,
             thread_parents,
+            groups,
             audit,
         })
     }

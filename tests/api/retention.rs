@@ -405,3 +405,56 @@ async fn purge_removes_old_rows_of_every_table_and_keeps_pending_work_and_recent
     assert_eq!(count(&store, "SELECT COUNT(*) FROM events").await, 10);
     store.close().await;
 }
+
+#[tokio::test]
+async fn purge_removes_old_groups_and_keeps_one_whose_job_is_still_pending() {
+    let (url, _dir) = fresh_database().await;
+    let store = Store::connect(&url).await.unwrap();
+    store.migrate().await.unwrap();
+    let now = herald::store::now_ms();
+    let old = now - 400 * DAY;
+    let recent = now - 10 * DAY;
+    for (group, at) in [("g_old", old), ("g_busy", old), ("g_new", recent)] {
+        exec(
+            &store,
+            "INSERT INTO group_parents (group_id, team_id, channel, ts, created_at) \
+             VALUES ($1, 'T0AAA', 'C0CHAN01', '1.0', $2)",
+            &[group],
+            &[at],
+        )
+        .await;
+        exec(
+            &store,
+            "INSERT INTO rule_groups (team_id, channel, group_key, group_id, started_at, members) \
+             VALUES ('T0AAA', 'C0CHAN01', $1, $2, $3, 1)",
+            &[&format!("rule:{group}"), group],
+            &[at],
+        )
+        .await;
+    }
+    // A member of g_busy still waits to be posted: its group's parent is kept.
+    event(&store, "T0AAA", "e_busy", old).await;
+    job(
+        &store,
+        "T0AAA",
+        "j_busy",
+        "e_busy",
+        "pending",
+        "slack.post",
+        Some("g_busy"),
+        now,
+        old,
+    )
+    .await;
+    let purged = store.purge(now - 365 * DAY, now - DAY).await.unwrap();
+    assert_eq!(
+        ids(&store, "SELECT group_id FROM group_parents").await,
+        ["g_busy", "g_new"]
+    );
+    assert_eq!(
+        ids(&store, "SELECT group_id FROM rule_groups").await,
+        ["g_new"],
+        "no window is a year long: old open groups go"
+    );
+    assert_eq!(purged.groups, 3, "{purged:?}");
+}
