@@ -9,10 +9,13 @@ use slack_morphism::prelude::*;
 
 use crate::admin::AdminCtx;
 use crate::core::catalog::Lang;
-use crate::directory::Choice;
 use crate::directory::lookup::{Kind, lookup, pasted_id};
+use crate::directory::{Choice, MAX_OPTIONS};
 
 use crate::admin::views::rule_modal as modal;
+
+/// At most this many people beside channels in the target picker.
+const PEOPLE_OPTIONS: usize = 25;
 
 fn option(choice: &Choice) -> Value {
     json!({"text": {"type": "plain_text", "text": choice.label}, "value": choice.id})
@@ -92,12 +95,49 @@ pub async fn options(
                     _ => d.channels(search),
                 })
                 .await;
+            // People (their DM with Herald) for a typed name or a pasted user id; an
+            // empty query lists channels only, as before a person was a target.
+            let mut people: Vec<Choice> = match &pasted {
+                Some((Kind::User, id)) => match looked_up.clone() {
+                    Some(choice) => vec![choice],
+                    None => state
+                        .directory
+                        .read(&team_id, |d| d.mention_label(id))
+                        .await
+                        .map(|label| Choice {
+                            id: id.clone(),
+                            label,
+                        })
+                        .into_iter()
+                        .collect(),
+                },
+                Some(_) => Vec::new(),
+                None if query.trim().is_empty() => Vec::new(),
+                None => state.directory.read(&team_id, |d| d.people(query).0).await,
+            };
             if let Some(choice) = looked_up.filter(|_| matches!(pasted, Some((Kind::Channel, _)))) {
                 found.retain(|c| c.id != choice.id);
                 found.insert(0, choice);
             }
-            let options: Vec<Value> = found.iter().map(option).collect();
-            answer(json!({"options": options}))
+            if people.is_empty() {
+                let options: Vec<Value> = found.iter().map(option).collect();
+                return answer(json!({"options": options}));
+            }
+            // Together within Slack's 100 options.
+            people.truncate(PEOPLE_OPTIONS);
+            found.truncate(MAX_OPTIONS - people.len());
+            let mut option_groups = Vec::new();
+            if !found.is_empty() {
+                option_groups.push(json!({
+                    "label": {"type": "plain_text", "text": lang.pick("チャンネル", "Channels")},
+                    "options": found.iter().map(option).collect::<Vec<_>>()
+                }));
+            }
+            option_groups.push(json!({
+                "label": {"type": "plain_text", "text": lang.pick("人(DMに届きます)", "People (to their DM)")},
+                "options": people.iter().map(option).collect::<Vec<_>>()
+            }));
+            answer(json!({"option_groups": option_groups}))
         }
         modal::MENTIONS | modal::BACKUP => {
             let (mut users, mut groups) = state

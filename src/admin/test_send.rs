@@ -124,7 +124,7 @@ pub fn describe(lang: Lang, channel: &str, outcome: &Outcome) -> String {
             lang,
             &Permanent {
                 code: code.clone(),
-                channel: format!("<#{channel}>"),
+                channel: crate::core::ids::mrkdwn(channel),
             }
             .explain(lang),
         ),

@@ -186,7 +186,9 @@ impl PlatformEvent {
             fields,
             slack_channel: match nonblank(obj.get("slack_channel"), "slack_channel")? {
                 None => None,
-                Some(c) => Some(ChannelId::parse(&c).map_err(|e| invalid("slack_channel", &e))?),
+                Some(c) => {
+                    Some(ChannelId::parse_target(&c).map_err(|e| invalid("slack_channel", &e))?)
+                }
             },
             conversation,
             message,

@@ -159,7 +159,7 @@ impl RuleJson {
         };
         Ok(NewRule {
             trigger,
-            channel: ChannelId::parse(channel).map_err(|e| FieldError::new("channel", e))?,
+            channel: ChannelId::parse_target(channel).map_err(|e| FieldError::new("channel", e))?,
             mentions: Mentions::parse_all(mentions).map_err(|e| FieldError::new("mentions", e))?,
             enabled,
             backup,
@@ -307,15 +307,9 @@ mod tests {
         assert!(!back.enabled);
     }
 
-    #[test]
-    fn conditions_import_and_export_under_where_and_old_files_still_import() {
-        let json = r#"{"kind": "event", "event_type": "booking.created", "meeting_type": null, "channel": "C0123", "mentions": [],
-          "where": [{"field": "customer.company", "op": "not_equals", "value": "テスト株式会社"},
-                    {"field": "fields.plan", "op": "in", "value": ["pro", "enterprise"]}]}"#;
-        let entry: RuleJson = serde_json::from_str(json).unwrap();
-        let rule = entry.validate().unwrap();
-        assert_eq!(rule.options.conditions.len(), 2);
-        let stored = Rule {
+    /// A validated rule as the store gives it back.
+    fn stored(rule: NewRule) -> Rule {
+        Rule {
             id: "r".into(),
             team_id: "T".into(),
             trigger: rule.trigger,
@@ -325,7 +319,18 @@ mod tests {
             backup: rule.backup,
             lifecycle: rule.lifecycle,
             options: rule.options,
-        };
+        }
+    }
+
+    #[test]
+    fn conditions_import_and_export_under_where_and_old_files_still_import() {
+        let json = r#"{"kind": "event", "event_type": "booking.created", "meeting_type": null, "channel": "C0123", "mentions": [],
+          "where": [{"field": "customer.company", "op": "not_equals", "value": "テスト株式会社"},
+                    {"field": "fields.plan", "op": "in", "value": ["pro", "enterprise"]}]}"#;
+        let entry: RuleJson = serde_json::from_str(json).unwrap();
+        let rule = entry.validate().unwrap();
+        assert_eq!(rule.options.conditions.len(), 2);
+        let stored = stored(rule);
         let exported = serde_json::to_value(RuleJson::from(&stored)).unwrap();
         let original: serde_json::Value = serde_json::from_str(json).unwrap();
         assert_eq!(exported["where"], original["where"]);
@@ -356,17 +361,7 @@ mod tests {
         let entry: RuleJson = serde_json::from_str(json).unwrap();
         let rule = entry.validate().unwrap();
         assert_eq!(rule.options.template.fields.len(), 3);
-        let stored = Rule {
-            id: "r".into(),
-            team_id: "T".into(),
-            trigger: rule.trigger,
-            channel: rule.channel,
-            mentions: rule.mentions,
-            enabled: rule.enabled,
-            backup: rule.backup,
-            lifecycle: rule.lifecycle,
-            options: rule.options,
-        };
+        let stored = stored(rule);
         let exported = serde_json::to_value(RuleJson::from(&stored)).unwrap();
         let original: serde_json::Value = serde_json::from_str(json).unwrap();
         assert_eq!(exported["template"], original["template"]);

@@ -43,9 +43,7 @@ impl Delivery {
         failure: &Permanent,
         detail: Option<&str>,
     ) -> Result<Outcome, JobError> {
-        let label = self
-            .channel_label(&job.team_id, route.channel.as_str())
-            .await;
+        let label = self.channel_label(&job.team_id, target(job, route)).await;
         let named = Permanent {
             code: failure.code.clone(),
             channel: label,
@@ -92,7 +90,7 @@ impl Delivery {
             "type": EventType::Error(ErrorCategory::Delivery).as_str(),
             "occurred_at": occurred_at,
             "title": failure.explain(lang),
-            "slack_channel": route.channel.as_str(),
+            "slack_channel": target(job, route),
             "fields": {
                 lang.pick("エラー", "Error"): failure.code,
                 lang.pick("元のイベント", "Original event"): format!("{original_type} ({})", job.event_id),
@@ -124,6 +122,27 @@ impl Delivery {
         let Ok(Some(workspace)) = self.registry.workspace(team_id).await else {
             return channel.into();
         };
+        if channel.starts_with(['U', 'W']) {
+            // A rule's person, by the name Slack shows (plain text: the report's title is
+            // not mrkdwn, and a mention would ping them).
+            return match self
+                .slack
+                .user_info(workspace.bot_token.expose(), channel)
+                .await
+            {
+                Ok(info) => {
+                    let names = &info.profile;
+                    let name = [&names.display_name, &names.real_name]
+                        .into_iter()
+                        .flatten()
+                        .find(|n| !n.is_empty())
+                        .cloned()
+                        .unwrap_or(info.name);
+                    format!("@{name} ({channel})")
+                }
+                Err(_) => channel.into(),
+            };
+        }
         match self
             .slack
             .channel_info(workspace.bot_token.expose(), channel)
@@ -135,4 +154,10 @@ impl Delivery {
             Err(_) => channel.into(),
         }
     }
+}
+
+/// The rule's target the job was queued for: a person rather than the DM delivery
+/// swapped them for (`dm.rs`), so reports name who it was for.
+pub(super) fn target<'a>(job: &'a Attempt, route: &'a Route) -> &'a str {
+    job.channel.as_deref().unwrap_or(route.channel.as_str())
 }

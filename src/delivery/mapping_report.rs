@@ -87,7 +87,7 @@ impl Delivery {
             shaped,
             &misfits,
             (event.event_type.as_str(), &job.event_id),
-            route.channel.as_str(),
+            super::failure_report::target(job, route),
             &occurred_at,
         )
         .to_string();

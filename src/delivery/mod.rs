@@ -10,6 +10,7 @@
 //! fails the job, unless the failing job is itself a report.
 
 pub mod callback;
+mod dm;
 mod failure_report;
 mod group_post;
 mod mapping_report;
@@ -49,11 +50,13 @@ const RECOVERY_MARGIN_MS: i64 = 60_000;
 const MAX_PACING_WAIT: Duration = Duration::from_secs(2);
 
 /// The context every delivery job runs with: what it was built from, plus the caches
-/// of host lookups and Slack Connect checks.
+/// of host lookups, people's DMs and Slack Connect checks.
 #[derive(Clone)]
 pub struct Delivery {
     parts: DeliveryParts,
     hosts: Cache<(String, String), Option<String>>,
+    /// (team, person) → Herald's DM with them.
+    dms: Cache<(String, String), crate::core::ids::ChannelId>,
     connect: crate::slack::connect::HostCheck,
 }
 
@@ -89,9 +92,14 @@ impl Delivery {
             .max_capacity(50_000)
             .time_to_live(Duration::from_secs(3600))
             .build();
+        let dms = Cache::builder()
+            .max_capacity(50_000)
+            .time_to_live(Duration::from_secs(3600))
+            .build();
         Self {
             parts,
             hosts,
+            dms,
             connect: crate::slack::connect::HostCheck::default(),
         }
     }

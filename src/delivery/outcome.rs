@@ -94,6 +94,30 @@ impl Permanent {
             (code, Lang::En) if is_token_refused(code) => format!(
                 "Slack rejected Herald's token ({}). Reinstall Herald to the workspace.", self.code
             ),
+            (crate::slack::connect::PERSON_ELSEWHERE_CODE, Lang::Ja) => format!(
+                "{ch} は別の組織のメンバー(Slack コネクト)です。社内の通知はDMで送れません。ルールの送り先を自組織の人かチャンネルに変更してください。"
+            ),
+            (crate::slack::connect::PERSON_ELSEWHERE_CODE, Lang::En) => format!(
+                "{ch} is a member of another organization (Slack Connect); Herald does not send internal notifications to their DM. Change the rule's target to someone of your own or a channel."
+            ),
+            ("user_disabled", Lang::Ja) => format!(
+                "{ch} のアカウントは無効になっています。ルールの送り先を変更してください。"
+            ),
+            ("user_disabled", Lang::En) => format!(
+                "{ch}'s account is deactivated. Change the rule's target."
+            ),
+            ("user_not_found", Lang::Ja) => format!(
+                "{ch} はこのワークスペースに見つかりません。ルールの送り先を変更してください。"
+            ),
+            ("user_not_found", Lang::En) => format!(
+                "{ch} was not found in this workspace. Change the rule's target."
+            ),
+            ("cannot_dm_bot", Lang::Ja) => format!(
+                "{ch} はボットです。DMで通知できるのは人だけです。ルールの送り先を変更してください。"
+            ),
+            ("cannot_dm_bot", Lang::En) => format!(
+                "{ch} is a bot; Herald sends DMs only to people. Change the rule's target."
+            ),
             ("missing_scope", Lang::Ja) => "Heraldに必要な権限がありません。manifest.yml のスコープでアプリを再インストールしてください。".into(),
             ("missing_scope", Lang::En) => "Herald lacks a permission it needs. Reinstall the app with the scopes in manifest.yml.".into(),
             ("retries_exhausted", Lang::Ja) => format!(

@@ -61,33 +61,48 @@ impl Delivery {
             let away = self.store.away_users(&job.team_id, &users).await?;
             route.mentions = router::cover_away(&route.mentions, &route.backups, &away);
         }
-        let channel = route.channel.as_str();
         // A store that cannot be read is not "not connected": the lease expires and the
         // job is tried again.
         let Some(workspace) = self.registry.workspace(&job.team_id).await? else {
             let p = Permanent {
                 code: "workspace_not_connected".into(),
-                channel: channel.into(),
+                channel: route.channel.to_string(),
             };
             return self.fail(job, &route, JobStatus::Failed, &p, None).await;
         };
         let token = workspace.bot_token.expose();
-        // Never into another organization's Slack Connect channel (slack/connect.rs).
-        match (self.connect)
-            .host_elsewhere(&self.slack, token, &job.team_id, channel)
-            .await
-        {
-            Ok(None) => {}
-            Ok(Some(host)) => {
-                let p = Permanent {
-                    code: crate::slack::connect::REFUSED_CODE.into(),
-                    channel: channel.into(),
-                };
-                tracing::warn!(%host, "channel hosted by another organization; not posting");
-                return self.fail(job, &route, JobStatus::Failed, &p, None).await;
+        if route.channel.is_person() {
+            // A person: their DM with Herald, if they are one of the workspace (dm.rs).
+            match self.dm_of(&workspace, &route.channel).await {
+                Ok(Ok(dm)) => route.channel = dm,
+                Ok(Err(code)) => {
+                    let p = Permanent {
+                        code: code.into(),
+                        channel: route.channel.to_string(),
+                    };
+                    return self.fail(job, &route, JobStatus::Failed, &p, None).await;
+                }
+                Err(err) => return self.after_error(job, &route, &err, false).await,
             }
-            Err(err) => return self.after_error(job, &route, &err, false).await,
+        } else {
+            // Never into another organization's Slack Connect channel (slack/connect.rs).
+            match (self.connect)
+                .host_elsewhere(&self.slack, token, &job.team_id, route.channel.as_str())
+                .await
+            {
+                Ok(None) => {}
+                Ok(Some(host)) => {
+                    let p = Permanent {
+                        code: crate::slack::connect::REFUSED_CODE.into(),
+                        channel: route.channel.to_string(),
+                    };
+                    tracing::warn!(%host, "channel hosted by another organization; not posting");
+                    return self.fail(job, &route, JobStatus::Failed, &p, None).await;
+                }
+                Err(err) => return self.after_error(job, &route, &err, false).await,
+            }
         }
+        let channel = route.channel.as_str();
 
         let record = self
             .store

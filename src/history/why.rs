@@ -38,21 +38,27 @@ pub struct JobLine {
     /// Slack's (or Herald's) error code of the last failed attempt.
     pub error: Option<String>,
     pub permalink: Option<String>,
+    /// Its place in its group (the rule's `group`) and the group's window: 0 opened it.
+    pub grouped: Option<(u64, u32)>,
 }
 
 impl JobLine {
     fn of(job: &JobRecord) -> Self {
-        let rule_ids = (job.kind == "slack.post")
+        let route = (job.kind == "slack.post")
             .then(|| serde_json::from_str::<Route>(&job.payload).ok())
-            .flatten()
-            .map(|r| r.rule_ids)
-            .unwrap_or_default();
+            .flatten();
+        let grouped = route
+            .as_ref()
+            .and_then(|r| r.group.as_ref())
+            .and_then(|g| g.member.as_ref().map(|m| (m.position, g.window_s)));
+        let rule_ids = route.map(|r| r.rule_ids).unwrap_or_default();
         Self {
             kind: job.kind.clone(),
             channel: job.channel.clone(),
             status: job.status.clone(),
             attempts: job.attempts,
             rule_ids,
+            grouped,
             error: job
                 .last_error
                 .as_deref()

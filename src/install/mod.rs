@@ -56,6 +56,7 @@ pub const BOT_SCOPES: &[&str] = &[
     "groups:history",
     "commands",
     "im:write",
+    "im:history",
     "reactions:write",
     "files:write",
 ];

@@ -18,10 +18,30 @@ use std::time::Duration;
 
 use moka::future::Cache;
 
-use crate::slack::{ChannelInfo, SlackApi, SlackError};
+use crate::slack::{ChannelInfo, SlackApi, SlackError, UserInfo};
 
 /// The error code a refused delivery records (explained in [`crate::delivery`]'s outcome).
 pub const REFUSED_CODE: &str = "ext_shared_channel";
+
+/// The error code of a rule's person who belongs to another organization.
+pub const PERSON_ELSEWHERE_CODE: &str = "person_elsewhere";
+
+/// Why a person cannot be sent the workspace's notifications in their DM, as an error
+/// code: a member of another organization (a Slack Connect member, whose `users.info`
+/// carries their own `team_id`) never gets internal notifications, and a deactivated
+/// account or a bot cannot be written to (Slack's own codes, as `conversations.open`
+/// answers them).
+pub fn person_refusal(person: &UserInfo, own_team: &str) -> Option<&'static str> {
+    if person.team_id.as_deref().is_some_and(|t| t != own_team) {
+        Some(PERSON_ELSEWHERE_CODE)
+    } else if person.deleted {
+        Some("user_disabled")
+    } else if person.is_bot {
+        Some("cannot_dm_bot")
+    } else {
+        None
+    }
+}
 
 /// Placeholder host when Slack says "shared externally" but not with whom.
 const UNKNOWN_HOST: &str = "unknown";
@@ -97,6 +117,35 @@ impl HostCheck {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn person(team: Option<&str>, deleted: bool, is_bot: bool) -> UserInfo {
+        UserInfo {
+            id: "U1".into(),
+            team_id: team.map(str::to_string),
+            name: "a".into(),
+            deleted,
+            is_bot,
+            profile: Default::default(),
+        }
+    }
+
+    #[test]
+    fn only_an_active_person_of_the_workspace_is_sent_its_notifications() {
+        let cases = [
+            (person(Some("T1"), false, false), None),
+            (person(None, false, false), None),
+            (
+                person(Some("T2"), false, false),
+                Some(PERSON_ELSEWHERE_CODE),
+            ),
+            (person(Some("T2"), true, false), Some(PERSON_ELSEWHERE_CODE)),
+            (person(Some("T1"), true, false), Some("user_disabled")),
+            (person(Some("T1"), false, true), Some("cannot_dm_bot")),
+        ];
+        for (info, expected) in cases {
+            assert_eq!(person_refusal(&info, "T1"), expected, "{info:?}");
+        }
+    }
 
     fn info(json: serde_json::Value) -> ChannelInfo {
         serde_json::from_value(json).unwrap()

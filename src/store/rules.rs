@@ -61,7 +61,7 @@ impl RuleRow {
             serde_json::from_str(&self.mentions).map_err(|_| corrupt("mentions"))?;
         Ok(Rule {
             trigger,
-            channel: ChannelId::parse(&self.channel).map_err(|_| corrupt("channel"))?,
+            channel: ChannelId::parse_target(&self.channel).map_err(|_| corrupt("channel"))?,
             mentions: Mentions::parse_all(&mention_ids).map_err(|_| corrupt("mentions"))?,
             enabled: self.enabled,
             backup: match self.backup.as_deref() {

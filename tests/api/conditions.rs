@@ -18,7 +18,7 @@ fn rules() -> Value {
     ])
 }
 
-fn admin(app: &TestApp) -> String {
+pub(crate) fn admin(app: &TestApp) -> String {
     let admin = app.emu.add_user(TEAM, "admin", "admin@example.com");
     app.emu.set_user_role(&admin, true, false);
     app.emu.set_user_locale(&admin, "en-US");
@@ -44,7 +44,7 @@ async fn delivered(app: &TestApp, event: &Value) -> String {
     id
 }
 
-fn why_text(answer: &Value) -> String {
+pub(crate) fn why_text(answer: &Value) -> String {
     answer["blocks"]
         .as_array()
         .map(|b| {

@@ -18,7 +18,7 @@ fn admin(app: &TestApp) -> String {
 }
 
 /// Waits for the sync Herald starts on its own to finish.
-async fn synced(app: &TestApp) -> herald::store::SyncRow {
+pub(crate) async fn synced(app: &TestApp) -> herald::store::SyncRow {
     eventually(|| async {
         app.store
             .last_sync(TEAM)
@@ -30,7 +30,7 @@ async fn synced(app: &TestApp) -> herald::store::SyncRow {
 }
 
 /// The add-rule modal an admin opened (its view id).
-async fn add_modal(app: &TestApp, admin: &str) -> String {
+pub(crate) async fn add_modal(app: &TestApp, admin: &str) -> String {
     let trigger = app.emu.issue_trigger(TEAM, admin);
     run_form(app, command_form_with_trigger(admin, "add", &trigger)).await;
     app.emu
@@ -44,7 +44,13 @@ async fn add_modal(app: &TestApp, admin: &str) -> String {
 }
 
 /// Posts a signed `block_suggestion` to the options URL; returns Slack's answer.
-async fn suggest(app: &TestApp, view: &str, user: &str, action: &str, value: &str) -> Value {
+pub(crate) async fn suggest(
+    app: &TestApp,
+    view: &str,
+    user: &str,
+    action: &str,
+    value: &str,
+) -> Value {
     let payload = app
         .emu
         .block_suggestion(view, user, TEAM, action, action, value);
@@ -55,7 +61,7 @@ async fn suggest(app: &TestApp, view: &str, user: &str, action: &str, value: &st
 }
 
 /// The option values of an answer, in order (flat or grouped).
-fn values(answer: &Value) -> Vec<String> {
+pub(crate) fn values(answer: &Value) -> Vec<String> {
     let flat = answer["options"].as_array().cloned().unwrap_or_default();
     let grouped = answer["option_groups"]
         .as_array()

@@ -4,6 +4,8 @@
 
 use serde_json::{Value, json};
 
+use crate::commands::run;
+use crate::conditions::{admin, why_text};
 use crate::helpers::{TEAM, TestApp, json as answer_json};
 use crate::slack_emulator::Fault;
 use crate::threads::{parents, replies};
@@ -75,10 +77,23 @@ async fn five_like_events_are_one_parent_with_four_replies_and_the_parent_counts
 #[tokio::test]
 async fn other_by_values_and_an_event_after_the_window_open_groups_of_their_own() {
     let app = TestApp::start(rules()).await;
-    delivered(&app, "mt_1", "顧客A").await;
+    let first = delivered(&app, "mt_1", "顧客A").await;
     delivered(&app, "mt_2", "顧客B").await;
-    delivered(&app, "mt_1", "顧客C").await;
+    let second = delivered(&app, "mt_1", "顧客C").await;
     assert_eq!(parents(&app).len(), 2, "one parent per meeting type");
+
+    // `/herald why` tells which opened the group and which folded into it.
+    let admin = admin(&app);
+    let text = why_text(&run(&app, &admin, &format!("why {first}")).await);
+    assert!(
+        text.contains("grouped: the first of its group (like notifications within 5 min"),
+        "{text}"
+    );
+    let text = why_text(&run(&app, &admin, &format!("why {second}")).await);
+    assert!(
+        text.contains("grouped: number 2 of its group, a reply in the first one's thread"),
+        "{text}"
+    );
 
     // The window passes (the group's first event moved back past it, as time would).
     sqlx::query("UPDATE rule_groups SET started_at = started_at - 301000 WHERE team_id = $1")

@@ -13,6 +13,7 @@ mod commands;
 mod conditions;
 mod delivery;
 mod directory;
+mod dm_targets;
 mod durability;
 mod fairness;
 mod faults;

@@ -404,13 +404,17 @@ pub(crate) async fn submit_rule(
 }
 
 /// A channel a rule may post to: not archived, not another organization's Slack
-/// Connect channel, and Herald a member if it is private.
+/// Connect channel, and Herald a member if it is private. A person: one of the
+/// workspace, active, and not a bot (their DM with Herald is the target).
 pub(crate) async fn check_channel(
     state: &AdminCtx,
     workspace: &Workspace,
     channel: &str,
     lang: Lang,
 ) -> Result<(), String> {
+    if channel.starts_with(['U', 'W']) {
+        return check_person(state, workspace, channel, lang).await;
+    }
     match state
         .slack
         .channel_info(workspace.bot_token.expose(), channel)
@@ -430,6 +434,31 @@ pub(crate) async fn check_channel(
         }
         Err(err) => {
             tracing::warn!(error = %err, "could not check the channel");
+            Err(texts::channel_unchecked(lang).into())
+        }
+    }
+}
+
+async fn check_person(
+    state: &AdminCtx,
+    workspace: &Workspace,
+    person: &str,
+    lang: Lang,
+) -> Result<(), String> {
+    match state
+        .slack
+        .user_info(workspace.bot_token.expose(), person)
+        .await
+    {
+        Ok(info) => match crate::slack::connect::person_refusal(&info, &workspace.team_id) {
+            None => Ok(()),
+            Some(code) => Err(texts::person_refused(lang, code).into()),
+        },
+        Err(crate::slack::SlackError::Api { code }) if code == "user_not_found" => {
+            Err(texts::person_refused(lang, &code).into())
+        }
+        Err(err) => {
+            tracing::warn!(error = %err, "could not check the person");
             Err(texts::channel_unchecked(lang).into())
         }
     }

@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 
 use super::texts;
 use crate::core::catalog::Lang;
+use crate::core::ids::mrkdwn as target;
 use crate::core::rule::{Rule, RuleTrigger};
 use crate::delivery::Permanent;
 use crate::directory::events::{Broken, broken_text};
@@ -225,7 +226,7 @@ fn last_delivery(lang: Lang, channel: &str, health: &RuleHealth) -> String {
                 .unwrap_or("unknown");
             let problem = Permanent {
                 code: code.into(),
-                channel: format!("<#{channel}>"),
+                channel: target(channel),
             };
             format!(":red_circle: {}", problem.explain(lang))
         }

@@ -4,6 +4,7 @@
 use serde_json::{Value, json};
 
 use crate::core::catalog::Lang;
+use crate::core::ids::mrkdwn as target;
 use crate::core::render::escape;
 use crate::delivery::Permanent;
 use crate::history::failed::FailedChannel;
@@ -125,19 +126,19 @@ pub(super) fn failed(lang: Lang, failed: &[FailedChannel], blocks: &mut Vec<Valu
             .map_or("unknown", error_code);
         let fix = Permanent {
             code: code.to_string(),
-            channel: format!("<#{}>", channel.channel),
+            channel: target(&channel.channel),
         }
         .explain(lang);
         let heading = match lang {
             Lang::Ja => format!(
-                "*<#{}>* — {} 件 (`{}`)\n{fix}",
-                channel.channel,
+                "*{}* — {} 件 (`{}`)\n{fix}",
+                target(&channel.channel),
                 channel.total,
                 escape(code)
             ),
             Lang::En => format!(
-                "*<#{}>* — {} failed (`{}`)\n{fix}",
-                channel.channel,
+                "*{}* — {} failed (`{}`)\n{fix}",
+                target(&channel.channel),
                 channel.total,
                 escape(code)
             ),
@@ -149,8 +150,8 @@ pub(super) fn failed(lang: Lang, failed: &[FailedChannel], blocks: &mut Vec<Valu
         let confirm = json!({
             "title": plain(lang.pick("まとめて再送", "Resend all?")),
             "text": mrkdwn(&match lang {
-                Lang::Ja => format!("<#{}> への失敗した配信 {} 件を再送します。先に原因を解決してください。", channel.channel, channel.total),
-                Lang::En => format!("Resends {} failed deliveries to <#{}>. Fix the cause first.", channel.total, channel.channel),
+                Lang::Ja => format!("{} への失敗した配信 {} 件を再送します。先に原因を解決してください。", target(&channel.channel), channel.total),
+                Lang::En => format!("Resends {} failed deliveries to {}. Fix the cause first.", channel.total, target(&channel.channel)),
             }),
             "confirm": plain(lang.pick("再送", "Resend")),
             "deny": plain(lang.pick("キャンセル", "Cancel"))

@@ -242,18 +242,19 @@ fn modal(
             {
                 "type": "input",
                 "block_id": CHANNEL,
-                "label": plain(lang.pick("チャンネル", "Channel")),
+                "label": plain(lang.pick("送り先(チャンネルまたは人)", "Send to (a channel or a person)")),
                 "hint": plain(lang.pick(
-                    "プライベートチャンネルには先に /invite @Herald でHeraldを招待してください。",
-                    "For a private channel, first invite Herald with /invite @Herald."
+                    "プライベートチャンネルには先に /invite @Herald でHeraldを招待してください。人を選ぶと、その人とHeraldのDMに届きます。",
+                    "For a private channel, first invite Herald with /invite @Herald. A person gets it in their DM with Herald."
                 )),
                 // Options come from Herald's directory (`/slack/options`): channels it
-                // can post to, found by any part of the name; a pasted id is looked up.
+                // can post to, found by any part of the name, and people whose name
+                // matches a typed query; a pasted id is looked up.
                 "element": {
                     "type": "external_select",
                     "action_id": CHANNEL,
                     "min_query_length": 0,
-                    "placeholder": plain(lang.pick("チャンネル名の一部、またはID", "Part of the name, or its id"))
+                    "placeholder": plain(lang.pick("チャンネル名や人の名前の一部、またはID", "Part of a channel's or a person's name, or an id"))
                 }
             },
             {

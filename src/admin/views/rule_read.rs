@@ -77,12 +77,15 @@ pub fn read(values: &Values, lang: Lang, error_rule: bool) -> Result<NewRule, Fi
                 .map(|o| o.value.clone())
                 .or_else(|| v.selected_conversation.as_ref().map(ToString::to_string))
         })
-        .and_then(|c| ChannelId::parse(&c).ok());
+        .and_then(|c| ChannelId::parse_target(&c).ok());
     if channel.is_none() {
         errors.push((
             CHANNEL,
-            lang.pick("チャンネルを選んでください。", "Choose a channel.")
-                .into(),
+            lang.pick(
+                "送り先のチャンネルか人を選んでください。",
+                "Choose a channel or a person.",
+            )
+            .into(),
         ));
     }
     // People and user groups from the directory's picker, or users from Slack's own.

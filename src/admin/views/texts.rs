@@ -1,6 +1,7 @@
 //! Every text the slash command shows, in Japanese and English.
 
 use crate::core::catalog::Lang;
+use crate::core::ids::mrkdwn;
 use crate::core::rule::{Mention, Rule, RuleTrigger};
 
 pub use super::texts_audit::*;
@@ -205,7 +206,7 @@ pub fn rule_line(lang: Lang, rule: &Rule) -> String {
     } else {
         format!("`{}` ", rule.short_ref())
     };
-    let mut line = format!("• {code}{what} → <#{}>", rule.channel);
+    let mut line = format!("• {code}{what} → {}", rule.channel.mrkdwn());
     if !mentions.is_empty() {
         line.push_str(&format!(
             " {} {}",
@@ -277,6 +278,29 @@ pub fn channel_invite(lang: Lang, name: Option<&str>) -> String {
         ),
         Lang::En => format!(
             "Herald is not in the private channel{name}. Type `/invite @Herald` in that channel, then add the rule again."
+        ),
+    }
+}
+
+/// Why a rule may not send to this person's DM (`code` from `slack::connect::person_refusal`,
+/// or Slack's `user_not_found`).
+pub fn person_refused(lang: Lang, code: &str) -> &'static str {
+    match code {
+        crate::slack::connect::PERSON_ELSEWHERE_CODE => lang.pick(
+            "別の組織のメンバー(Slack コネクト)には社内の通知を送れません。",
+            "Herald does not send internal notifications to a member of another organization (Slack Connect).",
+        ),
+        "user_disabled" => lang.pick(
+            "このアカウントは無効になっています。",
+            "This account is deactivated.",
+        ),
+        "cannot_dm_bot" => lang.pick(
+            "ボットにはDMで通知できません。人かチャンネルを選んでください。",
+            "Herald cannot notify a bot. Choose a person or a channel.",
+        ),
+        _ => lang.pick(
+            "このワークスペースにその人が見つかりません。",
+            "That person is not in this workspace.",
         ),
     }
 }
@@ -378,9 +402,15 @@ pub fn test_title(lang: Lang) -> &'static str {
 
 pub fn test_sending(lang: Lang, channel: &str) -> String {
     match lang {
-        Lang::Ja => format!(":hourglass_flowing_sand: <#{channel}> にテスト通知を送っています…"),
+        Lang::Ja => format!(
+            ":hourglass_flowing_sand: {} にテスト通知を送っています…",
+            mrkdwn(channel)
+        ),
         Lang::En => {
-            format!(":hourglass_flowing_sand: Sending a test notification to <#{channel}>…")
+            format!(
+                ":hourglass_flowing_sand: Sending a test notification to {}…",
+                mrkdwn(channel)
+            )
         }
     }
 }
@@ -388,10 +418,12 @@ pub fn test_sending(lang: Lang, channel: &str) -> String {
 pub fn test_posted(lang: Lang, channel: &str) -> String {
     match lang {
         Lang::Ja => format!(
-            ":white_check_mark: <#{channel}> にテスト通知を送りました。通常の配信と同じ経路です。"
+            ":white_check_mark: {} にテスト通知を送りました。通常の配信と同じ経路です。",
+            mrkdwn(channel)
         ),
         Lang::En => format!(
-            ":white_check_mark: The test notification is in <#{channel}>, sent the way real ones are."
+            ":white_check_mark: The test notification is in {}, sent the way real ones are.",
+            mrkdwn(channel)
         ),
     }
 }

@@ -6,6 +6,7 @@ use serde_json::Value;
 use super::texts::rule_line;
 use crate::admin::reply::{MAX_BLOCKS, section};
 use crate::core::catalog::{EventType, Lang};
+use crate::core::ids::mrkdwn;
 use crate::core::render::escape;
 use crate::core::router::Verdict;
 use crate::delivery::Permanent;
@@ -130,7 +131,7 @@ fn job_line(lang: Lang, job: &JobLine) -> String {
     let place = job
         .channel
         .as_deref()
-        .map(|c| format!(" <#{c}>"))
+        .map(|c| format!(" {}", mrkdwn(c)))
         .unwrap_or_default();
     let attempts = match lang {
         Lang::Ja => format!("試行 {} 回", job.attempts),
@@ -140,6 +141,22 @@ fn job_line(lang: Lang, job: &JobLine) -> String {
         "• {kind}{place}: {} ({attempts})",
         status_text(lang, &job.status)
     );
+    if let Some((position, window_s)) = job.grouped {
+        let minutes = window_s.div_ceil(60);
+        line.push_str(&match (lang, position) {
+            (Lang::Ja, 0) => format!(
+                "\n   まとめ: このグループの最初の1件(以後 {minutes} 分以内の同種の通知はこのスレッドに入ります)"
+            ),
+            (Lang::Ja, n) => format!("\n   まとめ: グループの {} 件目として最初の1件のスレッドに返信", n + 1),
+            (Lang::En, 0) => format!(
+                "\n   grouped: the first of its group (like notifications within {minutes} min go into its thread)"
+            ),
+            (Lang::En, n) => format!(
+                "\n   grouped: number {} of its group, a reply in the first one's thread",
+                n + 1
+            ),
+        });
+    }
     if let Some(link) = &job.permalink {
         line.push_str(&format!(
             " <{link}|{}>",
@@ -155,11 +172,7 @@ fn job_line(lang: Lang, job: &JobLine) -> String {
         if matches!(job.status.as_str(), "failed" | "dead") {
             let fix = Permanent {
                 code: code.to_string(),
-                channel: job
-                    .channel
-                    .as_deref()
-                    .map(|c| format!("<#{c}>"))
-                    .unwrap_or_default(),
+                channel: job.channel.as_deref().map(mrkdwn).unwrap_or_default(),
             }
             .explain(lang);
             line.push_str(&format!("\n   {} {fix}", lang.pick("対処:", "fix:")));

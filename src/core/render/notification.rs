@@ -118,7 +118,7 @@ fn facts(event: &PlatformEvent, audience: &Audience<'_>) -> Vec<Fact> {
         fact(lang.pick("担当者", "Host"), host_text(host, lang));
     }
     if let Some(channel) = &event.slack_channel {
-        fact(lang.pick("チャンネル", "Channel"), format!("<#{channel}>"));
+        fact(lang.pick("チャンネル", "Channel"), channel.mrkdwn());
     }
     fact(
         lang.pick("日時", "When"),

@@ -75,6 +75,9 @@ impl UserProfile {
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
 pub struct UserInfo {
     pub id: String,
+    /// The person's own workspace: another organization's for a Slack Connect member.
+    #[serde(default)]
+    pub team_id: Option<String>,
     #[serde(default)]
     pub name: String,
     #[serde(default)]
