@@ -14,7 +14,8 @@ use tokio::sync::{Notify, mpsc, oneshot};
 
 use serde::{Deserialize, Serialize};
 
-use crate::core::router::Route;
+use crate::core::ids::ChannelId;
+use crate::core::router::{Route, RouteDigest};
 use crate::jobs::handoff::Taken;
 use crate::jobs::{Enqueue, Handoff, Pacing, Queued, RunAt, enqueue_all};
 use crate::store::{
@@ -31,6 +32,20 @@ type Handed = Vec<(Taken, ClaimedJob)>;
 #[serde(transparent)]
 pub struct SlackPost {
     pub route: Route,
+}
+
+/// The digest of one channel's notifications kept outside business hours, due when the
+/// hours open (`opens_at`); its items are in `digest_items`. Run by `delivery::digest`.
+/// `round` counts the further digests queued for items kept while one was posting.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Digest {
+    pub team_id: String,
+    pub channel: ChannelId,
+    pub opens_at: i64,
+    /// The zone of the hours that opened, to say when in people's own time.
+    pub tz: String,
+    #[serde(default)]
+    pub round: u32,
 }
 
 /// The most requests one transaction takes.
@@ -108,6 +123,18 @@ pub async fn stage_all(
         let first = jobs.len();
         for route in &s.routes {
             let mut route = route.clone();
+            // Outside its rules' hours a notification is kept for the opening's digest:
+            // held, in no thread or group, and listed by the digest due then.
+            route.digest = route
+                .opening
+                .deferred_until(now)
+                .map(|(opens_at, hours)| RouteDigest {
+                    opens_at,
+                    tz: hours.tz.clone(),
+                });
+            if route.digest.is_some() {
+                route.group = None;
+            }
             // A grouped event takes its place in its group here, in the transaction
             // that stores it; the group's jobs then run in order, as a thread's do.
             let mut thread_key = s.thread_key.clone();
@@ -124,14 +151,52 @@ pub async fn stage_all(
                 team_id: &s.team_id,
                 event_id,
                 internal: s.internal,
-                thread_key: thread_key.as_deref(),
-                run_at: RunAt::Now,
+                thread_key: thread_key.as_deref().filter(|_| route.digest.is_none()),
+                run_at: if route.digest.is_some() {
+                    RunAt::Held
+                } else {
+                    RunAt::Now
+                },
             };
             let mut job = Queued::new(&post, &on)?;
             // Two rules sending an event to one channel make one post; dropped here
             // rather than by the insert's conflict, because a job handed to a worker
             // must be one the insert writes.
             if jobs[first..].iter().any(|j| j.dedupe_key == job.dedupe_key) {
+                continue;
+            }
+            if let Some(kept) = &route.digest {
+                let channel = route.channel.as_str();
+                crate::store::keep_for_digest(
+                    conn,
+                    &s.team_id,
+                    channel,
+                    kept.opens_at,
+                    &job.id,
+                    event_id,
+                )
+                .await?;
+                let digest = Digest {
+                    team_id: s.team_id.clone(),
+                    channel: route.channel.clone(),
+                    opens_at: kept.opens_at,
+                    tz: kept.tz.clone(),
+                    round: 0,
+                };
+                let due = Enqueue {
+                    team_id: &s.team_id,
+                    event_id,
+                    internal: s.internal,
+                    thread_key: None,
+                    run_at: RunAt::At(kept.opens_at),
+                };
+                // One digest per channel and opening: the first kept event queues it
+                // (the insert skips a key queued by an earlier transaction).
+                let digest = Queued::new(&digest, &due)?;
+                if !jobs.iter().any(|j| j.dedupe_key == digest.dedupe_key) {
+                    jobs.push(digest);
+                }
+                jobs.push(job);
                 continue;
             }
             // Each job is given its channel's next slot as it is queued, so a burst to

@@ -76,8 +76,11 @@ pub async fn send(
                         template: rule.options.template.clone(),
                     }
                 }),
-                // A test is a message of its own, never folded into a group.
+                // A test is a message of its own, never folded into a group, and it is
+                // sent now: the admin is waiting for it, whatever the rule's hours.
                 group: None,
+                opening: Default::default(),
+                digest: None,
             }],
             internal: true,
             thread_key: None,

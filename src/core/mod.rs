@@ -8,6 +8,7 @@ pub mod csv;
 pub mod event;
 pub mod event_parse;
 pub mod group;
+pub mod hours;
 pub mod ids;
 pub mod render;
 pub mod router;

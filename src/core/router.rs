@@ -7,6 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::core::event::{HostRef, PlatformEvent};
+use crate::core::hours::Opening;
 use crate::core::ids::ChannelId;
 use crate::core::rule::{Mention, Rule, RuleTrigger};
 
@@ -33,6 +34,22 @@ pub struct Route {
     /// Folded with like events into one thread: the first matching rule with a group.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group: Option<RouteGroup>,
+    /// When its rules let it post (their `hours`); ingest decides with it and keeps
+    /// the decision in `digest`, so it is not stored.
+    #[serde(skip)]
+    pub opening: Opening,
+    /// Kept outside business hours for the digest at this opening (set by ingest).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub digest: Option<RouteDigest>,
+}
+
+/// A notification kept for its channel's digest: when the hours open, in which zone
+/// (for telling people when, in their own time).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RouteDigest {
+    /// Unix ms.
+    pub opens_at: i64,
+    pub tz: String,
 }
 
 /// How a route's event is grouped: the rule's window and the event's `by` values, and,
@@ -120,11 +137,16 @@ fn route_through<'a>(event: &PlatformEvent, rules: impl Iterator<Item = &'a Rule
                     lifecycle: rule.lifecycle,
                     template: None,
                     group: None,
+                    opening: Opening::of(rule.options.hours.as_ref()),
+                    digest: None,
                 });
                 routes.len() - 1
             }
         };
         let route = &mut routes[at];
+        if !route.rule_ids.is_empty() {
+            route.opening = std::mem::take(&mut route.opening).join(rule.options.hours.as_ref());
+        }
         route.rule_ids.push(rule.id.clone());
         if route.group.is_none()
             && event.conversation.is_none()

@@ -157,11 +157,16 @@ pub struct RuleOptions {
     pub template: crate::core::template::Template,
     /// `group`: bursts folded into one thread.
     pub group: Option<crate::core::group::Grouping>,
+    /// `hours`: outside them, notifications wait for the opening's digest.
+    pub hours: Option<crate::core::hours::Hours>,
 }
 
 impl RuleOptions {
     pub fn is_empty(&self) -> bool {
-        self.conditions.is_empty() && self.template.is_empty() && self.group.is_none()
+        self.conditions.is_empty()
+            && self.template.is_empty()
+            && self.group.is_none()
+            && self.hours.is_none()
     }
 }
 

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::core::catalog::{ErrorCategory, EventType};
 use crate::core::conditions::{self, Condition, ConditionJson};
 use crate::core::group::{Grouping, GroupingJson};
+use crate::core::hours::{Hours, HoursJson};
 use crate::core::ids::ChannelId;
 use crate::core::rule::{
     FieldError, Lifecycle, Mention, Mentions, NewRule, Rule, RuleOptions, RuleTrigger,
@@ -29,15 +30,9 @@ pub enum RuleJson {
         backup: Option<String>,
         #[serde(default, skip_serializing_if = "Lifecycle::is_default")]
         lifecycle: Lifecycle,
-        /// Conditions on the event's fields, all of which must hold.
-        #[serde(default, rename = "where", skip_serializing_if = "Vec::is_empty")]
-        conditions: Vec<ConditionJson>,
-        /// The fields the notification shows, typed.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        template: Option<TemplateJson>,
-        /// Bursts folded into one thread.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        group: Option<GroupingJson>,
+        /// `where`, `template`, `group`, `hours`.
+        #[serde(flatten)]
+        options: OptionsJson,
     },
     Error {
         categories: Vec<String>,
@@ -50,15 +45,9 @@ pub enum RuleJson {
         backup: Option<String>,
         #[serde(default, skip_serializing_if = "Lifecycle::is_default")]
         lifecycle: Lifecycle,
-        /// Conditions on the event's fields, all of which must hold.
-        #[serde(default, rename = "where", skip_serializing_if = "Vec::is_empty")]
-        conditions: Vec<ConditionJson>,
-        /// The fields the notification shows, typed.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        template: Option<TemplateJson>,
-        /// Bursts folded into one thread.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        group: Option<GroupingJson>,
+        /// `where`, `template`, `group`, `hours`.
+        #[serde(flatten)]
+        options: OptionsJson,
     },
 }
 
@@ -66,43 +55,73 @@ fn enabled_default() -> bool {
     true
 }
 
-impl RuleJson {
-    pub fn validate(&self) -> Result<NewRule, FieldError> {
-        let (channel, mentions, enabled, backup, lifecycle, conditions, template, group) =
-            match self {
-                RuleJson::Event {
-                    channel,
-                    mentions,
-                    enabled,
-                    backup,
-                    lifecycle,
-                    conditions,
-                    template,
-                    group,
-                    ..
-                }
-                | RuleJson::Error {
-                    channel,
-                    mentions,
-                    enabled,
-                    backup,
-                    lifecycle,
-                    conditions,
-                    template,
-                    group,
-                    ..
-                } => (
-                    channel, mentions, *enabled, backup, *lifecycle, conditions, template, group,
-                ),
-            };
-        let options = RuleOptions {
-            conditions: conditions::parse_all(conditions)?,
-            template: match template {
+/// A rule's options under the rules file's keys, all optional: the same in the rules
+/// file, the store's `options` column and an export, so a file written by an older
+/// Herald (with none of them) keeps importing.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct OptionsJson {
+    /// Conditions on the event's fields, all of which must hold.
+    #[serde(default, rename = "where", skip_serializing_if = "Vec::is_empty")]
+    pub conditions: Vec<ConditionJson>,
+    /// The fields the notification shows, typed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template: Option<TemplateJson>,
+    /// Bursts folded into one thread.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<GroupingJson>,
+    /// Business hours: outside them, notifications wait for the opening's digest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hours: Option<HoursJson>,
+}
+
+impl OptionsJson {
+    pub fn validate(&self) -> Result<RuleOptions, FieldError> {
+        Ok(RuleOptions {
+            conditions: conditions::parse_all(&self.conditions)?,
+            template: match &self.template {
                 None => Template::default(),
                 Some(t) => Template::from_json(t)?,
             },
-            group: group.as_ref().map(Grouping::from_json).transpose()?,
+            group: self.group.as_ref().map(Grouping::from_json).transpose()?,
+            hours: self.hours.as_ref().map(Hours::from_json).transpose()?,
+        })
+    }
+}
+
+impl From<&RuleOptions> for OptionsJson {
+    fn from(options: &RuleOptions) -> Self {
+        Self {
+            conditions: options.conditions.iter().map(Condition::to_json).collect(),
+            template: (!options.template.is_empty()).then(|| options.template.to_json()),
+            group: options.group.as_ref().map(Grouping::to_json),
+            hours: options.hours.as_ref().map(Hours::to_json),
+        }
+    }
+}
+
+impl RuleJson {
+    pub fn validate(&self) -> Result<NewRule, FieldError> {
+        let (channel, mentions, enabled, backup, lifecycle, options) = match self {
+            RuleJson::Event {
+                channel,
+                mentions,
+                enabled,
+                backup,
+                lifecycle,
+                options,
+                ..
+            }
+            | RuleJson::Error {
+                channel,
+                mentions,
+                enabled,
+                backup,
+                lifecycle,
+                options,
+                ..
+            } => (channel, mentions, *enabled, backup, *lifecycle, options),
         };
+        let options = options.validate()?;
         let backup = match backup {
             None => None,
             Some(id) => Some(Mention::parse(id).map_err(|e| FieldError::new("backup", e))?),
@@ -174,14 +193,7 @@ impl From<&Rule> for RuleJson {
         let channel = rule.channel.to_string();
         let mentions = rule.mentions.ids();
         let backup = rule.backup.as_ref().map(|m| m.id().to_string());
-        let conditions: Vec<ConditionJson> = rule
-            .options
-            .conditions
-            .iter()
-            .map(Condition::to_json)
-            .collect();
-        let template = (!rule.options.template.is_empty()).then(|| rule.options.template.to_json());
-        let group = rule.options.group.as_ref().map(Grouping::to_json);
+        let options = OptionsJson::from(&rule.options);
         match &rule.trigger {
             RuleTrigger::Event {
                 event_type,
@@ -194,9 +206,7 @@ impl From<&Rule> for RuleJson {
                 enabled: rule.enabled,
                 backup,
                 lifecycle: rule.lifecycle,
-                conditions,
-                template,
-                group,
+                options,
             },
             RuleTrigger::Error { categories } => RuleJson::Error {
                 categories: categories.iter().map(|c| c.as_str().to_string()).collect(),
@@ -205,9 +215,7 @@ impl From<&Rule> for RuleJson {
                 enabled: rule.enabled,
                 backup,
                 lifecycle: rule.lifecycle,
-                conditions,
-                template,
-                group,
+                options,
             },
         }
     }
@@ -320,6 +328,25 @@ mod tests {
             lifecycle: rule.lifecycle,
             options: rule.options,
         }
+    }
+
+    #[test]
+    fn hours_import_and_export_as_written_and_a_bad_zone_names_its_entry() {
+        let json = r#"{"kind": "event", "event_type": "booking.created", "meeting_type": null, "channel": "C0123", "mentions": [],
+          "hours": {"tz": "Asia/Tokyo", "days": ["mon", "tue", "wed", "thu", "fri"], "from": "09:00", "to": "18:00"}}"#;
+        let entry: RuleJson = serde_json::from_str(json).unwrap();
+        let exported =
+            serde_json::to_value(RuleJson::from(&stored(entry.validate().unwrap()))).unwrap();
+        let original: serde_json::Value = serde_json::from_str(json).unwrap();
+        assert_eq!(exported["hours"], original["hours"]);
+        let bad: Vec<RuleJson> = serde_json::from_str(
+            r#"[{"kind": "event", "event_type": "booking.created", "channel": "C0123"},
+                {"kind": "error", "categories": ["delivery"], "channel": "C0123",
+                 "hours": {"tz": "Mars/Olympus", "days": ["mon"], "from": "09:00", "to": "18:00"}}]"#,
+        )
+        .unwrap();
+        let err = validate_rules(&bad).unwrap_err().to_string();
+        assert!(err.contains("[1].hours.tz"), "{err}");
     }
 
     #[test]

@@ -10,6 +10,7 @@
 //! fails the job, unless the failing job is itself a report.
 
 pub mod callback;
+mod digest;
 mod dm;
 mod failure_report;
 mod group_post;
@@ -125,6 +126,7 @@ impl Delivery {
         )
         .with_metrics(self.metrics.clone())
         .register::<SlackPost>()
+        .register::<crate::ingest::Digest>()
         .register::<callback::Callback>()
         .spawn(self.clone(), tracker, cancel);
     }

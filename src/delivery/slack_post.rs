@@ -11,6 +11,7 @@ use crate::core::router::{self, Route};
 use crate::ingest::SlackPost;
 use crate::jobs::{Attempt, Job, JobError, Outcome};
 use crate::store::JobStatus;
+use crate::workspace::Workspace;
 
 use super::{Delivery, Permanent};
 
@@ -50,58 +51,12 @@ impl Job for SlackPost {
 
 impl Delivery {
     async fn post(&self, job: &Attempt, mut route: Route) -> Result<Outcome, JobError> {
-        if !route.backups.is_empty() {
-            // Whoever is away now gives way to the rules' backups.
-            let users: Vec<String> = route
-                .mentions
-                .iter()
-                .filter(|m| matches!(m, crate::core::rule::Mention::User(_)))
-                .map(|m| m.id().to_string())
-                .collect();
-            let away = self.store.away_users(&job.team_id, &users).await?;
-            route.mentions = router::cover_away(&route.mentions, &route.backups, &away);
-        }
-        // A store that cannot be read is not "not connected": the lease expires and the
-        // job is tried again.
-        let Some(workspace) = self.registry.workspace(&job.team_id).await? else {
-            let p = Permanent {
-                code: "workspace_not_connected".into(),
-                channel: route.channel.to_string(),
-            };
-            return self.fail(job, &route, JobStatus::Failed, &p, None).await;
+        self.cover_away(job, &mut route).await?;
+        let workspace = match self.preflight(job, &mut route).await? {
+            Ok(workspace) => workspace,
+            Err(ended) => return Ok(ended),
         };
         let token = workspace.bot_token.expose();
-        if route.channel.is_person() {
-            // A person: their DM with Herald, if they are one of the workspace (dm.rs).
-            match self.dm_of(&workspace, &route.channel).await {
-                Ok(Ok(dm)) => route.channel = dm,
-                Ok(Err(code)) => {
-                    let p = Permanent {
-                        code: code.into(),
-                        channel: route.channel.to_string(),
-                    };
-                    return self.fail(job, &route, JobStatus::Failed, &p, None).await;
-                }
-                Err(err) => return self.after_error(job, &route, &err, false).await,
-            }
-        } else {
-            // Never into another organization's Slack Connect channel (slack/connect.rs).
-            match (self.connect)
-                .host_elsewhere(&self.slack, token, &job.team_id, route.channel.as_str())
-                .await
-            {
-                Ok(None) => {}
-                Ok(Some(host)) => {
-                    let p = Permanent {
-                        code: crate::slack::connect::REFUSED_CODE.into(),
-                        channel: route.channel.to_string(),
-                    };
-                    tracing::warn!(%host, "channel hosted by another organization; not posting");
-                    return self.fail(job, &route, JobStatus::Failed, &p, None).await;
-                }
-                Err(err) => return self.after_error(job, &route, &err, false).await,
-            }
-        }
         let channel = route.channel.as_str();
 
         let record = self
@@ -176,5 +131,87 @@ impl Delivery {
             }
             Err(err) => self.after_error(job, &route, &err, true).await,
         }
+    }
+
+    /// Whoever is away now gives way to the rules' backups.
+    pub(super) async fn cover_away(
+        &self,
+        job: &Attempt,
+        route: &mut Route,
+    ) -> Result<(), JobError> {
+        if route.backups.is_empty() {
+            return Ok(());
+        }
+        let users: Vec<String> = route
+            .mentions
+            .iter()
+            .filter(|m| matches!(m, crate::core::rule::Mention::User(_)))
+            .map(|m| m.id().to_string())
+            .collect();
+        let away = self.store.away_users(&job.team_id, &users).await?;
+        route.mentions = router::cover_away(&route.mentions, &route.backups, &away);
+        Ok(())
+    }
+
+    /// Where a post goes, and whether it may: the workspace must be connected (a store
+    /// that cannot be read is not "not connected"), a person is swapped for their DM if
+    /// they are one of the workspace (`dm.rs`), and a channel must not be another
+    /// organization's Slack Connect channel. `Err` is the job's end when it may not.
+    pub(super) async fn preflight(
+        &self,
+        job: &Attempt,
+        route: &mut Route,
+    ) -> Result<Result<Workspace, Outcome>, JobError> {
+        // A store that cannot be read is not "not connected": the lease expires and the
+        // job is tried again.
+        let Some(workspace) = self.registry.workspace(&job.team_id).await? else {
+            let p = Permanent {
+                code: "workspace_not_connected".into(),
+                channel: route.channel.to_string(),
+            };
+            return self
+                .fail(job, route, JobStatus::Failed, &p, None)
+                .await
+                .map(Err);
+        };
+        let token = workspace.bot_token.expose();
+        if route.channel.is_person() {
+            // A person: their DM with Herald, if they are one of the workspace (dm.rs).
+            match self.dm_of(&workspace, &route.channel).await {
+                Ok(Ok(dm)) => route.channel = dm,
+                Ok(Err(code)) => {
+                    let p = Permanent {
+                        code: code.into(),
+                        channel: route.channel.to_string(),
+                    };
+                    return self
+                        .fail(job, route, JobStatus::Failed, &p, None)
+                        .await
+                        .map(Err);
+                }
+                Err(err) => return self.after_error(job, route, &err, false).await.map(Err),
+            }
+        } else {
+            // Never into another organization's Slack Connect channel (slack/connect.rs).
+            match (self.connect)
+                .host_elsewhere(&self.slack, token, &job.team_id, route.channel.as_str())
+                .await
+            {
+                Ok(None) => {}
+                Ok(Some(host)) => {
+                    let p = Permanent {
+                        code: crate::slack::connect::REFUSED_CODE.into(),
+                        channel: route.channel.to_string(),
+                    };
+                    tracing::warn!(%host, "channel hosted by another organization; not posting");
+                    return self
+                        .fail(job, route, JobStatus::Failed, &p, None)
+                        .await
+                        .map(Err);
+                }
+                Err(err) => return self.after_error(job, route, &err, false).await.map(Err),
+            }
+        }
+        Ok(Ok(workspace))
     }
 }

@@ -40,6 +40,8 @@ pub struct JobLine {
     pub permalink: Option<String>,
     /// Its place in its group (the rule's `group`) and the group's window: 0 opened it.
     pub grouped: Option<(u64, u32)>,
+    /// Kept outside business hours for the digest at this opening (Unix ms, zone).
+    pub kept: Option<(i64, String)>,
 }
 
 impl JobLine {
@@ -51,6 +53,10 @@ impl JobLine {
             .as_ref()
             .and_then(|r| r.group.as_ref())
             .and_then(|g| g.member.as_ref().map(|m| (m.position, g.window_s)));
+        let kept = route
+            .as_ref()
+            .and_then(|r| r.digest.as_ref())
+            .map(|d| (d.opens_at, d.tz.clone()));
         let rule_ids = route.map(|r| r.rule_ids).unwrap_or_default();
         Self {
             kind: job.kind.clone(),
@@ -59,6 +65,7 @@ impl JobLine {
             attempts: job.attempts,
             rule_ids,
             grouped,
+            kept,
             error: job
                 .last_error
                 .as_deref()

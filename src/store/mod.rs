@@ -12,6 +12,7 @@
 mod admins;
 mod audit;
 mod connections;
+mod digests;
 mod directory;
 mod events;
 mod flag;
@@ -37,6 +38,7 @@ use sqlx::{AnyPool, Executor};
 
 pub use audit::{AuditAction, AuditEntry, Change};
 pub use connections::ConnectionRow;
+pub use digests::{DigestEnd, DigestEntry, end_digest_items_in, keep_for_digest};
 pub use directory::{ChannelRow, GroupRow, SyncRow, UserRow};
 pub use events::{EventRecord, NewEvent, find_by_webhook_id, insert_events};
 pub use groups::{join_group, record_group_parent_in};

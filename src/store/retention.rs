@@ -31,6 +31,8 @@ pub struct Purged {
     pub thread_parents: u64,
     /// Grouped posts' parents and open groups (rule `group`) past the period.
     pub groups: u64,
+    /// Digest items (rule `hours`) whose kept job no longer waits (a disconnect ended it).
+    pub digest_items: u64,
     pub audit: u64,
 }
 
@@ -78,6 +80,13 @@ const GROUP_PARENTS: &str = "DELETE FROM group_parents WHERE group_id IN \
 const RULE_GROUPS: &str = "DELETE FROM rule_groups WHERE (team_id, channel, group_key) IN \
      (SELECT team_id, channel, group_key FROM rule_groups WHERE started_at < $1 LIMIT $2)";
 
+/// Digest items past retention whose job no longer waits for its digest: a digest ends
+/// its own items, so these are left by jobs a disconnect stopped.
+const DIGEST_ITEMS: &str = "DELETE FROM digest_items WHERE job_id IN \
+     (SELECT d.job_id FROM digest_items d WHERE d.created_at < $1 \
+      AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.id = d.job_id AND j.status = 'held') \
+      LIMIT $2)";
+
 /// Events past retention that no job, no thread (as its parent message) and no history
 /// chunk (redrawn from it when one of its messages is edited) still needs.
 const EVENTS: &str = "DELETE FROM events WHERE id IN (SELECT e.id FROM events e \
@@ -112,6 +121,7 @@ impl Store {
         let thread_parents = self.purge_batches(THREAD_PARENTS, before_ms).await?;
         let groups = self.purge_batches(GROUP_PARENTS, before_ms).await?
             + self.purge_batches(RULE_GROUPS, before_ms).await?;
+        let digest_items = self.purge_batches(DIGEST_ITEMS, before_ms).await?;
         let events = self.purge_batches(EVENTS, before_ms).await?;
         let receipts = self.purge_batches(RECEIPTS, receipts_before_ms).await?;
         let audit = self.purge_batches(AUDIT, before_ms).await?;
@@ -124,6 +134,7 @@ impl Store {
             thread_messages,
             thread_parents,
             groups,
+            digest_items,
             audit,
         })
     }

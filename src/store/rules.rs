@@ -5,12 +5,9 @@ use sqlx::FromRow;
 use super::flag::Flag;
 use super::{AuditAction, Change, Store, StoreError, new_id, now_ms};
 use crate::core::catalog::{ErrorCategory, EventType};
-use crate::core::conditions::{self, Condition, ConditionJson};
-use crate::core::group::{Grouping, GroupingJson};
 use crate::core::ids::ChannelId;
 use crate::core::rule::{Lifecycle, Mention, Mentions, NewRule, Rule, RuleOptions, RuleTrigger};
-use crate::core::rules_json::RuleJson;
-use crate::core::template::{Template, TemplateJson};
+use crate::core::rules_json::{OptionsJson, RuleJson};
 
 #[derive(FromRow)]
 struct RuleRow {
@@ -367,41 +364,18 @@ fn rule_json(rule: &NewRule) -> String {
 }
 
 /// The options column: the rules file's keys for them (`{"where": […]}`), or NULL.
-#[derive(serde::Serialize, serde::Deserialize)]
-struct OptionsJson {
-    #[serde(default, rename = "where", skip_serializing_if = "Vec::is_empty")]
-    conditions: Vec<ConditionJson>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    template: Option<TemplateJson>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    group: Option<GroupingJson>,
-}
-
 fn options_json(options: &RuleOptions) -> Option<String> {
     if options.is_empty() {
         return None;
     }
-    let json = OptionsJson {
-        conditions: options.conditions.iter().map(Condition::to_json).collect(),
-        template: (!options.template.is_empty()).then(|| options.template.to_json()),
-        group: options.group.as_ref().map(Grouping::to_json),
-    };
-    serde_json::to_string(&json).ok()
+    serde_json::to_string(&OptionsJson::from(options)).ok()
 }
 
 fn options_from_json(json: &str) -> Option<RuleOptions> {
-    let json: OptionsJson = serde_json::from_str(json).ok()?;
-    Some(RuleOptions {
-        conditions: conditions::parse_all(&json.conditions).ok()?,
-        template: match &json.template {
-            None => Template::default(),
-            Some(t) => Template::from_json(t).ok()?,
-        },
-        group: match &json.group {
-            None => None,
-            Some(g) => Some(Grouping::from_json(g).ok()?),
-        },
-    })
+    serde_json::from_str::<OptionsJson>(json)
+        .ok()?
+        .validate()
+        .ok()
 }
 
 /// The rule's owner: a Slack user who saved it (not `cli`, the command-line import).

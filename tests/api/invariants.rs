@@ -78,6 +78,9 @@ fn rules() -> Value {
     json!([
         {"kind": "event", "event_type": "booking.created", "channel": "#general"},
         {"kind": "event", "event_type": "booking.created", "channel": "#secret-ops"},
+        // Closed all run: its bookings wait for one digest at the opening.
+        {"kind": "event", "event_type": "booking.created", "channel": "#sales",
+         "hours": crate::hours::closed_now()},
         {"kind": "event", "event_type": "conversation.message.created", "channel": "#general", "mentions": []},
         {"kind": "error", "categories": ["calendar"], "channel": "#herald-errors", "mentions": []}
     ])
@@ -162,6 +165,8 @@ pub async fn run_seed(seed: u64, events: usize) -> Counts {
             app.restart().await;
         }
     }
+    // The hours open: the digest of the night's bookings posts, under the same faults.
+    crate::hours::opening(&app).await;
     settle(&app, seed).await;
 
     // People reply in the threads; the platform refuses some callbacks; Herald crashes.
@@ -217,7 +222,28 @@ pub async fn run_seed(seed: u64, events: usize) -> Counts {
     for marker in &errors {
         tally(&mut counts, occurrences(&errs, marker));
     }
-    counts.posts = general.len() + ops.len() + errs.len();
+    // The digest: one parent, and each booking listed once (in the thread when there is
+    // one, which lists them all, else in the parent).
+    let sales = app.posts(&app.channels.public_not_member);
+    let digests: Vec<&Value> = sales
+        .iter()
+        .filter(|m| m["thread_ts"].is_null() || m["thread_ts"] == m["ts"])
+        .collect();
+    if !bookings.is_empty() && digests.len() != 1 {
+        eprintln!("seed {seed}: {} digests", digests.len());
+        counts.duplicated += digests.len().saturating_sub(1);
+        counts.lost += usize::from(digests.is_empty());
+    }
+    let thread: Vec<Value> = sales
+        .iter()
+        .filter(|m| !m["thread_ts"].is_null() && m["thread_ts"] != m["ts"])
+        .cloned()
+        .collect();
+    let listing = if thread.is_empty() { &sales } else { &thread };
+    for marker in &bookings {
+        tally(&mut counts, occurrences(listing, marker));
+    }
+    counts.posts = general.len() + ops.len() + errs.len() + sales.len();
 
     // Conversations: one parent per lifetime; each live message shown once, in its
     // conversation's thread, with its latest text; a deleted one shown nowhere.

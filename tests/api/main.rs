@@ -22,6 +22,7 @@ mod hardening;
 mod helpers;
 mod history;
 mod home;
+mod hours;
 mod install;
 mod invariants;
 mod log_export;

@@ -8,6 +8,7 @@ use crate::admin::reply::field_errors;
 use crate::admin::test_send;
 use crate::admin::views::{preview, rule_modal as modal, texts};
 use crate::core::catalog::{ErrorCategory, EventType, Lang};
+use crate::core::hours::Hours;
 use crate::core::ids::HERALD_CONNECTION;
 use crate::core::rule::{Mention, Rule, RuleTrigger};
 use crate::core::template::Template;
@@ -24,12 +25,15 @@ pub(crate) fn error_sample() -> RuleTrigger {
 /// The edit modal of a saved rule, with its preview and test button.
 pub(crate) async fn edit_modal(state: &AdminCtx, rule: &Rule, version: i64, lang: Lang) -> Value {
     let mentions: Vec<Mention> = rule.mentions.iter().cloned().collect();
-    let area = preview_area(
+    let area = preview_area_with(
         state,
         &rule.team_id,
         &rule.trigger,
-        &mentions,
-        Some(&rule.options.template).filter(|t| !t.is_empty()),
+        (
+            &mentions,
+            Some(&rule.options.template).filter(|t| !t.is_empty()),
+            rule.options.hours.as_ref(),
+        ),
         lang,
         preview::Test::Saved(None),
     )
@@ -101,6 +105,28 @@ pub(crate) async fn preview_area(
     lang: Lang,
     test: preview::Test<'_>,
 ) -> Vec<Value> {
+    preview_area_with(
+        state,
+        team_id,
+        trigger,
+        (mentions, template, None),
+        lang,
+        test,
+    )
+    .await
+}
+
+/// [`preview_area`] with the rule's business hours, said as "would post now" or "waits
+/// for the digest at …".
+pub(crate) async fn preview_area_with(
+    state: &AdminCtx,
+    team_id: &str,
+    trigger: &RuleTrigger,
+    (mentions, template, hours): (&[Mention], Option<&Template>, Option<&Hours>),
+    lang: Lang,
+    test: preview::Test<'_>,
+) -> Vec<Value> {
+    let hours = hours.map(|h| (h, crate::store::now_ms()));
     let event_type = preview::event_type(trigger);
     let latest = state
         .store
@@ -119,11 +145,20 @@ pub(crate) async fn preview_area(
             let body = preview::sample(event_type, lang, crate::store::now_ms() / 1000);
             match preview::parse(&body.to_string()) {
                 Some(event) => (event, preview::Source::Sample),
-                None => return preview::blocks(lang, None, mentions, template, test),
+                None => {
+                    return preview::blocks_at(lang, None, mentions, template, hours, test);
+                }
             }
         }
     };
-    preview::blocks(lang, Some((&event, source)), mentions, template, test)
+    preview::blocks_at(
+        lang,
+        Some((&event, source)),
+        mentions,
+        template,
+        hours,
+        test,
+    )
 }
 
 /// A test from the Home tab: a small modal says "sending", then what happened.
@@ -310,12 +345,12 @@ impl OpenModal<'_> {
     async fn redraw(&self, state: &AdminCtx, trigger: &RuleTrigger, test: preview::Test<'_>) {
         // The fields as typed so far (Slack sends the modal's state with each action).
         let template = crate::admin::views::rule_read::template_in_view(self.current);
-        let area = preview_area(
+        let hours = crate::admin::views::rule_read::hours_in_view(self.current);
+        let area = preview_area_with(
             state,
             self.team_id,
             trigger,
-            self.mentions,
-            template.as_ref(),
+            (self.mentions, template.as_ref(), hours.as_ref()),
             self.lang,
             test,
         )

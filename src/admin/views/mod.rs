@@ -5,6 +5,7 @@ pub mod home;
 pub mod home_history;
 pub mod known_types;
 pub mod preview;
+pub mod rule_hours;
 pub mod rule_modal;
 pub mod rule_options;
 pub mod rule_read;

@@ -129,7 +129,44 @@ pub fn blocks(
     template: Option<&crate::core::template::Template>,
     test: Test<'_>,
 ) -> Vec<Value> {
+    blocks_at(lang, event, mentions, template, None, test)
+}
+
+/// Whether a rule with these business hours would post now (`now_ms`), or wait for the
+/// digest at the next opening, in the hours' own time zone.
+pub fn when_line(lang: Lang, hours: &crate::core::hours::Hours, now_ms: i64) -> String {
+    let within = hours.describe(lang);
+    if hours.is_open(now_ms) {
+        match lang {
+            Lang::Ja => format!("🕘 営業時間内({within}):いま届くイベントはすぐに通知されます。"),
+            Lang::En => format!("🕘 Within business hours ({within}): an event now posts at once."),
+        }
+    } else {
+        let at = hours.local_time(hours.next_opening(now_ms), now_ms);
+        match lang {
+            Lang::Ja => {
+                format!("🌙 営業時間外({within}):いま届くイベントは {at} のまとめ通知で届きます。")
+            }
+            Lang::En => format!(
+                "🌙 Outside business hours ({within}): an event now waits for the digest at {at}."
+            ),
+        }
+    }
+}
+
+/// The preview area, with the rule's business hours (and the time now) when it has them.
+pub fn blocks_at(
+    lang: Lang,
+    event: Option<(&PlatformEvent, Source)>,
+    mentions: &[Mention],
+    template: Option<&crate::core::template::Template>,
+    hours: Option<(&crate::core::hours::Hours, i64)>,
+    test: Test<'_>,
+) -> Vec<Value> {
     let mut blocks = vec![json!({"type": "divider"})];
+    if let Some((hours, now_ms)) = hours {
+        blocks.push(context(&when_line(lang, hours, now_ms)));
+    }
     match event {
         None => blocks.push(context(lang.pick(
             "イベントを選ぶと、通知のプレビューがここに表示されます。",
@@ -211,6 +248,38 @@ fn rfc3339(unix: i64) -> String {
 mod tests {
     use super::*;
     use crate::core::catalog::ErrorCategory;
+    use crate::core::hours::{Hours, HoursJson};
+
+    #[test]
+    fn the_preview_says_whether_a_rule_with_hours_would_post_now() {
+        let hours = Hours::from_json(&HoursJson {
+            tz: "Asia/Tokyo".into(),
+            days: ["mon", "tue", "wed", "thu", "fri"]
+                .map(String::from)
+                .to_vec(),
+            from: "09:00".into(),
+            to: "18:00".into(),
+        })
+        .unwrap();
+        // 2026-12-04 (Friday) 10:00 and 20:00 in Tokyo.
+        let friday_10 = 1_796_346_000_000;
+        let friday_20 = friday_10 + 10 * 3_600_000;
+        assert!(when_line(Lang::En, &hours, friday_10).contains("posts at once"));
+        let night = when_line(Lang::En, &hours, friday_20);
+        assert!(
+            night.contains("waits for the digest at 12/07 09:00 JST"),
+            "{night}"
+        );
+        let blocks = blocks_at(
+            Lang::Ja,
+            None,
+            &[],
+            None,
+            Some((&hours, friday_20)),
+            Test::Unsaved,
+        );
+        assert!(blocks[1].to_string().contains("営業時間外"), "{blocks:?}");
+    }
 
     #[test]
     fn every_type_has_a_sample_that_parses() {

@@ -14,6 +14,7 @@ use crate::core::catalog::{ErrorCategory, EventType, Lang};
 use crate::core::rule::{Lifecycle, Mentions, Rule, RuleTrigger};
 
 pub use super::known_types::{KnownMeetingType, known_meeting_types};
+pub use super::rule_hours::{HOURS_DAYS, HOURS_FROM, HOURS_TO, HOURS_TZ};
 pub use super::rule_options::{CONDITIONS, FIELDS, GROUP};
 use super::rule_options::{conditions_block, fields_block, group_block};
 
@@ -336,6 +337,10 @@ fn modal(
         blocks.push(conditions_block(lang, editing.map(|(r, _)| r)));
         blocks.push(fields_block(lang, editing.map(|(r, _)| r)));
         blocks.push(group_block(lang, editing.map(|(r, _)| r)));
+        blocks.extend(super::rule_hours::hours_blocks(
+            lang,
+            editing.map(|(r, _)| r),
+        ));
     }
     if !errors
         && !known.is_empty()

@@ -123,6 +123,7 @@ pub fn read(values: &Values, lang: Lang, error_rule: bool) -> Result<NewRule, Fi
         .is_some_and(|o| o.iter().any(|o| o.value == "on"));
     let conditions = conditions(values, lang, &mut errors);
     let template = template(values, lang, &mut errors);
+    let hours = super::rule_hours::read_hours(values, lang, &mut errors);
     let trigger = match (error_rule, event_type) {
         (true, _) => Some(RuleTrigger::Error { categories }),
         (false, Some(event_type)) => Some(RuleTrigger::Event {
@@ -150,6 +151,7 @@ pub fn read(values: &Values, lang: Lang, error_rule: bool) -> Result<NewRule, Fi
                 group: value(values, GROUP)
                     .and_then(|v| v.selected_option.as_ref())
                     .and_then(|o| super::rule_options::read_group_value(&o.value)),
+                hours,
             },
         }),
         _ => Err(errors),
@@ -212,4 +214,12 @@ fn conditions(values: &Values, lang: Lang, errors: &mut FieldErrors) -> Vec<Cond
 pub fn template_in_view(view: &serde_json::Value) -> Option<Template> {
     let text = view["state"]["values"][FIELDS][FIELDS]["value"].as_str()?;
     Template::parse_lines(text).ok().filter(|t| !t.is_empty())
+}
+
+/// The business hours as set so far in an open modal (None while no day is ticked or
+/// they do not read yet), for the preview's "would post now".
+pub fn hours_in_view(view: &serde_json::Value) -> Option<crate::core::hours::Hours> {
+    let values: Values = serde_json::from_value(view["state"]["values"].clone()).ok()?;
+    let mut errors = Vec::new();
+    super::rule_hours::read_hours(&values, Lang::En, &mut errors).filter(|_| errors.is_empty())
 }

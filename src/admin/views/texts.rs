@@ -227,6 +227,9 @@ pub fn rule_line(lang: Lang, rule: &Rule) -> String {
             conditions.join(lang.pick("、", ", "))
         ));
     }
+    if let Some(hours) = &rule.options.hours {
+        line.push_str(&format!(" 🕘 {}", hours.describe(lang)));
+    }
     if !rule.enabled {
         line.push_str(lang.pick("(無効)", " (off)"));
     }

@@ -157,6 +157,18 @@ fn job_line(lang: Lang, job: &JobLine) -> String {
             ),
         });
     }
+    if let Some((opens_at, tz)) = &job.kept {
+        // With its date: the explanation may be read on another day.
+        let at = crate::core::hours::at_local(tz, *opens_at, 0);
+        line.push_str(&match (lang, job.status.as_str()) {
+            (Lang::Ja, "held") => format!("\n   営業時間外: {at} のまとめ通知で届きます"),
+            (Lang::Ja, _) => format!("\n   営業時間外: {at} のまとめ通知で届けました"),
+            (Lang::En, "held") => {
+                format!("\n   outside business hours: kept for the digest at {at}")
+            }
+            (Lang::En, _) => format!("\n   outside business hours: listed in the digest at {at}"),
+        });
+    }
     if let Some(link) = &job.permalink {
         line.push_str(&format!(
             " <{link}|{}>",

@@ -11,6 +11,7 @@
 use serde_json::Value;
 
 pub mod conversation;
+pub mod digest;
 mod notification;
 
 pub use notification::{Audience, Host, notification};

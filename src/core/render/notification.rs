@@ -288,7 +288,7 @@ fn section_text(text: &str) -> Value {
     json!({"type": "section", "text": {"type": "mrkdwn", "text": cut(text, limits::SECTION_TEXT)}})
 }
 
-fn iso_utc(unix: i64) -> String {
+pub(super) fn iso_utc(unix: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp(unix)
         .ok()
         .and_then(|t| {
