@@ -81,6 +81,7 @@ pub async fn send(
                 group: None,
                 opening: Default::default(),
                 digest: None,
+                replies: rule.options.replies,
             }],
             internal: true,
             thread_key: None,

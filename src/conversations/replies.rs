@@ -168,6 +168,23 @@ pub async fn forward(
     else {
         return Ok(false);
     };
+    if thread.replies_off {
+        // An alerts-only thread: nothing said here reaches the platform. The first to
+        // write in it is told so, once, in their own language.
+        if reply.change == Change::Created
+            && state
+                .store
+                .tell_replies_off_once(team_id, &reply.channel, &thread_ts)
+                .await?
+        {
+            alerts_only_notice(state, workspace, &reply, &thread_ts).await;
+        }
+        tracing::info!(
+            change = reply.change.callback_type(),
+            "reply in an alerts-only thread; not sent to the platform"
+        );
+        return Ok(true);
+    }
     let email = match state
         .slack
         .user_info(workspace.bot_token.expose(), &reply.user)
@@ -289,6 +306,39 @@ pub async fn forward(
         "reply from Slack queued for the platform"
     );
     Ok(true)
+}
+
+/// Tells a replier, only them, that an alerts-only thread does not reach the platform.
+async fn alerts_only_notice(
+    state: &ConversationsCtx,
+    workspace: &Workspace,
+    reply: &ThreadReply,
+    thread_ts: &str,
+) {
+    let profile =
+        crate::workspace::people::profile(&state.slack, &state.profiles, workspace, &reply.user)
+            .await;
+    let lang = match crate::workspace::people::locale_of(profile.as_deref()) {
+        Some(lang) => lang,
+        None => state.workspace_state.lang(workspace).await,
+    };
+    let text = lang.pick(
+        ":no_entry_sign: このチャンネルは通知専用です。このスレッドへの返信はお客様にもプラットフォームにも送られません。お客様への返信はプラットフォームで行ってください。",
+        ":no_entry_sign: This channel only alerts: replies in this thread are not sent to the customer or the platform. Reply to the customer on the platform.",
+    );
+    if let Err(err) = state
+        .slack
+        .post_ephemeral(
+            workspace.bot_token.expose(),
+            &reply.channel,
+            &reply.user,
+            text,
+            Some(thread_ts),
+        )
+        .await
+    {
+        tracing::warn!(error = %err, "could not tell the replier the thread only alerts");
+    }
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::core::event::{HostRef, PlatformEvent};
 use crate::core::hours::Opening;
 use crate::core::ids::ChannelId;
-use crate::core::rule::{Mention, Rule, RuleTrigger};
+use crate::core::rule::{Mention, Replies, Rule, RuleTrigger};
 
 /// One notification to send: a channel, whom to mention, and which rules asked for it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -41,6 +41,10 @@ pub struct Route {
     /// Kept outside business hours for the digest at this opening (set by ingest).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub digest: Option<RouteDigest>,
+    /// Whether replies in the thread it opens reach the platform: `Off` only when every
+    /// rule that sent it is alerts-only.
+    #[serde(default, skip_serializing_if = "Replies::is_forward")]
+    pub replies: Replies,
 }
 
 /// A notification kept for its channel's digest: when the hours open, in which zone
@@ -139,6 +143,7 @@ fn route_through<'a>(event: &PlatformEvent, rules: impl Iterator<Item = &'a Rule
                     group: None,
                     opening: Opening::of(rule.options.hours.as_ref()),
                     digest: None,
+                    replies: rule.options.replies,
                 });
                 routes.len() - 1
             }
@@ -146,6 +151,9 @@ fn route_through<'a>(event: &PlatformEvent, rules: impl Iterator<Item = &'a Rule
         let route = &mut routes[at];
         if !route.rule_ids.is_empty() {
             route.opening = std::mem::take(&mut route.opening).join(rule.options.hours.as_ref());
+            if rule.options.replies.is_forward() {
+                route.replies = Replies::Forward;
+            }
         }
         route.rule_ids.push(rule.id.clone());
         if route.group.is_none()
@@ -546,6 +554,80 @@ mod tests {
             matched.sort_unstable();
             routed.sort_unstable();
             assert_eq!(matched, routed);
+        }
+    }
+
+    #[test]
+    fn options_combine_per_channel_as_the_rules_file_says() {
+        use crate::core::conditions::Condition;
+        use crate::core::group::{Grouping, GroupingJson};
+        use crate::core::hours::{DAY_NAMES, Hours, HoursJson, Opening};
+        let night = Hours::from_json(&HoursJson {
+            tz: "UTC".into(),
+            days: DAY_NAMES.map(String::from).to_vec(),
+            from: "22:00".into(),
+            to: "06:00".into(),
+        })
+        .unwrap();
+        let grouping = Grouping::from_json(&GroupingJson {
+            window_s: 300,
+            by: vec![],
+        })
+        .unwrap();
+        let with = |id: &str, channel: &str, hours: bool, group: bool, cond: Option<&str>| {
+            let mut r = rule(id, on(EventType::BookingCreated, None), channel, &[]);
+            r.options.hours = hours.then(|| night.clone());
+            r.options.group = group.then(|| grouping.clone());
+            r.options.conditions = cond
+                .iter()
+                .map(|l| Condition::parse_line(l).unwrap())
+                .collect();
+            r
+        };
+        let booking = event(EventType::BookingCreated, None);
+        // (rules, the channel's opening, grouped, routed)
+        let cases = [
+            // One rule with hours: the route keeps them.
+            (vec![with("a", "C0A", true, false, None)], Some(true), false),
+            // With a rule of the channel without hours: it posts whenever.
+            (
+                vec![
+                    with("a", "C0A", true, false, None),
+                    with("b", "C0A", false, false, None),
+                ],
+                Some(false),
+                false,
+            ),
+            // A rule whose condition fails does not take part, hours and all.
+            (
+                vec![
+                    with("a", "C0A", true, true, None),
+                    with("b", "C0A", false, false, Some("title exists")),
+                ],
+                Some(true),
+                true,
+            ),
+            // Nothing matches: no route.
+            (
+                vec![with("a", "C0A", true, true, Some("title exists"))],
+                None,
+                false,
+            ),
+        ];
+        for (rules, within, grouped) in cases {
+            let routes = route(&booking, &rules);
+            match within {
+                None => assert!(routes.is_empty(), "{routes:?}"),
+                Some(within) => {
+                    assert_eq!(routes.len(), 1, "{routes:?}");
+                    assert_eq!(
+                        matches!(routes[0].opening, Opening::Within(_)),
+                        within,
+                        "{rules:?}"
+                    );
+                    assert_eq!(routes[0].group.is_some(), grouped, "{rules:?}");
+                }
+            }
         }
     }
 

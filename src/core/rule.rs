@@ -159,6 +159,8 @@ pub struct RuleOptions {
     pub group: Option<crate::core::group::Grouping>,
     /// `hours`: outside them, notifications wait for the opening's digest.
     pub hours: Option<crate::core::hours::Hours>,
+    /// `replies`: whether what people say in the rule's threads goes to the platform.
+    pub replies: Replies,
 }
 
 impl RuleOptions {
@@ -167,6 +169,24 @@ impl RuleOptions {
             && self.template.is_empty()
             && self.group.is_none()
             && self.hours.is_none()
+            && self.replies == Replies::Forward
+    }
+}
+
+/// Whether replies in a rule's threads reach the platform. `Off` makes an alerts-only
+/// channel: nothing said there can reach a customer (Chatwoot's users asked for this
+/// after an internal remark did).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Replies {
+    #[default]
+    Forward,
+    Off,
+}
+
+impl Replies {
+    pub fn is_forward(&self) -> bool {
+        *self == Replies::Forward
     }
 }
 

@@ -9,7 +9,7 @@ use crate::core::group::{Grouping, GroupingJson};
 use crate::core::hours::{Hours, HoursJson};
 use crate::core::ids::ChannelId;
 use crate::core::rule::{
-    FieldError, Lifecycle, Mention, Mentions, NewRule, Rule, RuleOptions, RuleTrigger,
+    FieldError, Lifecycle, Mention, Mentions, NewRule, Replies, Rule, RuleOptions, RuleTrigger,
 };
 use crate::core::template::{Template, TemplateJson};
 
@@ -72,6 +72,9 @@ pub struct OptionsJson {
     /// Business hours: outside them, notifications wait for the opening's digest.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hours: Option<HoursJson>,
+    /// `"off"`: an alerts-only rule; nothing said in its threads reaches the platform.
+    #[serde(default, skip_serializing_if = "Replies::is_forward")]
+    pub replies: Replies,
 }
 
 impl OptionsJson {
@@ -84,6 +87,7 @@ impl OptionsJson {
             },
             group: self.group.as_ref().map(Grouping::from_json).transpose()?,
             hours: self.hours.as_ref().map(Hours::from_json).transpose()?,
+            replies: self.replies,
         })
     }
 }
@@ -95,6 +99,7 @@ impl From<&RuleOptions> for OptionsJson {
             template: (!options.template.is_empty()).then(|| options.template.to_json()),
             group: options.group.as_ref().map(Grouping::to_json),
             hours: options.hours.as_ref().map(Hours::to_json),
+            replies: options.replies,
         }
     }
 }
@@ -328,6 +333,31 @@ mod tests {
             lifecycle: rule.lifecycle,
             options: rule.options,
         }
+    }
+
+    #[test]
+    fn an_alerts_only_rule_exports_replies_off_and_others_leave_it_out() {
+        let off: RuleJson = serde_json::from_str(
+            r#"{"kind": "event", "event_type": "conversation.message.created", "channel": "C0123", "replies": "off"}"#,
+        )
+        .unwrap();
+        let rule = stored(off.validate().unwrap());
+        assert_eq!(rule.options.replies, Replies::Off);
+        let exported = serde_json::to_value(RuleJson::from(&rule)).unwrap();
+        assert_eq!(exported["replies"], "off");
+        let plain: RuleJson = serde_json::from_str(
+            r#"{"kind": "event", "event_type": "booking.created", "channel": "C0123"}"#,
+        )
+        .unwrap();
+        let exported =
+            serde_json::to_value(RuleJson::from(&stored(plain.validate().unwrap()))).unwrap();
+        assert!(exported.get("replies").is_none(), "{exported}");
+        assert!(
+            serde_json::from_str::<RuleJson>(
+                r#"{"kind": "event", "event_type": "booking.created", "channel": "C0123", "replies": "maybe"}"#
+            )
+            .is_err()
+        );
     }
 
     #[test]

@@ -79,6 +79,7 @@ fn digest_route(digest: &Digest, entries: &[DigestEntry]) -> Route {
         group: None,
         opening: Default::default(),
         digest: None,
+        replies: Default::default(),
     };
     for entry in entries {
         let Ok(kept) = serde_json::from_str::<Route>(&entry.payload) else {

@@ -239,6 +239,7 @@ impl Delivery {
                 parent_event_id: job.event_id.clone(),
                 connection_id: t.connection_id.to_string(),
                 previous_ts: closed.map(|c| c.thread_ts.clone()),
+                replies_off: !t.route.replies.is_forward(),
             }),
             assignee: t.conversation.assignee.as_ref().and_then(|a| a.id.clone()),
             ..post_record(job, channel, t.conversation, t.kind, &ts, t.event)

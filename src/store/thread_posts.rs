@@ -14,6 +14,8 @@ pub struct Opened {
     pub parent_event_id: String,
     pub connection_id: String,
     pub previous_ts: Option<String>,
+    /// Its rules are alerts-only: replies in the thread stay in Slack.
+    pub replies_off: bool,
 }
 
 /// A platform message a post shows; `history` is (history event id, position in it) for
@@ -100,7 +102,7 @@ impl Store {
             .await?;
             sqlx::query(
                 "INSERT INTO thread_parents (team_id, channel, thread_ts, conversation_id, \
-                 created_at) VALUES ($1, $2, $3, $4, $5) \
+                 created_at, replies_off) VALUES ($1, $2, $3, $4, $5, $6) \
                  ON CONFLICT (team_id, channel, thread_ts) DO NOTHING",
             )
             .bind(&r.team_id)
@@ -108,6 +110,7 @@ impl Store {
             .bind(&r.ts)
             .bind(&r.conversation_id)
             .bind(now)
+            .bind(i64::from(opened.replies_off))
             .execute(&mut *conn)
             .await?;
         }

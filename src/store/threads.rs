@@ -20,6 +20,9 @@ pub struct Thread {
     pub previous_ts: Option<String>,
     #[sqlx(try_from = "Flag")]
     pub history_imported: bool,
+    /// The thread's rules are alerts-only (read with the parent, [`Store::thread_by_ts`]).
+    #[sqlx(default, try_from = "Flag")]
+    pub replies_off: bool,
 }
 
 /// A platform message's place in Slack.
@@ -60,7 +63,7 @@ impl Store {
         Ok(sqlx::query_as(
             "SELECT t.team_id, t.channel, t.conversation_id, p.thread_ts, t.parent_event_id, \
              t.connection_id, CASE WHEN p.thread_ts = t.thread_ts THEN t.closed ELSE 1 END \
-             AS closed, t.previous_ts, t.history_imported \
+             AS closed, t.previous_ts, t.history_imported, p.replies_off \
              FROM thread_parents p JOIN threads t ON t.team_id = p.team_id \
              AND t.channel = p.channel AND t.conversation_id = p.conversation_id \
              WHERE p.team_id = $1 AND p.channel = $2 AND p.thread_ts = $3",
@@ -315,5 +318,29 @@ impl Store {
         Ok(payload
             .and_then(|p| serde_json::from_str::<serde_json::Value>(&p).ok())
             .and_then(|p| p["thread_ts"].as_str().map(str::to_string)))
+    }
+}
+
+impl Store {
+    /// Marks an alerts-only thread as told: true for the one caller that marks it first,
+    /// who tells the replier that nothing said there reaches the platform.
+    pub async fn tell_replies_off_once(
+        &self,
+        team_id: &str,
+        channel: &str,
+        thread_ts: &str,
+    ) -> Result<bool, StoreError> {
+        let _gate = self.write_gate().await;
+        let n = sqlx::query(
+            "UPDATE thread_parents SET replies_off_told = 1 \
+             WHERE team_id = $1 AND channel = $2 AND thread_ts = $3 AND replies_off_told = 0",
+        )
+        .bind(team_id)
+        .bind(channel)
+        .bind(thread_ts)
+        .execute(self.pool())
+        .await?
+        .rows_affected();
+        Ok(n == 1)
     }
 }

@@ -7,6 +7,7 @@ mod slack_emulator;
 #[path = "../support/fake_platform.rs"]
 mod fake_platform;
 
+mod alerts_only;
 mod callbacks;
 mod cli;
 mod commands;

@@ -15,8 +15,8 @@ use crate::core::rule::{Lifecycle, Mentions, Rule, RuleTrigger};
 
 pub use super::known_types::{KnownMeetingType, known_meeting_types};
 pub use super::rule_hours::{HOURS_DAYS, HOURS_FROM, HOURS_TO, HOURS_TZ};
-pub use super::rule_options::{CONDITIONS, FIELDS, GROUP};
-use super::rule_options::{conditions_block, fields_block, group_block};
+pub use super::rule_options::{CONDITIONS, FIELDS, GROUP, REPLIES};
+use super::rule_options::{conditions_block, fields_block, group_block, replies_block};
 
 #[cfg(test)]
 pub use super::rule_read::read_rule;
@@ -337,6 +337,7 @@ fn modal(
         blocks.push(conditions_block(lang, editing.map(|(r, _)| r)));
         blocks.push(fields_block(lang, editing.map(|(r, _)| r)));
         blocks.push(group_block(lang, editing.map(|(r, _)| r)));
+        blocks.push(replies_block(lang, editing.map(|(r, _)| r)));
         blocks.extend(super::rule_hours::hours_blocks(
             lang,
             editing.map(|(r, _)| r),

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use super::rule_modal::plain;
 use crate::core::catalog::Lang;
 use crate::core::group::{Grouping, GroupingJson};
-use crate::core::rule::Rule;
+use crate::core::rule::{Replies, Rule};
 
 /// The rule's conditions, one per line (`field op value`).
 pub const CONDITIONS: &str = "conditions";
@@ -163,6 +163,46 @@ pub(super) fn group_block(lang: Lang, editing: Option<&Rule>) -> Value {
             "initial_option": initial,
         }
     })
+}
+
+/// The rule's alerts-only switch (`"replies": "off"`).
+pub const REPLIES: &str = "replies";
+const REPLIES_OFF: &str = "off";
+
+/// One checkbox: alerts only, so nothing said in the rule's threads reaches the platform.
+pub(super) fn replies_block(lang: Lang, editing: Option<&Rule>) -> Value {
+    let option = json!({
+        "text": plain(lang.pick("通知専用(スレッドへの返信をプラットフォームに送らない)", "Alerts only (replies in its threads are not sent to the platform)")),
+        "value": REPLIES_OFF,
+    });
+    let mut element = json!({
+        "type": "checkboxes",
+        "action_id": REPLIES,
+        "options": [option.clone()],
+    });
+    if editing.is_some_and(|r| r.options.replies == Replies::Off) {
+        element["initial_options"] = json!([option]);
+    }
+    json!({
+        "type": "input",
+        "block_id": REPLIES,
+        "optional": true,
+        "label": plain(lang.pick("返信", "Replies")),
+        "hint": plain(lang.pick(
+            "オンにすると、このルールのスレッドで書かれたことはお客様に届きません。最初に返信した人にだけ、その旨が表示されます。",
+            "On: nothing written in this rule's threads can reach a customer; the first person to reply there is told so.",
+        )),
+        "element": element
+    })
+}
+
+/// Reads the switch back from a submitted modal's checked values.
+pub fn read_replies(checked: &[String]) -> Replies {
+    if checked.iter().any(|v| v == REPLIES_OFF) {
+        Replies::Off
+    } else {
+        Replies::Forward
+    }
 }
 
 #[cfg(test)]

@@ -152,6 +152,12 @@ pub fn read(values: &Values, lang: Lang, error_rule: bool) -> Result<NewRule, Fi
                     .and_then(|v| v.selected_option.as_ref())
                     .and_then(|o| super::rule_options::read_group_value(&o.value)),
                 hours,
+                replies: super::rule_options::read_replies(
+                    &value(values, REPLIES)
+                        .and_then(|v| v.selected_options.as_ref())
+                        .map(|o| o.iter().map(|o| o.value.clone()).collect::<Vec<_>>())
+                        .unwrap_or_default(),
+                ),
             },
         }),
         _ => Err(errors),

@@ -230,6 +230,9 @@ pub fn rule_line(lang: Lang, rule: &Rule) -> String {
     if let Some(hours) = &rule.options.hours {
         line.push_str(&format!(" 🕘 {}", hours.describe(lang)));
     }
+    if rule.options.replies == crate::core::rule::Replies::Off {
+        line.push_str(lang.pick(" 🔕 通知専用", " 🔕 alerts only"));
+    }
     if !rule.enabled {
         line.push_str(lang.pick("(無効)", " (off)"));
     }
