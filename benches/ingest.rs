@@ -459,6 +459,16 @@ async fn main() {
         concurrency()
     );
 
+    // `BENCH_TRACE=herald=info` logs Herald's steps with microsecond times, to see where
+    // one event's time goes (with `BENCH_PROFILE=e2e`); off by default, as logging costs.
+    if let Ok(filter) = std::env::var("BENCH_TRACE") {
+        tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+            .with_timer(tracing_subscriber::fmt::time::uptime())
+            .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
+            .with_writer(std::io::stderr)
+            .init();
+    }
     if let Ok(phase) = std::env::var("BENCH_PROFILE") {
         profile(&client, &phase).await;
         return;

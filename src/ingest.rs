@@ -19,8 +19,8 @@ use crate::core::router::{Route, RouteDigest};
 use crate::jobs::handoff::Taken;
 use crate::jobs::{Enqueue, Handoff, Pacing, Queued, RunAt, enqueue_all};
 use crate::store::{
-    ClaimedJob, NewEvent, Store, StoreError, duration_ms, find_by_webhook_id, insert_events,
-    new_id, now_ms,
+    ClaimedJob, NewEvent, Precedence, Store, StoreError, duration_ms, find_by_webhook_id,
+    insert_events, new_id, now_ms,
 };
 
 /// Jobs handed to idle workers in a transaction, given to them once it commits.
@@ -352,7 +352,7 @@ impl Writer {
     /// many were handed over: those need no wake-up.
     async fn write(&self, batch: &[Request]) -> Result<(Vec<Ingested>, usize), StoreError> {
         let (results, handed) = {
-            let _gate = self.store.write_gate().await;
+            let _gate = self.store.write_turn(Precedence::First).await;
             let mut tx = self.store.begin().await?;
             let staged: Vec<&Staged> = batch.iter().map(|r| &r.staged).collect();
             let written = stage_all(&mut tx, &staged, &self.pacing, Some(&self.handoff)).await?;

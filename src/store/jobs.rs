@@ -11,6 +11,27 @@ use sqlx::{AnyConnection, FromRow};
 use super::flag::Flag;
 use super::{Store, StoreError, dialect, duration_ms, now_ms};
 
+// The queue's hot reads, run by every idle worker and every `/metrics` scrape. Each must
+// be an index search over the rows it asks for (`jobs_due`, `jobs_lease`,
+// `jobs_team_due`), never a walk of the backlog: the store's plan test holds them to it.
+
+/// Is a lease expired, is a job due (0 or 1 each): a worker's check before it claims.
+pub(super) const WORK_WAITING: &str = "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM jobs \
+     WHERE status = 'running' AND lease_until < $1 LIMIT 1) e), (SELECT COUNT(*) FROM \
+     (SELECT 1 FROM jobs WHERE status = 'pending' AND run_at <= $1 LIMIT 1) d)";
+
+/// The first workspace after `$1` with a job due by `$2`.
+pub(super) const NEXT_TURN: &str = "SELECT w.team_id FROM workspaces w WHERE w.team_id > $1 \
+     AND EXISTS (SELECT 1 FROM jobs j WHERE j.team_id = w.team_id AND j.status = 'pending' \
+     AND j.run_at <= $2) ORDER BY w.team_id LIMIT 1";
+
+/// How many jobs are due by `$1`, and since when.
+pub(super) const DUE_BACKLOG: &str =
+    "SELECT COUNT(*), MIN(run_at) FROM jobs WHERE status = 'pending' AND run_at <= $1";
+
+/// When the earliest pending job falls due.
+pub(super) const NEXT_DUE: &str = "SELECT MIN(run_at) FROM jobs WHERE status = 'pending'";
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum JobStatus {
     Pending,
@@ -183,14 +204,10 @@ impl Store {
         // One read first, so a worker that finds nothing to do takes no write lock (on
         // SQLite a claim's `UPDATE` takes the database's one write lock even when it
         // changes no row) and makes one round trip instead of four.
-        let (expired, due): (i64, i64) = sqlx::query_as(
-            "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM jobs WHERE status = 'running' \
-             AND lease_until < $1 LIMIT 1) e), (SELECT COUNT(*) FROM (SELECT 1 FROM jobs \
-             WHERE status = 'pending' AND run_at <= $1 LIMIT 1) d)",
-        )
-        .bind(now_ms())
-        .fetch_one(self.pool())
-        .await?;
+        let (expired, due): (i64, i64) = sqlx::query_as(WORK_WAITING)
+            .bind(now_ms())
+            .fetch_one(self.pool())
+            .await?;
         if expired == 0 && due == 0 {
             return Ok(None);
         }
@@ -230,15 +247,11 @@ impl Store {
     /// The first workspace after `after` (in `team_id` order) with a due job: one index
     /// probe per workspace (`jobs_team_due`), whatever the size of the backlog.
     async fn next_turn(&self, now: i64, after: &str) -> Result<Option<String>, StoreError> {
-        Ok(sqlx::query_scalar(
-            "SELECT w.team_id FROM workspaces w WHERE w.team_id > $1 AND EXISTS \
-             (SELECT 1 FROM jobs j WHERE j.team_id = w.team_id AND j.status = 'pending' \
-              AND j.run_at <= $2) ORDER BY w.team_id LIMIT 1",
-        )
-        .bind(after)
-        .bind(now)
-        .fetch_optional(self.pool())
-        .await?)
+        Ok(sqlx::query_scalar(NEXT_TURN)
+            .bind(after)
+            .bind(now)
+            .fetch_optional(self.pool())
+            .await?)
     }
 
     /// The global claim: an expired lease's job, or the most overdue pending job.
@@ -380,22 +393,16 @@ impl Store {
     /// longest-waiting of them fell due. One range read of the `jobs_due` index, cheap
     /// enough for every scrape of `/metrics`.
     pub async fn due_backlog(&self, now: i64) -> Result<Backlog, StoreError> {
-        let (due, oldest_due_at): (i64, Option<i64>) = sqlx::query_as(
-            "SELECT COUNT(*), MIN(run_at) FROM jobs WHERE status = 'pending' AND run_at <= $1",
-        )
-        .bind(now)
-        .fetch_one(self.pool())
-        .await?;
+        let (due, oldest_due_at): (i64, Option<i64>) = sqlx::query_as(DUE_BACKLOG)
+            .bind(now)
+            .fetch_one(self.pool())
+            .await?;
         Ok(Backlog { due, oldest_due_at })
     }
 
     /// When the earliest pending job falls due, so idle workers sleep exactly that long.
     pub async fn next_job_due(&self) -> Result<Option<i64>, StoreError> {
-        Ok(
-            sqlx::query_scalar("SELECT MIN(run_at) FROM jobs WHERE status = 'pending'")
-                .fetch_one(self.pool())
-                .await?,
-        )
+        Ok(sqlx::query_scalar(NEXT_DUE).fetch_one(self.pool()).await?)
     }
 }
 

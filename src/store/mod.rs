@@ -16,6 +16,7 @@ mod digests;
 mod directory;
 mod events;
 mod flag;
+mod gate;
 mod groups;
 mod jobs;
 mod log_rows;
@@ -41,6 +42,7 @@ pub use connections::ConnectionRow;
 pub use digests::{DigestEnd, DigestEntry, end_digest_items_in, keep_for_digest};
 pub use directory::{ChannelRow, GroupRow, SyncRow, UserRow};
 pub use events::{EventRecord, NewEvent, find_by_webhook_id, insert_events};
+pub use gate::{Precedence, Turn};
 pub use groups::{join_group, record_group_parent_in};
 pub use jobs::{
     Backlog, ChannelHealth, ClaimedJob, DeliveryCounts, FinishedPost, JOBS_CHANNEL, JobRecord,
@@ -85,10 +87,8 @@ pub struct Store {
     postgres_url: Option<std::sync::Arc<str>>,
     /// The workspace the last fair claim served (see [`jobs`]'s `claim_job`).
     turn: std::sync::Arc<std::sync::Mutex<String>>,
-    /// SQLite's one writer at a time, taken in-process by the hot writers (ingest, job
-    /// claims and outcomes) so they queue on an async lock instead of meeting
-    /// `SQLITE_BUSY`, whose handler sleeps 1, 2, 5, 10… ms: the tail of the ack latency.
-    write_gate: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// SQLite's one writer at a time, the ingest writer first ([`gate`]).
+    write_gate: gate::WriteGate,
 }
 
 impl Store {
@@ -139,7 +139,7 @@ impl Store {
             backend,
             postgres_url,
             turn: std::sync::Arc::default(),
-            write_gate: std::sync::Arc::default(),
+            write_gate: gate::WriteGate::default(),
         })
     }
 
@@ -175,12 +175,18 @@ impl Store {
         &self.pool
     }
 
-    /// Waits for SQLite's write turn (None on PostgreSQL, whose writers do not exclude
-    /// each other). Taken before a connection is acquired, never while holding one, so a
-    /// writer waiting here holds no pool slot the gate's holder may need.
-    pub async fn write_gate(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+    /// Waits for SQLite's write turn, behind the ingest writer (None on PostgreSQL,
+    /// whose writers do not exclude each other). Taken before a connection is acquired,
+    /// never while holding one, so a writer waiting here holds no pool slot the gate's
+    /// holder may need.
+    pub async fn write_gate(&self) -> Option<Turn> {
+        self.write_turn(Precedence::InLine).await
+    }
+
+    /// [`Store::write_gate`] with a precedence: the ingest writer goes first.
+    pub async fn write_turn(&self, precedence: Precedence) -> Option<Turn> {
         match self.backend {
-            Backend::Sqlite => Some(self.write_gate.lock().await),
+            Backend::Sqlite => Some(self.write_gate.turn(precedence).await),
             Backend::Postgres => None,
         }
     }
@@ -298,4 +304,91 @@ fn placeholders(rows: usize, columns: usize) -> String {
 
 pub fn duration_ms(d: Duration) -> i64 {
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// SQLite's plan of `sql`, one line per step. Parameters are bound as 0: a plan is
+    /// chosen when the statement is prepared, before any value is known.
+    async fn plan(store: &Store, sql: &str) -> String {
+        let params = (1..=9).filter(|n| sql.contains(&format!("${n}"))).count();
+        let explain = format!("EXPLAIN QUERY PLAN {sql}");
+        let mut query = sqlx::query_as::<_, (i64, i64, i64, String)>(sqlx::AssertSqlSafe(explain));
+        for _ in 0..params {
+            query = query.bind(0_i64);
+        }
+        let rows = query.fetch_all(store.pool()).await.unwrap();
+        rows.into_iter()
+            .map(|(.., detail)| detail)
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    /// Whether a step of `plan` searches `index` (as a covering index or not).
+    fn searches(plan: &str, index: &str) -> bool {
+        let named = format!("INDEX {index}");
+        plan.lines().any(|step| {
+            step.starts_with("SEARCH")
+                && (step.ends_with(&named) || step.contains(&format!("{named} ")))
+        })
+    }
+
+    /// The queue's hot reads and claims search the partial index of the rows they ask
+    /// for. SQLite has no statistics to choose by, and once chose a full status index for
+    /// them, walking every pending job on each idle worker's check.
+    #[tokio::test]
+    async fn the_queue_searches_its_partial_indexes_on_sqlite() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("plans.db").display());
+        let store = Store::connect(&url).await.unwrap();
+        store.migrate().await.unwrap();
+        let cases: [(&str, &str, &[&str]); 8] = [
+            (
+                "work waiting",
+                jobs::WORK_WAITING,
+                &["jobs_lease", "jobs_due"],
+            ),
+            ("next turn", jobs::NEXT_TURN, &["jobs_team_due"]),
+            ("due backlog", jobs::DUE_BACKLOG, &["jobs_due"]),
+            ("next due", jobs::NEXT_DUE, &["jobs_due"]),
+            (
+                "claim due",
+                dialect::claim_job(Backend::Sqlite, false),
+                &["jobs_due"],
+            ),
+            (
+                "claim expired",
+                dialect::claim_job(Backend::Sqlite, true),
+                &["jobs_lease"],
+            ),
+            (
+                "claim in turn",
+                dialect::claim_team_job(Backend::Sqlite),
+                &["jobs_team_due"],
+            ),
+            (
+                "purge finished",
+                retention::JOBS,
+                &["jobs_finished_updated"],
+            ),
+        ];
+        for (what, sql, indexes) in cases {
+            let plan = plan(&store, sql).await;
+            for index in indexes {
+                assert!(
+                    searches(&plan, index),
+                    "{what} does not search {index}:\n{plan}"
+                );
+            }
+            assert!(
+                !plan.contains("SCAN jobs"),
+                "{what} scans the jobs:\n{plan}"
+            );
+        }
+        let held = plan(&store, retention::HELD_CALLBACKS).await;
+        assert!(searches(&held, "jobs_held_updated"), "{held}");
+        store.close().await;
+    }
 }

@@ -37,11 +37,11 @@ pub struct Purged {
 }
 
 /// Finished jobs past retention.
-const JOBS: &str = "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs \
+pub(super) const JOBS: &str = "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs \
      WHERE status IN ('done', 'failed', 'dead') AND updated_at < $1 LIMIT $2)";
 
 /// Held callbacks not touched for the period (nobody claimed an operator for them).
-const HELD_CALLBACKS: &str = "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs \
+pub(super) const HELD_CALLBACKS: &str = "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs \
      WHERE status = 'held' AND updated_at < $1 LIMIT $2)";
 
 /// Conversations untouched for the period with no job left (a job of the conversation
