@@ -169,6 +169,7 @@ impl App {
             handoff,
             platform: state.platform.clone(),
             metrics: state.metrics.clone(),
+            profiles: state.profiles.clone(),
         });
         Ok(Self { state, delivery })
     }

@@ -24,3 +24,22 @@ pub struct ConversationsCtx {
     pub workspace_state: crate::workspace::WorkspaceSettings,
     pub profiles: crate::workspace::people::Profiles,
 }
+
+impl ConversationsCtx {
+    /// The language to tell `user` something in: their Slack locale, else the
+    /// workspace's.
+    pub async fn lang_for(
+        &self,
+        workspace: &crate::workspace::Workspace,
+        user: &str,
+    ) -> crate::core::catalog::Lang {
+        crate::workspace::people::lang_for(
+            &self.slack,
+            &self.profiles,
+            &self.workspace_state,
+            workspace,
+            user,
+        )
+        .await
+    }
+}

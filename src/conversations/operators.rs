@@ -128,7 +128,7 @@ pub async fn offer_claim(
     offer: Option<&Operator>,
     who: &Requester<'_>,
 ) {
-    let lang = state.workspace_state.lang(workspace).await;
+    let lang = state.lang_for(workspace, &callback.user).await;
     let mut blocks = vec![
         json!({"type": "section", "text": {"type": "mrkdwn", "text": lang.pick(
             ":raised_hand: この返信は保留中です。あなたがプラットフォームのどのオペレーターかが分からないため、送信していません。",
@@ -329,9 +329,8 @@ pub async fn move_link(
         "operator link set by an admin"
     );
     let released = release_held(state, team_id, target, operator_id).await?;
-    let lang = state.workspace_state.lang(workspace).await;
     let op = crate::core::render::escape(operator_id);
-    let to_target = match lang {
+    let to_target = match state.lang_for(workspace, target).await {
         Lang::Ja => format!(
             ":link: <@{actor}> があなたをプラットフォームのオペレーター `{op}` に紐付けました。Herald のスレッドでの返信はこの名前で顧客に送られます。"
         ),
@@ -341,7 +340,7 @@ pub async fn move_link(
     };
     let mut told = vec![(target.to_string(), to_target)];
     if let Some(previous) = previous.as_deref().filter(|p| *p != target) {
-        let to_previous = match lang {
+        let to_previous = match state.lang_for(workspace, previous).await {
             Lang::Ja => format!(
                 ":warning: <@{actor}> がオペレーター `{op}` の紐付けをあなたから <@{target}> に移しました。あなたの返信はこの名前では送られなくなります。心当たりがなければ管理者に連絡してください。"
             ),

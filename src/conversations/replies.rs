@@ -315,13 +315,7 @@ async fn alerts_only_notice(
     reply: &ThreadReply,
     thread_ts: &str,
 ) {
-    let profile =
-        crate::workspace::people::profile(&state.slack, &state.profiles, workspace, &reply.user)
-            .await;
-    let lang = match crate::workspace::people::locale_of(profile.as_deref()) {
-        Some(lang) => lang,
-        None => state.workspace_state.lang(workspace).await,
-    };
+    let lang = state.lang_for(workspace, &reply.user).await;
     let text = lang.pick(
         ":no_entry_sign: このチャンネルは通知専用です。このスレッドへの返信はお客様にもプラットフォームにも送られません。お客様への返信はプラットフォームで行ってください。",
         ":no_entry_sign: This channel only alerts: replies in this thread are not sent to the customer or the platform. Reply to the customer on the platform.",

@@ -22,7 +22,7 @@ pub(super) async fn offer_undo(
     thread_ts: &str,
     job_id: &str,
 ) {
-    let lang = state.workspace_state.lang(workspace).await;
+    let lang = state.lang_for(workspace, &reply.user).await;
     let seconds = state.settings.delivery.undo_window.as_secs().max(1);
     let text = match lang {
         crate::core::catalog::Lang::Ja => {

@@ -134,7 +134,14 @@ impl Delivery {
         let Ok(Some(workspace)) = self.registry.workspace(&job.team_id).await else {
             return;
         };
-        let lang = self.states.lang(&workspace).await;
+        let lang = crate::workspace::people::lang_for(
+            &self.slack,
+            &self.profiles,
+            &self.states,
+            &workspace,
+            &callback.user,
+        )
+        .await;
         let text = match (reason, lang) {
             ("no_callback_url", crate::core::catalog::Lang::Ja) => ":warning: この返信はプラットフォームに届いていません。返信先URLが未設定です。管理者が `/herald connect callback <URL>` で設定してください。".to_string(),
             ("no_callback_url", crate::core::catalog::Lang::En) => ":warning: This reply did not reach the platform: no callback URL is set. An admin sets it with `/herald connect callback <URL>`.".to_string(),

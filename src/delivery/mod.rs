@@ -77,6 +77,8 @@ pub struct DeliveryParts {
     pub platform: crate::platform::PlatformClient,
     /// The workers' counts, and the waits on Slack's rate limits.
     pub metrics: crate::metrics::Metrics,
+    /// People's Slack profiles, for a notice in its recipient's language.
+    pub profiles: crate::workspace::people::Profiles,
 }
 
 impl Deref for Delivery {

@@ -106,3 +106,20 @@ pub fn locale_of(profile: Option<&UserProfile>) -> Option<crate::core::catalog::
         .and_then(|p| p.locale.as_deref())
         .and_then(crate::core::catalog::Lang::from_locale)
 }
+
+/// The language to tell `user` something in, only them: their Slack locale when it is
+/// ja or en, else the workspace's. A profile Slack does not give falls back too, so a
+/// notice is never held up by the lookup.
+pub async fn lang_for(
+    slack: &SlackApi,
+    profiles: &Profiles,
+    states: &crate::workspace::WorkspaceSettings,
+    workspace: &Workspace,
+    user: &str,
+) -> crate::core::catalog::Lang {
+    let profile = profile(slack, profiles, workspace, user).await;
+    match locale_of(profile.as_deref()) {
+        Some(lang) => lang,
+        None => states.lang(workspace).await,
+    }
+}

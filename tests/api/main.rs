@@ -29,6 +29,7 @@ mod invariants;
 mod log_export;
 mod metrics;
 mod modals;
+mod person_language;
 mod process_crash;
 mod retention;
 mod rule_tools;

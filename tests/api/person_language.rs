@@ -1,0 +1,153 @@
+//! Notices meant for one person (the Undo/Send now offer, the held-reply prompt, a reply
+//! that failed, the operator-link DMs) are in that person's Slack locale; the
+//! workspace's language is only the fallback for people whose locale is neither ja nor en.
+
+use serde_json::Value;
+
+use crate::helpers::{TEAM, TestApp, eventually};
+use crate::threads::{chat, deliver, message, parents, rules, send_settled, with_platform};
+
+/// Texts Herald posted in `user`'s DM with it.
+fn dm_texts(app: &TestApp, user: &str) -> Vec<String> {
+    let dms: Vec<String> = app
+        .emu
+        .calls_to("conversations.open")
+        .into_iter()
+        .filter(|c| c.args["users"] == user)
+        .filter_map(|c| c.response["channel"]["id"].as_str().map(str::to_string))
+        .collect();
+    dms.iter()
+        .flat_map(|dm| app.posts(dm))
+        .filter_map(|m| m["text"].as_str().map(str::to_string))
+        .collect()
+}
+
+/// The first ephemeral in `channel` to `user` whose blocks or text contain `marker`.
+async fn ephemeral_to(app: &TestApp, channel: &str, user: &str, marker: &str) -> Value {
+    eventually(|| async {
+        app.emu.ephemerals(channel).into_iter().find(|e| {
+            e["user"] == user
+                && (e["blocks"].to_string().contains(marker)
+                    || e["text"].as_str().is_some_and(|t| t.contains(marker)))
+        })
+    })
+    .await
+}
+
+#[tokio::test]
+async fn notices_to_one_person_are_in_their_own_slack_locale() {
+    // The workspace speaks Japanese (the test default).
+    let (app, _platform, operator) =
+        with_platform(rules(), crate::helpers::Options::default()).await;
+    app.emu.set_user_locale(&operator, "en-US");
+    send_settled(
+        &app,
+        &chat(
+            "conversation.message.created",
+            "chat_l",
+            message("m1", "こんにちは"),
+        ),
+    )
+    .await;
+    let thread_ts = parents(&app)[0]["ts"].as_str().unwrap().to_string();
+    let general = app.channels.general.clone();
+
+    // The operator (linked by email) writes to the customer: the undo offer is English.
+    let (_, event) = app
+        .emu
+        .user_reply(&general, &thread_ts, &operator, "```Hello```");
+    deliver(&app, &event).await;
+    let offer = ephemeral_to(&app, &general, &operator, "herald_reply_undo").await;
+    assert!(
+        offer["text"]
+            .as_str()
+            .unwrap()
+            .contains("Sending to the customer"),
+        "{offer}"
+    );
+    assert!(offer["blocks"].to_string().contains("Undo"), "{offer}");
+
+    // Two people the platform does not know reply: each is told in their own language.
+    let visitor = app.emu.add_user(TEAM, "visitor", "visitor@example.com");
+    app.emu.set_user_locale(&visitor, "en-GB");
+    let colleague = app.emu.add_user(TEAM, "colleague", "colleague@example.com");
+    app.emu.set_user_locale(&colleague, "ja-JP");
+    for who in [&visitor, &colleague] {
+        let (_, event) = app
+            .emu
+            .user_reply(&general, &thread_ts, who, "```we can help```");
+        deliver(&app, &event).await;
+    }
+    let held_en = ephemeral_to(&app, &general, &visitor, "held").await;
+    assert!(
+        held_en["blocks"].to_string().contains("This reply is held"),
+        "{held_en}"
+    );
+    let held_ja = ephemeral_to(&app, &general, &colleague, "保留中").await;
+    assert!(
+        !held_ja["blocks"].to_string().contains("This reply is held"),
+        "{held_ja}"
+    );
+
+    // An admin links an operator to the English speaker, then moves it to the Japanese
+    // one: each DM is in its reader's language.
+    let admin = app.emu.add_user(TEAM, "admin2", "admin2@example.com");
+    app.emu.set_user_role(&admin, true, false);
+    crate::commands::run(&app, &admin, &format!("operator link op_x <@{visitor}>")).await;
+    crate::commands::run(&app, &admin, &format!("operator link op_x <@{colleague}>")).await;
+    let to_visitor = eventually(|| async {
+        let texts = dm_texts(&app, &visitor);
+        (texts.len() >= 2).then_some(texts)
+    })
+    .await;
+    assert!(
+        to_visitor
+            .iter()
+            .any(|t| t.contains("linked you to the platform operator")),
+        "{to_visitor:?}"
+    );
+    assert!(
+        to_visitor
+            .iter()
+            .any(|t| t.contains("moved the platform operator")),
+        "{to_visitor:?}"
+    );
+    let to_colleague = eventually(|| async {
+        let texts = dm_texts(&app, &colleague);
+        (!texts.is_empty()).then_some(texts)
+    })
+    .await;
+    assert!(
+        to_colleague.iter().all(|t| t.contains("紐付けました")),
+        "{to_colleague:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_failed_reply_is_reported_to_its_author_in_their_locale() {
+    // No callback URL is set: the reply cannot reach the platform.
+    let app = TestApp::start(rules()).await;
+    send_settled(
+        &app,
+        &chat(
+            "conversation.message.created",
+            "chat_f",
+            message("m1", "こんにちは"),
+        ),
+    )
+    .await;
+    let thread_ts = parents(&app)[0]["ts"].as_str().unwrap().to_string();
+    // The conversation's assignee, known by email.
+    let operator = app.emu.add_user(TEAM, "op", "op@example.com");
+    app.emu.set_user_locale(&operator, "en-US");
+    let general = app.channels.general.clone();
+    let (_, event) = app
+        .emu
+        .user_reply(&general, &thread_ts, &operator, "```Hello```");
+    deliver(&app, &event).await;
+    let told = ephemeral_to(&app, &general, &operator, "did not reach the platform").await;
+    assert!(
+        told["text"].as_str().unwrap().contains("no callback URL"),
+        "{told}"
+    );
+}
