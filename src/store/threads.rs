@@ -319,9 +319,7 @@ impl Store {
             .and_then(|p| serde_json::from_str::<serde_json::Value>(&p).ok())
             .and_then(|p| p["thread_ts"].as_str().map(str::to_string)))
     }
-}
 
-impl Store {
     /// Marks an alerts-only thread as told: true for the one caller that marks it first,
     /// who tells the replier that nothing said there reaches the platform.
     pub async fn tell_replies_off_once(

@@ -145,3 +145,51 @@ async fn a_failed_reply_is_reported_to_its_author_in_their_locale() {
         "{told}"
     );
 }
+
+#[tokio::test]
+async fn a_profile_slack_will_not_give_falls_back_to_the_workspace_language() {
+    let (app, _platform, operator) = with_platform(
+        serde_json::json!([
+            {"kind": "event", "event_type": "conversation.message.created", "channel": "#general",
+             "replies": "off"}
+        ]),
+        crate::helpers::Options::default(),
+    )
+    .await;
+    app.emu.set_user_locale(&operator, "en-US");
+    send_settled(
+        &app,
+        &chat(
+            "conversation.message.created",
+            "chat_p",
+            message("m1", "こんにちは"),
+        ),
+    )
+    .await;
+    let thread_ts = parents(&app)[0]["ts"].as_str().unwrap().to_string();
+    let general = app.channels.general.clone();
+    // Slack refuses the profile (`users.info`: user_not_visible, one of its documented
+    // errors): the notice still comes, in the workspace's Japanese.
+    app.emu.inject(
+        "users.info",
+        crate::slack_emulator::Fault::ApiError("user_not_visible".into()),
+    );
+    let (_, event) = app
+        .emu
+        .user_reply(&general, &thread_ts, &operator, "```Hello```");
+    deliver(&app, &event).await;
+    let told = ephemeral_to(&app, &general, &operator, "通知専用").await;
+    assert!(
+        !told["text"].as_str().unwrap().contains("only alerts"),
+        "{told}"
+    );
+    assert_eq!(
+        app.emu
+            .calls_to("users.info")
+            .iter()
+            .filter(|c| c.status == 200 && c.response["ok"] == false)
+            .count(),
+        1,
+        "the refused lookup was the notice's"
+    );
+}
