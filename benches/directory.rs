@@ -6,8 +6,7 @@
 //! `block_suggestion` payloads) beside a bare axum handler answering a fixed list in the
 //! same run; and the resident memory the directory adds when it is loaded.
 
-#[path = "../tests/support/slack_emulator.rs"]
-mod slack_emulator;
+use emulator::slack as slack_emulator;
 
 use std::time::{Duration, Instant};
 

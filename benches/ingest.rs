@@ -6,8 +6,7 @@
 //! Everything runs in this process on loopback: client, Herald and the emulator share
 //! the machine's cores, and so does the bare baseline, so the ratio is fair.
 
-#[path = "../tests/support/slack_emulator.rs"]
-mod slack_emulator;
+use emulator::slack as slack_emulator;
 
 #[path = "support/alertmanager.rs"]
 mod alertmanager;

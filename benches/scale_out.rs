@@ -7,8 +7,7 @@
 //!
 //! SQLite serves one process, so without PostgreSQL the bench says so and stops.
 
-#[path = "../tests/support/slack_emulator.rs"]
-mod slack_emulator;
+use emulator::slack as slack_emulator;
 
 #[allow(dead_code, reason = "the tests' helpers; the bench uses a few")]
 #[path = "../tests/api/helpers.rs"]

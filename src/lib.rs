@@ -30,6 +30,8 @@
 //! - L5 [`bot`]: Herald's one [`slack::SlackHandler`]; Slack's input to the features.
 //! - L6 [`app`]: wiring only; builds everything, cuts each feature's context from
 //!   [`AppState`] and runs it.
+//! - L7 [`playground`]: `herald try`, the app beside a local Slack and platform (the
+//!   `emulator` crate) with a page that works like a Slack client.
 
 pub mod admin;
 pub mod app;
@@ -47,6 +49,7 @@ pub mod jobs;
 pub mod log_export;
 pub mod metrics;
 pub mod platform;
+pub mod playground;
 pub mod rate_limit;
 pub mod slack;
 pub mod store;

@@ -25,6 +25,9 @@ struct Cli {
 enum Command {
     /// Run the webhook endpoint, the Slack transport and the delivery workers.
     Serve(Box<SettingsArgs>),
+    /// Try Herald without a Slack workspace: Herald, a local Slack and a platform in one
+    /// process, with a page at http://127.0.0.1:3000/ that works like Slack.
+    Try(herald::playground::TryArgs),
     /// Apply database migrations and exit.
     Migrate {
         #[arg(
@@ -168,6 +171,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 trigger.cancel();
             });
             app.run(listener, shutdown).await?;
+        }
+        Command::Try(args) => {
+            let shutdown = CancellationToken::new();
+            let trigger = shutdown.clone();
+            tokio::spawn(async move {
+                wait_for_signal().await;
+                trigger.cancel();
+            });
+            herald::playground::run(args, shutdown).await?;
         }
         Command::Migrate { database_url } => {
             let store = Store::connect(&database_url)

@@ -9,8 +9,7 @@
 //! Policy violations on stderr). One profile directory is one browser: the install
 //! cookie the first run stores is sent by the second run.
 
-#[path = "support/slack_emulator.rs"]
-mod slack_emulator;
+use emulator::slack as slack_emulator;
 
 use std::fs::File;
 use std::os::unix::process::CommandExt as _;

@@ -1,11 +1,9 @@
 //! Exercises the Slack emulator through the real slack-morphism client (and raw HTTP where
 //! slack-morphism has no wrapper), so the emulator is known to speak Slack's shapes.
 
-#[path = "support/slack_emulator.rs"]
-mod slack_emulator;
+use emulator::slack as slack_emulator;
 
-#[path = "support/fake_platform.rs"]
-mod fake_platform;
+use emulator::platform as fake_platform;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

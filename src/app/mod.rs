@@ -52,6 +52,8 @@ pub use state::AppState;
 pub struct App {
     state: AppState,
     delivery: Delivery,
+    /// Routes served beside Herald's own (the playground's page); none in `serve`.
+    extra: Router,
 }
 
 impl App {
@@ -171,7 +173,11 @@ impl App {
             metrics: state.metrics.clone(),
             profiles: state.profiles.clone(),
         });
-        Ok(Self { state, delivery })
+        Ok(Self {
+            state,
+            delivery,
+            extra: Router::new(),
+        })
     }
 
     pub fn state(&self) -> &AppState {
@@ -179,7 +185,15 @@ impl App {
     }
 
     pub fn router(&self) -> Router {
-        routes::router(self.state.clone())
+        routes::router(self.state.clone()).merge(self.extra.clone())
+    }
+
+    /// Serves `routes` beside Herald's own, on the same listener (the playground's page
+    /// and its API); a path Herald serves itself must not be among them (axum panics on
+    /// an overlap when the router is built, before anything listens).
+    pub fn with_routes(mut self, routes: Router) -> Self {
+        self.extra = self.extra.merge(routes);
+        self
     }
 
     /// Serves until `shutdown` fires; in-flight requests and jobs finish first.

@@ -1,11 +1,9 @@
 //! Integration tests: the real Herald against the Slack emulator, on SQLite, and on
 //! PostgreSQL when `TEST_DATABASE_URL` is set.
 
-#[path = "../support/slack_emulator.rs"]
-mod slack_emulator;
+use emulator::slack as slack_emulator;
 
-#[path = "../support/fake_platform.rs"]
-mod fake_platform;
+use emulator::platform as fake_platform;
 
 mod alerts_only;
 mod callbacks;

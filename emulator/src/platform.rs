@@ -14,7 +14,7 @@
 //! `wait_for`).
 //!
 //! Self-contained (axum, tokio, serde_json, hmac, sha2, base64 only; never the crate under
-//! test). Include it with `#[path = "../support/fake_platform.rs"] mod fake_platform;`.
+//! test).
 #![allow(dead_code)]
 
 use std::collections::VecDeque;

@@ -20,7 +20,6 @@
 //! seeding (`add_users_bulk`, `add_channels_bulk`) makes 100k-user workspaces, which lookups and
 //! list pages handle through id indexes.
 //!
-//! Include it with `#[path = "../support/slack_emulator.rs"] mod slack_emulator;`.
 #![allow(dead_code)]
 
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
@@ -3673,6 +3672,8 @@ struct StoredView {
     hash: String,
     root_view_id: String,
     previous_view_id: Option<String>,
+    /// A modal the user closed or submitted (Slack shows it no more; the id stays known).
+    closed: bool,
 }
 
 /// Slack-style trigger id: `{digits}.{digits}.{32 hex}`.
@@ -4258,6 +4259,7 @@ impl State {
             hash: new_view_hash(),
             root_view_id,
             previous_view_id,
+            closed: false,
         });
         self.views.len() - 1
     }
@@ -4286,7 +4288,10 @@ impl State {
         let content = view_content(args, Some(ViewKind::Modal))?;
         let (trigger_id, user_id, from_view) = self.check_trigger(team_id, args)?;
         let is_open_modal = |v: &StoredView| {
-            v.content.kind == ViewKind::Modal && v.team_id == team_id && v.user_id == user_id
+            v.content.kind == ViewKind::Modal
+                && v.team_id == team_id
+                && v.user_id == user_id
+                && !v.closed
         };
         // The modal the interaction came from, else the user's latest modal.
         let base = from_view
@@ -6378,5 +6383,332 @@ async fn relay_one(
     tokio::select! {
         () = up => {}
         () = async { down.await; std::future::pending::<()>().await } => {}
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// What a Slack client shows and sends: the playground's view of a workspace
+// ---------------------------------------------------------------------------------------------
+
+impl SlackEmulator {
+    /// The workspace's conversations as `conversations.info` shows them to its bot
+    /// (`is_member` is the bot's membership), each with its `members`; DMs (`is_im`) with
+    /// their `user`. Deleted channels are left out; creation order.
+    pub fn conversations(&self, team_id: &str) -> Vec<Value> {
+        let st = self.inner.lock();
+        st.channels
+            .iter()
+            .filter(|c| !c.deleted && c.team_id == team_id)
+            .map(|c| {
+                let mut v = st.channel_json(c, team_id, true);
+                if let Some(obj) = v.as_object_mut() {
+                    obj.insert("members".into(), json!(c.members));
+                }
+                v
+            })
+            .collect()
+    }
+
+    /// The workspace's users as `users.list` returns them (bots included), with the
+    /// `locale` `users.info` gives for `include_locale=true`.
+    pub fn users(&self, team_id: &str) -> Vec<Value> {
+        let st = self.inner.lock();
+        st.users
+            .iter()
+            .filter(|u| u.team_id == team_id)
+            .map(|u| {
+                let mut v = st.user_json(u);
+                if let Some(obj) = v.as_object_mut() {
+                    obj.insert("locale".into(), json!(u.locale));
+                }
+                v
+            })
+            .collect()
+    }
+
+    /// The workspace's user groups as `usergroups.list` returns them with `include_users`.
+    pub fn usergroups(&self, team_id: &str) -> Vec<Value> {
+        let st = self.inner.lock();
+        st.usergroups
+            .iter()
+            .filter(|g| g.team_id == team_id)
+            .map(|g| st.usergroup_json(g, true, true))
+            .collect()
+    }
+
+    /// What Slack POSTs to the app's Request URL when `user_id` runs `command` with `text`
+    /// in `channel_id`: the form fields Slack documents for slash commands
+    /// (<https://api.slack.com/interactivity/slash-commands#app_command_handling>), named and
+    /// ordered as in the form bolt-python's tests replay (`slash_command_form.json` of
+    /// `../shared/slack-fixtures`), with a fresh `response_url` and trigger id. A DM is
+    /// named `directmessage`, as Slack names it in this payload.
+    pub fn slash_command(
+        &self,
+        team_id: &str,
+        user_id: &str,
+        channel_id: &str,
+        command: &str,
+        text: &str,
+    ) -> Vec<(String, String)> {
+        let response_url = self.issue_response_url(team_id);
+        let trigger_id = self.issue_trigger(team_id, user_id);
+        let st = self.inner.lock();
+        let domain = st
+            .team(team_id)
+            .map(|t| t.domain.clone())
+            .unwrap_or_default();
+        let user_name = st.user(user_id).map(|u| u.name.clone()).unwrap_or_default();
+        let channel_name = st
+            .channel_index
+            .get(channel_id)
+            .map(|&i| &st.channels[i])
+            .map(|c| {
+                if c.im_user.is_some() {
+                    "directmessage".to_string()
+                } else {
+                    c.name.clone()
+                }
+            })
+            .unwrap_or_default();
+        [
+            ("token", st.verification_token.clone()),
+            ("team_id", team_id.to_string()),
+            ("team_domain", domain),
+            ("channel_id", channel_id.to_string()),
+            ("channel_name", channel_name),
+            ("user_id", user_id.to_string()),
+            ("user_name", user_name),
+            ("command", command.to_string()),
+            ("text", text.to_string()),
+            ("api_app_id", st.app_id.clone()),
+            ("is_enterprise_install", "false".to_string()),
+            ("response_url", response_url),
+            ("trigger_id", trigger_id),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect()
+    }
+
+    /// What Slack sends when `user_id` uses an interactive element of the message `ts` in
+    /// `channel_id` (a button, say): a `block_actions` payload with `container: {"type":
+    /// "message", …}`, the `channel`, the `message` as posted, a fresh `response_url` and
+    /// trigger id, and `actions` (each given `action_ts` if missing). The shape is that of
+    /// `block_actions.json` (bolt-python's fixture) plus `message`, which Slack documents for
+    /// a non-ephemeral message (<https://api.slack.com/reference/interaction-payloads/block-actions>).
+    /// An ephemeral message (`ephemeral: true`) has no stored `message` to send, as at Slack.
+    /// `None` when there is no such message.
+    pub fn message_block_actions(
+        &self,
+        channel_id: &str,
+        ts: &str,
+        user_id: &str,
+        ephemeral: bool,
+        actions: Value,
+    ) -> Option<Value> {
+        let team_id = self.inner.lock().user(user_id)?.team_id.clone();
+        let response_url = self.issue_response_url(&team_id);
+        let mut st = self.inner.lock();
+        let &index = st.channel_index.get(channel_id)?;
+        let message = if ephemeral {
+            None
+        } else {
+            Some(render_msg(
+                st.channels[index].messages.iter().find(|m| m.ts == ts)?,
+                true,
+            ))
+        };
+        let channel_name = st.channels[index].name.clone();
+        let mut actions = match actions {
+            Value::Array(items) => items,
+            other => vec![other],
+        };
+        for action in &mut actions {
+            if let Some(obj) = action.as_object_mut()
+                && !obj.contains_key("action_ts")
+            {
+                let action_ts = st.next_ts();
+                obj.insert("action_ts".into(), json!(action_ts));
+            }
+        }
+        let mut payload = st.interaction_base("block_actions", &team_id, user_id, None);
+        payload.insert(
+            "container".into(),
+            json!({"type": "message", "message_ts": ts, "channel_id": channel_id, "is_ephemeral": ephemeral}),
+        );
+        payload.insert(
+            "channel".into(),
+            json!({"id": channel_id, "name": channel_name}),
+        );
+        if let Some(message) = message {
+            payload.insert("message".into(), message);
+        }
+        payload.insert("response_url".into(), json!(response_url));
+        payload.insert("actions".into(), Value::Array(actions));
+        Some(Value::Object(payload))
+    }
+}
+
+/// What Slack does with the answer to a `view_submission`
+/// (<https://api.slack.com/surfaces/modals#updating_response>).
+#[derive(Clone, Debug, PartialEq)]
+pub enum SubmissionOutcome {
+    /// No `response_action`: the submitted view closes (the one below it, if any, shows).
+    Closed,
+    /// `response_action: clear`: the whole stack closes.
+    Cleared,
+    /// `response_action: update`: the submitted view shows the new content.
+    Updated,
+    /// `response_action: push`: a new view (its id) on top of the stack.
+    Pushed(String),
+    /// `response_action: errors`: the view stays open, with these messages by `block_id`.
+    Errors(Value),
+    /// An answer Slack would refuse to apply (the modal shows Slack's generic error).
+    Refused(String),
+}
+
+impl SlackEmulator {
+    /// The modal `user_id` sees in `team_id` now: the top of their latest open stack.
+    pub fn open_modal(&self, team_id: &str, user_id: &str) -> Option<Value> {
+        let st = self.inner.lock();
+        st.views
+            .iter()
+            .rev()
+            .find(|v| {
+                v.content.kind == ViewKind::Modal
+                    && v.team_id == team_id
+                    && v.user_id == user_id
+                    && !v.closed
+            })
+            .map(|v| st.view_json(v))
+    }
+
+    /// The user closes the modal `view_id` (its ✕ or Cancel): it and every view pushed
+    /// on top of it close. Returns the `view_closed` payload Slack sends when the view set
+    /// `notify_on_close` (<https://api.slack.com/reference/interaction-payloads/views#view_closed>).
+    pub fn close_modal(&self, view_id: &str, user_id: &str) -> Option<Value> {
+        let mut st = self.inner.lock();
+        let idx = st.views.iter().position(|v| v.id == view_id)?;
+        let (team_id, root, notify) = (
+            st.views[idx].team_id.clone(),
+            st.views[idx].root_view_id.clone(),
+            st.views[idx].content.notify_on_close,
+        );
+        let view = st.view_json(&st.views[idx]);
+        for v in st.views.iter_mut().skip(idx) {
+            if v.root_view_id == root {
+                v.closed = true;
+            }
+        }
+        notify.then(|| {
+            let mut payload = st.interaction_base("view_closed", &team_id, user_id, None);
+            payload.remove("trigger_id");
+            payload.insert("view".into(), view);
+            payload.insert("is_cleared".into(), json!(false));
+            Value::Object(payload)
+        })
+    }
+
+    /// Applies the app's answer to the `view_submission` of `view_id` (the HTTP body, `Null`
+    /// when empty) as Slack does.
+    pub fn answer_submission(&self, view_id: &str, answer: &Value) -> SubmissionOutcome {
+        let mut st = self.inner.lock();
+        let Some(idx) = st.views.iter().position(|v| v.id == view_id) else {
+            return SubmissionOutcome::Refused(format!("unknown view {view_id}"));
+        };
+        let close_from = |st: &mut State, idx: usize, whole_stack: bool| {
+            let root = st.views[idx].root_view_id.clone();
+            for (i, v) in st.views.iter_mut().enumerate() {
+                if v.root_view_id == root && (whole_stack || i >= idx) {
+                    v.closed = true;
+                }
+            }
+        };
+        let with_view = |answer: &Value| -> Result<ViewContent, String> {
+            let mut args = Args::new();
+            args.insert(
+                "view".into(),
+                answer.get("view").cloned().unwrap_or(Value::Null),
+            );
+            view_content(&args, Some(ViewKind::Modal)).map_err(|e| e.code)
+        };
+        match answer.get("response_action").and_then(Value::as_str) {
+            None => {
+                close_from(&mut st, idx, false);
+                SubmissionOutcome::Closed
+            }
+            Some("clear") => {
+                close_from(&mut st, idx, true);
+                SubmissionOutcome::Cleared
+            }
+            Some("errors") => match answer.get("errors") {
+                Some(errors @ Value::Object(_)) => SubmissionOutcome::Errors(errors.clone()),
+                _ => SubmissionOutcome::Refused("errors must be an object".into()),
+            },
+            Some("update") => match with_view(answer) {
+                Ok(content) => {
+                    st.replace_view(idx, content);
+                    SubmissionOutcome::Updated
+                }
+                Err(e) => SubmissionOutcome::Refused(e),
+            },
+            Some("push") => match with_view(answer) {
+                Ok(content) => {
+                    let (team, user, root) = (
+                        st.views[idx].team_id.clone(),
+                        st.views[idx].user_id.clone(),
+                        st.views[idx].root_view_id.clone(),
+                    );
+                    let id = st.views[idx].id.clone();
+                    let new = st.add_view(&team, &user, content, Some((root, id)));
+                    SubmissionOutcome::Pushed(st.views[new].id.clone())
+                }
+                Err(e) => SubmissionOutcome::Refused(e),
+            },
+            Some(other) => SubmissionOutcome::Refused(format!("unknown response_action {other}")),
+        }
+    }
+}
+
+impl SlackEmulator {
+    /// `user_id` opens the app's Home tab (`tab: "home"`) or its Messages tab: the
+    /// `event_callback` Slack sends, an `app_home_opened` event shaped as the example of
+    /// Slack's reference page (docs.slack.dev/reference/events/app_home_opened): `user`,
+    /// `channel` (the user's DM with the app), `tab`, `event_ts`, and `view` once a Home
+    /// tab has been published for the user.
+    pub fn open_app_home(&self, team_id: &str, user_id: &str, tab: &str) -> Value {
+        let mut st = self.inner.lock();
+        let dm = st.im_with(team_id, user_id);
+        let channel = st.channels[dm].id.clone();
+        let mut event = json!({
+            "type": "app_home_opened",
+            "user": user_id,
+            "channel": channel,
+            "tab": tab,
+        });
+        if let Some(i) = st.home_index(team_id, user_id) {
+            event["view"] = st.view_json(&st.views[i]);
+        }
+        st.event_callback(team_id, event, None)
+    }
+
+    /// The DM between the app's bot and `user_id` (`D…`), opened on first use as
+    /// `conversations.open` would.
+    pub fn dm_with(&self, team_id: &str, user_id: &str) -> String {
+        let mut st = self.inner.lock();
+        let dm = st.im_with(team_id, user_id);
+        st.channels[dm].id.clone()
+    }
+}
+
+impl SlackEmulator {
+    /// What the person has entered in the view `view_id` so far (`state.values`, Slack's
+    /// shape). Slack keeps a view's state as it is edited and sends it with every
+    /// `block_actions` from that view.
+    pub fn set_view_state(&self, view_id: &str, values: Value) {
+        let mut st = self.inner.lock();
+        if let Some(v) = st.views.iter_mut().find(|v| v.id == view_id) {
+            v.state_values = values;
+        }
     }
 }
