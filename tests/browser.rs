@@ -1,5 +1,5 @@
 //! The install and result pages in a real browser: Debian's headless Chromium
-//! (`/usr/bin/chromium`; `.ci/install-browser` installs it and `.ci/run` calls that)
+//! (`/usr/bin/chromium`, installed on first use by `support/chromium.rs`)
 //! opens Herald's "Add to Slack" page, follows its button through Slack's authorize
 //! page (the emulator's, which approves at once) back to Herald's callback with the
 //! cookie the page set, and every page renders with nothing on the console.
@@ -10,6 +10,9 @@
 //! cookie the first run stores is sent by the second run.
 
 use emulator::slack as slack_emulator;
+
+#[path = "support/chromium.rs"]
+mod chromium;
 
 use std::fs::File;
 use std::os::unix::process::CommandExt as _;
@@ -22,8 +25,6 @@ use herald::install::{BOT_SCOPES, CALLBACK_PATH, INSTALL_PATH};
 use slack_emulator::SlackEmulator;
 use tokio_util::sync::CancellationToken;
 
-/// Debian's `chromium` package, as `.ci/install-browser` installs it.
-const CHROMIUM: &str = "/usr/bin/chromium";
 /// A browser that hangs fails the test instead of the CI run.
 const RUN_TIMEOUT: Duration = Duration::from_secs(60);
 const CLIENT_ID: &str = "1234567890.0987654321";
@@ -173,11 +174,7 @@ struct Browser {
 
 impl Browser {
     fn new() -> Self {
-        assert!(
-            Path::new(CHROMIUM).is_file(),
-            "{CHROMIUM} is missing: the browser test needs Debian's chromium; \
-             run `bash .ci/install-browser` (as root) to install it"
-        );
+        chromium::chromium();
         Self {
             profile: tempfile::tempdir().expect("a profile directory"),
         }
@@ -206,7 +203,7 @@ impl Browser {
 fn dump_dom(profile: &Path, url: &str) -> Page {
     let out = tempfile::tempdir().expect("a temp dir");
     let (dom_path, log_path) = (out.path().join("dom.html"), out.path().join("chromium.log"));
-    let mut child = Command::new(CHROMIUM)
+    let mut child = Command::new(chromium::chromium())
         .args([
             "--headless",
             "--no-sandbox",
@@ -229,7 +226,7 @@ fn dump_dom(profile: &Path, url: &str) -> Page {
         // Its own process group, so a hung browser is killed with its helpers.
         .process_group(0)
         .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {CHROMIUM}: {e}"));
+        .unwrap_or_else(|e| panic!("cannot start {}: {e}", chromium::CHROMIUM));
     let read = |path: &Path| {
         String::from_utf8_lossy(&std::fs::read(path).unwrap_or_default()).into_owned()
     };

@@ -125,7 +125,8 @@ pub async fn run(args: TryArgs, shutdown: CancellationToken) -> Result<(), TryEr
     let rules: serde_json::Value =
         serde_json::from_str(&crate::admin::rules_file::export(&store, seed::TEAM).await?)
             .unwrap_or_default();
-    if rules.as_array().is_none_or(Vec::is_empty) {
+    let first_run = rules.as_array().is_none_or(Vec::is_empty);
+    if first_run {
         crate::admin::rules_file::import(
             &store,
             seed::TEAM,
@@ -161,7 +162,7 @@ pub async fn run(args: TryArgs, shutdown: CancellationToken) -> Result<(), TryEr
     let serving = tokio::spawn(app.run(listener, shutdown.clone()));
 
     playground
-        .prepare()
+        .prepare(first_run)
         .await
         .map_err(|e| TryError::Setup(e.to_string()))?;
     println!("Herald's playground is at {herald_url}/ (Ctrl-C stops it; `--fresh` starts over)");

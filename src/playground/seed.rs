@@ -19,6 +19,8 @@ pub struct World {
     pub bot_token: String,
     pub bot_user_id: String,
     pub admin: String,
+    /// The two members, linked to the platform's operators `op_aiko` and `op_sam`.
+    pub members: Vec<String>,
     pub host_email: String,
     pub support_group: String,
     pub bookings: String,
@@ -78,6 +80,7 @@ pub fn workspace(slack: &SlackEmulator) -> World {
         bot_token: ws.bot_token,
         bot_user_id: ws.bot_user_id,
         admin,
+        members: vec![aiko, sam],
         host_email,
         support_group,
         bookings,
@@ -143,7 +146,8 @@ pub fn samples(world: &World) -> Vec<(&'static str, Value)> {
             json!({
                 "type": "conversation.message.created",
                 "occurred_at": now_rfc3339(),
-                "conversation": {"id": "chat_42", "state": "open", "page": "https://acme.example/pricing"},
+                "conversation": {"id": "chat_42", "state": "open", "page": "https://acme.example/pricing",
+                                 "assignee": {"id": "op_aiko", "email": "aiko@acme.example", "name": "田中 愛子"}},
                 "message": {"id": format!("m_{:08x}", fastrand::u32(..)), "text": "Hello, how much is the Pro plan?",
                             "author": {"kind": "customer", "name": "Taro Yamada"}},
                 "customer": {"name": "Taro Yamada", "company": "Yamada Trading"},

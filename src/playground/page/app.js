@@ -12,9 +12,20 @@ const ui = {
   state: null,
   rendered: {}, // what each region last showed, so polling redraws only what changed
   modalKey: null,
+  busy: 0, // requests under way (the browser test waits for none)
+  refreshes: 0, // states read so far
 };
 
 async function api(path, body) {
+  ui.busy += 1;
+  try {
+    return await request(path, body);
+  } finally {
+    ui.busy -= 1;
+  }
+}
+
+async function request(path, body) {
   const init = body === undefined ? {} : {
     method: "POST",
     headers: { "content-type": "application/json" },
@@ -89,11 +100,34 @@ function link(inner) {
   const [target, label] = inner.split("|");
   if (target.startsWith("@")) return `<span class="mention">@${escapeHtml(person(target.slice(1)))}</span>`;
   if (target.startsWith("#")) return `<span class="mention">#${escapeHtml(label || channelName(target.slice(1)))}</span>`;
-  if (target.startsWith("!date^")) return escapeHtml(label || target);
+  if (target.startsWith("!date^")) return escapeHtml(slackDate(target, label));
   if (target.startsWith("!subteam^")) return `<span class="mention">${escapeHtml(label || "@" + group(target.slice(9)))}</span>`;
   if (target.startsWith("!")) return `<span class="mention">@${escapeHtml(target.slice(1))}</span>`;
   if (/^(https?|mailto):/.test(target)) return `<a href="${escapeHtml(target)}" target="_blank" rel="noopener">${escapeHtml(label || target)}</a>`;
   return escapeHtml(`<${inner}>`);
+}
+
+// <!date^SECONDS^FORMAT|fallback>, as Slack renders it in the reader's time zone
+// (https://api.slack.com/reference/surfaces/formatting#date-formatting).
+function slackDate(target, fallback) {
+  const [, secs, format] = target.split("^");
+  const when = new Date(Number(secs) * 1000);
+  if (!format || Number.isNaN(when.getTime())) return fallback || target;
+  const pad = (n) => String(n).padStart(2, "0");
+  const tokens = {
+    date_num: `${when.getFullYear()}-${pad(when.getMonth() + 1)}-${pad(when.getDate())}`,
+    date: when.toLocaleDateString([], { month: "long", day: "numeric", year: "numeric" }),
+    date_short: when.toLocaleDateString([], { month: "short", day: "numeric", year: "numeric" }),
+    date_long: when.toLocaleDateString([], { weekday: "long", month: "long", day: "numeric", year: "numeric" }),
+    time: when.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }),
+    time_secs: when.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" }),
+  };
+  const today = new Date();
+  const sameDay = when.toDateString() === today.toDateString();
+  for (const kind of ["date", "date_short", "date_long"]) tokens[`${kind}_pretty`] = sameDay ? "Today" : tokens[kind];
+  const minutes = Math.round((today - when) / 60000);
+  tokens.ago = minutes < 1 ? "just now" : minutes < 60 ? `${minutes} minutes ago` : `${Math.round(minutes / 60)} hours ago`;
+  return format.replace(/\{(\w+)\}/g, (all, name) => tokens[name] ?? all);
 }
 
 function textObject(t) {
@@ -389,6 +423,8 @@ function externalSelect(e, b, changed) {
     }
     menu.hidden = false;
   });
+  // With min_query_length 0, Slack asks for options as soon as the menu opens.
+  if (e.min_query_length === 0) box.addEventListener("focus", () => box.dispatchEvent(new Event("input")));
   box.addEventListener("blur", () => { menu.hidden = true; });
   node.append(chips, box, menu);
   return {
@@ -703,6 +739,7 @@ async function refresh() {
     ui.user = ui.state.me;
     ui.channel = ui.state.channel;
     render(false);
+    ui.refreshes += 1;
   } catch (err) {
     note(`The playground is not answering: ${err.message}`);
   }

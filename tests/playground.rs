@@ -1,0 +1,508 @@
+//! `herald try` in a real browser: the `herald` binary starts the playground, headless
+//! Chromium loads its page, and a person uses it as they would Slack. They see the sample
+//! booking, type `/herald add`, fill the rule modal through its controls (the channel from
+//! an external select fed by Herald's `/slack/options`), submit it, send a booking from
+//! the Platform panel and see it arrive in the channel with the mention. Nothing may reach
+//! the console (script errors, failed loads, console.error).
+//!
+//! Chromium is driven over the DevTools protocol (a WebSocket): typing is
+//! `Input.insertText` into the focused control, clicks are mouse events at the element's
+//! centre, so the page's own handlers run as for a person. With
+//! `PLAYGROUND_SCREENSHOTS=<dir>` the test also saves the screenshots the README shows.
+
+#[path = "support/chromium.rs"]
+mod chromium;
+
+use std::io::{BufRead as _, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use futures_util::{SinkExt as _, StreamExt as _};
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
+
+/// How long a step may take before the test fails (a hang, not a speed check).
+const STEP: Duration = Duration::from_secs(30);
+
+/// A child process killed when dropped.
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// `herald try` on a free port with a database of its own; returns its URL and what it
+/// printed before it was ready.
+fn start_playground(dir: &std::path::Path) -> (Killed, String, Vec<String>) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_herald"))
+        .args(["try", "--listen", "127.0.0.1:0", "--database"])
+        .arg(dir.join("herald-try.db"))
+        // A real deployment's setting, which the playground must say it ignores.
+        .env("SLACK_BOT_TOKEN", "xoxb-not-for-the-playground")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start herald try");
+    let stdout = child.stdout.take().expect("stdout");
+    let child = Killed(child);
+    let mut said = Vec::new();
+    for line in BufReader::new(stdout).lines() {
+        let line = line.expect("herald try's output");
+        said.push(line.clone());
+        if let Some(rest) = line.split("playground is at ").nth(1) {
+            let url = rest.split_whitespace().next().unwrap_or_default();
+            return (child, url.trim_end_matches('/').to_string(), said);
+        }
+    }
+    panic!("herald try ended before it was ready: {said:?}");
+}
+
+/// One Chromium page over the DevTools protocol.
+struct Page {
+    ws: tokio_tungstenite::WebSocketStream<
+        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+    >,
+    next_id: u64,
+    /// What reached the console: exceptions, console.error, failed loads.
+    console: Vec<String>,
+    _browser: Killed,
+    _profile: tempfile::TempDir,
+}
+
+impl Page {
+    async fn open() -> Self {
+        let profile = tempfile::tempdir().expect("a profile directory");
+        let mut child = Command::new(chromium::chromium())
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--no-first-run",
+                "--window-size=1400,900",
+                "--remote-debugging-port=0",
+            ])
+            .arg(format!("--user-data-dir={}", profile.path().display()))
+            .arg("about:blank")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start chromium");
+        let stderr = child.stderr.take().expect("stderr");
+        let browser = Killed(child);
+        let devtools = tokio::task::spawn_blocking(move || {
+            let mut lines = BufReader::new(stderr).lines();
+            let found = lines.by_ref().map_while(Result::ok).find_map(|line| {
+                line.split("DevTools listening on ")
+                    .nth(1)
+                    .map(str::to_string)
+            });
+            // Keep reading so Chromium never blocks on a full pipe.
+            std::thread::spawn(move || lines.for_each(drop));
+            found
+        })
+        .await
+        .expect("read chromium's output")
+        .expect("chromium printed no DevTools address");
+        let port = devtools
+            .trim_start_matches("ws://127.0.0.1:")
+            .split('/')
+            .next()
+            .expect("a port")
+            .to_string();
+        let targets: Value = reqwest::get(format!("http://127.0.0.1:{port}/json/list"))
+            .await
+            .expect("DevTools targets")
+            .json()
+            .await
+            .expect("targets JSON");
+        let page_ws = targets
+            .as_array()
+            .and_then(|t| t.iter().find(|t| t["type"] == "page"))
+            .and_then(|t| t["webSocketDebuggerUrl"].as_str())
+            .expect("a page target")
+            .to_string();
+        let (ws, _) = tokio_tungstenite::connect_async(page_ws.as_str())
+            .await
+            .expect("connect to the page");
+        let mut page = Self {
+            ws,
+            next_id: 0,
+            console: Vec::new(),
+            _browser: browser,
+            _profile: profile,
+        };
+        for domain in ["Runtime.enable", "Log.enable", "Page.enable"] {
+            page.call(domain, json!({})).await;
+        }
+        page
+    }
+
+    /// Sends a command and returns its result, keeping what reached the console meanwhile.
+    async fn call(&mut self, method: &str, params: Value) -> Value {
+        self.next_id += 1;
+        let id = self.next_id;
+        let request = json!({"id": id, "method": method, "params": params});
+        self.ws
+            .send(Message::text(request.to_string()))
+            .await
+            .expect("send to chromium");
+        loop {
+            let message = tokio::time::timeout(STEP, self.ws.next())
+                .await
+                .unwrap_or_else(|_| panic!("chromium did not answer {method}"))
+                .expect("chromium closed the connection")
+                .expect("a DevTools message");
+            let Message::Text(text) = message else {
+                continue;
+            };
+            let value: Value = serde_json::from_str(&text).expect("DevTools JSON");
+            if value["id"] == id {
+                assert!(value["error"].is_null(), "{method}: {value}");
+                return value["result"].clone();
+            }
+            self.note(&value);
+        }
+    }
+
+    fn note(&mut self, event: &Value) {
+        let params = &event["params"];
+        match event["method"].as_str() {
+            Some("Runtime.exceptionThrown") => self
+                .console
+                .push(format!("exception: {}", params["exceptionDetails"])),
+            Some("Runtime.consoleAPICalled")
+                if matches!(
+                    params["type"].as_str(),
+                    Some("error" | "warning" | "assert")
+                ) =>
+            {
+                self.console
+                    .push(format!("console.{}: {}", params["type"], params["args"]));
+            }
+            Some("Log.entryAdded")
+                if matches!(params["entry"]["level"].as_str(), Some("error" | "warning")) =>
+            {
+                self.console.push(format!("log: {}", params["entry"]));
+            }
+            _ => {}
+        }
+    }
+
+    /// Runs `expression` in the page and returns its value.
+    async fn eval(&mut self, expression: &str) -> Value {
+        let result = self
+            .call(
+                "Runtime.evaluate",
+                json!({"expression": expression, "returnByValue": true, "awaitPromise": true}),
+            )
+            .await;
+        assert!(
+            result["exceptionDetails"].is_null(),
+            "{expression}: {}",
+            result["exceptionDetails"]
+        );
+        result["result"]["value"].clone()
+    }
+
+    /// Waits until `expression` is true in the page.
+    async fn until(&mut self, what: &str, expression: &str) {
+        let deadline = tokio::time::Instant::now() + STEP;
+        loop {
+            if self.eval(expression).await == true {
+                return;
+            }
+            if tokio::time::Instant::now() > deadline {
+                let dom = self.eval("document.body.innerText").await;
+                panic!(
+                    "{what}: not seen; the page shows:\n{}",
+                    dom.as_str().unwrap_or("")
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Waits until the page's requests are answered and it has read the state since.
+    async fn settle(&mut self) {
+        self.until("the page to settle", "ui.busy === 0").await;
+        let seen = self.eval("ui.refreshes").await.as_u64().unwrap_or_default();
+        self.until(
+            "a refresh",
+            &format!("ui.busy === 0 && ui.refreshes > {seen}"),
+        )
+        .await;
+    }
+
+    /// A mouse click at the centre of the element `selector`.
+    async fn click(&mut self, selector: &str) {
+        self.click_on(&format!("document.querySelector({selector:?})"))
+            .await;
+    }
+
+    /// A mouse click at the centre of the element `element` (a JavaScript expression).
+    async fn click_on(&mut self, element: &str) {
+        let at = self
+            .eval(&format!(
+                "(() => {{ const e = {element}; if (!e) return null;
+                   e.scrollIntoView({{block: 'center'}}); const r = e.getBoundingClientRect();
+                   return [r.x + r.width / 2, r.y + r.height / 2]; }})()"
+            ))
+            .await;
+        let (x, y) = (
+            at[0]
+                .as_f64()
+                .unwrap_or_else(|| panic!("no {element} to click")),
+            at[1].as_f64().unwrap_or_default(),
+        );
+        for kind in ["mousePressed", "mouseReleased"] {
+            self.call(
+                "Input.dispatchMouseEvent",
+                json!({"type": kind, "x": x, "y": y, "button": "left", "clickCount": 1}),
+            )
+            .await;
+        }
+    }
+
+    /// Focuses `selector` and types `text` into it.
+    async fn type_into(&mut self, selector: &str, text: &str) {
+        self.eval(&format!("document.querySelector({selector:?}).focus()"))
+            .await;
+        self.call("Input.insertText", json!({"text": text})).await;
+    }
+
+    async fn press_enter(&mut self) {
+        for kind in ["keyDown", "keyUp"] {
+            self.call(
+                "Input.dispatchKeyEvent",
+                json!({"type": kind, "key": "Enter", "code": "Enter",
+                       "windowsVirtualKeyCode": 13, "text": if kind == "keyDown" { "\r" } else { "" }}),
+            )
+            .await;
+        }
+    }
+
+    /// Chooses the option labelled `label` in the `<select>` of the input block `block`,
+    /// as a person picking it from the menu would (the value, then a `change` event).
+    async fn choose(&mut self, block: &str, label: &str) {
+        let chosen = self
+            .eval(&format!(
+                "(() => {{ const s = document.querySelector('[data-block-id={block:?}] select');
+                   const o = [...s.options].find(o => o.textContent === {label:?}); if (!o) return false;
+                   s.value = o.value; s.dispatchEvent(new Event('change', {{bubbles: true}})); return true; }})()"
+            ))
+            .await;
+        assert_eq!(chosen, true, "no option {label} in {block}");
+    }
+
+    /// Saves a screenshot as `name` when `PLAYGROUND_SCREENSHOTS` names a directory.
+    async fn screenshot(&mut self, name: &str) {
+        let Some(dir) = std::env::var_os("PLAYGROUND_SCREENSHOTS") else {
+            return;
+        };
+        let shot = self
+            .call("Page.captureScreenshot", json!({"format": "png"}))
+            .await;
+        let png = base64_decode(shot["data"].as_str().expect("screenshot data"));
+        let path = PathBuf::from(dir).join(name);
+        std::fs::write(&path, png).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
+    }
+}
+
+fn base64_decode(s: &str) -> Vec<u8> {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD
+        .decode(s)
+        .expect("base64 from chromium")
+}
+
+/// The option of the external select in input block `block` whose text has `label`.
+fn option_in(block: &str, label: &str) -> String {
+    format!(
+        "[...document.querySelectorAll('[data-block-id={block:?}] .ext-menu [role=option]')].find(o => o.textContent.includes({label:?}))"
+    )
+}
+
+/// The text of the element `selector` (empty when there is none).
+fn text_of(selector: &str) -> String {
+    format!("(document.querySelector({selector:?})?.innerText || '')")
+}
+
+#[tokio::test]
+async fn a_person_adds_a_rule_and_receives_a_booking_in_the_playground() {
+    let dir = tempfile::tempdir().expect("a directory");
+    let (_herald, url, said) = start_playground(dir.path());
+    assert!(
+        said.iter().any(|l| l.contains("ignoring SLACK_BOT_TOKEN")),
+        "herald try must say it ignores the Slack settings of the environment: {said:?}"
+    );
+
+    let mut page = Page::open().await;
+    page.call("Page.navigate", json!({"url": format!("{url}/")}))
+        .await;
+    // The sample booking, delivered at start, in #bookings.
+    page.until(
+        "the sample booking in #bookings",
+        &format!(
+            "{}.includes('Meeting booked') && {}.includes('# bookings')",
+            text_of("#messages"),
+            text_of("#channel-title")
+        ),
+    )
+    .await;
+    page.screenshot("playground-channel.png").await;
+
+    // `/herald add` opens the rule modal.
+    page.type_into("#composer-text", "/herald add").await;
+    page.press_enter().await;
+    page.until(
+        "the rule modal",
+        "!document.getElementById('modal-backdrop').hidden",
+    )
+    .await;
+    page.choose("event_type", "Meeting booked").await;
+    // Choosing the event is an action Herald answers (dispatch_action); wait until it is
+    // answered and the page has read the local Slack again.
+    page.settle().await;
+    page.until(
+        "the channel picker",
+        "!!document.querySelector('[data-block-id=\"channel\"] input')",
+    )
+    .await;
+    page.type_into("[data-block-id=\"channel\"] input", "supp")
+        .await;
+    page.until(
+        "#support offered by Herald's options",
+        "[...document.querySelectorAll('[data-block-id=\"channel\"] .ext-menu [role=option]')].some(o => o.textContent === '#support')",
+    )
+    .await;
+    page.click_on(&option_in("channel", "#support")).await;
+    page.until(
+        "#support chosen",
+        &format!(
+            "{}.includes('#support')",
+            text_of("[data-block-id=\"channel\"] .chips")
+        ),
+    )
+    .await;
+    page.type_into("[data-block-id=\"mentions\"] input", "sam")
+        .await;
+    page.until(
+        "Sam offered as a mention",
+        "[...document.querySelectorAll('[data-block-id=\"mentions\"] .ext-menu [role=option]')].some(o => o.textContent.includes('Sam'))",
+    )
+    .await;
+    page.click_on(&option_in("mentions", "Sam")).await;
+    page.until(
+        "Sam chosen",
+        &format!(
+            "{}.includes('Sam')",
+            text_of("[data-block-id=\"mentions\"] .chips")
+        ),
+    )
+    .await;
+    page.screenshot("playground-rule-modal.png").await;
+    page.click("#modal-submit").await;
+    page.until(
+        "the modal closed after submitting",
+        "document.getElementById('modal-backdrop').hidden",
+    )
+    .await;
+
+    // The platform sends a booking; it arrives in #support with the mention.
+    page.click("#open-platform").await;
+    page.until(
+        "the Platform panel",
+        "!document.getElementById('platform').hidden",
+    )
+    .await;
+    page.click("#send-event").await;
+    page.until(
+        "Herald's 202 answer",
+        &format!("{}.startsWith('HTTP 202')", text_of("#event-answer")),
+    )
+    .await;
+    page.click_on("[...document.querySelectorAll('#channels a')].find(a => a.textContent.includes('support'))")
+        .await;
+    page.until(
+        "the booking in #support, mentioning Sam",
+        &format!(
+            "{t}.includes('Meeting booked') && {t}.includes('@Sam Member') && {h}.includes('support')",
+            t = text_of("#messages"),
+            h = text_of("#channel-title")
+        ),
+    )
+    .await;
+
+    // A customer writes in the chat; a member answers in its thread with ``` (a message
+    // to the customer), and the platform receives the signed callback.
+    page.click("#open-platform").await;
+    let chat = page
+        .eval("[...document.getElementById('sample').options].findIndex(o => o.textContent === 'conversation.message.created')")
+        .await;
+    page.eval(&format!(
+        "(() => {{ const s = document.getElementById('sample'); s.value = '{}'; s.dispatchEvent(new Event('change')); }})()",
+        chat.as_u64().expect("the chat sample")
+    ))
+    .await;
+    page.click("#send-event").await;
+    page.until(
+        "Herald's 202 answer to the chat",
+        &format!(
+            "{}.startsWith('HTTP 202') && {}.includes('Hello, how much')",
+            text_of("#event-answer"),
+            text_of("#messages")
+        ),
+    )
+    .await;
+    page.eval("(() => { const s = document.getElementById('person'); s.value = [...s.options].find(o => o.textContent.includes('Sam')).value; s.dispatchEvent(new Event('change')); })()")
+        .await;
+    page.settle().await;
+    page.eval("[...document.querySelectorAll('#messages .msg')].find(m => m.innerText.includes('Hello, how much')).querySelector('.replies-link, .msg-tools button').click()")
+        .await;
+    page.until(
+        "the chat's thread",
+        "!document.getElementById('thread').hidden",
+    )
+    .await;
+    page.type_into("#thread-text", "```The Pro plan is ¥5,000 a month.```")
+        .await;
+    page.press_enter().await;
+    page.until(
+        "the reply in the thread",
+        &format!(
+            "{}.includes('The Pro plan is')",
+            text_of("#thread-messages")
+        ),
+    )
+    .await;
+    page.screenshot("playground-thread.png").await;
+    page.click("#open-platform").await;
+    page.until(
+        "the reply's callback, verified",
+        &format!(
+            "{c}.includes('reply.created') && {c}.includes('signature verified') && {c}.includes('The Pro plan is')",
+            c = text_of("#callbacks")
+        ),
+    )
+    .await;
+
+    // The App Home tab, as Herald publishes it.
+    page.click("#open-home").await;
+    page.until(
+        "Herald's Home tab, published",
+        "!!document.querySelector('#home-view .blk-header') && !!document.querySelector('#home-view .blk-actions button')",
+    )
+    .await;
+    page.screenshot("playground-home.png").await;
+
+    assert!(
+        page.console.is_empty(),
+        "the page logged to the console:\n{}",
+        page.console.join("\n")
+    );
+}
