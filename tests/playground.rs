@@ -88,6 +88,8 @@ impl Page {
             ])
             .arg(format!("--user-data-dir={}", profile.path().display()))
             .arg("about:blank")
+            // Dates render in the browser's zone; the tests read them in UTC.
+            .env("TZ", "UTC")
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
@@ -213,7 +215,11 @@ impl Page {
     async fn until(&mut self, what: &str, expression: &str) {
         let deadline = tokio::time::Instant::now() + STEP;
         loop {
-            if self.eval(expression).await == true {
+            // Before the page has loaded its script, names like `ui` do not exist yet.
+            let guarded = format!(
+                "(() => {{ try {{ return ({expression}); }} catch (e) {{ return false; }} }})()"
+            );
+            if self.eval(&guarded).await == true {
                 return;
             }
             if tokio::time::Instant::now() > deadline {
@@ -505,4 +511,44 @@ async fn a_person_adds_a_rule_and_receives_a_booking_in_the_playground() {
         "the page logged to the console:\n{}",
         page.console.join("\n")
     );
+}
+
+#[tokio::test]
+async fn the_page_renders_slacks_mrkdwn_as_slack_does() {
+    let dir = tempfile::tempdir().expect("a directory");
+    let (_herald, url, _) = start_playground(dir.path());
+    let mut page = Page::open().await;
+    page.call("Page.navigate", json!({"url": format!("{url}/")}))
+        .await;
+    page.until("the state read", "ui.refreshes > 0").await;
+    let admin = page.eval("ui.state.me").await;
+    let admin = admin.as_str().expect("the admin's id");
+    // Slack's formatting reference (docs.slack.dev/messaging/formatting-message-text):
+    // mentions by id, a user group, a link with its text, escaped angle brackets and
+    // ampersands, and a date with its fallback.
+    let table = [
+        (format!("<@{admin}>"), "<span class=\"mention\">@Alex Admin</span>".to_string()),
+        ("<!subteam^S123|@support>".into(), "<span class=\"mention\">@support</span>".into()),
+        ("<!here>".into(), "<span class=\"mention\">@here</span>".into()),
+        (
+            "<https://example.com/a?b=1&amp;c=2|the page>".into(),
+            "<a href=\"https://example.com/a?b=1&amp;c=2\" target=\"_blank\" rel=\"noopener\">the page</a>".into(),
+        ),
+        ("*bold* _it_ ~gone~ `code`".into(), "<strong>bold</strong> <em>it</em> <del>gone</del> <code>code</code>".into()),
+        ("1 &lt; 2 &amp;&amp; <script>".into(), "1 &lt; 2 &amp;&amp; &lt;script&gt;".into()),
+        ("```a *b*```".into(), "<pre>a *b*</pre>".into()),
+        ("<!date^0^{date_num}|fallback>".into(), "1970-01-01".into()),
+        ("<!date^x|the fallback>".into(), "the fallback".into()),
+        (":white_check_mark: done".into(), "✅ done".into()),
+    ];
+    for (input, want) in table {
+        let got = page
+            .eval(&format!(
+                "mrkdwn({})",
+                serde_json::to_string(&input).expect("a JS string")
+            ))
+            .await;
+        assert_eq!(got.as_str(), Some(want.as_str()), "mrkdwn of {input}");
+    }
+    assert!(page.console.is_empty(), "{:?}", page.console);
 }

@@ -351,11 +351,43 @@ function inputElement(e, b, where) {
       const field = e.type === "timepicker" ? "selected_time" : "selected_date";
       return { node, read: () => ({ type: e.type, [field]: node.value || null }) };
     }
+    case "users_select":
+    case "multi_users_select":
+    case "conversations_select":
+    case "multi_conversations_select":
+    case "channels_select":
+    case "multi_channels_select":
+      return slackSelect(e, changed);
     default: {
       const node = div("muted", `[${escapeHtml(e.type)} is not shown in the playground]`);
       return { node, read: () => ({ type: e.type }) };
     }
   }
+}
+
+// Selects Slack fills itself, from the workspace's people or conversations, with Slack's
+// state fields (selected_user(s), selected_conversation(s), selected_channel(s)).
+function slackSelect(e, changed) {
+  const multi = e.type.startsWith("multi_");
+  const kind = e.type.replace("multi_", "").replace("_select", ""); // users | conversations | channels
+  const items = kind === "users"
+    ? ui.state.people.filter((p) => !p.deleted).map((p) => ({ id: p.id, label: person(p.id) }))
+    : ui.state.channels.filter((c) => kind === "conversations" || !c.is_im)
+      .map((c) => ({ id: c.id, label: c.is_im ? "Herald (DM)" : `#${c.name}` }));
+  const node = document.createElement("select");
+  node.multiple = multi;
+  node.innerHTML = (multi ? "" : `<option value="">${escapeHtml(e.placeholder?.text || "Select")}</option>`) +
+    items.map((i) => `<option value="${escapeHtml(i.id)}">${escapeHtml(i.label)}</option>`).join("");
+  const singular = { users: "user", conversations: "conversation", channels: "channel" }[kind];
+  const initial = new Set([e[`initial_${singular}`], ...(e[`initial_${kind}`] || [])].filter(Boolean));
+  for (const o of node.options) o.selected = initial.has(o.value);
+  node.addEventListener("change", changed);
+  return {
+    node,
+    read: () => multi
+      ? { type: e.type, [`selected_${kind}`]: [...node.selectedOptions].map((o) => o.value) }
+      : { type: e.type, [`selected_${singular}`]: node.value || null },
+  };
 }
 
 function current(e, b) {
