@@ -38,11 +38,18 @@ impl Drop for Killed {
 /// `herald try` on a free port with a database of its own; returns its URL and what it
 /// printed before it was ready.
 fn start_playground(dir: &std::path::Path) -> (Killed, String, Vec<String>) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_herald"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_herald"));
+    command
         .args(["try", "--listen", "127.0.0.1:0", "--database"])
         .arg(dir.join("herald-try.db"))
         // A real deployment's setting, which the playground must say it ignores.
-        .env("SLACK_BOT_TOKEN", "xoxb-not-for-the-playground")
+        .env("SLACK_BOT_TOKEN", "xoxb-not-for-the-playground");
+    start_command(command)
+}
+
+/// Starts `command` (a `herald try`) and waits for it to print its URL.
+fn start_command(mut command: Command) -> (Killed, String, Vec<String>) {
+    let mut child = command
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -551,4 +558,158 @@ async fn the_page_renders_slacks_mrkdwn_as_slack_does() {
         assert_eq!(got.as_str(), Some(want.as_str()), "mrkdwn of {input}");
     }
     assert!(page.console.is_empty(), "{:?}", page.console);
+}
+
+/// Stops `herald try` as Ctrl-C or a service manager would (SIGTERM) and waits for it.
+fn stop_gracefully(mut herald: Killed) {
+    let pid = herald.0.id().to_string();
+    let sent = Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("run kill");
+    assert!(sent.success(), "kill -TERM {pid}");
+    let status = herald.0.wait().expect("herald try ends");
+    assert!(status.success(), "herald try ended with {status}");
+}
+
+/// The state the page reads, for `channel` (by name).
+async fn channel_messages(url: &str, name: &str) -> Vec<Value> {
+    let state: Value = reqwest::get(format!("{url}/try/api/state"))
+        .await
+        .expect("state")
+        .json()
+        .await
+        .expect("JSON");
+    let id = state["channels"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["name"] == name))
+        .and_then(|c| c["id"].as_str())
+        .expect("the channel")
+        .to_string();
+    let state: Value = reqwest::get(format!("{url}/try/api/state?channel={id}"))
+        .await
+        .expect("state")
+        .json()
+        .await
+        .expect("JSON");
+    state["messages"].as_array().cloned().unwrap_or_default()
+}
+
+async fn send_event(url: &str, event: &Value) {
+    let answer: Value = reqwest::Client::new()
+        .post(format!("{url}/try/api/platform"))
+        .json(&json!({"body": event.to_string()}))
+        .send()
+        .await
+        .expect("the platform panel's request")
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(answer["status"], 202, "{answer}");
+}
+
+async fn eventually_messages(
+    url: &str,
+    name: &str,
+    what: &str,
+    done: impl Fn(&[Value]) -> bool,
+) -> Vec<Value> {
+    let deadline = tokio::time::Instant::now() + STEP;
+    loop {
+        let messages = channel_messages(url, name).await;
+        if done(&messages) {
+            return messages;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{what}: {messages:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn chat(message_id: &str, text: &str) -> Value {
+    json!({
+        "type": "conversation.message.created",
+        "occurred_at": "2026-12-01T10:00:00Z",
+        "conversation": {"id": "chat_restart", "state": "open"},
+        "message": {"id": message_id, "text": text, "author": {"kind": "customer", "name": "Taro"}}
+    })
+}
+
+#[tokio::test]
+async fn after_a_restart_the_history_is_there_and_a_conversation_keeps_its_thread() {
+    let dir = tempfile::tempdir().expect("a directory");
+    let (herald, url, _) = start_playground(dir.path());
+    send_event(&url, &chat("m_1", "Before the restart")).await;
+    let before = eventually_messages(&url, "support", "the chat's parent", |m| {
+        m.iter()
+            .any(|m| m["text"].as_str().is_some_and(|t| t.contains("Chat")))
+    })
+    .await;
+    let parent = before[0]["ts"].clone();
+    stop_gracefully(herald);
+
+    let (herald, url, _) = start_playground(dir.path());
+    let bookings = eventually_messages(&url, "bookings", "both runs' sample bookings", |m| {
+        m.len() == 2
+    })
+    .await;
+    assert_eq!(bookings.len(), 2);
+    send_event(&url, &chat("m_2", "After the restart")).await;
+    let after = eventually_messages(
+        &url,
+        "support",
+        "the second message in the same thread",
+        |m| {
+            m.iter()
+                .any(|m| m["thread_ts"] == parent && m["ts"] != parent)
+        },
+    )
+    .await;
+    let parents: Vec<&Value> = after
+        .iter()
+        .filter(|m| m["thread_ts"].is_null() || m["thread_ts"] == m["ts"])
+        .collect();
+    assert_eq!(
+        parents.len(),
+        1,
+        "one thread for the conversation: {after:?}"
+    );
+    stop_gracefully(herald);
+
+    let mut fresh = Command::new(env!("CARGO_BIN_EXE_herald"));
+    fresh
+        .args(["try", "--fresh", "--listen", "127.0.0.1:0", "--database"])
+        .arg(dir.path().join("herald-try.db"));
+    let (herald, url, _) = start_command(fresh);
+    let bookings =
+        eventually_messages(&url, "bookings", "the sample booking", |m| !m.is_empty()).await;
+    assert_eq!(
+        bookings.len(),
+        1,
+        "--fresh starts the history over: {bookings:?}"
+    );
+    assert!(channel_messages(&url, "support").await.is_empty());
+    stop_gracefully(herald);
+
+    // A history that cannot be read is set aside, said, and the run starts empty.
+    let history = dir.path().join("herald-try.slack.json");
+    std::fs::write(&history, "{not json").expect("write");
+    let (herald, url, said) = start_playground(dir.path());
+    assert!(
+        said.iter().any(|l| l.contains("could not be restored")),
+        "{said:?}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("herald-try.slack.json.unreadable"))
+            .ok()
+            .as_deref(),
+        Some("{not json"),
+        "the unreadable history is kept aside"
+    );
+    let bookings =
+        eventually_messages(&url, "bookings", "the sample booking", |m| !m.is_empty()).await;
+    assert_eq!(bookings.len(), 1);
+    drop(herald);
 }

@@ -40,6 +40,10 @@ use serde_json::{Map, Value, json};
 use sha2::Sha256;
 use tokio::sync::{mpsc, oneshot, watch};
 
+mod snapshot;
+
+pub use snapshot::RestoreError;
+
 type Args = Map<String, Value>;
 
 // ---------------------------------------------------------------------------------------------

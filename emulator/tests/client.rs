@@ -347,3 +347,90 @@ async fn opening_the_home_tab_sends_app_home_opened_with_the_dm_and_the_publishe
     let after = w.emu.open_app_home(TEAM, &w.user, "home");
     assert_eq!(after["event"]["view"]["type"], "home");
 }
+
+/// The same workspace, seeded again in the same order (as `herald try` does each run).
+async fn same_world() -> World {
+    world().await
+}
+
+#[tokio::test]
+async fn a_snapshot_restores_the_history_into_the_same_workspace_seeded_again() {
+    let w = world().await;
+    let parent = call(
+        &w,
+        "chat.postMessage",
+        json!({"channel": w.channel, "text": "Parent"}),
+    )
+    .await;
+    let parent_ts = parent["ts"].as_str().expect("a ts").to_string();
+    let (reply_ts, _) = w.emu.user_reply(&w.channel, &parent_ts, &w.user, "A reply");
+    w.emu.user_edit(&w.channel, &reply_ts, "A reply, edited");
+    let reacted = call(
+        &w,
+        "reactions.add",
+        json!({"channel": w.channel, "timestamp": parent_ts, "name": "eyes"}),
+    )
+    .await;
+    assert_eq!(reacted["ok"], true, "{reacted}");
+    let dm = w.emu.dm_with(TEAM, &w.user);
+    call(
+        &w,
+        "chat.postMessage",
+        json!({"channel": dm, "text": "In the DM"}),
+    )
+    .await;
+    let snapshot = w.emu.snapshot();
+
+    let again = same_world().await;
+    assert_eq!(
+        again.channel, w.channel,
+        "seeding in the same order gives the same ids"
+    );
+    let restored = again.emu.restore(&snapshot).expect("restored");
+    assert_eq!(restored, 3);
+    assert_eq!(again.emu.messages(&w.channel), w.emu.messages(&w.channel));
+    assert_eq!(again.emu.messages(&dm), w.emu.messages(&dm));
+    assert_eq!(again.emu.dm_with(TEAM, &w.user), dm, "the DM keeps its id");
+    let later = call(
+        &again,
+        "chat.postMessage",
+        json!({"channel": w.channel, "text": "Later", "thread_ts": parent_ts}),
+    )
+    .await;
+    assert_eq!(later["ok"], true, "a reply in a restored thread: {later}");
+    assert!(
+        later["ts"].as_str().unwrap_or_default() > reply_ts.as_str(),
+        "new messages come after the restored ones"
+    );
+    assert_ne!(
+        again.emu.add_user(TEAM, "new", "new@client.example"),
+        w.user
+    );
+}
+
+#[tokio::test]
+async fn a_snapshot_of_another_shape_is_refused_and_changes_nothing() {
+    let w = world().await;
+    call(
+        &w,
+        "chat.postMessage",
+        json!({"channel": w.channel, "text": "Kept"}),
+    )
+    .await;
+    let before = w.emu.messages(&w.channel);
+    let mut wrong = w.emu.snapshot();
+    wrong["version"] = json!(99);
+    assert!(w.emu.restore(&wrong).is_err());
+    // The first entry alone would empty the channel; the second cannot be read.
+    let mut broken = w.emu.snapshot();
+    broken["channels"] = json!([
+        {"id": w.channel, "team_id": TEAM, "messages": []},
+        {"id": w.channel, "team_id": TEAM, "messages": [{"text": "no ts"}]},
+    ]);
+    assert!(w.emu.restore(&broken).is_err(), "a message without its ts");
+    assert_eq!(
+        w.emu.messages(&w.channel),
+        before,
+        "nothing restored from a bad snapshot"
+    );
+}

@@ -8,14 +8,15 @@
 //! local Slack is the emulator Herald's tests run against ([`emulator::slack`]); the
 //! platform is the one that verifies Herald's callbacks ([`emulator::platform`]).
 //!
-//! What persists: Herald's own database (`herald-try.db`: rules, settings, the log).
-//! The local Slack lives in memory, so its messages start empty on every run (its
-//! channels and people are seeded the same way each time, with the same ids); one sample
-//! booking is delivered at start so the page is never empty. `--fresh` starts Herald's
-//! side over too.
+//! What persists: Herald's own database (`herald-try.db`: rules, settings, the log) and
+//! the local Slack's history beside it (`herald-try.slack.json`: messages, threads, DMs;
+//! see `keep`). The workspace itself is seeded the same way on every run, with the same
+//! ids. One sample booking is delivered at each start so the page is never empty.
+//! `--fresh` removes both files first.
 
 mod api;
 mod client;
+mod keep;
 mod page;
 mod seed;
 
@@ -44,7 +45,7 @@ pub struct TryArgs {
     /// Herald's database for the playground (SQLite).
     #[arg(long, default_value = "herald-try.db")]
     pub database: PathBuf,
-    /// Start over: remove the playground's database first.
+    /// Start over: remove the playground's database and the local Slack's history first.
     #[arg(long)]
     pub fresh: bool,
 }
@@ -94,8 +95,10 @@ pub async fn run(args: TryArgs, shutdown: CancellationToken) -> Result<(), TryEr
     for var in IGNORED.iter().filter(|v| std::env::var_os(v).is_some()) {
         println!("herald try: ignoring {var}: the playground has a Slack of its own");
     }
+    let history = keep::path_for(&args.database);
     if args.fresh {
         remove_database(&args.database)?;
+        remove(&history)?;
     }
     let listener = TcpListener::bind(&args.listen)
         .await
@@ -115,6 +118,7 @@ pub async fn run(args: TryArgs, shutdown: CancellationToken) -> Result<(), TryEr
 
     let slack = Arc::new(SlackEmulator::start().await);
     let world = seed::workspace(&slack);
+    keep::restore(&slack, &history);
     let webhook_secret = crate::crypto::Sealer::new_webhook_secret()?;
     let signing_secret = crate::crypto::Sealer::new_webhook_secret()?;
     let platform = Arc::new(FakePlatform::start(&webhook_secret).await);
@@ -150,6 +154,11 @@ pub async fn run(args: TryArgs, shutdown: CancellationToken) -> Result<(), TryEr
         ..SettingsArgs::default()
     })?;
     let herald_url = format!("http://{}", reachable(local));
+    let saving = tokio::spawn(keep::save_periodically(
+        slack.clone(),
+        history,
+        shutdown.clone(),
+    ));
     let playground = api::Playground::new(api::Parts {
         slack,
         platform,
@@ -166,7 +175,11 @@ pub async fn run(args: TryArgs, shutdown: CancellationToken) -> Result<(), TryEr
         .await
         .map_err(|e| TryError::Setup(e.to_string()))?;
     println!("Herald's playground is at {herald_url}/ (Ctrl-C stops it; `--fresh` starts over)");
-    match serving.await {
+    let served = serving.await;
+    // Herald has stopped; keep what the local Slack holds now.
+    shutdown.cancel();
+    let _ = saving.await;
+    match served {
         Ok(result) => result.map_err(TryError::from),
         Err(join) => Err(TryError::Setup(format!("Herald stopped: {join}"))),
     }
@@ -185,17 +198,18 @@ fn reachable(addr: SocketAddr) -> SocketAddr {
 /// Removes the SQLite file and its WAL and shared-memory files (absent ones are fine).
 fn remove_database(path: &std::path::Path) -> Result<(), TryError> {
     for suffix in ["", "-wal", "-shm"] {
-        let file = PathBuf::from(format!("{}{suffix}", path.display()));
-        match std::fs::remove_file(&file) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(source) => {
-                return Err(TryError::Fresh {
-                    path: file.display().to_string(),
-                    source,
-                });
-            }
-        }
+        remove(&PathBuf::from(format!("{}{suffix}", path.display())))?;
     }
     Ok(())
+}
+
+fn remove(file: &std::path::Path) -> Result<(), TryError> {
+    match std::fs::remove_file(file) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(source) => Err(TryError::Fresh {
+            path: file.display().to_string(),
+            source,
+        }),
+    }
 }
