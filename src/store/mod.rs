@@ -191,8 +191,17 @@ impl Store {
         }
     }
 
+    /// A write transaction. On SQLite it begins `IMMEDIATE`, taking the write lock
+    /// before its first read: a deferred one that reads, then writes after another
+    /// connection committed, fails at once with `SQLITE_BUSY_SNAPSHOT` (517, "database
+    /// is locked"; the busy timeout does not apply), which once made `/herald operator
+    /// link` fail while a job finished beside it. Waiting for the lock at `BEGIN` is
+    /// covered by the busy timeout.
     pub async fn begin(&self) -> Result<Tx<'static>, StoreError> {
-        Ok(self.pool.begin().await?)
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        })
     }
 
     pub async fn close(&self) {
@@ -333,6 +342,52 @@ mod tests {
             step.starts_with("SEARCH")
                 && (step.ends_with(&named) || step.contains(&format!("{named} ")))
         })
+    }
+
+    /// A transaction that reads and then writes is not undone by a write that commits
+    /// between the two: on SQLite the second writer waits for the first (it failed with
+    /// SQLITE_BUSY_SNAPSHOT when transactions began deferred).
+    #[tokio::test]
+    async fn a_write_transaction_that_reads_first_is_not_broken_by_a_concurrent_commit() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("locks.db").display());
+        let store = Store::connect(&url).await.unwrap();
+        store.migrate().await.unwrap();
+        let mut tx = store.begin().await.unwrap();
+        let _: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM operators")
+            .fetch_one(&mut *tx)
+            .await
+            .unwrap();
+        let other = store.clone();
+        let mut beside = tokio::spawn(async move {
+            other
+                .move_operator("T1", "op_beside", "U2", "U9")
+                .await
+                .map(|_| ())
+        });
+        // Give the other writer time to commit, as it could before the fix; with the fix
+        // it is waiting for this transaction's lock, and the wait changes nothing.
+        let early = tokio::time::timeout(std::time::Duration::from_millis(500), &mut beside).await;
+        sqlx::query(
+            "INSERT INTO operators (team_id, operator_id, email, name, slack_user_id, updated_at) \
+             VALUES ('T1', 'op_here', NULL, NULL, 'U1', 0)",
+        )
+        .execute(&mut *tx)
+        .await
+        .expect("the write after the read");
+        tx.commit().await.expect("the commit");
+        match early {
+            Ok(done) => done.unwrap().expect("the other write"),
+            Err(_) => beside
+                .await
+                .unwrap()
+                .expect("the other write, after the lock"),
+        }
+        let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM operators")
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+        assert_eq!(rows, 2, "both writes are kept");
     }
 
     /// The queue's hot reads and claims search the partial index of the rows they ask

@@ -36,6 +36,30 @@ async fn ephemeral_to(app: &TestApp, channel: &str, user: &str, marker: &str) ->
     .await
 }
 
+/// The `n`th text in `user`'s DM with Herald, or a failure that says what Herald answered
+/// the command and what it asked Slack for that DM (this wait once timed out in CI).
+async fn eventually_or_explain(app: &TestApp, user: &str, answer: &Value, n: usize) -> String {
+    let deadline = tokio::time::Instant::now() + crate::helpers::DEADLINE;
+    loop {
+        if let Some(text) = dm_texts(app, user).get(n).cloned() {
+            return text;
+        }
+        if tokio::time::Instant::now() > deadline {
+            let calls: Vec<String> = ["conversations.open", "chat.postMessage", "users.info"]
+                .iter()
+                .flat_map(|m| app.emu.calls_to(m))
+                .map(|c| format!("{} {} -> {} {}", c.method, c.args, c.status, c.response))
+                .collect();
+            panic!(
+                "DM {n} to {user} not seen; the command was answered {answer}; DM texts {:?}; calls:\n{}",
+                dm_texts(app, user),
+                calls.join("\n")
+            );
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
 #[tokio::test]
 async fn notices_to_one_person_are_in_their_own_slack_locale() {
     // The workspace speaks Japanese (the test default).
@@ -103,8 +127,9 @@ async fn notices_to_one_person_are_in_their_own_slack_locale() {
         linked.contains("linked you to the platform operator"),
         "{linked}"
     );
-    crate::commands::run(&app, &admin, &format!("operator link op_x <@{colleague}>")).await;
-    let moved = eventually(|| async { dm_texts(&app, &visitor).get(1).cloned() }).await;
+    let answer =
+        crate::commands::run(&app, &admin, &format!("operator link op_x <@{colleague}>")).await;
+    let moved = eventually_or_explain(&app, &visitor, &answer, 1).await;
     assert!(moved.contains("moved the platform operator"), "{moved}");
     let to_colleague = eventually(|| async {
         let texts = dm_texts(&app, &colleague);
