@@ -713,3 +713,36 @@ async fn after_a_restart_the_history_is_there_and_a_conversation_keeps_its_threa
     assert_eq!(bookings.len(), 1);
     drop(herald);
 }
+
+#[tokio::test]
+async fn the_page_answers_only_requests_addressed_to_this_machine() {
+    let dir = tempfile::tempdir().expect("a directory");
+    let (_herald, url, _) = start_playground(dir.path());
+    let port = url.rsplit(':').next().expect("a port");
+    let client = reqwest::Client::new();
+    for (host, want) in [
+        (format!("127.0.0.1:{port}"), 200),
+        (format!("localhost:{port}"), 200),
+        // DNS rebinding: another site's name, resolved to this machine.
+        (format!("rebind.evil.example:{port}"), 403),
+    ] {
+        for path in ["/", "/try/api/state"] {
+            let status = client
+                .get(format!("{url}{path}"))
+                .header("host", &host)
+                .send()
+                .await
+                .expect("an answer")
+                .status();
+            assert_eq!(status.as_u16(), want, "{path} with Host {host}");
+        }
+    }
+    let command = client
+        .post(format!("{url}/try/api/command"))
+        .header("host", format!("rebind.evil.example:{port}"))
+        .json(&json!({"user": "U0000000004", "channel": "C0000000009", "text": "/herald connect callback http://10.0.0.1/"}))
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(command.status().as_u16(), 403);
+}

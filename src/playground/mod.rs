@@ -16,6 +16,7 @@
 
 mod api;
 mod client;
+mod host;
 mod keep;
 mod page;
 mod seed;
@@ -167,7 +168,7 @@ pub async fn run(args: TryArgs, shutdown: CancellationToken) -> Result<(), TryEr
     });
     let app = App::build(settings)
         .await?
-        .with_routes(api::routes(playground.clone()));
+        .with_routes(api::routes(playground.clone(), local));
     let serving = tokio::spawn(app.run(listener, shutdown.clone()));
 
     playground

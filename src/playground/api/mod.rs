@@ -160,8 +160,8 @@ impl Playground {
     }
 }
 
-/// Every route of the page.
-pub fn routes(playground: Playground) -> Router {
+/// Every route of the page, for a playground listening on `listen`.
+pub fn routes(playground: Playground, listen: std::net::SocketAddr) -> Router {
     Router::new()
         .route("/", get(super::page::index))
         .route("/try/app.js", get(super::page::script))
@@ -178,6 +178,10 @@ pub fn routes(playground: Playground) -> Router {
         .route("/try/api/home", post(home))
         .route("/try/api/platform", post(platform))
         .with_state(playground)
+        .layer(axum::middleware::from_fn_with_state(
+            listen,
+            super::host::check,
+        ))
 }
 
 #[derive(Deserialize)]
