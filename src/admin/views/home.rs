@@ -208,11 +208,7 @@ fn last_delivery(lang: Lang, channel: &str, health: &RuleHealth) -> String {
             )
             .into(),
         Some(h) if h.status == "done" => {
-            let when = format!(
-                "<!date^{}^{{date_short_pretty}} {{time}}|{}>",
-                h.updated_at / 1000,
-                h.updated_at / 1000
-            );
+            let when = crate::core::render::slack_time(h.updated_at / 1000);
             match lang {
                 Lang::Ja => format!(":large_green_circle: 最終配信 {when}"),
                 Lang::En => format!(":large_green_circle: Last delivered {when}"),

@@ -43,11 +43,7 @@ fn mrkdwn(text: &str) -> Value {
 }
 
 fn when(ms: i64) -> String {
-    format!(
-        "<!date^{}^{{date_short_pretty}} {{time}}|{}>",
-        ms / 1000,
-        ms / 1000
-    )
+    crate::core::render::slack_time(ms / 1000)
 }
 
 /// "Events with no rule (last 7 days)": each type with its count and a Route… button
@@ -67,18 +63,8 @@ pub(super) fn unrouted(lang: Lang, unrouted: &[Unrouted], blocks: &mut Vec<Value
             (_, None) => String::new(),
         };
         let count = match lang {
-            Lang::Ja => format!(
-                "{}件、最新 <!date^{}^{{date_short_pretty}} {{time}}|{}>",
-                u.count,
-                u.latest_ms / 1000,
-                u.latest_ms / 1000
-            ),
-            Lang::En => format!(
-                "{} event(s), latest <!date^{}^{{date_short_pretty}} {{time}}|{}>",
-                u.count,
-                u.latest_ms / 1000,
-                u.latest_ms / 1000
-            ),
+            Lang::Ja => format!("{}件、最新 {}", u.count, when(u.latest_ms)),
+            Lang::En => format!("{} event(s), latest {}", u.count, when(u.latest_ms)),
         };
         let value = RouteValue {
             event_type: u.event_type.as_str().to_string(),

@@ -175,10 +175,12 @@ pub fn blocks_at(
         Some((event, source)) => {
             let from = match (source, lang) {
                 (Source::Latest(at), Lang::Ja) => format!(
-                    "*プレビュー* — 最後に受け取ったこの種類のイベント(<!date^{at}^{{date_short_pretty}} {{time}}|{at}>)から"
+                    "*プレビュー* — 最後に受け取ったこの種類のイベント({})から",
+                    crate::core::render::slack_time(at)
                 ),
                 (Source::Latest(at), Lang::En) => format!(
-                    "*Preview* — from the latest event of this type (<!date^{at}^{{date_short_pretty}} {{time}}|{at}>)"
+                    "*Preview* — from the latest event of this type ({})",
+                    crate::core::render::slack_time(at)
                 ),
                 (Source::Sample, _) => lang
                     .pick(

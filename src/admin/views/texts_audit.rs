@@ -8,11 +8,7 @@ use crate::core::rule::Rule;
 /// One change of the audit trail as a bullet: when, who, what (before → after).
 pub fn audit_line(lang: Lang, entry: &crate::store::AuditEntry) -> String {
     use crate::store::AuditAction;
-    let when = format!(
-        "<!date^{}^{{date_short_pretty}} {{time}}|{}>",
-        entry.at / 1000,
-        entry.at / 1000
-    );
+    let when = crate::core::render::slack_time(entry.at / 1000);
     let who = if entry.actor.starts_with(['U', 'W']) {
         format!("<@{}>", entry.actor)
     } else {

@@ -38,7 +38,7 @@ pub fn webhook_secret_from_env(lang: Lang) -> &'static str {
 }
 
 pub fn webhook_rotated(lang: Lang, secret: &str, until_unix: i64) -> String {
-    let until = format!("<!date^{until_unix}^{{date_short_pretty}} {{time}}|{until_unix}>");
+    let until = crate::core::render::slack_time(until_unix);
     match lang {
         Lang::Ja => format!(
             "新しい署名シークレットです(表示は今回だけです)。\n`{secret}`\n古いシークレットも {until} まで有効なので、その間にプラットフォームの設定を更新してください。"

@@ -17,7 +17,7 @@ const MAX_RULE_LINES: usize = 25;
 
 /// A time as Slack shows it to each reader in their own zone.
 pub fn when(unix_secs: i64) -> String {
-    format!("<!date^{unix_secs}^{{date_short_pretty}} {{time_secs}}|{unix_secs}>")
+    crate::core::render::slack_time_secs(unix_secs)
 }
 
 /// No event of this workspace has that id or webhook-id.

@@ -35,11 +35,7 @@ pub fn line(event: &PlatformEvent, lang: Lang) -> String {
     if !who.is_empty() {
         line.push_str(&format!(" — {}", cut(&who.join(" "), 200)));
     }
-    line.push_str(&format!(
-        " · <!date^{}^{{date_short_pretty}} {{time}}|{}>",
-        event.occurred_at,
-        super::notification::iso_utc(event.occurred_at)
-    ));
+    line.push_str(&format!(" · {}", super::slack_time(event.occurred_at)));
     if let Some(url) = event.url.as_deref().filter(|u| u.starts_with("https://")) {
         line.push_str(&format!(
             " · <{}|{}>",

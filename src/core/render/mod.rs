@@ -63,6 +63,24 @@ pub struct Message {
 /// Escapes the three characters Slack's mrkdwn treats as markup, and drops bidi
 /// controls (see [`plain`]). Every string the platform sends goes through this before it
 /// is put in mrkdwn.
+/// A moment as Slack shows it to each reader, in their own zone ("Today at 10:00 AM").
+/// The fallback, for what cannot render it (a push notification's preview, a client
+/// without date support), is the UTC time in RFC 3339: never a bare Unix number.
+pub fn slack_time(unix_secs: i64) -> String {
+    format!(
+        "<!date^{unix_secs}^{{date_short_pretty}} {{time}}|{}>",
+        notification::iso_utc(unix_secs)
+    )
+}
+
+/// [`slack_time`] with seconds, for when the order of close events matters.
+pub fn slack_time_secs(unix_secs: i64) -> String {
+    format!(
+        "<!date^{unix_secs}^{{date_short_pretty}} {{time_secs}}|{}>",
+        notification::iso_utc(unix_secs)
+    )
+}
+
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -114,4 +132,21 @@ pub fn cut(s: &str, max: usize) -> String {
     let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
     out.push('…');
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_slack_time_falls_back_to_a_readable_utc_time() {
+        assert_eq!(
+            slack_time(1_795_222_800),
+            "<!date^1795222800^{date_short_pretty} {time}|2026-11-21T01:00:00Z>"
+        );
+        assert_eq!(
+            slack_time_secs(0),
+            "<!date^0^{date_short_pretty} {time_secs}|1970-01-01T00:00:00Z>"
+        );
+    }
 }

@@ -122,11 +122,7 @@ fn facts(event: &PlatformEvent, audience: &Audience<'_>) -> Vec<Fact> {
     }
     fact(
         lang.pick("日時", "When"),
-        format!(
-            "<!date^{}^{{date_short_pretty}} {{time}}|{}>",
-            event.occurred_at,
-            iso_utc(event.occurred_at)
-        ),
+        super::slack_time(event.occurred_at),
     );
     for (key, value) in &event.fields {
         let value = if value.is_empty() {
