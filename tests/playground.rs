@@ -493,7 +493,27 @@ async fn a_person_adds_a_rule_and_receives_a_booking_in_the_playground() {
         ),
     )
     .await;
+    page.until(
+        "the Undo / Send now offer, only for the author, in the thread",
+        &format!(
+            "{t}.includes('Only visible to you') && {t}.includes('Send now')",
+            t = text_of("#thread-messages")
+        ),
+    )
+    .await;
     page.screenshot("playground-thread.png").await;
+    // "Send now": block_actions from the ephemeral offer; Herald answers through its
+    // response_url, replacing the offer in the thread.
+    page.click_on("[...document.querySelectorAll('#thread-messages button')].find(b => b.textContent === 'Send now')")
+        .await;
+    page.until(
+        "the offer replaced in the thread",
+        &format!(
+            "!{t}.includes('Send now') && {t}.includes('Only visible to you')",
+            t = text_of("#thread-messages")
+        ),
+    )
+    .await;
     page.click("#open-platform").await;
     page.until(
         "the reply's callback, verified",

@@ -49,7 +49,7 @@ pub(super) fn ephemerals(pg: &Playground, user: &str, channel: &str) -> Vec<Valu
         for (n, body) in shown.into_iter().enumerate() {
             out.push(json!({
                 "ts": a.ts, "id": format!("{id}-{n}"), "label": a.label,
-                "text": body["text"], "blocks": body["blocks"],
+                "text": body["text"], "blocks": body["blocks"], "thread_ts": a.thread_ts,
             }));
         }
     }
@@ -222,6 +222,7 @@ pub(super) async fn command(State(pg): State<Playground>, Json(c): Json<Command>
         body,
         response_url,
         from_ephemeral: None,
+        thread_ts: None,
     });
     Ok(Json(json!({"status": answer.status})))
 }

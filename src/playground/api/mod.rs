@@ -65,6 +65,8 @@ struct Answer {
     response_url: String,
     /// The ephemeral message the action came from (`replace_original` replaces it).
     from_ephemeral: Option<String>,
+    /// The thread it shows in (that of the message the action came from).
+    thread_ts: Option<String>,
 }
 
 type Reply = Result<Json<Value>, Refusal>;

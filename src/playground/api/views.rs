@@ -64,6 +64,16 @@ pub(super) async fn action(State(pg): State<Playground>, Json(a): Json<Action>) 
                 .as_str()
                 .unwrap_or_default()
                 .to_string();
+            // The answer shows in the thread of the message pressed.
+            let thread_ts = if a.ephemeral {
+                p.slack
+                    .ephemerals(channel)
+                    .into_iter()
+                    .find(|e| e["message_ts"] == ts)
+                    .and_then(|e| e["thread_ts"].as_str().map(String::from))
+            } else {
+                payload["message"]["thread_ts"].as_str().map(String::from)
+            };
             pg.record(Answer {
                 user: a.user.clone(),
                 channel: channel.to_string(),
@@ -72,6 +82,7 @@ pub(super) async fn action(State(pg): State<Playground>, Json(a): Json<Action>) 
                 body: None,
                 response_url,
                 from_ephemeral: a.ephemeral.then(|| ts.to_string()),
+                thread_ts,
             });
             payload
         }
