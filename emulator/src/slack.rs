@@ -3680,6 +3680,16 @@ struct StoredView {
     closed: bool,
 }
 
+impl StoredView {
+    /// A modal `user_id` of `team_id` still sees.
+    fn is_open_modal_of(&self, team_id: &str, user_id: &str) -> bool {
+        self.content.kind == ViewKind::Modal
+            && self.team_id == team_id
+            && self.user_id == user_id
+            && !self.closed
+    }
+}
+
 /// Slack-style trigger id: `{digits}.{digits}.{32 hex}`.
 fn new_trigger_id() -> String {
     let hex: String =
@@ -3992,18 +4002,7 @@ impl SlackEmulator {
         };
         let (id, view_team) = (st.views[idx].id.clone(), st.views[idx].team_id.clone());
         assert_eq!(view_team, team_id, "view {id} belongs to {view_team}");
-        let mut actions = match actions {
-            Value::Array(items) => items,
-            other => vec![other],
-        };
-        for action in &mut actions {
-            if let Some(obj) = action.as_object_mut()
-                && !obj.contains_key("action_ts")
-            {
-                let ts = st.next_ts();
-                obj.insert("action_ts".into(), json!(ts));
-            }
-        }
+        let actions = st.stamp_actions(actions);
         let mut payload = st.interaction_base("block_actions", team_id, user_id, Some(&id));
         payload.insert("container".into(), json!({"type": "view", "view_id": id}));
         payload.insert("view".into(), st.view_json(&st.views[idx]));
@@ -4044,10 +4043,7 @@ impl SlackEmulator {
             external_select(&view.content.blocks, block_id, action_id).unwrap_or_else(|| {
                 panic!("view {view_id} has no external select {block_id}/{action_id}")
             });
-        let min_query_length = element
-            .get("min_query_length")
-            .and_then(Value::as_u64)
-            .unwrap_or(3) as usize;
+        let min_query_length = min_query_length(element);
         assert!(
             chars(value) >= min_query_length,
             "Slack sends block_suggestion only once {min_query_length} characters are typed"
@@ -4072,6 +4068,16 @@ impl SlackEmulator {
             "view": st.view_json(view),
         })
     }
+}
+
+/// How many characters an external select wants before Slack asks for options: its
+/// `min_query_length`, 3 by default
+/// (<https://api.slack.com/reference/block-kit/block-elements#external_select>).
+fn min_query_length(element: &Value) -> usize {
+    element
+        .get("min_query_length")
+        .and_then(Value::as_u64)
+        .unwrap_or(3) as usize
 }
 
 /// The `external_select` / `multi_external_select` element (`block_id`, `action_id`) of blocks.
@@ -4143,6 +4149,35 @@ impl State {
             "is_enterprise_install": false,
             "enterprise": null,
         }))
+    }
+
+    /// One action or several, each given an `action_ts` when it has none, as Slack
+    /// stamps every action it sends.
+    fn stamp_actions(&mut self, actions: Value) -> Vec<Value> {
+        let mut actions = match actions {
+            Value::Array(items) => items,
+            other => vec![other],
+        };
+        for action in &mut actions {
+            if let Some(obj) = action.as_object_mut()
+                && !obj.contains_key("action_ts")
+            {
+                let ts = self.next_ts();
+                obj.insert("action_ts".into(), json!(ts));
+            }
+        }
+        actions
+    }
+
+    /// Closes the view at `idx` and every view pushed on top of it; with
+    /// `whole_stack`, the views below it too.
+    fn close_stack(&mut self, idx: usize, whole_stack: bool) {
+        let root = self.views[idx].root_view_id.clone();
+        for (i, v) in self.views.iter_mut().enumerate() {
+            if v.root_view_id == root && (whole_stack || i >= idx) {
+                v.closed = true;
+            }
+        }
     }
 
     fn home_index(&self, team_id: &str, user_id: &str) -> Option<usize> {
@@ -4291,12 +4326,7 @@ impl State {
     fn views_push(&mut self, team_id: &str, args: &Args) -> ApiResult {
         let content = view_content(args, Some(ViewKind::Modal))?;
         let (trigger_id, user_id, from_view) = self.check_trigger(team_id, args)?;
-        let is_open_modal = |v: &StoredView| {
-            v.content.kind == ViewKind::Modal
-                && v.team_id == team_id
-                && v.user_id == user_id
-                && !v.closed
-        };
+        let is_open_modal = |v: &StoredView| v.is_open_modal_of(team_id, &user_id);
         // The modal the interaction came from, else the user's latest modal.
         let base = from_view
             .as_deref()
@@ -6404,11 +6434,11 @@ impl SlackEmulator {
             .iter()
             .filter(|c| !c.deleted && c.team_id == team_id)
             .map(|c| {
-                let mut v = st.channel_json(c, team_id, true);
-                if let Some(obj) = v.as_object_mut() {
-                    obj.insert("members".into(), json!(c.members));
-                }
-                v
+                with_field(
+                    st.channel_json(c, team_id, true),
+                    "members",
+                    json!(c.members),
+                )
             })
             .collect()
     }
@@ -6420,13 +6450,7 @@ impl SlackEmulator {
         st.users
             .iter()
             .filter(|u| u.team_id == team_id)
-            .map(|u| {
-                let mut v = st.user_json(u);
-                if let Some(obj) = v.as_object_mut() {
-                    obj.insert("locale".into(), json!(u.locale));
-                }
-                v
-            })
+            .map(|u| with_field(st.user_json(u), "locale", json!(u.locale)))
             .collect()
     }
 
@@ -6438,6 +6462,21 @@ impl SlackEmulator {
             .filter(|g| g.team_id == team_id)
             .map(|g| st.usergroup_json(g, true, true))
             .collect()
+    }
+
+    /// The `min_query_length` of the external select (`block_id`, `action_id`) in the view
+    /// `view_id` (3 when the element sets none, as Slack documents), or `None` when the
+    /// view has no such element: how many characters a person types before Slack asks
+    /// for options ([`block_suggestion`](Self::block_suggestion)).
+    pub fn suggestion_min_length(
+        &self,
+        view_id: &str,
+        block_id: &str,
+        action_id: &str,
+    ) -> Option<usize> {
+        let st = self.inner.lock();
+        let view = st.views.iter().find(|v| v.id == view_id)?;
+        external_select(&view.content.blocks, block_id, action_id).map(min_query_length)
     }
 
     /// What Slack POSTs to the app's Request URL when `user_id` runs `command` with `text`
@@ -6523,18 +6562,7 @@ impl SlackEmulator {
             ))
         };
         let channel_name = st.channels[index].name.clone();
-        let mut actions = match actions {
-            Value::Array(items) => items,
-            other => vec![other],
-        };
-        for action in &mut actions {
-            if let Some(obj) = action.as_object_mut()
-                && !obj.contains_key("action_ts")
-            {
-                let action_ts = st.next_ts();
-                obj.insert("action_ts".into(), json!(action_ts));
-            }
-        }
+        let actions = st.stamp_actions(actions);
         let mut payload = st.interaction_base("block_actions", &team_id, user_id, None);
         payload.insert(
             "container".into(),
@@ -6578,12 +6606,7 @@ impl SlackEmulator {
         st.views
             .iter()
             .rev()
-            .find(|v| {
-                v.content.kind == ViewKind::Modal
-                    && v.team_id == team_id
-                    && v.user_id == user_id
-                    && !v.closed
-            })
+            .find(|v| v.is_open_modal_of(team_id, user_id))
             .map(|v| st.view_json(v))
     }
 
@@ -6593,17 +6616,12 @@ impl SlackEmulator {
     pub fn close_modal(&self, view_id: &str, user_id: &str) -> Option<Value> {
         let mut st = self.inner.lock();
         let idx = st.views.iter().position(|v| v.id == view_id)?;
-        let (team_id, root, notify) = (
+        let (team_id, notify) = (
             st.views[idx].team_id.clone(),
-            st.views[idx].root_view_id.clone(),
             st.views[idx].content.notify_on_close,
         );
         let view = st.view_json(&st.views[idx]);
-        for v in st.views.iter_mut().skip(idx) {
-            if v.root_view_id == root {
-                v.closed = true;
-            }
-        }
+        st.close_stack(idx, false);
         notify.then(|| {
             let mut payload = st.interaction_base("view_closed", &team_id, user_id, None);
             payload.remove("trigger_id");
@@ -6620,14 +6638,6 @@ impl SlackEmulator {
         let Some(idx) = st.views.iter().position(|v| v.id == view_id) else {
             return SubmissionOutcome::Refused(format!("unknown view {view_id}"));
         };
-        let close_from = |st: &mut State, idx: usize, whole_stack: bool| {
-            let root = st.views[idx].root_view_id.clone();
-            for (i, v) in st.views.iter_mut().enumerate() {
-                if v.root_view_id == root && (whole_stack || i >= idx) {
-                    v.closed = true;
-                }
-            }
-        };
         let with_view = |answer: &Value| -> Result<ViewContent, String> {
             let mut args = Args::new();
             args.insert(
@@ -6638,11 +6648,11 @@ impl SlackEmulator {
         };
         match answer.get("response_action").and_then(Value::as_str) {
             None => {
-                close_from(&mut st, idx, false);
+                st.close_stack(idx, false);
                 SubmissionOutcome::Closed
             }
             Some("clear") => {
-                close_from(&mut st, idx, true);
+                st.close_stack(idx, true);
                 SubmissionOutcome::Cleared
             }
             Some("errors") => match answer.get("errors") {
@@ -6715,4 +6725,12 @@ impl SlackEmulator {
             v.state_values = values;
         }
     }
+}
+
+/// `v` with `key` set to `value` (a control API's extra beside Slack's shape).
+fn with_field(mut v: Value, key: &str, value: Value) -> Value {
+    if let Some(obj) = v.as_object_mut() {
+        obj.insert(key.into(), value);
+    }
+    v
 }

@@ -434,3 +434,53 @@ async fn a_snapshot_of_another_shape_is_refused_and_changes_nothing() {
         "nothing restored from a bad snapshot"
     );
 }
+
+#[tokio::test]
+async fn an_external_selects_min_query_length_is_read_where_slack_puts_it() {
+    let w = world().await;
+    let label = json!({"type": "plain_text", "text": "Pick"});
+    let view = json!({
+        "type": "modal",
+        "title": {"type": "plain_text", "text": "Selects"},
+        "submit": {"type": "plain_text", "text": "Save"},
+        "blocks": [
+            {"block_id": "channel", "type": "input", "label": label,
+             "element": {"type": "external_select", "action_id": "channel", "min_query_length": 0}},
+            {"block_id": "mentions", "type": "input", "label": label,
+             "element": {"type": "multi_external_select", "action_id": "mentions"}},
+            {"block_id": "pick", "type": "section", "text": {"type": "mrkdwn", "text": "Pick"},
+             "accessory": {"type": "external_select", "action_id": "p", "min_query_length": 2}},
+            {"block_id": "plain", "type": "input", "label": label,
+             "element": {"type": "static_select", "action_id": "plain",
+                         "options": [{"text": {"type": "plain_text", "text": "A"}, "value": "a"}]}},
+        ]
+    });
+    let trigger = w.emu.issue_trigger(TEAM, &w.user);
+    let opened = call(
+        &w,
+        "views.open",
+        json!({"trigger_id": trigger, "view": view}),
+    )
+    .await;
+    assert_eq!(opened["ok"], true, "{opened}");
+    let id = opened["view"]["id"].as_str().expect("an id");
+    let table = [
+        ("channel", "channel", Some(0)),
+        ("mentions", "mentions", Some(3)),
+        ("pick", "p", Some(2)),
+        ("plain", "plain", None),
+        ("channel", "other", None),
+        ("missing", "channel", None),
+    ];
+    for (block, action, want) in table {
+        assert_eq!(
+            w.emu.suggestion_min_length(id, block, action),
+            want,
+            "{block}/{action}"
+        );
+    }
+    assert_eq!(
+        w.emu.suggestion_min_length("V_NONE", "channel", "channel"),
+        None
+    );
+}

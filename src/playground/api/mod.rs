@@ -178,6 +178,7 @@ pub fn routes(playground: Playground, listen: std::net::SocketAddr) -> Router {
         .route("/try/api/close", post(close))
         .route("/try/api/options", post(options))
         .route("/try/api/home", post(home))
+        .route("/try/api/samples", get(samples))
         .route("/try/api/platform", post(platform))
         .with_state(playground)
         .layer(axum::middleware::from_fn_with_state(
@@ -236,10 +237,6 @@ async fn state(State(pg): State<Playground>, Query(q): Query<StateQuery>) -> Rep
             })
         })
         .collect();
-    let samples: Vec<Value> = seed::samples(&p.world)
-        .into_iter()
-        .map(|(name, body)| json!({"name": name, "body": body}))
-        .collect();
     Ok(Json(json!({
         "team": {"id": team, "name": "Acme (playground)"},
         "bot_user_id": p.world.bot_user_id,
@@ -254,7 +251,6 @@ async fn state(State(pg): State<Playground>, Query(q): Query<StateQuery>) -> Rep
         "modal_errors": modal_errors,
         "home": p.slack.home_view(team, &user),
         "callbacks": callbacks,
-        "samples": samples,
     })))
 }
 
@@ -268,6 +264,15 @@ fn visible_to(channel: &Value, user: &str) -> bool {
         .as_array()
         .is_some_and(|m| m.iter().any(|id| id == user));
     member || channel["is_private"] != true
+}
+
+/// The Platform panel's examples, one per kind of event, made now.
+async fn samples(State(pg): State<Playground>) -> Json<Value> {
+    let samples: Vec<Value> = seed::samples(&pg.parts().world)
+        .into_iter()
+        .map(|(name, body)| json!({"name": name, "body": body}))
+        .collect();
+    Json(Value::Array(samples))
 }
 
 #[derive(Deserialize)]

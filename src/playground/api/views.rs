@@ -193,14 +193,14 @@ pub(super) async fn options(State(pg): State<Playground>, Json(o): Json<Options>
     pg.person(&o.user)?;
     let p = pg.parts();
     let team = &p.world.team_id;
-    let Some(view) = p
-        .slack
-        .open_modal(team, &o.user)
-        .filter(|m| m["id"] == o.view_id.as_str())
-    else {
+    let open = p.slack.open_modal(team, &o.user);
+    if open.is_none_or(|m| m["id"] != o.view_id.as_str()) {
         return Err(bad("that modal is not open"));
-    };
-    let Some(min) = external_select_min(&view, &o.block_id, &o.action_id) else {
+    }
+    let Some(min) = p
+        .slack
+        .suggestion_min_length(&o.view_id, &o.block_id, &o.action_id)
+    else {
         return Err(bad("no such external select"));
     };
     if o.value.chars().count() < min {
@@ -218,26 +218,6 @@ pub(super) async fn options(State(pg): State<Playground>, Json(o): Json<Options>
     Ok(Json(answer.json()))
 }
 
-/// The `min_query_length` of the external select (`block_id`, `action_id`) of `view`.
-fn external_select_min(view: &Value, block_id: &str, action_id: &str) -> Option<usize> {
-    let block = view["blocks"]
-        .as_array()?
-        .iter()
-        .find(|b| b["block_id"] == block_id)?;
-    let mut elements = vec![&block["element"], &block["accessory"]];
-    elements.extend(block["elements"].as_array().into_iter().flatten());
-    elements
-        .into_iter()
-        .find(|e| {
-            e["action_id"] == action_id
-                && matches!(
-                    e["type"].as_str(),
-                    Some("external_select" | "multi_external_select")
-                )
-        })
-        .map(|e| e["min_query_length"].as_u64().unwrap_or(3) as usize)
-}
-
 #[derive(Deserialize)]
 pub(super) struct Person {
     user: String,
@@ -250,38 +230,4 @@ pub(super) async fn home(State(pg): State<Playground>, Json(h): Json<Person>) ->
     let event = p.slack.open_app_home(&p.world.team_id, &h.user, "home");
     let answer = p.herald.event(&event).await?;
     Ok(Json(json!({"status": answer.status})))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn an_external_selects_min_query_length_is_read_where_slack_puts_it() {
-        let view = json!({"blocks": [
-            {"block_id": "channel", "type": "input",
-             "element": {"type": "external_select", "action_id": "channel", "min_query_length": 0}},
-            {"block_id": "mentions", "type": "input",
-             "element": {"type": "multi_external_select", "action_id": "mentions"}},
-            {"block_id": "pick", "type": "section",
-             "accessory": {"type": "external_select", "action_id": "p", "min_query_length": 2}},
-            {"block_id": "plain", "type": "input",
-             "element": {"type": "static_select", "action_id": "plain"}},
-        ]});
-        let table = [
-            ("channel", "channel", Some(0)),
-            ("mentions", "mentions", Some(3)),
-            ("pick", "p", Some(2)),
-            ("plain", "plain", None),
-            ("channel", "other", None),
-            ("missing", "channel", None),
-        ];
-        for (block, action, want) in table {
-            assert_eq!(
-                external_select_min(&view, block, action),
-                want,
-                "{block}/{action}"
-            );
-        }
-    }
 }

@@ -14,6 +14,7 @@ const ui = {
   modalKey: null,
   busy: 0, // requests under way (the browser test waits for none)
   refreshes: 0, // states read so far
+  samples: [], // the Platform panel's examples, read once
 };
 
 async function api(path, body) {
@@ -685,11 +686,6 @@ function drawHome(s) {
 
 function drawPlatform(s) {
   $("platform").hidden = ui.pane !== "platform";
-  const sample = $("sample");
-  if (!sample.options.length) {
-    sample.innerHTML = s.samples.map((x, i) => `<option value="${i}">${escapeHtml(x.name)}</option>`).join("");
-    $("event-json").value = JSON.stringify(s.samples[0]?.body ?? {}, null, 2);
-  }
   if (ui.pane !== "platform") return;
   const region = $("callbacks");
   region.innerHTML = "";
@@ -814,7 +810,7 @@ function wire() {
   });
   $("open-platform").addEventListener("click", (ev) => { ev.preventDefault(); ui.pane = "platform"; render(true); });
   $("sample").addEventListener("change", () => {
-    const s = ui.state.samples[Number($("sample").value)];
+    const s = ui.samples[Number($("sample").value)];
     $("event-json").value = JSON.stringify(s.body, null, 2);
   });
   $("send-event").addEventListener("click", sendEvent);
@@ -823,5 +819,13 @@ function wire() {
   $("modal-close").addEventListener("click", closeModal);
 }
 
+// The Platform panel's examples, fresh (their occurred_at is now) when the page loads.
+async function loadSamples() {
+  ui.samples = await api("/try/api/samples").catch(() => []);
+  $("sample").innerHTML = ui.samples.map((x, i) => `<option value="${i}">${escapeHtml(x.name)}</option>`).join("");
+  $("event-json").value = JSON.stringify(ui.samples[0]?.body ?? {}, null, 2);
+}
+
 wire();
+loadSamples();
 refresh();
