@@ -489,6 +489,9 @@ struct State {
     usergroups: Vec<UserGroup>,
     /// Per-(workspace, method) rate tiers, when `enforce_rate_tiers` turned them on.
     rate: Option<RateTiers>,
+    /// The most messages a `conversations.history` / `conversations.replies` page holds
+    /// (`cap_history_pages`).
+    history_page_cap: Option<usize>,
     faults: HashMap<String, VecDeque<Fault>>,
     chaos: Option<(Chaos, fastrand::Rng)>,
     /// How long each call of a method takes before Slack answers (benchmarks).
@@ -623,6 +626,7 @@ impl SlackEmulator {
                 ims: HashMap::new(),
                 usergroups: Vec::new(),
                 rate: None,
+                history_page_cap: None,
                 faults: HashMap::new(),
                 chaos: None,
                 latency: HashMap::new(),
@@ -1084,6 +1088,15 @@ impl SlackEmulator {
             window: Duration::from_secs_f64(60.0 / time_scale),
             hits: HashMap::new(),
         });
+    }
+
+    /// Pages of `conversations.history` and `conversations.replies` hold at most `max`
+    /// messages whatever `limit` asks: Slack's rule for commercially distributed apps
+    /// outside the Marketplace ("the maximum and default value of the limit parameter"
+    /// is 15, docs.slack.dev/changelog/2025/05/29/rate-limit-changes-for-non-marketplace-apps).
+    /// None lifts it.
+    pub fn cap_history_pages(&self, max: Option<usize>) {
+        self.inner.lock().history_page_cap = max;
     }
 
     /// Turns rate tiers off again.
@@ -3281,6 +3294,7 @@ impl State {
     fn conversations_history(&self, team_id: &str, args: &Args) -> ApiResult {
         let idx = self.accessible_channel(team_id, args, true)?;
         let limit = arg_u64(args, "limit")?.unwrap_or(100).clamp(1, 999) as usize;
+        let limit = self.history_page_cap.map_or(limit, |cap| limit.min(cap));
         let with_meta = arg_bool(args, "include_all_metadata");
         let inclusive = arg_bool(args, "inclusive");
         let oldest = arg_str(args, "oldest").unwrap_or_else(|| "0".into());
@@ -3346,6 +3360,8 @@ impl State {
         let ts = arg_str(args, "ts").ok_or_else(|| err("thread_not_found"))?;
         let with_meta = arg_bool(args, "include_all_metadata");
         let limit = arg_u64(args, "limit")?.unwrap_or(1000).clamp(1, 1000) as usize;
+        let limit = self.history_page_cap.map_or(limit, |cap| limit.min(cap));
+        let inclusive = arg_bool(args, "inclusive");
         let msgs = &self.channels[idx].messages;
         let parent = msgs
             .iter()
@@ -3373,7 +3389,10 @@ impl State {
                 if m.ts == root_ts {
                     return after.is_none();
                 }
-                t >= oldest && after.is_none_or(|a| t > a)
+                // `oldest` itself only with `inclusive` (default false, as in
+                // conversations.history).
+                let above = if inclusive { t >= oldest } else { t > oldest };
+                above && after.is_none_or(|a| t > a)
             })
             .collect();
         let has_more = in_thread.len() > limit;

@@ -216,6 +216,10 @@ impl App {
             DirectoryCtx::from_ref(&self.state),
             shutdown.clone(),
         ));
+        tracker.spawn(crate::conversations::catch_up::periodically(
+            crate::conversations::ConversationsCtx::from_ref(&self.state),
+            shutdown.clone(),
+        ));
         if let Transport::SocketMode {
             app_token,
             connections,

@@ -84,6 +84,7 @@ impl FromRef<AppState> for ConversationsCtx {
             jobs: crate::jobs::Queue::new(s.store.clone(), s.wake.clone()),
             workspace_state: s.workspace_state.clone(),
             profiles: s.profiles.clone(),
+            metrics: s.metrics.clone(),
         }
     }
 }

@@ -60,6 +60,14 @@ pub struct SettingsArgs {
     /// Hours between full directory syncs (channels, users, user groups).
     #[arg(long, env = "HERALD_DIRECTORY_SYNC_HOURS")]
     pub directory_sync_hours: Option<String>,
+    /// Minutes between read-backs of recently active threads (replies whose events
+    /// never reached Herald).
+    #[arg(long, env = "HERALD_CATCH_UP_MINUTES")]
+    pub catch_up_minutes: Option<String>,
+    /// How the Slack app is distributed (internal, marketplace, outside-marketplace):
+    /// the pace Slack allows for reading threads back.
+    #[arg(long, env = "HERALD_SLACK_APP_DISTRIBUTION")]
+    pub slack_app_distribution: Option<String>,
     /// The key before a rotation: still opens values until `herald rekey` re-seals them.
     #[arg(long, env = "HERALD_ENCRYPTION_KEY_PREVIOUS", hide_env_values = true)]
     pub encryption_key_previous: Option<String>,

@@ -6,11 +6,12 @@
 //! same way.
 //!
 //! One file per section: `args` (the raw flags), `slack`, `http`, `delivery`,
-//! `directory` and `secrets`, each with its settings type and the function that
+//! `directory`, `catch_up` and `secrets`, each with its settings type and the function that
 //! reads it. [`Settings::from_args`] calls them in a fixed order, so the error always
 //! names the first bad or missing setting.
 
 mod args;
+mod catch_up;
 mod delivery;
 mod directory;
 mod http;
@@ -26,6 +27,7 @@ use std::time::Duration;
 use crate::core::catalog::Lang;
 
 pub use args::SettingsArgs;
+pub use catch_up::{CatchUpSettings, Distribution};
 pub use delivery::DeliverySettings;
 pub use directory::DirectorySettings;
 pub use http::HttpSettings;
@@ -63,6 +65,8 @@ pub struct Settings {
     /// How long a rotated webhook secret keeps working.
     pub rotation_grace: Duration,
     pub directory: DirectorySettings,
+    /// Reading back replies Slack's events did not bring.
+    pub catch_up: CatchUpSettings,
     /// Callbacks may go to loopback and private addresses (off by default).
     pub callback_allow_private: bool,
     pub http: HttpSettings,
@@ -95,6 +99,11 @@ impl Settings {
         let lang = lang(args.lang)?;
         let delivery = delivery::delivery(args.workers, args.job_lease_secs)?;
         let directory = directory::directory(args.directory_sync_hours)?;
+        let catch_up = catch_up::catch_up(
+            args.catch_up_minutes,
+            args.slack_app_distribution,
+            installs,
+        )?;
         let callback_allow_private = callback_allow_private(args.callback_allow_private)?;
         let http = http::http(
             args.header_timeout_secs,
@@ -121,6 +130,7 @@ impl Settings {
             encryption,
             rotation_grace: ROTATION_GRACE,
             directory,
+            catch_up,
             callback_allow_private,
             http,
             ingest_rate,
@@ -144,6 +154,7 @@ impl fmt::Debug for Settings {
             encryption,
             rotation_grace,
             directory,
+            catch_up,
             callback_allow_private,
             http,
             ingest_rate,
@@ -160,6 +171,7 @@ impl fmt::Debug for Settings {
             .field("encryption", encryption)
             .field("rotation_grace", rotation_grace)
             .field("directory", directory)
+            .field("catch_up", catch_up)
             .field("callback_allow_private", callback_allow_private)
             .field("http", http)
             .field("ingest_rate", ingest_rate)

@@ -3,9 +3,11 @@
 //! How a conversation looks is in `core::render::conversation`; delivery
 //! (`delivery::thread`) posts it. Here: `replies` turns Slack's message events into
 //! platform callbacks, `reply_kind` says whether a reply goes to the customer, and
-//! `operators` maps Slack users to the platform's operators.
+//! `operators` maps Slack users to the platform's operators; `catch_up` reads back the
+//! replies whose events never reached Herald.
 
 pub mod buttons;
+pub mod catch_up;
 pub mod operators;
 pub mod replies;
 pub mod reply_kind;
@@ -23,6 +25,8 @@ pub struct ConversationsCtx {
     pub jobs: crate::jobs::Queue,
     pub workspace_state: crate::workspace::WorkspaceSettings,
     pub profiles: crate::workspace::people::Profiles,
+    /// Catch-up's rate-limit waits are counted here.
+    pub metrics: crate::metrics::Metrics,
 }
 
 impl ConversationsCtx {

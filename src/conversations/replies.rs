@@ -137,7 +137,12 @@ pub(super) fn on<'a>(team_id: &'a str, event_id: &'a str, run_at: RunAt) -> Enqu
 
 /// The id a reply's callback jobs carry: the Slack message they are about.
 fn reply_event_id(reply: &ThreadReply) -> String {
-    format!("slack:{}:{}", reply.channel, reply.ts)
+    reply_event_id_of(&reply.channel, &reply.ts)
+}
+
+/// The id of the reply `ts` in `channel` (catch-up asks whether it was forwarded).
+pub(super) fn reply_event_id_of(channel: &str, ts: &str) -> String {
+    format!("slack:{channel}:{ts}")
 }
 
 /// Queues the callback for a reply in one of Herald's threads; returns whether it was one.
@@ -168,6 +173,13 @@ pub async fn forward(
     else {
         return Ok(false);
     };
+    if reply.change == Change::Created {
+        // Catch-up reads back threads people are writing in.
+        state
+            .store
+            .thread_active(team_id, &reply.channel, &thread_ts)
+            .await?;
+    }
     if thread.replies_off {
         // An alerts-only thread: nothing said here reaches the platform. The first to
         // write in it is told so, once, in their own language.

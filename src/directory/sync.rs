@@ -7,10 +7,9 @@
 
 use std::time::Duration;
 
-use tokio::time::Instant;
-
 use crate::directory::DirectoryCtx;
 use crate::slack::SlackError;
+use crate::slack::pace::{Pace, Waited, patiently};
 use crate::store::{StoreError, now_ms};
 use crate::workspace::Workspace;
 
@@ -39,64 +38,8 @@ pub enum SyncError {
     Running,
 }
 
-/// When a rate-limited answer does not say how long to wait.
-const DEFAULT_RETRY_AFTER: Duration = Duration::from_secs(30);
 /// A sync that started this long ago and never finished is taken to have died.
 const STALE: Duration = Duration::from_secs(3600);
-
-/// Paces calls to one method family at the tier's rate.
-struct Pace {
-    interval: Duration,
-    next: Instant,
-}
-
-impl Pace {
-    fn new(interval: Duration) -> Self {
-        Self {
-            interval,
-            next: Instant::now(),
-        }
-    }
-
-    async fn wait(&mut self) {
-        tokio::time::sleep_until(self.next).await;
-        self.next = Instant::now() + self.interval;
-    }
-}
-
-/// Calls `call` until Slack stops answering 429, waiting as told (and counting the wait).
-async fn patiently<T, F, Fut>(
-    metrics: &crate::metrics::Metrics,
-    pace: &mut Pace,
-    progress: &mut Progress,
-    mut call: F,
-) -> Result<T, SlackError>
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Result<T, SlackError>>,
-{
-    loop {
-        pace.wait().await;
-        progress.calls += 1;
-        match call().await {
-            Err(SlackError::RateLimited {
-                method,
-                retry_after,
-            }) => {
-                let wait = retry_after.unwrap_or(DEFAULT_RETRY_AFTER);
-                tracing::info!(
-                    ?wait,
-                    method,
-                    "directory sync rate limited; waiting as asked"
-                );
-                metrics.rate_limit_wait(method, wait);
-                progress.rate_limited += wait;
-                pace.next = Instant::now() + wait;
-            }
-            other => return other,
-        }
-    }
-}
 
 /// Whether a sync may start now: none running (or the running one is stale), and for a
 /// scheduled sync, the last one is older than `min_age`.
@@ -145,7 +88,7 @@ pub async fn run(
     };
     let channels = async {
         let mut pace = Pace::new(settings.page_interval);
-        let mut local = Progress::default();
+        let mut local = Waited::default();
         let mut cursor: Option<String> = None;
         loop {
             let before = (local.calls, local.rate_limited);
@@ -171,7 +114,7 @@ pub async fn run(
     };
     let users = async {
         let mut pace = Pace::new(settings.page_interval);
-        let mut local = Progress::default();
+        let mut local = Waited::default();
         let mut cursor: Option<String> = None;
         loop {
             let before = (local.calls, local.rate_limited);
@@ -198,7 +141,7 @@ pub async fn run(
     };
     let groups = async {
         let mut pace = Pace::new(settings.page_interval);
-        let mut local = Progress::default();
+        let mut local = Waited::default();
         let groups = patiently(&state.metrics, &mut pace, &mut local, || {
             state.slack.list_groups(token)
         })

@@ -6,6 +6,7 @@ pub mod api;
 pub mod connect;
 pub mod handler;
 pub mod http;
+pub mod pace;
 pub mod socket;
 
 pub use api::{

@@ -11,6 +11,7 @@
 
 mod admins;
 mod audit;
+mod catch_up;
 mod connections;
 mod digests;
 mod directory;
@@ -38,6 +39,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
 pub use audit::{AuditAction, AuditEntry, Change};
+pub use catch_up::ActiveThread;
 pub use connections::ConnectionRow;
 pub use digests::{DigestEnd, DigestEntry, end_digest_items_in, keep_for_digest};
 pub use directory::{ChannelRow, GroupRow, SyncRow, UserRow};

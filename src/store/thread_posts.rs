@@ -102,7 +102,7 @@ impl Store {
             .await?;
             sqlx::query(
                 "INSERT INTO thread_parents (team_id, channel, thread_ts, conversation_id, \
-                 created_at, replies_off) VALUES ($1, $2, $3, $4, $5, $6) \
+                 created_at, replies_off, active_at) VALUES ($1, $2, $3, $4, $5, $6, $5) \
                  ON CONFLICT (team_id, channel, thread_ts) DO NOTHING",
             )
             .bind(&r.team_id)
@@ -142,6 +142,20 @@ impl Store {
             .bind(now)
             .bind(placed.history.as_ref().map(|h| h.0.as_str()))
             .bind(placed.history.as_ref().map(|h| h.1))
+            .execute(&mut *conn)
+            .await?;
+        }
+        if r.opened.is_none() && !r.placed.is_empty() {
+            // A platform message in the thread: it stays in catch-up's window.
+            sqlx::query(
+                "UPDATE thread_parents SET active_at = $1 WHERE team_id = $2 AND channel = $3 \
+                 AND thread_ts = (SELECT thread_ts FROM threads WHERE team_id = $2 \
+                 AND channel = $3 AND conversation_id = $4)",
+            )
+            .bind(now)
+            .bind(&r.team_id)
+            .bind(&r.channel)
+            .bind(&r.conversation_id)
             .execute(&mut *conn)
             .await?;
         }

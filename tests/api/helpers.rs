@@ -61,6 +61,9 @@ pub struct Options {
     pub http: herald::config::HttpSettings,
     /// `HERALD_INGEST_RATE`, per connection per second.
     pub ingest_rate: u32,
+    /// Catch-up: as fast as the emulator answers, and (unless a test says otherwise)
+    /// only the sweep at start, so other tests' Slack calls stay theirs.
+    pub catch_up: herald::config::CatchUpSettings,
 }
 
 impl Default for Options {
@@ -85,6 +88,13 @@ impl Default for Options {
             callback_allow_private: true,
             http: herald::config::HttpSettings::default(),
             ingest_rate: 200,
+            catch_up: herald::config::CatchUpSettings {
+                every: Duration::from_secs(3600),
+                call_interval: Duration::from_millis(5),
+                ..herald::config::CatchUpSettings::for_distribution(
+                    herald::config::Distribution::Internal,
+                )
+            },
         }
     }
 }
@@ -177,6 +187,7 @@ impl TestApp {
         settings.directory = options.directory;
         settings.http = options.http;
         settings.ingest_rate = options.ingest_rate;
+        settings.catch_up = options.catch_up;
 
         let mut app = Self {
             address: String::new(),

@@ -7,6 +7,7 @@ use emulator::platform as fake_platform;
 
 mod alerts_only;
 mod callbacks;
+mod catch_up;
 mod cli;
 mod commands;
 mod conditions;

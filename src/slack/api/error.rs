@@ -171,6 +171,8 @@ error_codes! {
     /// `conversations.join` on a channel that cannot be joined (a private one).
     MethodNotSupportedForChannelType = "method_not_supported_for_channel_type",
     MessageNotFound = "message_not_found",
+    /// `conversations.replies`: no message with that ts in the channel.
+    ThreadNotFound = "thread_not_found",
     AlreadyReacted = "already_reacted",
     /// `users.info`: no such user.
     UserNotFound = "user_not_found",

@@ -290,6 +290,37 @@ impl SlackApi {
         Ok(None)
     }
 
+    /// One page of a thread's messages after `after` (the parent and everything when
+    /// None), earliest first, as Slack's JSON (catch-up reads them as it reads
+    /// `message` events). Slack's `oldest` excludes the message at `after` itself, as
+    /// `inclusive` is false by default (conversations.replies reference).
+    pub async fn thread_replies(
+        &self,
+        token: &str,
+        channel: &str,
+        thread_ts: &str,
+        after: Option<&str>,
+        limit: u32,
+        cursor: Option<&str>,
+    ) -> Result<super::Page<serde_json::Value>, SlackError> {
+        #[derive(Deserialize)]
+        struct Replies {
+            #[serde(default)]
+            messages: Vec<serde_json::Value>,
+            response_metadata: Option<SlackResponseMetadata>,
+        }
+        let limit = limit.to_string();
+        let params = vec![
+            ("channel", Some(channel)),
+            ("ts", Some(thread_ts)),
+            ("limit", Some(limit.as_str())),
+            ("oldest", after),
+            ("cursor", cursor),
+        ];
+        let res: Replies = self.get(token, "conversations.replies", params).await?;
+        Ok((res.messages, slack_next(res.response_metadata)))
+    }
+
     /// One page of 200 messages from `oldest` on, with their metadata: the thread's
     /// replies when `thread_ts` is given, else the channel's history.
     async fn recent_page(
