@@ -5709,6 +5709,62 @@ impl State {
 }
 
 impl SlackEmulator {
+    /// `user` adds the reaction `name` to the message `ts` (a person in Slack's client, or
+    /// the bot's own `reactions.add` already recorded) and the `reaction_added` event Slack
+    /// sends is returned, as in Slack's reference (docs.slack.dev/reference/events/
+    /// reaction_added): `user`, `reaction`, `item_user` (the message's author), `item`
+    /// `{type: "message", channel, ts}` and `event_ts`. Reacting twice with the same emoji
+    /// records it once, as Slack's client does.
+    pub fn user_react(&self, channel: &str, ts: &str, user: &str, name: &str) -> Value {
+        self.reaction_event(channel, ts, user, name, true)
+    }
+
+    /// `user` removes their reaction `name`: `reaction_removed`, the same shape
+    /// (docs.slack.dev/reference/events/reaction_removed).
+    pub fn user_unreact(&self, channel: &str, ts: &str, user: &str, name: &str) -> Value {
+        self.reaction_event(channel, ts, user, name, false)
+    }
+
+    fn reaction_event(
+        &self,
+        channel: &str,
+        ts: &str,
+        user: &str,
+        name: &str,
+        added: bool,
+    ) -> Value {
+        let mut st = self.inner.lock();
+        let idx = st.event_channel(channel);
+        let mi = st.message_index(idx, ts);
+        let m = &mut st.channels[idx].messages[mi];
+        let item_user = m.user.clone();
+        let at = m.reactions.iter().position(|(n, _)| n == name);
+        match (added, at) {
+            (true, Some(i)) => {
+                if !m.reactions[i].1.iter().any(|u| u == user) {
+                    m.reactions[i].1.push(user.to_string());
+                }
+            }
+            (true, None) => m.reactions.push((name.to_string(), vec![user.to_string()])),
+            (false, Some(i)) => {
+                m.reactions[i].1.retain(|u| u != user);
+                if m.reactions[i].1.is_empty() {
+                    m.reactions.remove(i);
+                }
+            }
+            (false, None) => {}
+        }
+        let event = json!({
+            "type": if added { "reaction_added" } else { "reaction_removed" },
+            "user": user,
+            "reaction": name,
+            "item_user": item_user,
+            "item": {"type": "message", "channel": channel, "ts": ts},
+        });
+        let team = st.channels[idx].team_id.clone();
+        st.event_callback(&team, event, Some(channel))
+    }
+
     /// The reactions on a message, in Slack's order (by first use): `(emoji name, user ids)`.
     /// Empty for an unknown channel or message.
     pub fn reactions(&self, channel: &str, ts: &str) -> Vec<(String, Vec<String>)> {

@@ -21,6 +21,8 @@ pub enum Command {
     Audit,
     /// Show (None) or set the workspace's language.
     Lang(Option<Lang>),
+    /// Show (None) or turn on/off reactions as actions (✅ close, 👀 assign).
+    Reactions(Option<bool>),
     /// List Herald admins, or (owners) add / remove one.
     Admins(Option<(bool, String)>),
     /// Open a rule's edit modal; the argument is the rule's short reference from `list`.
@@ -76,6 +78,7 @@ impl Command {
             Command::Add
                 | Command::Errors
                 | Command::Lang(Some(_))
+                | Command::Reactions(Some(_))
                 | Command::Edit(_)
                 | Command::Delete(_)
                 | Command::Test(_)
@@ -129,6 +132,21 @@ impl Command {
                 },
                 more => Command::Invalid {
                     subcommand: "lang",
+                    argument: more.join(" "),
+                },
+            },
+            "reactions" | "リアクション" => match rest.as_slice() {
+                [] => Command::Reactions(None),
+                [one] => match one.to_lowercase().as_str() {
+                    "on" | "オン" => Command::Reactions(Some(true)),
+                    "off" | "オフ" => Command::Reactions(Some(false)),
+                    _ => Command::Invalid {
+                        subcommand: "reactions",
+                        argument: (*one).to_string(),
+                    },
+                },
+                more => Command::Invalid {
+                    subcommand: "reactions",
                     argument: more.join(" "),
                 },
             },
@@ -412,6 +430,16 @@ mod tests {
                 Command::Invalid {
                     subcommand: "admins",
                     argument: "add @sato".into(),
+                },
+            ),
+            ("reactions", Command::Reactions(None)),
+            ("reactions OFF", Command::Reactions(Some(false))),
+            ("リアクション オン", Command::Reactions(Some(true))),
+            (
+                "reactions maybe",
+                Command::Invalid {
+                    subcommand: "reactions",
+                    argument: "maybe".into(),
                 },
             ),
             ("lang en", Command::Lang(Some(Lang::En))),

@@ -10,7 +10,7 @@ use super::Bot;
 use crate::store::{Receipt, StoreError};
 
 /// Events the bot handles itself (the directory's follow).
-const OWN_EVENTS: [&str; 5] = [
+const OWN_EVENTS: [&str; 6] = [
     "app_home_opened",
     "app_uninstalled",
     "tokens_revoked",
@@ -18,6 +18,8 @@ const OWN_EVENTS: [&str; 5] = [
     // `message` for both.
     "message.channels",
     "message.groups",
+    // ✅ and 👀 in Herald's threads (src/conversations/reactions.rs).
+    "reaction_added",
 ];
 
 /// The bot events Herald acts on; `manifest.yml` subscribes to exactly these (a contract
@@ -142,6 +144,9 @@ async fn apply(
         }
         "message" => {
             crate::conversations::replies::forward(&state.conversations, &workspace, &body).await?;
+        }
+        "reaction_added" => {
+            crate::conversations::reactions::react(&state.conversations, &workspace, &body).await?;
         }
         other if crate::directory::events::EVENTS.contains(&other) => {
             crate::directory::events::apply(&state.directory, &workspace, other, &body).await?;

@@ -45,6 +45,10 @@ pub struct CatchUpSettings {
     pub call_interval: Duration,
     /// Messages asked for per page.
     pub page_size: u32,
+    /// How long a process's hold on a workspace's sweep lasts from its last renewal
+    /// (before every call and every reply forwarded): after a crash, how soon another
+    /// process (or the restarted one) sweeps that workspace.
+    pub lease: Duration,
     pub distribution: Distribution,
 }
 
@@ -64,6 +68,8 @@ impl CatchUpSettings {
             window: Duration::from_secs(24 * 3600),
             call_interval,
             page_size,
+            // One paced call and a page's forwarding fit in it with room to spare.
+            lease: call_interval * 3 + Duration::from_secs(10),
             distribution,
         }
     }

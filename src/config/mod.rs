@@ -99,11 +99,8 @@ impl Settings {
         let lang = lang(args.lang)?;
         let delivery = delivery::delivery(args.workers, args.job_lease_secs)?;
         let directory = directory::directory(args.directory_sync_hours)?;
-        let catch_up = catch_up::catch_up(
-            args.catch_up_minutes,
-            args.slack_app_distribution,
-            installs,
-        )?;
+        let catch_up =
+            catch_up::catch_up(args.catch_up_minutes, args.slack_app_distribution, installs)?;
         let callback_allow_private = callback_allow_private(args.callback_allow_private)?;
         let http = http::http(
             args.header_timeout_secs,

@@ -96,13 +96,6 @@ fn ts_order(a: &str, b: &str) -> std::cmp::Ordering {
     n(a).total_cmp(&n(b))
 }
 
-/// How long the workspace's lease lasts from its last renewal: long enough for one
-/// paced call and the page's forwarding, short enough that a crashed process's sweep is
-/// taken over soon.
-fn lease(cx: &ConversationsCtx) -> Duration {
-    cx.settings.catch_up.call_interval * 3 + Duration::from_secs(10)
-}
-
 /// Slack's answers that end reading one thread, not the sweep: it is gone, or Herald
 /// can no longer read its channel.
 fn thread_unreadable(err: &SlackError) -> bool {
@@ -129,7 +122,10 @@ pub async fn sweep(
     let team_id = workspace.team_id.as_str();
     let settings = &cx.settings.catch_up;
     let mut swept = Swept::default();
-    let renew = || cx.store.lease_catch_up(team_id, owner, now_ms() + duration_ms(lease(cx)));
+    let renew = || {
+        cx.store
+            .lease_catch_up(team_id, owner, now_ms() + duration_ms(settings.lease))
+    };
     if !renew().await? {
         swept.cut_short = true;
         return Ok(swept);
@@ -184,6 +180,10 @@ pub async fn sweep(
                     &workspace.bot_user_id,
                     not_before,
                 ) {
+                    if !renew().await? {
+                        swept.cut_short = true;
+                        return Ok(());
+                    }
                     if forward_missed(cx, workspace, &event).await? {
                         swept.forwarded += 1;
                     }
@@ -315,7 +315,9 @@ pub async fn periodically(cx: ConversationsCtx, shutdown: CancellationToken) {
                             "catch-up sweep finished"
                         );
                     }
-                    Ok(s) => tracing::debug!(team_id, threads = s.threads, "catch-up sweep finished"),
+                    Ok(s) => {
+                        tracing::debug!(team_id, threads = s.threads, "catch-up sweep finished")
+                    }
                     Err(err) => tracing::warn!(team_id, error = %err, "catch-up sweep failed"),
                 }
                 team_id

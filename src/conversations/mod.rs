@@ -4,11 +4,13 @@
 //! (`delivery::thread`) posts it. Here: `replies` turns Slack's message events into
 //! platform callbacks, `reply_kind` says whether a reply goes to the customer, and
 //! `operators` maps Slack users to the platform's operators; `catch_up` reads back the
-//! replies whose events never reached Herald.
+//! replies whose events never reached Herald; `reactions` and `requests` ask the
+//! platform to close or assign a conversation.
 
 pub mod buttons;
 pub mod catch_up;
 pub mod operators;
+pub mod reactions;
 pub mod replies;
 pub mod reply_kind;
 pub mod requests;

@@ -23,6 +23,8 @@ pub enum AuditAction {
     OperatorLinked,
     /// A Herald admin put failed deliveries back in the queue (App Home's Resend).
     DeliveriesResent,
+    /// A Herald admin turned reactions as actions on or off (`/herald reactions`).
+    ReactionsChanged,
 }
 
 impl AuditAction {
@@ -40,6 +42,7 @@ impl AuditAction {
             AuditAction::Disconnected => "workspace.disconnected",
             AuditAction::OperatorLinked => "operator.linked",
             AuditAction::DeliveriesResent => "deliveries.resent",
+            AuditAction::ReactionsChanged => "reactions.changed",
         }
     }
 
@@ -57,6 +60,7 @@ impl AuditAction {
             Self::Disconnected,
             Self::OperatorLinked,
             Self::DeliveriesResent,
+            Self::ReactionsChanged,
         ]
         .into_iter()
         .find(|a| a.as_str() == s)

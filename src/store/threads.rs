@@ -94,6 +94,29 @@ impl Store {
         .await?)
     }
 
+    /// The conversation whose platform message Herald posted as the Slack message `ts`
+    /// (a reaction on it acts on that conversation).
+    pub async fn thread_of_message(
+        &self,
+        team_id: &str,
+        channel: &str,
+        ts: &str,
+    ) -> Result<Option<Thread>, StoreError> {
+        let conversation: Option<String> = sqlx::query_scalar(
+            "SELECT conversation_id FROM thread_messages \
+             WHERE team_id = $1 AND channel = $2 AND ts = $3 LIMIT 1",
+        )
+        .bind(team_id)
+        .bind(channel)
+        .bind(ts)
+        .fetch_optional(self.pool())
+        .await?;
+        match conversation {
+            Some(id) => self.thread(team_id, channel, &id).await,
+            None => Ok(None),
+        }
+    }
+
     /// Where a platform message was posted, and its part of a history chunk.
     pub async fn thread_message(
         &self,

@@ -9,6 +9,8 @@ pub struct WorkspaceState {
     pub disconnect_reason: Option<String>,
     /// Set with `/herald lang`; None means the deployment's default.
     pub lang: Option<String>,
+    /// `/herald reactions off`: ✅ and 👀 in Herald's threads ask the platform nothing.
+    pub reactions_off: bool,
 }
 
 /// A workspace as an install stored it.
@@ -182,20 +184,21 @@ impl Store {
     }
 
     pub async fn workspace_state(&self, team_id: &str) -> Result<WorkspaceState, StoreError> {
-        let row: Option<(Option<i64>, Option<String>, Option<String>)> = sqlx::query_as(
-            "SELECT disconnected_at, disconnect_reason, lang FROM workspaces WHERE team_id = $1",
+        let row: Option<(Option<i64>, Option<String>, Option<String>, i64)> = sqlx::query_as(
+            "SELECT disconnected_at, disconnect_reason, lang, reactions_off FROM workspaces \
+             WHERE team_id = $1",
         )
         .bind(team_id)
         .fetch_optional(self.pool())
         .await?;
-        Ok(
-            row.map_or_else(WorkspaceState::default, |(at, reason, lang)| {
-                WorkspaceState {
-                    disconnect_reason: at.map(|_| reason.unwrap_or_default()),
-                    lang,
-                }
-            }),
-        )
+        Ok(row.map_or_else(
+            WorkspaceState::default,
+            |(at, reason, lang, reactions_off)| WorkspaceState {
+                disconnect_reason: at.map(|_| reason.unwrap_or_default()),
+                lang,
+                reactions_off: reactions_off != 0,
+            },
+        ))
     }
 
     pub async fn set_workspace_lang(
@@ -221,5 +224,40 @@ impl Store {
         super::audit::record(&mut tx, team_id, &change).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Turns reactions as actions on or off, with its audit entry; false when it was
+    /// already so (nothing written).
+    pub async fn set_workspace_reactions(
+        &self,
+        team_id: &str,
+        on: bool,
+        actor: &str,
+    ) -> Result<bool, StoreError> {
+        let word = |on: bool| if on { "on" } else { "off" };
+        let _gate = self.write_gate().await;
+        let mut tx = self.begin().await?;
+        let changed = sqlx::query(
+            "UPDATE workspaces SET reactions_off = $1, updated_at = $2 \
+             WHERE team_id = $3 AND reactions_off <> $1",
+        )
+        .bind(i64::from(!on))
+        .bind(now_ms())
+        .bind(team_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if changed {
+            let change = super::Change {
+                actor,
+                action: super::AuditAction::ReactionsChanged,
+                before: Some(word(!on).to_string()),
+                after: Some(word(on).to_string()),
+            };
+            super::audit::record(&mut tx, team_id, &change).await?;
+        }
+        tx.commit().await?;
+        Ok(changed)
     }
 }

@@ -53,6 +53,12 @@ impl WorkspaceSettings {
         }
     }
 
+    /// Whether ✅ and 👀 in Herald's threads ask the platform (on unless turned off). A
+    /// store that cannot say keeps them on: a reaction is a request a person meant.
+    pub async fn reactions_on(&self, team_id: &str) -> bool {
+        self.get(team_id).await.map_or(true, |s| !s.reactions_off)
+    }
+
     pub async fn invalidate(&self, team_id: &str) {
         self.cache.invalidate(team_id).await;
     }

@@ -85,9 +85,9 @@ async fn a_reply_written_while_herald_was_stopped_is_forwarded_once_after_start(
 
     app.stop().await;
     // Slack could not deliver these: Herald was not there.
-    let (first, first_event) = app
-        .emu
-        .user_reply(&general, &parent, &operator, "```Sorry for the wait```");
+    let (first, first_event) =
+        app.emu
+            .user_reply(&general, &parent, &operator, "```Sorry for the wait```");
     let (second, _) = app
         .emu
         .user_reply(&general, &parent, &operator, "checked the booking");
@@ -133,13 +133,9 @@ async fn a_reply_whose_event_slack_gave_up_on_is_forwarded_by_the_schedule() {
     let general = app.channels.general.clone();
 
     // One reply arrives live; the next one's event never does; a third arrives live.
-    let (_, live) = app
-        .emu
-        .user_reply(&general, &parent, &operator, "note one");
+    let (_, live) = app.emu.user_reply(&general, &parent, &operator, "note one");
     deliver(&app, &live).await;
-    let (lost, _) = app
-        .emu
-        .user_reply(&general, &parent, &operator, "note two");
+    let (lost, _) = app.emu.user_reply(&general, &parent, &operator, "note two");
     let (_, later) = app
         .emu
         .user_reply(&general, &parent, &operator, "note three");
@@ -206,7 +202,11 @@ async fn catch_up_pages_oldest_first_and_waits_out_slacks_rate_limit() {
     let calls = app.emu.calls_to("conversations.replies");
     let made = &calls[before..];
     // The 429, then three pages of two (the parent is on the first).
-    assert!(made.len() >= 4, "paged after the wait: {} calls", made.len());
+    assert!(
+        made.len() >= 4,
+        "paged after the wait: {} calls",
+        made.len()
+    );
     assert_eq!(made[0].status, 429, "the first call was refused");
     assert!(
         made[1..]

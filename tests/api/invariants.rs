@@ -8,7 +8,9 @@
 //! - each conversation has one parent per thread lifetime (a close ends one);
 //! - every edit and deletion reached the right Slack message, and only it;
 //! - every human reply reached the platform exactly once (one webhook id, however often
-//!   it was retried);
+//!   it was retried), including those written while Herald was down and those whose
+//!   event Slack gave up on, which only catch-up brings; every ✅ / 👀 on a thread asked
+//!   the platform exactly once;
 //! - no job is left pending or running, none failed.
 //!
 //! A failing seed names itself; replay it with `INVARIANT_SEED=<seed> cargo test --test
@@ -97,6 +99,9 @@ fn options() -> Options {
     options.delivery.channel_interval = Duration::from_millis(5);
     options.delivery.retry_schedule = vec![Duration::from_millis(50); 14];
     options.delivery.undo_window = Duration::from_millis(50);
+    // Catch-up sweeps all the time, and a crashed process's hold on the sweep is short.
+    options.catch_up.every = Duration::from_millis(100);
+    options.catch_up.lease = Duration::from_millis(500);
     options
 }
 
@@ -172,6 +177,7 @@ pub async fn run_seed(seed: u64, events: usize) -> Counts {
     // People reply in the threads; the platform refuses some callbacks; Herald crashes.
     let threads = conversation_threads(&app);
     let mut replies: Vec<String> = Vec::new();
+    let mut reactions: Vec<(String, &str)> = Vec::new();
     if !threads.is_empty() {
         for n in 0..(events / 4).max(3) {
             let ts = &threads[rng.usize(0..threads.len())];
@@ -182,16 +188,47 @@ pub async fn run_seed(seed: u64, events: usize) -> Counts {
             } else {
                 text
             };
+            let fate = rng.u32(0..100);
+            let down = fate < 6;
+            if down {
+                // Written while Herald is down: Slack cannot deliver it.
+                app.crash();
+                counts.crashes += 1;
+            }
             let (_, event) = app
                 .emu
                 .user_reply(&app.channels.general, ts, &operator, &fenced);
             if rng.u32(0..100) < 20 {
                 platform.answer_next(503, 1);
             }
-            deliver_like_slack(&app, &event, seed).await;
-            if rng.u32(0..100) < 10 {
-                // Slack retries a delivery it thinks was lost: the same event again.
+            if down {
+                app.restart().await;
+            } else if fate < 14 {
+                // Slack gave up on this event: only catch-up can bring the reply.
+            } else {
                 deliver_like_slack(&app, &event, seed).await;
+                if rng.u32(0..100) < 10 {
+                    // Slack retries a delivery it thinks was lost: the same event again.
+                    deliver_like_slack(&app, &event, seed).await;
+                }
+            }
+            if rng.u32(0..100) < 12 {
+                // ✅ or 👀 on the parent: one request, however often Slack delivers it.
+                let name = if rng.bool() {
+                    "white_check_mark"
+                } else {
+                    "eyes"
+                };
+                if !reactions.contains(&(ts.clone(), name)) {
+                    reactions.push((ts.clone(), name));
+                    let event = app
+                        .emu
+                        .user_react(&app.channels.general, ts, &operator, name);
+                    deliver_like_slack(&app, &event, seed).await;
+                    if rng.bool() {
+                        deliver_like_slack(&app, &event, seed).await;
+                    }
+                }
             }
             if rng.u32(0..100) < 8 {
                 app.crash();
@@ -199,6 +236,9 @@ pub async fn run_seed(seed: u64, events: usize) -> Counts {
                 app.restart().await;
             }
         }
+        settle(&app, seed).await;
+        // Replies no event brought arrive with a sweep; then their callbacks settle.
+        all_replies_arrive(&platform, &replies, seed).await;
         settle(&app, seed).await;
     }
     app.emu.set_chaos(None);
@@ -341,6 +381,34 @@ pub async fn run_seed(seed: u64, events: usize) -> Counts {
         }
     }
 
+    // Reactions: each asked the platform once (one webhook id).
+    for (parent, name) in &reactions {
+        let kind = if *name == "eyes" {
+            "conversation.assign_requested"
+        } else {
+            "conversation.close_requested"
+        };
+        let mut ids: Vec<String> = received
+            .iter()
+            .filter(|r| r.body["type"] == kind && r.body["slack"]["ts"] == parent.as_str())
+            .map(|r| r.webhook_id.clone())
+            .collect();
+        ids.sort();
+        ids.dedup();
+        counts.replies += 1;
+        match ids.len() {
+            0 => {
+                eprintln!("seed {seed}: the {name} request on {parent} never reached the platform");
+                counts.replies_lost += 1;
+            }
+            1 => {}
+            n => {
+                eprintln!("seed {seed}: the {name} request on {parent} sent as {n} callbacks");
+                counts.replies_duplicated += n - 1;
+            }
+        }
+    }
+
     // No job left behind, none given up.
     for job in app.store.jobs_for_team(TEAM).await.expect("jobs") {
         if job.status != "done" {
@@ -464,6 +532,31 @@ fn conversation_threads(app: &TestApp) -> Vec<String> {
         })
         .filter_map(|m| m["ts"].as_str().map(str::to_string))
         .collect()
+}
+
+/// Waits until every reply's text reached the platform, or a deadline passes (the
+/// count of the replies lost then tells which did not).
+async fn all_replies_arrive(
+    platform: &crate::fake_platform::FakePlatform,
+    replies: &[String],
+    seed: u64,
+) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let received = platform.accepted();
+        let missing = replies
+            .iter()
+            .filter(|text| !received.iter().any(|r| r.body["text"] == text.as_str()))
+            .count();
+        if missing == 0 {
+            return;
+        }
+        if tokio::time::Instant::now() >= deadline {
+            eprintln!("seed {seed}: {missing} replies still missing after the deadline");
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 /// Waits until no job is pending or running.

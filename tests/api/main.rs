@@ -30,6 +30,7 @@ mod metrics;
 mod modals;
 mod person_language;
 mod process_crash;
+mod reactions;
 mod retention;
 mod rule_tools;
 mod scale_out;

@@ -13,6 +13,7 @@ pub mod list;
 pub mod log;
 pub mod open;
 pub mod operator;
+pub mod reactions;
 pub mod rule;
 pub mod sync;
 pub mod why;
@@ -69,6 +70,7 @@ async fn for_admin(
         Command::Why(reference) => why::run(cx, admin, &reference).await,
         Command::Log { days } => log::start(cx, admin, event, days),
         Command::Lang(Some(new)) => lang::set(cx, admin, new).await,
+        Command::Reactions(Some(on)) => reactions::set(cx, admin, on).await,
         Command::OperatorLink {
             operator,
             user: Some(target),
@@ -90,6 +92,7 @@ async fn for_member(cx: &AdminCtx, actor: &Actor, command: Command) -> SlackComm
         Command::List { channel } => list::rules(cx, actor, channel.as_ref()).await,
         Command::Export => list::export(cx, actor).await,
         Command::Lang(None) => lang::show(actor),
+        Command::Reactions(None) => reactions::show(cx, actor).await,
         Command::Away(away) => operator::away(cx, actor, away).await,
         Command::OperatorLink {
             operator,

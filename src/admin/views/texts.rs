@@ -26,6 +26,7 @@ pub fn help(lang: Lang) -> String {
             • `/herald log [日数]` — 配信・エラーのログをCSVでDMに送信(既定30日、最大365日。管理者のみ)\n\
             • `/herald export` — ルールをJSONで表示(`herald rules import` で読み込めます)\n\
             • `/herald lang` — ワークスペースの言語を表示、`/herald lang ja|en` で変更(管理者のみ)\n\
+            • `/herald reactions [on|off]` — スレッドでの :white_check_mark: (会話を終了) と :eyes: (自分に割り当て) をプラットフォームに送るか(変更は管理者のみ)\n\
             • `/herald admins [add|remove @ユーザー]` — Herald管理者(変更はオーナーのみ)\n\
             • `/herald help` — このヘルプ"
             .into(),
@@ -46,6 +47,7 @@ pub fn help(lang: Lang) -> String {
             • `/herald log [days]` — the delivery and error log as CSV, to your DM (30 days unless told, at most 365; admins only)\n\
             • `/herald export` — the rules as JSON (the format `herald rules import` reads)\n\
             • `/herald lang` — the workspace's language; `/herald lang ja|en` changes it (admins only)\n\
+            • `/herald reactions [on|off]` — whether :white_check_mark: (close) and :eyes: (assign to me) in threads ask the platform (admins change it)\n\
             • `/herald admins [add|remove @user]` — Herald admins (owners change them)\n\
             • `/herald help` — this help"
             .into(),

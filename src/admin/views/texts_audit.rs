@@ -89,6 +89,12 @@ pub fn audit_line(lang: Lang, entry: &crate::store::AuditEntry) -> String {
             entry.before_json.as_deref().unwrap_or("default"),
             entry.after_json.as_deref().unwrap_or("?")
         ),
+        (Some(AuditAction::ReactionsChanged), _) => format!(
+            "{} {} → {}",
+            lang.pick("リアクション操作を変更:", "changed reactions as actions:"),
+            entry.before_json.as_deref().unwrap_or("?"),
+            entry.after_json.as_deref().unwrap_or("?")
+        ),
         (Some(AuditAction::Installed), _) => lang
             .pick("Heraldをインストールしました", "installed Herald")
             .to_string(),
