@@ -316,7 +316,7 @@ pub async fn periodically(cx: ConversationsCtx, shutdown: CancellationToken) {
                         );
                     }
                     Ok(s) => {
-                        tracing::debug!(team_id, threads = s.threads, "catch-up sweep finished")
+                        tracing::debug!(team_id, threads = s.threads, "catch-up sweep finished");
                     }
                     Err(err) => tracing::warn!(team_id, error = %err, "catch-up sweep failed"),
                 }

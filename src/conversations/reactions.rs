@@ -163,6 +163,27 @@ mod tests {
     }
 
     #[test]
+    fn slacks_reference_payload_reads_after_slack_morphisms_parse() {
+        // What Herald reads is slack-morphism's model of the event, serialized again.
+        let fixture: Value = serde_json::from_str(include_str!(
+            "../../tests/fixtures/slack/reaction_added.json"
+        ))
+        .unwrap();
+        let mut data = fixture["data"].clone();
+        data["event"]["reaction"] = json!("eyes");
+        let push: slack_morphism::prelude::SlackPushEvent = serde_json::from_value(data).unwrap();
+        let slack_morphism::prelude::SlackPushEvent::EventCallback(callback) = push else {
+            panic!("an event callback");
+        };
+        let body = serde_json::to_value(&callback.event).unwrap();
+        let r = read(&body, "UBOT").expect("a request");
+        assert_eq!(
+            (r.ask, r.user.as_str(), r.channel.as_str(), r.ts.as_str()),
+            (Ask::Assign, "U024BE7LH", "C0G9QF9GZ", "1360782400.498405")
+        );
+    }
+
+    #[test]
     fn other_emoji_files_removals_and_heralds_own_ask_nothing() {
         assert!(read(&added("U1", "thumbsup"), "UBOT").is_none());
         assert!(

@@ -57,6 +57,7 @@ pub const BOT_SCOPES: &[&str] = &[
     "commands",
     "im:write",
     "im:history",
+    "reactions:read",
     "reactions:write",
     "files:write",
 ];

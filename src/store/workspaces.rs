@@ -184,7 +184,9 @@ impl Store {
     }
 
     pub async fn workspace_state(&self, team_id: &str) -> Result<WorkspaceState, StoreError> {
-        let row: Option<(Option<i64>, Option<String>, Option<String>, i64)> = sqlx::query_as(
+        /// disconnected_at, disconnect_reason, lang, reactions_off.
+        type Row = (Option<i64>, Option<String>, Option<String>, i64);
+        let row: Option<Row> = sqlx::query_as(
             "SELECT disconnected_at, disconnect_reason, lang, reactions_off FROM workspaces \
              WHERE team_id = $1",
         )
