@@ -23,6 +23,8 @@ pub enum Command {
     Lang(Option<Lang>),
     /// Show (None) or turn on/off reactions as actions (✅ close, 👀 assign).
     Reactions(Option<bool>),
+    /// Show (None) or turn on/off the caller's DM when a conversation is assigned to them.
+    Dm(Option<bool>),
     /// List Herald admins, or (owners) add / remove one.
     Admins(Option<(bool, String)>),
     /// Open a rule's edit modal; the argument is the rule's short reference from `list`.
@@ -135,21 +137,10 @@ impl Command {
                     argument: more.join(" "),
                 },
             },
-            "reactions" | "リアクション" => match rest.as_slice() {
-                [] => Command::Reactions(None),
-                [one] => match one.to_lowercase().as_str() {
-                    "on" | "オン" => Command::Reactions(Some(true)),
-                    "off" | "オフ" => Command::Reactions(Some(false)),
-                    _ => Command::Invalid {
-                        subcommand: "reactions",
-                        argument: (*one).to_string(),
-                    },
-                },
-                more => Command::Invalid {
-                    subcommand: "reactions",
-                    argument: more.join(" "),
-                },
-            },
+            "reactions" | "リアクション" => {
+                on_off(&rest, "reactions").map_or_else(|e| e, Command::Reactions)
+            }
+            "dm" => on_off(&rest, "dm").map_or_else(|e| e, Command::Dm),
             "admins" | "管理者" => match rest.as_slice() {
                 [] => Command::Admins(None),
                 [verb, who] => match (verb.to_lowercase().as_str(), user_argument(who)) {
@@ -300,6 +291,25 @@ fn channel_argument(word: &str) -> Option<ChannelId> {
     ChannelId::parse(inner).ok()
 }
 
+/// `[on|off]` after a subcommand: None when absent; the refusal for anything else.
+fn on_off(rest: &[&str], subcommand: &'static str) -> Result<Option<bool>, Command> {
+    match rest {
+        [] => Ok(None),
+        [one] => match one.to_lowercase().as_str() {
+            "on" | "オン" => Ok(Some(true)),
+            "off" | "オフ" => Ok(Some(false)),
+            _ => Err(Command::Invalid {
+                subcommand,
+                argument: (*one).to_string(),
+            }),
+        },
+        more => Err(Command::Invalid {
+            subcommand,
+            argument: more.join(" "),
+        }),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -430,6 +440,15 @@ mod tests {
                 Command::Invalid {
                     subcommand: "admins",
                     argument: "add @sato".into(),
+                },
+            ),
+            ("dm", Command::Dm(None)),
+            ("DM off", Command::Dm(Some(false))),
+            (
+                "dm on please",
+                Command::Invalid {
+                    subcommand: "dm",
+                    argument: "on please".into(),
                 },
             ),
             ("reactions", Command::Reactions(None)),

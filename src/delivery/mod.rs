@@ -9,6 +9,7 @@
 //! ones fail at once and are reported through the error rules, in the transaction that
 //! fails the job, unless the failing job is itself a report.
 
+pub mod assignment_dm;
 pub mod callback;
 mod digest;
 mod dm;
@@ -130,6 +131,7 @@ impl Delivery {
         .register::<SlackPost>()
         .register::<crate::ingest::Digest>()
         .register::<callback::Callback>()
+        .register::<assignment_dm::AssignmentDm>()
         .spawn(self.clone(), tracker, cancel);
     }
 

@@ -257,7 +257,28 @@ impl Delivery {
                 .await;
         }
         tracing::info!(%ts, "opened the conversation's thread");
-        Ok(done(ts, record))
+        let dm = self.dm_if_assigned(t, &ts, &job.event_id).await?;
+        Ok(done_with(ts, record, dm))
+    }
+
+    /// The assignee's DM, for an assignment whose thread is `thread_ts` (its parent
+    /// showing `parent_event_id`).
+    async fn dm_if_assigned(
+        &self,
+        t: &ThreadJob<'_>,
+        thread_ts: &str,
+        parent_event_id: &str,
+    ) -> Result<Option<super::assignment_dm::QueueDm>, JobError> {
+        if t.kind != Some(ConversationKind::Assigned) {
+            return Ok(None);
+        }
+        let assignee = t
+            .conversation
+            .assignee
+            .as_ref()
+            .and_then(|a| a.id.as_deref());
+        self.assignment_dm_for(t.job, assignee, t.channel, thread_ts, parent_event_id)
+            .await
     }
 
     /// A reply in the open thread; a state change shows as the rule chose (in the
@@ -300,7 +321,10 @@ impl Delivery {
             self.show_status(t, open, &status).await;
         }
         let record = post_record(job, channel, t.conversation, t.kind, &ts, t.event);
-        Ok(done(ts, record))
+        let dm = self
+            .dm_if_assigned(t, &open.thread_ts, &open.parent_event_id)
+            .await?;
+        Ok(done_with(ts, record, dm))
     }
 
     /// A state change (when the rule edits the parent) goes on the open thread's parent.
@@ -389,6 +413,20 @@ pub(super) fn done(ts: String, record: PostRecord) -> Outcome {
     Outcome::Done {
         ts: Some(ts),
         then: Some(Box::new(record)),
+    }
+}
+
+/// [`done`], and the assignee's DM queued in the same transaction when there is one.
+fn done_with(ts: String, record: PostRecord, dm: Option<super::assignment_dm::QueueDm>) -> Outcome {
+    let Some(dm) = dm else {
+        return done(ts, record);
+    };
+    Outcome::Done {
+        ts: Some(ts),
+        then: Some(Box::new(crate::jobs::AllOf(vec![
+            Box::new(record),
+            Box::new(dm),
+        ]))),
     }
 }
 

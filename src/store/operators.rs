@@ -230,3 +230,51 @@ impl Store {
         Ok(away.into_iter().filter(|u| users.contains(u)).collect())
     }
 }
+
+impl Store {
+    /// `/herald dm on|off`: whether `user` gets a DM when a conversation is assigned to
+    /// them; true if it changed.
+    pub async fn set_assignment_dm(
+        &self,
+        team_id: &str,
+        user: &str,
+        on: bool,
+    ) -> Result<bool, StoreError> {
+        let _gate = self.write_gate().await;
+        let mut tx = self.begin().await?;
+        let before: Option<i64> = sqlx::query_scalar(
+            "SELECT assignment_dm_off FROM person_settings \
+             WHERE team_id = $1 AND slack_user_id = $2",
+        )
+        .bind(team_id)
+        .bind(user)
+        .fetch_optional(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO person_settings (team_id, slack_user_id, assignment_dm_off, updated_at) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT (team_id, slack_user_id) DO UPDATE SET \
+             assignment_dm_off = excluded.assignment_dm_off, updated_at = excluded.updated_at",
+        )
+        .bind(team_id)
+        .bind(user)
+        .bind(i64::from(!on))
+        .bind(now_ms())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(before.unwrap_or(0) != i64::from(!on))
+    }
+
+    /// Whether `user` gets assignment DMs (on unless they turned them off).
+    pub async fn assignment_dm_on(&self, team_id: &str, user: &str) -> Result<bool, StoreError> {
+        let off: Option<i64> = sqlx::query_scalar(
+            "SELECT assignment_dm_off FROM person_settings \
+             WHERE team_id = $1 AND slack_user_id = $2",
+        )
+        .bind(team_id)
+        .bind(user)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(off.unwrap_or(0) == 0)
+    }
+}

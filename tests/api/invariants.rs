@@ -7,6 +7,7 @@
 //! - every (event, channel) was posted exactly once;
 //! - each conversation has one parent per thread lifetime (a close ends one);
 //! - every edit and deletion reached the right Slack message, and only it;
+//! - every assignment DMed the operator linked to the assignee exactly once;
 //! - every human reply reached the platform exactly once (one webhook id, however often
 //!   it was retried), including those written while Herald was down and those whose
 //!   event Slack gave up on, which only catch-up brings; every ✅ / 👀 on a thread asked
@@ -114,6 +115,8 @@ struct Conv {
     lifetimes: usize,
     open: bool,
     history: bool,
+    /// `conversation.assigned` events sent (each DMs the linked operator once).
+    assignments: usize,
 }
 
 /// Runs one seed; returns what it saw. `events` is the number of platform events.
@@ -132,6 +135,18 @@ pub async fn run_seed(seed: u64, events: usize) -> Counts {
         late_by: Duration::from_millis(600),
     }));
 
+    // The platform named op_1 (the events' assignee) and the operator is linked to it:
+    // assignments DM them.
+    app.store
+        .note_operator(TEAM, "op_1", Some("op@example.com"), Some("Operator"))
+        .await
+        .expect("operator");
+    assert!(
+        app.store
+            .link_unheld_operator(TEAM, "op_1", &operator)
+            .await
+            .expect("link")
+    );
     let mut counts = Counts::default();
     let mut bookings: Vec<String> = Vec::new();
     let mut errors: Vec<String> = Vec::new();
@@ -381,6 +396,20 @@ pub async fn run_seed(seed: u64, events: usize) -> Counts {
         }
     }
 
+    // Assignments: each DMed the linked operator once.
+    let assignments: usize = convs.values().map(|c| c.assignments).sum();
+    let dm = app.emu.dm_with(TEAM, &operator);
+    let dms = app
+        .posts(&dm)
+        .iter()
+        .filter(|m| m.to_string().contains("/herald dm off"))
+        .count();
+    if dms != assignments {
+        eprintln!("seed {seed}: {assignments} assignments, {dms} DMs");
+    }
+    counts.lost += assignments.saturating_sub(dms);
+    counts.duplicated += dms.saturating_sub(assignments);
+
     // Reactions: each asked the platform once (one webhook id).
     for (parent, name) in &reactions {
         let kind = if *name == "eyes" {
@@ -494,6 +523,11 @@ fn conversation_step(
         // The closed lifetime's messages are checked no more (its thread is archived).
         conv.messages.clear();
         return chat("conversation.closed", name, json!({"state": "closed"}));
+    }
+    if roll < 38 {
+        // To op_1, whom the operator is linked to: one DM each.
+        conv.assignments += 1;
+        return chat("conversation.assigned", name, json!({}));
     }
     conv.messages.push((id.clone(), Some("v0".into())));
     chat("conversation.message.created", name, message(&id, "v0"))

@@ -6,6 +6,7 @@ use emulator::slack as slack_emulator;
 use emulator::platform as fake_platform;
 
 mod alerts_only;
+mod assignment_dm;
 mod callbacks;
 mod catch_up;
 mod cli;

@@ -8,6 +8,7 @@
 
 pub mod admins;
 pub mod connect;
+pub mod dm;
 pub mod lang;
 pub mod list;
 pub mod log;
@@ -93,6 +94,7 @@ async fn for_member(cx: &AdminCtx, actor: &Actor, command: Command) -> SlackComm
         Command::Export => list::export(cx, actor).await,
         Command::Lang(None) => lang::show(actor),
         Command::Reactions(None) => reactions::show(cx, actor).await,
+        Command::Dm(on) => dm::run(cx, actor, on).await,
         Command::Away(away) => operator::away(cx, actor, away).await,
         Command::OperatorLink {
             operator,

@@ -21,6 +21,7 @@ pub fn help(lang: Lang) -> String {
             • `/herald sync` — チャンネル・メンバー・ユーザーグループを今すぐ同期(管理者のみ)\n\
             • `/herald operator link <ID>` — 自分をプラットフォームのオペレーターに紐付け(返信はその名前で送られます。プラットフォームが同じメールで知らせたオペレーターだけ。管理者は `@ユーザー` を付けて他の人を紐付け)\n\
             • `/herald away` / `/herald available` — 不在・在席(不在の間、通知のメンションはルールの代理に)\n\
+            • `/herald dm [on|off]` — 会話があなたに割り当てられたときのDM(お客様・最初のメッセージ・スレッドへのリンク)\n\
             • `/herald audit` — 変更履歴(誰が・いつ・何を)\n\
             • `/herald why <イベントID>` — そのイベントが通知された/されなかった理由(管理者のみ)\n\
             • `/herald log [日数]` — 配信・エラーのログをCSVでDMに送信(既定30日、最大365日。管理者のみ)\n\
@@ -42,6 +43,7 @@ pub fn help(lang: Lang) -> String {
             • `/herald sync` — sync channels, people and user groups now (admins only)\n\
             • `/herald operator link <id>` — say which platform operator you are (your replies are sent as them; only one the platform named with your email; admins add `@user` to link someone else)\n\
             • `/herald away` / `/herald available` — while away, notifications mention the rules' backups instead of you\n\
+            • `/herald dm [on|off]` — the DM you get when a conversation is assigned to you (the customer, the first message, a link to the thread)\n\
             • `/herald audit` — the latest changes (who, when, what)\n\
             • `/herald why <event id>` — why an event did or did not notify (admins only)\n\
             • `/herald log [days]` — the delivery and error log as CSV, to your DM (30 days unless told, at most 365; admins only)\n\

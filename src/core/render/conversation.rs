@@ -188,6 +188,50 @@ pub fn parent_with_status(event: &PlatformEvent, audience: &Audience<'_>, status
     message
 }
 
+/// The DM to the person a conversation was assigned to: the customer, the first message
+/// Herald showed of it (`first`, from the thread's parent), and links to the thread and
+/// to the conversation on the platform.
+pub fn assignment_dm(
+    lang: Lang,
+    event: &PlatformEvent,
+    first: Option<&ChatMessage>,
+    thread_link: &str,
+) -> Message {
+    let customer = event.customer.name.as_deref().map_or_else(
+        || lang.pick("顧客", "a customer").to_string(),
+        render::escape,
+    );
+    let lead = match lang {
+        Lang::Ja => format!(":bust_in_silhouette: *{customer}* さんとの会話の担当になりました。"),
+        Lang::En => {
+            format!(":bust_in_silhouette: You were assigned the conversation with *{customer}*.")
+        }
+    };
+    let mut blocks = vec![section(&lead)];
+    if let Some(m) = first {
+        blocks.push(section(&quoted(lang, m)));
+    }
+    let mut links = vec![format!(
+        "<{thread_link}|{}>",
+        lang.pick("Slackのスレッドを開く", "Open the thread in Slack")
+    )];
+    if let Some(url) = event.url.as_deref().filter(|u| u.starts_with("https://")) {
+        links.push(format!(
+            "<{url}|{}>",
+            lang.pick("プラットフォームで開く", "Open on the platform")
+        ));
+    }
+    blocks.push(section(&links.join("  ·  ")));
+    blocks.push(context(lang.pick(
+        "`/herald dm off` でこの通知を止められます。",
+        "`/herald dm off` stops these messages.",
+    )));
+    Message {
+        text: render::cut(&lead.replace('*', ""), 3000),
+        blocks,
+    }
+}
+
 /// The platform's link to a Slack message (the thread's parent).
 pub fn archive_link(channel: &str, ts: &str) -> String {
     format!(
@@ -247,6 +291,38 @@ mod tests {
             q.starts_with("*Taro*\n> hi &lt;!channel&gt;\n> second"),
             "{q}"
         );
+    }
+
+    #[test]
+    fn the_assignment_dm_names_the_customer_quotes_the_first_message_and_links_the_thread() {
+        let event = crate::core::event::PlatformEvent::parse_from(
+            br#"{"type": "conversation.assigned", "occurred_at": "2026-11-21T10:00:00+09:00",
+                 "conversation": {"id": "chat_1"}, "customer": {"name": "Taro <!here>"},
+                 "url": "https://inbox.example/c/1"}"#,
+            crate::core::event::Origin::Platform,
+        )
+        .unwrap();
+        let first = ChatMessage {
+            id: "m1".into(),
+            text: "help <!channel>".into(),
+            author_kind: Some("customer".into()),
+            author_name: None,
+        };
+        let m = assignment_dm(
+            Lang::En,
+            &event,
+            Some(&first),
+            "https://slack.com/archives/C1/p1",
+        );
+        let all = serde_json::to_string(&m.blocks).unwrap();
+        assert!(all.contains("Taro &lt;!here&gt;"), "escaped: {all}");
+        assert!(all.contains("> help &lt;!channel&gt;"), "{all}");
+        assert!(all.contains("<https://slack.com/archives/C1/p1|Open the thread in Slack>"));
+        assert!(all.contains("<https://inbox.example/c/1|Open on the platform>"));
+        assert!(!m.text.contains('*'));
+        for b in &m.blocks {
+            serde_json::from_value::<slack_morphism::prelude::SlackBlock>(b.clone()).unwrap();
+        }
     }
 
     #[test]
