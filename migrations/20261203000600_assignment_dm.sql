@@ -7,3 +7,7 @@ CREATE TABLE person_settings (
     updated_at        BIGINT NOT NULL,
     PRIMARY KEY (team_id, slack_user_id)
 );
+
+-- What the conversation's parent last showed of it (core::render::story, as JSON: state,
+-- page, assignee, contact owner), so the parent is edited only when that changes.
+ALTER TABLE threads ADD COLUMN story TEXT;

@@ -69,6 +69,10 @@ struct Script {
     /// Delays for the next requests, one each, in order.
     delays: VecDeque<Duration>,
     received: Vec<Received>,
+    /// Files the platform serves to GET requests: path → (status, content type, bytes).
+    files: std::collections::HashMap<String, (u16, String, Vec<u8>)>,
+    /// Paths of the GET requests for files, in order.
+    fetched: Vec<String>,
 }
 
 struct Inner {
@@ -185,10 +189,25 @@ fn verify(
 
 async fn handle(
     State(inner): State<Arc<Inner>>,
+    method: axum::http::Method,
     uri: Uri,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    if method == axum::http::Method::GET {
+        // A file the platform serves (a message's attachment), or 404.
+        let mut script = inner.lock();
+        script.fetched.push(uri.path().to_string());
+        return match script.files.get(uri.path()) {
+            Some((status, content_type, bytes)) => (
+                StatusCode::from_u16(*status).unwrap_or(StatusCode::OK),
+                [(axum::http::header::CONTENT_TYPE, content_type.clone())],
+                bytes.clone(),
+            )
+                .into_response(),
+            None => (StatusCode::NOT_FOUND, "no such file").into_response(),
+        };
+    }
     let at = Instant::now();
     let id = header(&headers, "webhook-id");
     let ts = header(&headers, "webhook-timestamp");
@@ -257,6 +276,8 @@ impl FakePlatform {
                 answers: VecDeque::new(),
                 delays: VecDeque::new(),
                 received: Vec::new(),
+                files: std::collections::HashMap::new(),
+                fetched: Vec::new(),
             }),
             count,
         });
@@ -274,6 +295,21 @@ impl FakePlatform {
             addr,
             shutdown,
         }
+    }
+
+    /// Serves `bytes` as `content_type` at `path` to GET requests (with `status`): a file
+    /// a platform message links to. Returns its URL.
+    pub fn serve_file(&self, path: &str, status: u16, content_type: &str, bytes: &[u8]) -> String {
+        self.inner.lock().files.insert(
+            path.to_string(),
+            (status, content_type.to_string(), bytes.to_vec()),
+        );
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// The paths GET requests asked for, in order.
+    pub fn fetched(&self) -> Vec<String> {
+        self.inner.lock().fetched.clone()
     }
 
     /// `http://127.0.0.1:PORT/callbacks` (any path is served the same way).

@@ -6071,6 +6071,16 @@ impl State {
                 Some(idx)
             }
         };
+        // `thread_ts` shares the files as a reply in that thread (files.completeUploadExternal
+        // reference, "thread_ts: Provide another message's ts value to upload this file as a
+        // reply"). An unknown thread is refused as chat.postMessage refuses it; Slack's page
+        // lists no code for it, so the code is chat.postMessage's.
+        let thread_ts = arg_str(args, "thread_ts").filter(|t| !t.is_empty());
+        if let (Some(t), Some(idx)) = (&thread_ts, channel)
+            && !self.channels[idx].messages.iter().any(|m| &m.ts == t)
+        {
+            return Err(err("thread_not_found"));
+        }
         let team = self.team(team_id).ok_or_else(|| err("invalid_auth"))?;
         let (bot_user, bot_id) = (team.bot_user_id.clone(), team.bot_id.clone());
         let channel_id = channel.map(|i| self.channels[i].id.clone());
@@ -6086,9 +6096,8 @@ impl State {
                 "timestamp": f.created,
                 "name": f.filename,
                 "title": f.title,
-                "mimetype": "text/csv",
-                "filetype": "csv",
-                "pretty_type": "CSV",
+                "mimetype": mimetype_of(&f.filename),
+                "filetype": f.filename.rsplit('.').next().unwrap_or("binary").to_ascii_lowercase(),
                 "user": bot_user,
                 "user_team": team_id,
                 "size": f.bytes.as_ref().map_or(0, Vec::len),
@@ -6124,9 +6133,28 @@ impl State {
                 hidden: false,
                 files: Some(json!(listed)),
             };
-            insert_message(&mut self.channels[idx], msg, None, false);
+            insert_message(&mut self.channels[idx], msg, thread_ts.as_deref(), false);
         }
         Ok(into_map(json!({"files": listed})))
+    }
+}
+
+/// The media type Slack reports for a file, by its name's extension (Slack detects it
+/// from the content; these are the types Herald's tests upload).
+fn mimetype_of(filename: &str) -> &'static str {
+    match filename
+        .rsplit('.')
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase()
+        .as_str()
+    {
+        "csv" => "text/csv",
+        "txt" => "text/plain",
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "pdf" => "application/pdf",
+        _ => "application/octet-stream",
     }
 }
 

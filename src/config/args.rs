@@ -86,6 +86,9 @@ pub struct SettingsArgs {
     /// Webhook requests a second per connection (bursts of twice that).
     #[arg(long, env = "HERALD_INGEST_RATE")]
     pub ingest_rate: Option<String>,
+    /// The largest file a platform message may carry into Slack, in bytes (default 20 MiB).
+    #[arg(long, env = "HERALD_ATTACHMENT_MAX_BYTES")]
+    pub attachment_max_bytes: Option<String>,
     /// The largest file `/herald log` uploads, in bytes (a bigger log comes in parts).
     #[arg(long, env = "HERALD_LOG_PART_BYTES")]
     pub log_part_bytes: Option<String>,

@@ -22,6 +22,9 @@ pub struct DeliverySettings {
     pub request_timeout: Duration,
     /// How long a reply to a customer waits, undoable, before it is sent.
     pub undo_window: Duration,
+    /// The largest file a platform message may carry into Slack (bigger ones are shown
+    /// as a link).
+    pub attachment_max_bytes: u64,
 }
 
 impl Default for DeliverySettings {
@@ -40,16 +43,27 @@ impl Default for DeliverySettings {
             poll_interval: Duration::from_millis(500),
             request_timeout: Duration::from_secs(20),
             undo_window: Duration::from_secs(10),
+            attachment_max_bytes: 20 * 1024 * 1024,
         }
     }
 }
 
-/// `HERALD_WORKERS` and `HERALD_JOB_LEASE_SECS` over the defaults.
+/// `HERALD_WORKERS`, `HERALD_JOB_LEASE_SECS` and `HERALD_ATTACHMENT_MAX_BYTES` over the
+/// defaults.
 pub(super) fn delivery(
     workers: Option<String>,
     lease_secs: Option<String>,
+    attachment_max_bytes: Option<String>,
 ) -> Result<DeliverySettings, ConfigError> {
     let mut delivery = DeliverySettings::default();
+    if let Some(n) = in_range(
+        attachment_max_bytes,
+        1024..=1_000_000_000,
+        "HERALD_ATTACHMENT_MAX_BYTES",
+        "must be a whole number of bytes from 1024 to 1000000000",
+    )? {
+        delivery.attachment_max_bytes = n;
+    }
     if let Some(n) = in_range(
         workers,
         1..=64,

@@ -97,7 +97,8 @@ impl Settings {
         let listen = http::listen(args.listen)?;
         let webhook_secret = secrets::webhook_secret(args.webhook_secret, bot_token.is_some())?;
         let lang = lang(args.lang)?;
-        let delivery = delivery::delivery(args.workers, args.job_lease_secs)?;
+        let delivery =
+            delivery::delivery(args.workers, args.job_lease_secs, args.attachment_max_bytes)?;
         let directory = directory::directory(args.directory_sync_hours)?;
         let catch_up =
             catch_up::catch_up(args.catch_up_minutes, args.slack_app_distribution, installs)?;

@@ -56,7 +56,7 @@ pub struct PlatformEvent {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Conversation {
     pub id: String,
-    /// `open` or `closed` (a closed conversation ends its thread).
+    /// `open`, `pending` or `closed` (only a closed conversation ends its thread).
     pub state: Option<String>,
     /// The page the customer wrote from.
     pub page: Option<String>,
@@ -86,6 +86,19 @@ pub struct ChatMessage {
     /// `customer`, `operator` or `bot`.
     pub author_kind: Option<String>,
     pub author_name: Option<String>,
+    /// Files it carries, uploaded into the thread.
+    pub attachments: Vec<Attachment>,
+}
+
+/// A file a platform message carries: where to download it, and what it says it is.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Attachment {
+    pub name: String,
+    pub url: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mimetype: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<u64>,
 }
 
 /// The most messages `conversation.history` may carry.

@@ -120,11 +120,11 @@ impl PlatformEvent {
                 id: nonblank(c.get("id"), "conversation.id")?
                     .ok_or_else(|| invalid("conversation.id", "required, a string"))?,
                 state: match nonblank(c.get("state"), "conversation.state")? {
-                    Some(s) if s == "open" || s == "closed" => Some(s),
+                    Some(s) if s == "open" || s == "pending" || s == "closed" => Some(s),
                     Some(_) => {
                         return Err(invalid(
                             "conversation.state",
-                            "must be \"open\" or \"closed\"",
+                            "must be \"open\", \"pending\" or \"closed\"",
                         ));
                     }
                     None => None,
@@ -274,11 +274,65 @@ fn chat_message(value: &Value, field: &str, needs_text: bool) -> Result<ChatMess
             ));
         }
     };
+    let attachments = match m.get("attachments") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(items)) if items.len() <= MAX_ATTACHMENTS => items
+            .iter()
+            .enumerate()
+            .map(|(i, a)| attachment(a, &format!("{field}.attachments[{i}]")))
+            .collect::<Result<_, _>>()?,
+        Some(Value::Array(_)) => {
+            return Err(invalid(
+                &format!("{field}.attachments"),
+                "at most 10 files a message",
+            ));
+        }
+        Some(_) => {
+            return Err(invalid(
+                &format!("{field}.attachments"),
+                "must be an array of {name, url, mimetype, size}",
+            ));
+        }
+    };
     Ok(ChatMessage {
         id,
         text,
         author_kind,
         author_name,
+        attachments,
+    })
+}
+
+/// Files one message may carry.
+const MAX_ATTACHMENTS: usize = 10;
+
+fn attachment(value: &Value, field: &str) -> Result<Attachment, EventError> {
+    let invalid = |f: &str, reason: &str| EventError::Invalid(FieldError::new(f, reason));
+    let Value::Object(a) = value else {
+        return Err(invalid(
+            field,
+            "must be an object {name, url, mimetype, size}",
+        ));
+    };
+    let name = nonblank(a.get("name"), &format!("{field}.name"))?
+        .filter(|n| n.chars().count() <= 255)
+        .ok_or_else(|| invalid(&format!("{field}.name"), "required, 1 to 255 characters"))?;
+    let url = nonblank(a.get("url"), &format!("{field}.url"))?
+        .filter(|u| u.len() <= 2000 && (u.starts_with("https://") || u.starts_with("http://")))
+        .ok_or_else(|| invalid(&format!("{field}.url"), "required, an https URL"))?;
+    let mimetype = nonblank(a.get("mimetype"), &format!("{field}.mimetype"))?;
+    let size =
+        match a.get("size") {
+            None | Some(Value::Null) => None,
+            Some(v) => Some(v.as_u64().ok_or_else(|| {
+                invalid(&format!("{field}.size"), "must be a whole number of bytes")
+            })?),
+        };
+    Ok(Attachment {
+        name,
+        url,
+        mimetype,
+        size,
     })
 }
 

@@ -10,6 +10,7 @@
 //! fails the job, unless the failing job is itself a report.
 
 pub mod assignment_dm;
+pub mod attachment;
 pub mod callback;
 mod digest;
 mod dm;
@@ -20,6 +21,7 @@ mod outcome;
 mod slack_post;
 mod thread;
 mod thread_history;
+mod thread_people;
 mod thread_plan;
 
 use std::ops::Deref;
@@ -132,6 +134,7 @@ impl Delivery {
         .register::<crate::ingest::Digest>()
         .register::<callback::Callback>()
         .register::<assignment_dm::AssignmentDm>()
+        .register::<attachment::SlackAttachment>()
         .spawn(self.clone(), tracker, cancel);
     }
 

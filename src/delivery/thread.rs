@@ -9,12 +9,12 @@
 use std::time::Duration;
 
 use crate::core::catalog::{ConversationKind, Lang};
-use crate::core::event::{Conversation, HostRef, Origin, PlatformEvent};
+use crate::core::event::{Conversation, Origin, PlatformEvent};
+use crate::core::render::Audience;
 use crate::core::render::conversation::{self};
-use crate::core::render::{Audience, Host};
+use crate::core::render::story::{Shown, Story};
 use crate::core::router::Route;
 use crate::jobs::{Attempt, JobError, Outcome, WriteFuture, Writes};
-use crate::slack::SlackError;
 use crate::store::{Opened, Placed, PostRecord, Store, Thread, ThreadMessage, duration_ms, now_ms};
 use crate::workspace::Workspace;
 
@@ -182,14 +182,18 @@ impl Delivery {
         } else if deleted {
             self.slack.delete_message(token, channel, &placed.ts).await
         } else {
-            // The message that opened a thread is its parent: it stays a parent.
-            let is_parent = self
+            // The message that opened a thread is its parent: it stays a parent, with
+            // what it showed of the conversation.
+            let parent = self
                 .store
                 .thread_by_ts(team_id, channel, &placed.ts)
-                .await?
-                .is_some();
-            let redrawn = if is_parent {
-                conversation::parent(t.event, &t.audience, None, &[])
+                .await?;
+            let redrawn = if let Some(parent) = parent {
+                let shown = match Story::parse(parent.story.as_deref()) {
+                    Some(story) => Some(self.shown(t.workspace, story).await),
+                    None => None,
+                };
+                conversation::parent(t.event, &t.audience, None, &[], shown.as_ref())
             } else {
                 conversation::reply(t.event, &t.audience, &[])
             };
@@ -226,7 +230,15 @@ impl Delivery {
             .filter(|p| !rule_pings.contains(p))
             .cloned()
             .collect();
-        let parent = conversation::parent(t.event, &t.audience, previous.as_deref(), &extra);
+        let story = Story::merged(None, t.conversation);
+        let shown = self.shown(t.workspace, story.clone()).await;
+        let parent = conversation::parent(
+            t.event,
+            &t.audience,
+            previous.as_deref(),
+            &extra,
+            Some(&shown),
+        );
         let ts = match self
             .post_once(job, t.token, channel, &parent, 0, None, false)
             .await
@@ -242,6 +254,7 @@ impl Delivery {
                 replies_off: !t.route.replies.is_forward(),
             }),
             assignee: t.conversation.assignee.as_ref().and_then(|a| a.id.clone()),
+            story: Some(story.to_json()),
             ..post_record(job, channel, t.conversation, t.kind, &ts, t.event)
         };
         if history {
@@ -258,7 +271,8 @@ impl Delivery {
         }
         tracing::info!(%ts, "opened the conversation's thread");
         let dm = self.dm_if_assigned(t, &ts, &job.event_id).await?;
-        Ok(done_with(ts, record, dm))
+        let files = files_of(t, &ts)?;
+        Ok(done_with(ts, record, dm, files))
     }
 
     /// The assignee's DM, for an assignment whose thread is `thread_ts` (its parent
@@ -317,20 +331,38 @@ impl Delivery {
             Err(err) => return self.after_error(job, t.route, &err, true).await,
         };
         tracing::info!(%ts, thread_ts = %open.thread_ts, "posted in the conversation's thread");
-        if let Some(status) = change.filter(|_| style.edit_parent) {
-            self.show_status(t, open, &status).await;
+        let stored = Story::parse(open.story.as_deref());
+        let story = Story::merged(stored.as_ref(), t.conversation);
+        let status = change.filter(|_| style.edit_parent);
+        let retold = stored.as_ref() != Some(&story);
+        if retold || status.is_some() {
+            let shown = self.shown(t.workspace, story.clone()).await;
+            self.refresh_parent(t, open, status.as_deref(), &shown)
+                .await;
         }
-        let record = post_record(job, channel, t.conversation, t.kind, &ts, t.event);
+        let record = PostRecord {
+            story: retold.then(|| story.to_json()),
+            ..post_record(job, channel, t.conversation, t.kind, &ts, t.event)
+        };
         let dm = self
             .dm_if_assigned(t, &open.thread_ts, &open.parent_event_id)
             .await?;
-        Ok(done_with(ts, record, dm))
+        let files = files_of(t, &open.thread_ts)?;
+        Ok(done_with(ts, record, dm, files))
     }
 
-    /// A state change (when the rule edits the parent) goes on the open thread's parent.
-    /// The edit comes before the reply is recorded and repeats the same text if the
-    /// attempt runs again; a failure here loses only the status line.
-    async fn show_status(&self, t: &ThreadJob<'_>, open: &Thread, status: &str) {
+    /// The open thread's parent redrawn with the conversation's story, and a state
+    /// change's status line on top when the rule edits the parent. The edit comes before
+    /// the reply is recorded and repeats the same text if the attempt runs again; a
+    /// failure here leaves the parent as it was (the next event of the conversation
+    /// tries again, since the story is recorded only with the reply).
+    async fn refresh_parent(
+        &self,
+        t: &ThreadJob<'_>,
+        open: &Thread,
+        status: Option<&str>,
+        shown: &Shown,
+    ) {
         let Ok(Some(parent)) = self
             .store
             .event(&t.job.team_id, &open.parent_event_id)
@@ -348,62 +380,14 @@ impl Delivery {
             lang: t.lang,
             event_id: &open.parent_event_id,
         };
-        let edited = conversation::parent_with_status(&parent, &audience, status);
+        let edited = conversation::parent_with_status(&parent, &audience, status, Some(shown));
         if let Err(err) = self
             .slack
             .update_message(t.token, t.channel, &open.thread_ts, &edited)
             .await
         {
-            tracing::warn!(error = %err, "could not show the state on the thread's parent");
+            tracing::warn!(error = %err, "could not update the thread's parent");
         }
-    }
-
-    /// The conversation owner's mention, looked up by email.
-    async fn owner_ping(
-        &self,
-        workspace: &Workspace,
-        conversation: &Conversation,
-    ) -> Result<Option<String>, SlackError> {
-        let Some(email) = conversation.owner.as_ref().and_then(|o| o.email.clone()) else {
-            return Ok(None);
-        };
-        Ok(
-            match self.resolve_host(workspace, &HostRef::Email(email)).await? {
-                Host::Mentioned(id) => Some(format!("<@{id}>")),
-                Host::Unresolved(_) => None,
-            },
-        )
-    }
-
-    /// Who a conversation's event notifies: the assignee (by email, looked up in Slack)
-    /// when a customer writes or the conversation is assigned.
-    async fn pings(
-        &self,
-        workspace: &Workspace,
-        route: &Route,
-        conversation: &Conversation,
-        kind: Option<ConversationKind>,
-    ) -> Result<Vec<String>, SlackError> {
-        let mut pings: Vec<String> = route
-            .mentions
-            .iter()
-            .map(crate::core::rule::Mention::to_mrkdwn)
-            .collect();
-        let wants_assignee = matches!(
-            kind,
-            Some(ConversationKind::MessageCreated | ConversationKind::Assigned)
-        );
-        if wants_assignee
-            && let Some(email) = conversation.assignee.as_ref().and_then(|a| a.email.clone())
-            && let Host::Mentioned(id) =
-                self.resolve_host(workspace, &HostRef::Email(email)).await?
-        {
-            let mention = format!("<@{id}>");
-            if !pings.contains(&mention) {
-                pings.push(mention);
-            }
-        }
-        Ok(pings)
     }
 }
 
@@ -416,18 +400,48 @@ pub(super) fn done(ts: String, record: PostRecord) -> Outcome {
     }
 }
 
-/// [`done`], and the assignee's DM queued in the same transaction when there is one.
-fn done_with(ts: String, record: PostRecord, dm: Option<super::assignment_dm::QueueDm>) -> Outcome {
-    let Some(dm) = dm else {
-        return done(ts, record);
-    };
+/// [`done`], with the jobs the post leads to queued in the same transaction: the
+/// assignee's DM and the message's files, when there are any.
+fn done_with(
+    ts: String,
+    record: PostRecord,
+    dm: Option<super::assignment_dm::QueueDm>,
+    files: Option<super::attachment::QueueFiles>,
+) -> Outcome {
+    let mut writes: Vec<Box<dyn Writes>> = vec![Box::new(record)];
+    if let Some(dm) = dm {
+        writes.push(Box::new(dm));
+    }
+    if let Some(files) = files {
+        writes.push(Box::new(files));
+    }
+    if writes.len() == 1 {
+        return Outcome::Done {
+            ts: Some(ts),
+            then: writes.pop(),
+        };
+    }
     Outcome::Done {
         ts: Some(ts),
-        then: Some(Box::new(crate::jobs::AllOf(vec![
-            Box::new(record),
-            Box::new(dm),
-        ]))),
+        then: Some(Box::new(crate::jobs::AllOf(writes))),
     }
+}
+
+/// The files of the event's message, to upload into `thread_ts`.
+fn files_of(
+    t: &ThreadJob<'_>,
+    thread_ts: &str,
+) -> Result<Option<super::attachment::QueueFiles>, JobError> {
+    let attachments = t
+        .event
+        .message
+        .as_ref()
+        .map_or(&[][..], |m| m.attachments.as_slice());
+    // Only a new message brings files; an edit's are already in the thread.
+    if t.kind != Some(ConversationKind::MessageCreated) {
+        return Ok(None);
+    }
+    super::attachment::QueueFiles::of(t.job, t.channel, thread_ts, attachments)
 }
 
 impl Writes for PostRecord {

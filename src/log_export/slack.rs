@@ -117,7 +117,7 @@ async fn send(cx: &LogExportCtx, who: &Requester, request: &Request) -> Result<S
     }
     let comment = texts::comment(request.style.lang, who.days, rows, total);
     cx.slack
-        .share_files(token, &uploaded, &channel, &comment)
+        .share_files(token, &uploaded, &channel, &comment, None)
         .await?;
     Ok(Sent { rows, files: total })
 }
@@ -134,7 +134,9 @@ async fn upload(
         bytes = part.bytes.len(),
         "uploading a part"
     );
-    Ok(slack.upload_file(token, name, name, part.bytes).await?)
+    Ok(slack
+        .upload_file(token, name, name, part.bytes, "text/csv; charset=utf-8")
+        .await?)
 }
 
 /// When the next progress post is due: every few seconds or every

@@ -67,13 +67,13 @@ pub enum UrlError {
 /// HTTP connector asks it for every new connection; it never sees IP literals, which
 /// [`checked_url`] checks before a request is made.
 #[derive(Clone)]
-struct CheckedResolver {
+pub(super) struct CheckedResolver {
     allow_private: bool,
 }
 
 /// A resolver's failure, kept typed so a refusal can be told from a failed lookup.
 #[derive(Debug, thiserror::Error)]
-enum ResolveError {
+pub(super) enum ResolveError {
     #[error("refused: {0}")]
     Refused(Refusal),
     #[error("lookup failed: {0}")]
@@ -162,13 +162,13 @@ pub async fn check_callback_url(raw: &str, allow_private: bool) -> Result<String
     Ok(url.to_string())
 }
 
-type Connector = hyper_rustls::HttpsConnector<HttpConnector<CheckedResolver>>;
+pub(super) type Connector = hyper_rustls::HttpsConnector<HttpConnector<CheckedResolver>>;
 
 #[derive(Clone)]
 pub struct PlatformClient {
-    client: Client<Connector, Full<Bytes>>,
-    timeout: Duration,
-    allow_private: bool,
+    pub(super) client: Client<Connector, Full<Bytes>>,
+    pub(super) timeout: Duration,
+    pub(super) allow_private: bool,
 }
 
 impl PlatformClient {
@@ -232,7 +232,7 @@ impl PlatformClient {
 }
 
 /// The resolver's refusal, if that is why a request failed.
-fn refusal_in(err: &(dyn std::error::Error + 'static)) -> Option<Refusal> {
+pub(super) fn refusal_in(err: &(dyn std::error::Error + 'static)) -> Option<Refusal> {
     let mut source = Some(err);
     while let Some(e) = source {
         if let Some(ResolveError::Refused(refusal)) = e.downcast_ref::<ResolveError>() {

@@ -41,6 +41,8 @@ pub struct PostRecord {
     pub history_imported: bool,
     /// The conversation closed with this post.
     pub closes: bool,
+    /// What the parent now shows of the conversation (JSON), when this post changed it.
+    pub story: Option<String>,
 }
 
 impl PostRecord {
@@ -57,6 +59,7 @@ impl PostRecord {
             placed: Vec::new(),
             history_imported: false,
             closes: false,
+            story: None,
         }
     }
 }
@@ -152,6 +155,19 @@ impl Store {
                  AND thread_ts = (SELECT thread_ts FROM threads WHERE team_id = $2 \
                  AND channel = $3 AND conversation_id = $4)",
             )
+            .bind(now)
+            .bind(&r.team_id)
+            .bind(&r.channel)
+            .bind(&r.conversation_id)
+            .execute(&mut *conn)
+            .await?;
+        }
+        if let Some(story) = &r.story {
+            sqlx::query(
+                "UPDATE threads SET story = $1, updated_at = $2 \
+                 WHERE team_id = $3 AND channel = $4 AND conversation_id = $5",
+            )
+            .bind(story)
             .bind(now)
             .bind(&r.team_id)
             .bind(&r.channel)

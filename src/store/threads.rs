@@ -23,6 +23,8 @@ pub struct Thread {
     /// The thread's rules are alerts-only (read with the parent, [`Store::thread_by_ts`]).
     #[sqlx(default, try_from = "Flag")]
     pub replies_off: bool,
+    /// What the parent last showed of the conversation (`core::render::story`, JSON).
+    pub story: Option<String>,
 }
 
 /// A platform message's place in Slack.
@@ -38,7 +40,7 @@ pub struct ThreadMessage {
 }
 
 const THREAD_COLUMNS: &str = "team_id, channel, conversation_id, thread_ts, parent_event_id, \
-                              connection_id, closed, previous_ts, history_imported";
+                              connection_id, closed, previous_ts, history_imported, story";
 
 impl Store {
     pub async fn thread(
@@ -63,7 +65,7 @@ impl Store {
         Ok(sqlx::query_as(
             "SELECT t.team_id, t.channel, t.conversation_id, p.thread_ts, t.parent_event_id, \
              t.connection_id, CASE WHEN p.thread_ts = t.thread_ts THEN t.closed ELSE 1 END \
-             AS closed, t.previous_ts, t.history_imported, p.replies_off \
+             AS closed, t.previous_ts, t.history_imported, p.replies_off, t.story \
              FROM thread_parents p JOIN threads t ON t.team_id = p.team_id \
              AND t.channel = p.channel AND t.conversation_id = p.conversation_id \
              WHERE p.team_id = $1 AND p.channel = $2 AND p.thread_ts = $3",

@@ -80,6 +80,7 @@ impl Default for Options {
                 poll_interval: Duration::from_millis(100),
                 request_timeout: Duration::from_secs(5),
                 undo_window: Duration::from_millis(300),
+                attachment_max_bytes: 20 * 1024 * 1024,
             },
             directory: DirectorySettings {
                 page_interval: Duration::from_millis(5),

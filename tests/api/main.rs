@@ -7,6 +7,7 @@ use emulator::platform as fake_platform;
 
 mod alerts_only;
 mod assignment_dm;
+mod attachments;
 mod callbacks;
 mod catch_up;
 mod cli;
@@ -29,6 +30,7 @@ mod invariants;
 mod log_export;
 mod metrics;
 mod modals;
+mod parent_story;
 mod person_language;
 mod process_crash;
 mod reactions;

@@ -52,6 +52,7 @@ pub fn parent(
     audience: &Audience<'_>,
     previous: Option<&str>,
     extra_pings: &[String],
+    story: Option<&super::story::Shown>,
 ) -> Message {
     let lang = audience.lang;
     let mut message = render::notification(event, audience);
@@ -67,6 +68,9 @@ pub fn parent(
     let mut extra = Vec::new();
     if let Some(m) = &event.message {
         extra.push(section(&quoted(lang, m)));
+    }
+    if let Some(shown) = story {
+        extra.push(super::story::section(lang, shown));
     }
     if let Some(link) = previous {
         extra.push(context(&format!(
@@ -179,9 +183,18 @@ pub fn history(lang: Lang, chunk: &[ChatMessage], first: usize, total: usize) ->
     }
 }
 
-/// The parent with the conversation's (or booking's) current state on top.
-pub fn parent_with_status(event: &PlatformEvent, audience: &Audience<'_>, status: &str) -> Message {
-    let mut message = parent(event, audience, None, &[]);
+/// The parent with the conversation's (or booking's) current state on top, when there
+/// is a status line, and its story.
+pub fn parent_with_status(
+    event: &PlatformEvent,
+    audience: &Audience<'_>,
+    status: Option<&str>,
+    story: Option<&super::story::Shown>,
+) -> Message {
+    let mut message = parent(event, audience, None, &[], story);
+    let Some(status) = status else {
+        return message;
+    };
     message
         .blocks
         .insert(1.min(message.blocks.len()), context(status));
@@ -285,6 +298,7 @@ mod tests {
             text: "hi <!channel>\nsecond".into(),
             author_kind: Some("customer".into()),
             author_name: Some("Taro".into()),
+            attachments: Vec::new(),
         };
         let q = quoted(Lang::En, &m);
         assert!(
@@ -307,6 +321,7 @@ mod tests {
             text: "help <!channel>".into(),
             author_kind: Some("customer".into()),
             author_name: None,
+            attachments: Vec::new(),
         };
         let m = assignment_dm(
             Lang::En,
@@ -333,6 +348,7 @@ mod tests {
                 text: "x".repeat(5000),
                 author_kind: None,
                 author_name: None,
+                attachments: Vec::new(),
             })
             .collect();
         let m = history(Lang::Ja, &messages, 0, 100);

@@ -13,6 +13,7 @@ use serde_json::Value;
 pub mod conversation;
 pub mod digest;
 mod notification;
+pub mod story;
 
 pub use notification::{Audience, Host, notification};
 

@@ -32,6 +32,7 @@ impl SlackApi {
         filename: &str,
         title: &str,
         bytes: Vec<u8>,
+        content_type: &str,
     ) -> Result<UploadedFile, SlackError> {
         let api_token = api_token(token);
         let session = self.client.open_session(&api_token);
@@ -44,11 +45,8 @@ impl SlackApi {
             .await?;
         // Slack's upload URL answers 200 with plain text ("OK - <length>"), which the
         // client reads as an empty success; anything else is an error.
-        let upload = SlackApiFilesUploadViaUrlRequest::new(
-            target.upload_url,
-            bytes,
-            "text/csv; charset=utf-8".into(),
-        );
+        let upload =
+            SlackApiFilesUploadViaUrlRequest::new(target.upload_url, bytes, content_type.into());
         let timeout = self.timeout.max(UPLOAD_TIMEOUT);
         match tokio::time::timeout(timeout, session.files_upload_via_url(&upload)).await {
             Ok(result) => {
@@ -67,13 +65,15 @@ impl SlackApi {
         })
     }
 
-    /// Shares uploaded files in one message of `channel`, introduced by `comment`.
+    /// Shares uploaded files in one message of `channel` (in the thread `thread_ts` when
+    /// given), introduced by `comment` (none when empty).
     pub async fn share_files(
         &self,
         token: &str,
         files: &[UploadedFile],
         channel: &str,
         comment: &str,
+        thread_ts: Option<&str>,
     ) -> Result<(), SlackError> {
         let token = api_token(token);
         let session = self.client.open_session(&token);
@@ -81,9 +81,14 @@ impl SlackApi {
             .iter()
             .map(|f| SlackApiFilesComplete::new(f.id.clone().into()).with_title(f.title.clone()))
             .collect();
-        let request = SlackApiFilesCompleteUploadExternalRequest::new(files)
-            .with_channel_id(channel.into())
-            .with_initial_comment(comment.into());
+        let mut request =
+            SlackApiFilesCompleteUploadExternalRequest::new(files).with_channel_id(channel.into());
+        if !comment.is_empty() {
+            request = request.with_initial_comment(comment.into());
+        }
+        if let Some(ts) = thread_ts {
+            request = request.with_thread_ts(SlackTs(ts.to_string()));
+        }
         self.timed(
             "files.completeUploadExternal",
             session.files_complete_upload_external(&request),
