@@ -632,7 +632,7 @@ fn conversation_cases() -> Vec<(String, Expect)> {
                 Expect::Field("conversation.id"),
             ));
         }
-        for state in [r#""pending""#, r#""Closed""#, "true"] {
+        for state in [r#""waiting""#, r#""Closed""#, "true"] {
             cases.push((
                 body(
                     t,
@@ -736,6 +736,41 @@ fn conversation_cases() -> Vec<(String, Expect)> {
     let message = format!(r#","message":{}"#, chat_message(1));
     let full = r#","conversation":{"id":"chat_42","state":"open","page":"https://example.com/pricing","assignee":{"id":"op_7","email":"op@example.com","name":"佐藤"},"owner":{"email":"owner@example.com"}}"#;
     cases.push((body(t, &format!("{full}{message}")), Expect::Ok));
+    // Pending keeps the thread; a message may carry files.
+    cases.push((
+        body(
+            t,
+            r#","conversation":{"id":"chat_42","state":"pending"},"message":{"id":"m_1","text":"x","attachments":[{"name":"a.png","url":"https://files.example/a.png","mimetype":"image/png","size":12},{"name":"b.txt","url":"https://files.example/b.txt","mimetype":null,"size":null}]}"#,
+        ),
+        Expect::Ok,
+    ));
+    for (files, field) in [
+        (r#""a.png""#, "message.attachments"),
+        (
+            r#"[{"url":"https://files.example/a"}]"#,
+            "message.attachments[0].name",
+        ),
+        (
+            r#"[{"name":"a","url":"ftp://files.example/a"}]"#,
+            "message.attachments[0].url",
+        ),
+        (
+            r#"[{"name":"a","url":"https://files.example/a","size":-3}]"#,
+            "message.attachments[0].size",
+        ),
+        (
+            r#"[{"name":"a","url":"https://files.example/a","size":1.5}]"#,
+            "message.attachments[0].size",
+        ),
+    ] {
+        cases.push((
+            body(
+                t,
+                &format!(r#","conversation":{{"id":"chat_42"}},"message":{{"id":"m_1","text":"x","attachments":{files}}}"#),
+            ),
+            Expect::Field(field),
+        ));
+    }
     cases.push((
         body(
             t,
