@@ -453,7 +453,8 @@ fn rate_tier(method: &str) -> Option<u8> {
         | "chat.postEphemeral"
         | "chat.getPermalink"
         | "files.getUploadURLExternal"
-        | "files.completeUploadExternal" => Some(4),
+        | "files.completeUploadExternal"
+        | "files.info" => Some(4),
         m if m.starts_with("views.") => Some(4),
         _ => None,
     }
@@ -669,6 +670,10 @@ impl SlackEmulator {
                 axum::routing::post(upload_handler).layer(axum::extract::DefaultBodyLimit::max(
                     usize::try_from(MAX_FILE_BYTES).unwrap_or(usize::MAX),
                 )),
+            )
+            .route(
+                "/files-pri/{file}/download/{name}",
+                get(file_download_handler),
             )
             .fallback(api_entry)
             .with_state(inner.clone());
@@ -2535,6 +2540,7 @@ const KNOWN_METHODS: &[&str] = &[
     "oauth.v2.access",
     "files.getUploadURLExternal",
     "files.completeUploadExternal",
+    "files.info",
 ];
 
 /// Methods that take `application/x-www-form-urlencoded` (or query) arguments only: Slack
@@ -2840,6 +2846,7 @@ impl State {
             "views.update" => self.views_update(&team_id, args),
             "views.publish" => self.views_publish(&team_id, args),
             "files.getUploadURLExternal" => self.files_get_upload_url_external(&team_id, args),
+            "files.info" => self.files_info(&team_id, args),
             "files.completeUploadExternal" => self.files_complete_upload_external(&team_id, args),
             "apps.connections.open" => {
                 let ticket = random_uuid();
@@ -5959,6 +5966,8 @@ struct StoredFile {
     channel: Option<String>,
     completed: bool,
     created: i64,
+    /// Who shared it: a person (`user_reply_with_file`), else the bot.
+    user: Option<String>,
 }
 
 /// A file uploaded through the emulator, for tests to read back.
@@ -6021,6 +6030,7 @@ impl State {
             channel: None,
             completed: false,
             created: now_secs(),
+            user: None,
         });
         Ok(into_map(json!({"upload_url": upload_url, "file_id": id})))
     }
@@ -6136,6 +6146,129 @@ impl State {
             insert_message(&mut self.channels[idx], msg, thread_ts.as_deref(), false);
         }
         Ok(into_map(json!({"files": listed})))
+    }
+}
+
+impl State {
+    /// A stored file as Slack's file object shows it (files.info reference): `id`, `name`,
+    /// `title`, `mimetype`, `filetype`, `size`, `user`, `url_private`,
+    /// `url_private_download` (here on the emulator's own address, behind the bot token).
+    fn file_json(&self, f: &StoredFile) -> Value {
+        let user = f.user.clone().unwrap_or_else(|| self.bot_user(&f.team_id));
+        let download = format!(
+            "{}/files-pri/{}-{}/download/{}",
+            self.http_base, f.team_id, f.id, f.filename
+        );
+        json!({
+            "id": f.id,
+            "created": f.created,
+            "timestamp": f.created,
+            "name": f.filename,
+            "title": f.title.clone().unwrap_or_else(|| f.filename.clone()),
+            "mimetype": mimetype_of(&f.filename),
+            "filetype": f.filename.rsplit('.').next().unwrap_or("binary").to_ascii_lowercase(),
+            "user": user,
+            "user_team": f.team_id,
+            "size": f.bytes.as_ref().map_or(0, Vec::len),
+            "is_external": false,
+            "is_public": false,
+            "url_private": download.replace("/download/", "/"),
+            "url_private_download": download,
+        })
+    }
+
+    /// `files.info`: the file, if it is the workspace's and shared (`file_not_found`
+    /// otherwise, as Slack answers).
+    fn files_info(&self, team_id: &str, args: &Args) -> ApiResult {
+        let id = arg_str(args, "file").ok_or_else(|| err("file_not_found"))?;
+        let f = self
+            .files
+            .iter()
+            .find(|f| f.id == id && f.team_id == team_id && f.completed)
+            .ok_or_else(|| err("file_not_found"))?;
+        Ok(into_map(
+            json!({"file": self.file_json(f), "comments": [], "response_metadata": {"next_cursor": ""}}),
+        ))
+    }
+}
+
+/// A file's `url_private_download`: the bytes, to a request with a bot token of the
+/// file's workspace in `Authorization: Bearer` (Slack's files reference: "requires an
+/// authorization header"). Without one Slack answers with its sign-in page rather than
+/// the file; here that is a 302 to `/signin`.
+async fn file_download_handler(
+    AxState(inner): AxState<Arc<Inner>>,
+    Path((file, _name)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    let st = inner.lock();
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    let team = token
+        .and_then(|t| st.tokens.get(t))
+        .filter(|t| !t.revoked)
+        .map(|t| t.team_id.clone());
+    let found = st.files.iter().find(|f| {
+        format!("{}-{}", f.team_id, f.id) == file
+            && Some(&f.team_id) == team.as_ref()
+            && f.completed
+    });
+    match found {
+        Some(f) => (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, mimetype_of(&f.filename))],
+            f.bytes.clone().unwrap_or_default(),
+        )
+            .into_response(),
+        None => (StatusCode::FOUND, [(header::LOCATION, "/signin")], "").into_response(),
+    }
+}
+
+impl SlackEmulator {
+    /// A person replies in a thread with a file, as Slack's client shares one: the file is
+    /// stored (so `files.info` and its `url_private_download` serve it) and the message event
+    /// is `subtype: "file_share"` with `files` and `upload: true` (Slack's message
+    /// `file_share` subtype). Returns the message's ts and the event.
+    pub fn user_reply_with_file(
+        &self,
+        channel: &str,
+        thread_ts: &str,
+        user: &str,
+        text: &str,
+        name: &str,
+        bytes: &[u8],
+    ) -> (String, Value) {
+        let mut st = self.inner.lock();
+        let idx = st.event_channel(channel);
+        let team_id = st.channels[idx].team_id.clone();
+        let id = st.new_id('F');
+        let file = StoredFile {
+            id,
+            team_id,
+            key: random_alnum(32),
+            filename: name.to_string(),
+            length: bytes.len() as u64,
+            bytes: Some(bytes.to_vec()),
+            title: Some(name.to_string()),
+            channel: Some(channel.to_string()),
+            completed: true,
+            created: now_secs(),
+            user: Some(user.to_string()),
+        };
+        let shown = st.file_json(&file);
+        st.files.push(file);
+        let mut msg = st.store_user_message(channel, user, text, Some(thread_ts));
+        let mi = st.message_index(idx, &msg.ts);
+        st.channels[idx].messages[mi].files = Some(json!([shown.clone()]));
+        st.channels[idx].messages[mi].subtype = Some("file_share".into());
+        msg = st.channels[idx].messages[mi].clone();
+        let mut event = render_msg(&msg, false);
+        event["event_ts"] = json!(msg.ts);
+        event["upload"] = json!(true);
+        let envelope = st.message_event(idx, event);
+        (msg.ts, envelope)
     }
 }
 

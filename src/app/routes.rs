@@ -40,6 +40,11 @@ pub fn router(state: AppState) -> Router {
         // "Add to Slack" (the paths are install::INSTALL_PATH and CALLBACK_PATH).
         .route("/slack/install", get(crate::install::install))
         .route("/slack/oauth/callback", get(crate::install::callback))
+        // A reply's file, for the platform (the link in its callback).
+        .route(
+            crate::conversations::files::DOWNLOAD_PATH,
+            get(crate::conversations::files::download),
+        )
         .route("/healthz", get(healthz))
         .route("/readyz", get(super::ready::readyz))
         .route("/metrics", get(super::scrape::metrics))

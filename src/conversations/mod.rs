@@ -9,6 +9,7 @@
 
 pub mod buttons;
 pub mod catch_up;
+pub mod files;
 pub mod operators;
 pub mod reactions;
 pub mod replies;

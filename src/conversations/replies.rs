@@ -27,6 +27,8 @@ pub struct ThreadReply {
     pub thread_ts: Option<String>,
     pub user: String,
     pub text: String,
+    /// Files shared with the reply (their Slack ids; the callback links to each).
+    pub files: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,6 +83,15 @@ pub fn read(event: &Value, bot_user: &str) -> Option<ThreadReply> {
         // Slack also sends message_changed for unfurls and reactions: nothing was edited.
         return None;
     }
+    let files = message["files"]
+        .as_array()
+        .map(|files| {
+            files
+                .iter()
+                .filter_map(|f| f["id"].as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
     Some(ThreadReply {
         change,
         channel,
@@ -88,6 +99,7 @@ pub fn read(event: &Value, bot_user: &str) -> Option<ThreadReply> {
         thread_ts,
         user,
         text: message["text"].as_str().unwrap_or_default().to_string(),
+        files,
     })
 }
 
@@ -215,6 +227,11 @@ pub async fn forward(
         &thread.conversation_id,
         email.as_deref(),
     );
+    if !reply.files.is_empty() && reply.change != Change::Deleted {
+        body["files"] =
+            super::files::callback_files(state, workspace, &thread.connection_id, &reply.files)
+                .await;
+    }
     // Sent as the operator the replier is; a new reply from someone unknown is held.
     let operator =
         super::operators::operator_of(state, team_id, &reply.user, email.as_deref()).await?;

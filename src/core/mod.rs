@@ -7,6 +7,7 @@ pub mod conditions;
 pub mod csv;
 pub mod event;
 pub mod event_parse;
+pub mod file_link;
 pub mod group;
 pub mod hours;
 pub mod ids;

@@ -60,6 +60,7 @@ pub const BOT_SCOPES: &[&str] = &[
     "reactions:read",
     "reactions:write",
     "files:write",
+    "files:read",
 ];
 
 pub const INSTALL_PATH: &str = "/slack/install";

@@ -10,8 +10,8 @@ pub mod pace;
 pub mod socket;
 
 pub use api::{
-    BotIdentity, ChannelInfo, Connector, GroupInfo, METADATA_EVENT, OAuthGrant, Page, SlackApi,
-    SlackError, SlackErrorCode, SlackTrouble, TokenRefusal, UserInfo, UserNames, UserProfile,
-    api_token,
+    BotIdentity, ChannelInfo, Connector, FileFacts, GroupInfo, METADATA_EVENT, OAuthGrant, Page,
+    SlackApi, SlackError, SlackErrorCode, SlackTrouble, TokenRefusal, UserInfo, UserNames,
+    UserProfile, api_token,
 };
 pub use handler::{EventAck, FirstUse, SlackHandler};

@@ -167,3 +167,93 @@ async fn attachments_that_are_not_files_are_refused_and_nothing_is_stored() {
     }
     assert!(parents(&app).is_empty(), "nothing posted");
 }
+
+/// The platform's connection secret, as Herald derives link keys from it.
+fn link_key() -> Vec<u8> {
+    herald::core::file_link::link_key(&crate::fake_platform::secret_key(
+        crate::helpers::WEBHOOK_SECRET,
+    ))
+}
+
+#[tokio::test]
+async fn a_file_shared_in_a_thread_reaches_the_platform_through_a_signed_expiring_link() {
+    let options = Options {
+        public_url: true,
+        ..Options::default()
+    };
+    let (app, platform, operator) = with_platform(rules(), options).await;
+    send_settled(
+        &app,
+        &chat(
+            "conversation.message.created",
+            "chat_up",
+            message("m1", "can you check this?"),
+        ),
+    )
+    .await;
+    let thread_ts = parents(&app).remove(0)["ts"].as_str().unwrap().to_string();
+    let bytes: Vec<u8> = b"%PDF-1.7 the invoice"
+        .iter()
+        .copied()
+        .cycle()
+        .take(5000)
+        .collect();
+    let (_, event) = app.emu.user_reply_with_file(
+        &app.channels.general,
+        &thread_ts,
+        &operator,
+        "the invoice",
+        "invoice.pdf",
+        &bytes,
+    );
+    crate::threads::deliver(&app, &event).await;
+    let got = platform
+        .wait_for(1, std::time::Duration::from_secs(10))
+        .await;
+    let files = got[0].body["files"].as_array().cloned().unwrap_or_default();
+    assert_eq!(files.len(), 1, "{}", got[0].body);
+    assert_eq!(files[0]["name"], "invoice.pdf");
+    assert_eq!(files[0]["mimetype"], "application/pdf");
+    assert_eq!(files[0]["size"], bytes.len());
+    let url = files[0]["url"].as_str().expect("a link").to_string();
+    assert!(url.starts_with(&format!("{}/files/", app.address)), "{url}");
+
+    let client = reqwest::Client::new();
+    let answer = client.get(&url).send().await.unwrap();
+    assert_eq!(answer.status(), 200);
+    assert_eq!(answer.headers()["content-type"], "application/pdf");
+    assert_eq!(
+        answer.bytes().await.unwrap().to_vec(),
+        bytes,
+        "the file's bytes"
+    );
+
+    // A changed link, one for another file, and an expired one are refused.
+    let token = url.rsplit('/').next().unwrap();
+    let (payload, tag) = token.split_once('.').unwrap();
+    let first = if tag.starts_with('A') { "B" } else { "A" };
+    let flipped = format!("{payload}.{first}{}", &tag[1..]);
+    let mut linked = herald::core::file_link::read(token).unwrap();
+    let other = herald::core::file_link::Linked {
+        file_id: "F0OTHER".into(),
+        ..linked.clone()
+    };
+    let unsigned = herald::core::file_link::sign(b"not the key", &other);
+    linked.expires_at = herald::store::now_ms() / 1000 - 1;
+    let expired = herald::core::file_link::sign(&link_key(), &linked);
+    for (token, status) in [
+        (flipped, 403),
+        (unsigned, 403),
+        ("garbage".to_string(), 403),
+        (expired, 410),
+    ] {
+        let answer = client
+            .get(format!("{}/files/{token}", app.address))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), status, "{token}");
+        let body: Value = answer.json().await.unwrap();
+        assert!(body["error"].is_string(), "{body}");
+    }
+}

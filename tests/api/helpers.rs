@@ -47,6 +47,10 @@ pub struct TestApp {
     _dir: Option<tempfile::TempDir>,
 }
 
+/// Stands for "the address this Herald listens on" in `Settings::public_url` until the
+/// instance is launched (`Options::public_url`).
+const OWN_ADDRESS: &str = "http://own-address.invalid";
+
 #[derive(Clone)]
 pub struct Options {
     pub socket_mode: bool,
@@ -61,6 +65,9 @@ pub struct Options {
     pub http: herald::config::HttpSettings,
     /// `HERALD_INGEST_RATE`, per connection per second.
     pub ingest_rate: u32,
+    /// Herald's public URL is its own test address (links it hands out, such as a
+    /// reply's file links, reach it); off by default, as in single-workspace mode.
+    pub public_url: bool,
     /// Catch-up: as fast as the emulator answers, and (unless a test says otherwise)
     /// only the sweep at start, so other tests' Slack calls stay theirs.
     pub catch_up: herald::config::CatchUpSettings,
@@ -89,6 +96,7 @@ impl Default for Options {
             callback_allow_private: true,
             http: herald::config::HttpSettings::default(),
             ingest_rate: 200,
+            public_url: false,
             catch_up: herald::config::CatchUpSettings {
                 every: Duration::from_secs(3600),
                 call_interval: Duration::from_millis(5),
@@ -189,6 +197,9 @@ impl TestApp {
         settings.http = options.http;
         settings.ingest_rate = options.ingest_rate;
         settings.catch_up = options.catch_up;
+        if options.public_url {
+            settings.public_url = Some(OWN_ADDRESS.into());
+        }
 
         let mut app = Self {
             address: String::new(),
@@ -353,7 +364,8 @@ impl Instance {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
         listener.set_nonblocking(true).expect("nonblocking");
         let address = format!("http://{}", listener.local_addr().expect("addr"));
-        if settings.slack.oauth.is_some() && settings.public_url.is_none() {
+        let own = settings.public_url.as_deref() == Some(OWN_ADDRESS);
+        if own || (settings.slack.oauth.is_some() && settings.public_url.is_none()) {
             settings.public_url = Some(address.clone());
         }
         let shutdown = CancellationToken::new();

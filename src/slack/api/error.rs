@@ -173,6 +173,9 @@ error_codes! {
     MessageNotFound = "message_not_found",
     /// `conversations.replies`: no message with that ts in the channel.
     ThreadNotFound = "thread_not_found",
+    /// `files.info`: no such file, or it was deleted.
+    FileNotFound = "file_not_found",
+    FileDeleted = "file_deleted",
     AlreadyReacted = "already_reacted",
     /// `users.info`: no such user.
     UserNotFound = "user_not_found",

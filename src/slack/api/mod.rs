@@ -7,12 +7,14 @@
 //!
 //! One file per family of methods: `messages` (posts, reactions, the lost-post
 //! search), `views` (modals, App Home, command responses), `directory` (channels,
-//! users, groups), `oauth` (installs, token checks), `files` (uploads). This file holds
+//! users, groups), `oauth` (installs, token checks), `files` (uploads), `download` (a
+//! file's bytes, with the bot token, from Slack only). This file holds
 //! the client and the plumbing they share: the timeout, the count of every call by
 //! method and result (`herald_slack_api_calls_total`), and the parsing of Herald's JSON into
 //! slack-morphism's model.
 
 mod directory;
+mod download;
 mod error;
 mod files;
 mod messages;
@@ -31,6 +33,7 @@ use crate::core::render::Message;
 use crate::metrics::{Metrics, SlackResult};
 
 pub use directory::{ChannelInfo, GroupInfo, UserInfo, UserNames, UserProfile};
+pub use download::FileFacts;
 pub use error::{SlackError, SlackErrorCode, SlackTrouble, TokenRefusal};
 pub use files::UploadedFile;
 pub use messages::METADATA_EVENT;
@@ -46,6 +49,8 @@ pub struct SlackApi {
     client: Arc<SlackClient<Connector>>,
     timeout: Duration,
     metrics: Metrics,
+    /// Fetches files' private URLs with the bot token (`download`).
+    files: download::FileClient,
 }
 
 impl SlackApi {
@@ -59,6 +64,7 @@ impl SlackApi {
             client: Arc::new(SlackClient::new(connector)),
             timeout,
             metrics: Metrics::default(),
+            files: download::FileClient::new(api_url)?,
         })
     }
 
