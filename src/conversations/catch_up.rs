@@ -169,6 +169,10 @@ pub async fn sweep(
                             error = %err,
                             "catch-up cannot read a thread; skipped"
                         );
+                        // Read: to the back of the queue, not first again next time.
+                        cx.store
+                            .catch_up_checkpoint(team_id, &thread.channel, &thread.thread_ts, None)
+                            .await?;
                         break;
                     }
                     Err(err) => return Err(err.into()),

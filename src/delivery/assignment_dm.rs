@@ -14,10 +14,10 @@ use crate::core::event::{Origin, PlatformEvent};
 use crate::core::ids::ChannelId;
 use crate::core::render::conversation;
 use crate::jobs::{Attempt, Enqueue, Job, JobError, Outcome, RunAt, WriteFuture, Writes, enqueue};
-use crate::store::{JobStatus, duration_ms, now_ms};
+use crate::store::JobStatus;
 
 use super::Delivery;
-use super::outcome::{Decision, decide};
+use super::outcome::own_post_outcome;
 
 /// What the DM is about.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -130,7 +130,7 @@ impl Delivery {
         let (channel, lang) = match result {
             Ok(Ok(found)) => found,
             Ok(Err(code)) => return Ok(Outcome::fail(JobStatus::Failed, code)),
-            Err(err) => return Ok(slack_outcome(&err, &dm.user, false)),
+            Err(err) => return Ok(own_post_outcome(&err, &dm.user, false)),
         };
         let parent = self
             .store
@@ -147,21 +147,7 @@ impl Delivery {
             .await
         {
             Ok(ts) => Ok(Outcome::done(Some(ts))),
-            Err(err) => Ok(slack_outcome(&err, &dm.user, true)),
+            Err(err) => Ok(own_post_outcome(&err, &dm.user, true)),
         }
-    }
-}
-
-/// A Slack error of the DM as the worker records it.
-fn slack_outcome(err: &crate::slack::SlackError, user: &str, may_have_posted: bool) -> Outcome {
-    match decide(err, user) {
-        Decision::Wait(wait) => Outcome::RateLimited {
-            until: now_ms() + duration_ms(wait),
-        },
-        Decision::Retry(reason) => Outcome::Retry {
-            reason,
-            maybe_posted: may_have_posted,
-        },
-        Decision::Fail(p) => Outcome::fail(JobStatus::Failed, p.code),
     }
 }

@@ -17,11 +17,11 @@ use crate::core::event::Attachment;
 use crate::core::render::{self, Message};
 use crate::jobs::{Attempt, Enqueue, Job, JobError, Outcome, Queued, RunAt, WriteFuture, Writes};
 use crate::slack::SlackError;
-use crate::store::{JobStatus, duration_ms, now_ms};
+use crate::store::JobStatus;
 use crate::workspace::Workspace;
 
 use super::Delivery;
-use super::outcome::{Decision, decide};
+use super::outcome::{Decision, decide, own_post_outcome};
 
 /// One file to put in a thread.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -140,7 +140,7 @@ impl Delivery {
             match self.shared_before(attempt, token, job).await {
                 Ok(true) => return Ok(Outcome::done(None)),
                 Ok(false) => {}
-                Err(err) => return Ok(slack_outcome(&err, &job.channel, false)),
+                Err(err) => return Ok(own_post_outcome(&err, &job.channel, false)),
             }
         }
         let max = self.settings.attachment_max_bytes;
@@ -257,7 +257,7 @@ impl Delivery {
                 let reason = format!("Slack refused it ({})", p.code);
                 self.show_as_link(attempt, workspace, job, &reason).await
             }
-            _ => slack_outcome(err, &job.channel, may_have_posted),
+            _ => own_post_outcome(err, &job.channel, may_have_posted),
         }
     }
 
@@ -289,22 +289,8 @@ impl Delivery {
             .await
         {
             Ok(ts) => Outcome::done(Some(ts)),
-            Err(err) => slack_outcome(&err, &job.channel, true),
+            Err(err) => own_post_outcome(&err, &job.channel, true),
         }
-    }
-}
-
-/// A Slack error as the worker records it.
-fn slack_outcome(err: &SlackError, channel: &str, may_have_posted: bool) -> Outcome {
-    match decide(err, channel) {
-        Decision::Wait(wait) => Outcome::RateLimited {
-            until: now_ms() + duration_ms(wait),
-        },
-        Decision::Retry(reason) => Outcome::Retry {
-            reason,
-            maybe_posted: may_have_posted,
-        },
-        Decision::Fail(p) => Outcome::fail(JobStatus::Failed, p.code),
     }
 }
 

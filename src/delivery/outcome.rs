@@ -132,6 +132,27 @@ impl Permanent {
     }
 }
 
+/// A Slack error of a job that posts something of Herald's own (a DM, a file), as the
+/// worker records it: waited out, retried (`may_have_posted` when the call may have taken
+/// effect), or failed with Slack's code; no error report, nothing to explain to an admin.
+pub fn own_post_outcome(
+    err: &SlackError,
+    channel: &str,
+    may_have_posted: bool,
+) -> crate::jobs::Outcome {
+    use crate::jobs::Outcome;
+    match decide(err, channel) {
+        Decision::Wait(wait) => Outcome::RateLimited {
+            until: crate::store::now_ms() + crate::store::duration_ms(wait),
+        },
+        Decision::Retry(reason) => Outcome::Retry {
+            reason,
+            maybe_posted: may_have_posted,
+        },
+        Decision::Fail(p) => Outcome::fail(crate::store::JobStatus::Failed, p.code),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

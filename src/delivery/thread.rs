@@ -334,10 +334,13 @@ impl Delivery {
         let stored = Story::parse(open.story.as_deref());
         let story = Story::merged(stored.as_ref(), t.conversation);
         let status = change.filter(|_| style.edit_parent);
-        let retold = stored.as_ref() != Some(&story);
+        let mut retold = stored.as_ref() != Some(&story);
         if retold || status.is_some() {
             let shown = self.shown(t.workspace, story.clone()).await;
-            self.refresh_parent(t, open, status.as_deref(), &shown)
+            // A parent that could not be edited keeps its old story on record, so the
+            // next event of the conversation tries again.
+            retold &= self
+                .refresh_parent(t, open, status.as_deref(), &shown)
                 .await;
         }
         let record = PostRecord {
@@ -352,26 +355,25 @@ impl Delivery {
     }
 
     /// The open thread's parent redrawn with the conversation's story, and a state
-    /// change's status line on top when the rule edits the parent. The edit comes before
-    /// the reply is recorded and repeats the same text if the attempt runs again; a
-    /// failure here leaves the parent as it was (the next event of the conversation
-    /// tries again, since the story is recorded only with the reply).
+    /// change's status line on top when the rule edits the parent; whether it was. The
+    /// edit comes before the reply is recorded and repeats the same text if the attempt
+    /// runs again; a failure here leaves the parent as it was.
     async fn refresh_parent(
         &self,
         t: &ThreadJob<'_>,
         open: &Thread,
         status: Option<&str>,
         shown: &Shown,
-    ) {
+    ) -> bool {
         let Ok(Some(parent)) = self
             .store
             .event(&t.job.team_id, &open.parent_event_id)
             .await
         else {
-            return;
+            return false;
         };
         let Ok(parent) = PlatformEvent::parse_from(parent.body.as_bytes(), Origin::Herald) else {
-            return;
+            return false;
         };
         let audience = Audience {
             template: None,
@@ -381,12 +383,16 @@ impl Delivery {
             event_id: &open.parent_event_id,
         };
         let edited = conversation::parent_with_status(&parent, &audience, status, Some(shown));
-        if let Err(err) = self
+        match self
             .slack
             .update_message(t.token, t.channel, &open.thread_ts, &edited)
             .await
         {
-            tracing::warn!(error = %err, "could not update the thread's parent");
+            Ok(()) => true,
+            Err(err) => {
+                tracing::warn!(error = %err, "could not update the thread's parent");
+                false
+            }
         }
     }
 }

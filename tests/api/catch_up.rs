@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use crate::fake_platform::FakePlatform;
 use crate::helpers::{Options, TEAM, TestApp, eventually};
 use crate::slack_emulator::Fault;
-use crate::threads::{chat, deliver, message, parents, send_settled, with_platform};
+use crate::threads::{deliver, open_thread, with_platform};
 
 fn rules() -> Value {
     json!([
@@ -22,24 +22,6 @@ fn sweeping_every(every: Duration) -> Options {
     let mut options = Options::default();
     options.catch_up.every = every;
     options
-}
-
-/// Opens a conversation's thread in #general; its parent's ts.
-async fn open_thread(app: &TestApp, conversation: &str) -> String {
-    send_settled(
-        app,
-        &chat(
-            "conversation.message.created",
-            conversation,
-            message(&format!("{conversation}_m1"), "hello"),
-        ),
-    )
-    .await;
-    parents(app)
-        .iter()
-        .find(|m| m.to_string().contains(conversation))
-        .and_then(|m| m["ts"].as_str().map(str::to_string))
-        .expect("the conversation's parent")
 }
 
 /// When the workspace's last catch-up sweep finished (Unix ms), if one did.

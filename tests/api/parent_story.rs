@@ -140,3 +140,46 @@ async fn an_event_that_changes_nothing_leaves_the_parent_alone() {
         "the same story: no edit of the parent"
     );
 }
+
+#[tokio::test]
+async fn a_parent_slack_would_not_edit_is_brought_up_to_date_by_the_next_event() {
+    let (app, _platform, _operator) = with_platform(rules(), Options::default()).await;
+    send_settled(
+        &app,
+        &chat(
+            "conversation.message.created",
+            "chat_e",
+            message("m1", "hello"),
+        ),
+    )
+    .await;
+    app.emu.inject(
+        "chat.update",
+        crate::slack_emulator::Fault::ServerError(500),
+    );
+    let mut pending = chat(
+        "conversation.message.created",
+        "chat_e",
+        message("m2", "waiting"),
+    );
+    pending["conversation"]["state"] = json!("pending");
+    send_settled(&app, &pending).await;
+    let shown = story(&app);
+    assert!(
+        !shown.contains("Pending") && !shown.contains("保留中"),
+        "the edit failed: {shown}"
+    );
+    // The next message, still pending: the parent still owes that state, and gets it.
+    let mut again = chat(
+        "conversation.message.created",
+        "chat_e",
+        message("m3", "hello again"),
+    );
+    again["conversation"]["state"] = json!("pending");
+    send_settled(&app, &again).await;
+    let shown = story(&app);
+    assert!(
+        shown.contains("Pending") || shown.contains("保留中"),
+        "{shown}"
+    );
+}

@@ -9,29 +9,12 @@ use serde_json::{Value, json};
 
 use crate::fake_platform::FakePlatform;
 use crate::helpers::{Options, TEAM, TestApp, eventually};
-use crate::threads::{chat, deliver, message, parents, send_settled, with_platform};
+use crate::threads::{deliver, open_thread, with_platform};
 
 fn rules() -> Value {
     json!([
         {"kind": "event", "event_type": "conversation.message.created", "channel": "#general"}
     ])
-}
-
-async fn open_thread(app: &TestApp, conversation: &str) -> String {
-    send_settled(
-        app,
-        &chat(
-            "conversation.message.created",
-            conversation,
-            message(&format!("{conversation}_m1"), "hello"),
-        ),
-    )
-    .await;
-    parents(app)
-        .iter()
-        .find(|m| m.to_string().contains(conversation))
-        .and_then(|m| m["ts"].as_str().map(str::to_string))
-        .expect("the conversation's parent")
 }
 
 /// The callback jobs a reaction on `ts` queued.

@@ -63,6 +63,24 @@ pub(crate) async fn with_platform(
     (app, platform, operator)
 }
 
+/// Opens `conversation`'s thread in #general with a first message; its parent's ts.
+pub(crate) async fn open_thread(app: &TestApp, conversation: &str) -> String {
+    send_settled(
+        app,
+        &chat(
+            "conversation.message.created",
+            conversation,
+            message(&format!("{conversation}_m1"), "hello"),
+        ),
+    )
+    .await;
+    parents(app)
+        .iter()
+        .find(|m| m.to_string().contains(conversation))
+        .and_then(|m| m["ts"].as_str().map(str::to_string))
+        .expect("the conversation's parent")
+}
+
 pub(crate) async fn send_settled(app: &TestApp, event: &Value) {
     let (status, body) = answer_json(app.send(event).await).await;
     assert_eq!(status, 202, "{body}");
