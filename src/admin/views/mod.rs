@@ -13,4 +13,5 @@ pub mod small_modals;
 pub mod texts;
 pub mod texts_audit;
 pub mod texts_connect;
+pub mod texts_help;
 pub mod why;
