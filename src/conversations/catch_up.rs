@@ -236,6 +236,7 @@ async fn forward_missed(
     }
     let queued = super::replies::forward(cx, workspace, event).await?;
     if queued {
+        cx.metrics.caught_up();
         tracing::info!(
             team_id = workspace.team_id,
             channel,

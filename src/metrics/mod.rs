@@ -81,6 +81,8 @@ struct Registry {
     slack_calls: Counters,
     rate_limit_waits: Counters,
     rate_limit_wait_micros: AtomicU64,
+    /// Replies catch-up forwarded that no Slack event had brought.
+    caught_up: AtomicU64,
     /// When this registry was made: the monotonic clock's origin for `last_answer`.
     started: Instant,
     /// Milliseconds after `started` of Slack's last answer, plus one (0: never).
@@ -98,6 +100,7 @@ impl Default for Metrics {
             slack_calls: Counters::new(&["method", "error"]),
             rate_limit_waits: Counters::new(&["method"]),
             rate_limit_wait_micros: AtomicU64::new(0),
+            caught_up: AtomicU64::new(0),
             started: Instant::now(),
             last_answer: AtomicU64::new(0),
             last_answer_unix_ms: AtomicI64::new(0),
@@ -143,6 +146,12 @@ impl Metrics {
         self.0
             .rate_limit_wait_micros
             .fetch_add(micros, Ordering::Relaxed);
+    }
+
+    /// Catch-up forwarded a reply no Slack event had brought (events are being lost, or
+    /// Herald was down while people wrote).
+    pub fn caught_up(&self) {
+        self.0.caught_up.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Whether Slack answered a call within the last `d` (any answer, an error code
@@ -214,6 +223,15 @@ impl Metrics {
                 &[],
                 micros_to_secs(r.rate_limit_wait_micros.load(Ordering::Relaxed)),
             ),
+            Family::counter(
+                "herald_catch_up_replies_total",
+                "Replies in Herald's threads that catch-up read back from Slack and forwarded because no event had brought them.",
+            )
+            .sample(&[], {
+                #[allow(clippy::cast_precision_loss, reason = "a count of replies")]
+                let n = r.caught_up.load(Ordering::Relaxed) as f64;
+                n
+            }),
             Family::gauge(
                 "herald_slack_last_ok_timestamp_seconds",
                 "When Slack last answered a call (ok or with an error code), in Unix seconds; 0 before the first answer.",

@@ -90,6 +90,12 @@ async fn a_reply_written_while_herald_was_stopped_is_forwarded_once_after_start(
     assert_eq!(callback.body["kind"], "message");
     assert_eq!(callback.body["slack"]["ts"], first.as_str());
     assert_eq!(callback.body["slack"]["thread_ts"], parent.as_str());
+    let samples = crate::metrics::scrape(&app).await;
+    assert_eq!(
+        crate::metrics::value(&samples, "herald_catch_up_replies_total", &[]),
+        Some(2.0),
+        "both counted as replies no event brought"
+    );
 
     // Slack's late retry of the first reply, then a second restart: nothing again.
     deliver(&app, &first_event).await;
