@@ -189,12 +189,75 @@ pub async fn download(State(cx): State<ConversationsCtx>, Path(token): Path<Stri
         })
         .unwrap_or_else(|| "application/octet-stream".into());
     let mut response = Response::new(Body::new(answer.into_body()));
+    let headers = response.headers_mut();
     if let Ok(value) = content_type.parse() {
-        response.headers_mut().insert(header::CONTENT_TYPE, value);
+        headers.insert(header::CONTENT_TYPE, value);
     }
-    response.headers_mut().insert(
+    // Someone's file, served from Herald's own origin: a download, never a page a
+    // browser renders or sniffs (an uploaded HTML file must not run as Herald).
+    headers.insert(
+        header::CONTENT_DISPOSITION,
+        header::HeaderValue::from_str(&attachment_disposition(
+            facts.name.as_deref().unwrap_or("file"),
+        ))
+        .unwrap_or_else(|_| header::HeaderValue::from_static("attachment")),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        header::HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        header::HeaderValue::from_static("sandbox; default-src 'none'"),
+    );
+    headers.insert(
         header::CACHE_CONTROL,
         header::HeaderValue::from_static("private, no-store"),
     );
     response
+}
+
+/// `attachment` with the file's name (RFC 6266: an ASCII fallback and the UTF-8 name,
+/// percent-encoded), so the download keeps its name and nothing in it can break the
+/// header.
+fn attachment_disposition(name: &str) -> String {
+    let ascii: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._- ".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let encoded: String = name
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"._-".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_download_keeps_its_name_and_nothing_in_it_breaks_the_header() {
+        assert_eq!(
+            attachment_disposition("invoice.pdf"),
+            "attachment; filename=\"invoice.pdf\"; filename*=UTF-8''invoice.pdf"
+        );
+        let tricky = attachment_disposition("請求書\"; x=\r\n.html");
+        assert!(tricky.starts_with("attachment; filename=\"___"), "{tricky}");
+        assert!(tricky.contains("%E8%AB%8B"), "{tricky}");
+        assert!(!tricky.contains('\r') && !tricky.contains('\n'));
+        assert!(header::HeaderValue::from_str(&tricky).is_ok());
+    }
 }

@@ -223,6 +223,12 @@ async fn a_file_shared_in_a_thread_reaches_the_platform_through_a_signed_expirin
     assert_eq!(answer.status(), 200);
     assert_eq!(answer.headers()["content-type"], "application/pdf");
     assert_eq!(
+        answer.headers()["content-disposition"],
+        "attachment; filename=\"invoice.pdf\"; filename*=UTF-8''invoice.pdf",
+        "a download, never a page on Herald's origin"
+    );
+    assert_eq!(answer.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(
         answer.bytes().await.unwrap().to_vec(),
         bytes,
         "the file's bytes"
