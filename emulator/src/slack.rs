@@ -6193,9 +6193,11 @@ impl State {
 }
 
 /// A file's `url_private_download`: the bytes, to a request with a bot token of the
-/// file's workspace in `Authorization: Bearer` (Slack's files reference: "requires an
-/// authorization header"). Without one Slack answers with its sign-in page rather than
-/// the file; here that is a 302 to `/signin`.
+/// file's workspace in `Authorization: Bearer` ("url_private and url_private_download
+/// … require an authorization header with a token that has either the files:read or
+/// read scopes", Slack Platform Blog, "Important Changes to Files in the Web API",
+/// 2015-11-18). What Slack answers without one is not documented; here it is never the
+/// bytes, but a 302 to `/signin`.
 async fn file_download_handler(
     AxState(inner): AxState<Arc<Inner>>,
     Path((file, _name)): Path<(String, String)>,

@@ -44,28 +44,21 @@ impl Store {
         caught_up_ts: Option<&str>,
     ) -> Result<(), StoreError> {
         let _gate = self.write_gate().await;
-        let query = match caught_up_ts {
-            // Slack's ts are fixed-width seconds.micros, so text order is time order.
-            Some(ts) => sqlx::query(
-                "UPDATE thread_parents SET checked_at = $1, caught_up_ts = CASE \
-                 WHEN caught_up_ts IS NULL OR caught_up_ts < $2 THEN $2 \
-                 ELSE caught_up_ts END \
-                 WHERE team_id = $3 AND channel = $4 AND thread_ts = $5",
-            )
-            .bind(now_ms())
-            .bind(ts),
-            None => sqlx::query(
-                "UPDATE thread_parents SET checked_at = $1 \
-                 WHERE team_id = $2 AND channel = $3 AND thread_ts = $4",
-            )
-            .bind(now_ms()),
-        };
-        query
-            .bind(team_id)
-            .bind(channel)
-            .bind(thread_ts)
-            .execute(self.pool())
-            .await?;
+        // Slack's ts are fixed-width seconds.micros, so text order is time order; with
+        // no ts, both arms keep the checkpoint as it is.
+        sqlx::query(
+            "UPDATE thread_parents SET checked_at = $1, caught_up_ts = CASE \
+             WHEN caught_up_ts IS NULL OR caught_up_ts < $2 THEN COALESCE($2, caught_up_ts) \
+             ELSE caught_up_ts END \
+             WHERE team_id = $3 AND channel = $4 AND thread_ts = $5",
+        )
+        .bind(now_ms())
+        .bind(caught_up_ts)
+        .bind(team_id)
+        .bind(channel)
+        .bind(thread_ts)
+        .execute(self.pool())
+        .await?;
         Ok(())
     }
 
@@ -128,5 +121,55 @@ impl Store {
         .execute(self.pool())
         .await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_checkpoint_only_moves_forward_and_no_ts_only_marks_the_thread_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("catch_up.db").display());
+        let store = Store::connect(&url).await.unwrap();
+        store.migrate().await.unwrap();
+        sqlx::query(
+            "INSERT INTO thread_parents (team_id, channel, thread_ts, conversation_id, \
+             created_at, active_at) VALUES ('T1', 'C1', '100.000001', 'chat_1', $1, $1)",
+        )
+        .bind(now_ms())
+        .execute(store.pool())
+        .await
+        .unwrap();
+        let read = || async {
+            let threads = store.catch_up_threads("T1", 0).await.unwrap();
+            (
+                threads[0].caught_up_ts.clone(),
+                threads[0].checked_at.is_some(),
+            )
+        };
+        assert_eq!(read().await, (None, false));
+        store
+            .catch_up_checkpoint("T1", "C1", "100.000001", None)
+            .await
+            .unwrap();
+        assert_eq!(read().await, (None, true), "read, nothing newer");
+        for (ts, expected) in [
+            (Some("105.000001"), "105.000001"),
+            (Some("103.000001"), "105.000001"),
+            (None, "105.000001"),
+            (Some("110.000002"), "110.000002"),
+        ] {
+            store
+                .catch_up_checkpoint("T1", "C1", "100.000001", ts)
+                .await
+                .unwrap();
+            assert_eq!(
+                read().await,
+                (Some(expected.to_string()), true),
+                "after {ts:?}"
+            );
+        }
     }
 }
