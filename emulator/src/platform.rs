@@ -71,6 +71,8 @@ struct Script {
     received: Vec<Received>,
     /// Files the platform serves to GET requests: path → (status, content type, bytes).
     files: std::collections::HashMap<String, (u16, String, Vec<u8>)>,
+    /// Statuses for the next GETs of a path, one each, before its file is served.
+    file_failures: std::collections::HashMap<String, VecDeque<u16>>,
     /// Paths of the GET requests for files, in order.
     fetched: Vec<String>,
 }
@@ -198,6 +200,14 @@ async fn handle(
         // A file the platform serves (a message's attachment), or 404.
         let mut script = inner.lock();
         script.fetched.push(uri.path().to_string());
+        if let Some(status) = script
+            .file_failures
+            .get_mut(uri.path())
+            .and_then(VecDeque::pop_front)
+        {
+            let code = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+            return (code, "scripted answer").into_response();
+        }
         return match script.files.get(uri.path()) {
             Some((status, content_type, bytes)) => (
                 StatusCode::from_u16(*status).unwrap_or(StatusCode::OK),
@@ -277,6 +287,7 @@ impl FakePlatform {
                 delays: VecDeque::new(),
                 received: Vec::new(),
                 files: std::collections::HashMap::new(),
+                file_failures: std::collections::HashMap::new(),
                 fetched: Vec::new(),
             }),
             count,
@@ -305,6 +316,16 @@ impl FakePlatform {
             (status, content_type.to_string(), bytes.to_vec()),
         );
         format!("http://{}{path}", self.addr)
+    }
+
+    /// The next `times` GETs of `path` are answered `status` before its file is served.
+    pub fn fail_file(&self, path: &str, status: u16, times: usize) {
+        self.inner
+            .lock()
+            .file_failures
+            .entry(path.to_string())
+            .or_default()
+            .extend(std::iter::repeat_n(status, times));
     }
 
     /// The paths GET requests asked for, in order.

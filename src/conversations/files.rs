@@ -22,14 +22,23 @@ fn now_secs() -> i64 {
     crate::store::now_ms() / 1000
 }
 
+/// A file a reply shares, as the `message` event names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SharedFile {
+    pub id: String,
+    pub name: Option<String>,
+    pub mimetype: Option<String>,
+}
+
 /// The `files` of a reply's callback: `name`, `mimetype`, `size` (from `files.info`) and
 /// `url` (Herald's link; null when Herald has no public URL, `HERALD_PUBLIC_URL`). A file
-/// Slack will not describe is listed by id with what is known.
+/// Slack will not describe now is listed with what the event said (`size` null): the
+/// reply still goes, and its link asks Slack again when it is opened.
 pub async fn callback_files(
     cx: &ConversationsCtx,
     workspace: &Workspace,
     connection_id: &str,
-    files: &[String],
+    files: &[SharedFile],
 ) -> Value {
     let key = match cx.registry.connection(connection_id).await {
         Ok(Some(connection)) => connection.keys.first().map(|k| file_link::link_key(k)),
@@ -40,7 +49,8 @@ pub async fn callback_files(
         }
     };
     let mut out = Vec::new();
-    for file in files {
+    for shared in files {
+        let file = &shared.id;
         let facts = match cx.slack.file_info(workspace.bot_token.expose(), file).await {
             Ok(facts) => facts,
             Err(err) => {
@@ -65,8 +75,8 @@ pub async fn callback_files(
         };
         out.push(json!({
             "id": file,
-            "name": facts.name,
-            "mimetype": facts.mimetype,
+            "name": facts.name.or_else(|| shared.name.clone()),
+            "mimetype": facts.mimetype.or_else(|| shared.mimetype.clone()),
             "size": facts.size,
             "url": url,
         }));

@@ -27,8 +27,8 @@ pub struct ThreadReply {
     pub thread_ts: Option<String>,
     pub user: String,
     pub text: String,
-    /// Files shared with the reply (their Slack ids; the callback links to each).
-    pub files: Vec<String>,
+    /// Files shared with the reply, as the event names them (the callback links to each).
+    pub files: Vec<super::files::SharedFile>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,7 +88,13 @@ pub fn read(event: &Value, bot_user: &str) -> Option<ThreadReply> {
         .map(|files| {
             files
                 .iter()
-                .filter_map(|f| f["id"].as_str().map(str::to_string))
+                .filter_map(|f| {
+                    Some(super::files::SharedFile {
+                        id: f["id"].as_str()?.to_string(),
+                        name: f["name"].as_str().map(str::to_string),
+                        mimetype: f["mimetype"].as_str().map(str::to_string),
+                    })
+                })
                 .collect()
         })
         .unwrap_or_default();

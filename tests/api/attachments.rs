@@ -263,3 +263,66 @@ async fn a_file_shared_in_a_thread_reaches_the_platform_through_a_signed_expirin
         assert!(body["error"].is_string(), "{body}");
     }
 }
+
+#[tokio::test]
+async fn a_download_the_platform_fails_once_is_retried_and_uploaded_once() {
+    let (app, platform, _operator) = with_platform(rules(), Options::default()).await;
+    let url = platform.serve_file("/files/notes.txt", 200, "text/plain", b"call back at 3pm");
+    platform.fail_file("/files/notes.txt", 503, 1);
+    send_settled(
+        &app,
+        &with_files("chat_r", json!([{"name": "notes.txt", "url": url}])),
+    )
+    .await;
+    let thread_ts = parents(&app).remove(0)["ts"].as_str().unwrap().to_string();
+    assert_eq!(shared(&app, &thread_ts), [vec!["notes.txt".to_string()]]);
+    assert_eq!(
+        platform.fetched(),
+        ["/files/notes.txt", "/files/notes.txt"],
+        "the 503, then the file"
+    );
+}
+
+#[tokio::test]
+async fn a_shared_file_slack_will_not_describe_still_goes_and_its_link_says_when_slack_fails() {
+    let options = Options {
+        public_url: true,
+        ..Options::default()
+    };
+    let (app, platform, operator) = with_platform(rules(), options).await;
+    let thread_ts = crate::threads::open_thread(&app, "chat_x").await;
+    let (_, event) = app.emu.user_reply_with_file(
+        &app.channels.general,
+        &thread_ts,
+        &operator,
+        "see attached",
+        "photo.png",
+        b"\x89PNG not really",
+    );
+    // files.info fails as the callback is built: the reply goes with the event's facts.
+    app.emu
+        .inject("files.info", Fault::ApiError("internal_error".into()));
+    crate::threads::deliver(&app, &event).await;
+    let got = platform
+        .wait_for(1, std::time::Duration::from_secs(10))
+        .await;
+    let file = &got[0].body["files"][0];
+    assert_eq!(file["name"], "photo.png", "{}", got[0].body);
+    assert_eq!(file["mimetype"], "image/png");
+    assert!(file["size"].is_null(), "unknown without files.info");
+    let url = file["url"].as_str().expect("a link").to_string();
+
+    // Slack failing when the link is opened is a 502, and the link works once it answers.
+    let client = reqwest::Client::new();
+    app.emu.inject("files.info", Fault::ServerError(500));
+    let answer = client.get(&url).send().await.unwrap();
+    assert_eq!(answer.status(), 502);
+    let body: Value = answer.json().await.unwrap();
+    assert_eq!(body["error"], "slack_unavailable");
+    let answer = client.get(&url).send().await.unwrap();
+    assert_eq!(answer.status(), 200);
+    assert_eq!(
+        answer.bytes().await.unwrap().as_ref(),
+        b"\x89PNG not really"
+    );
+}
